@@ -1,0 +1,307 @@
+package dev.dash.model.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The migrations against the real PostgreSQL: the plain variant always, in a schema of its own; the
+ * TimescaleDB variant whenever the server can load the extension, in a database of its own.
+ */
+class DashSchemaTest {
+    private Endpoints endpoints;
+    private String schema;
+
+    @BeforeEach
+    void freshSchema() throws SQLException {
+        endpoints = LocalServices.ensureStarted();
+        schema = "mig_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        execute(dataSource(endpoints.pgDatabase(), null), "CREATE SCHEMA " + schema);
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        execute(dataSource(endpoints.pgDatabase(), null), "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+
+    @Test
+    void plainVariantMigratesOnceAndValidates() throws SQLException {
+        DataSource ds = dataSource(endpoints.pgDatabase(), schema);
+
+        assertThatThrownBy(() -> DashSchema.validate(ds, schema, SilverVariant.Choice.PLAIN))
+                .isInstanceOf(SchemaException.class)
+                .hasMessageContaining("not ready");
+
+        DashSchema.Outcome first = DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        assertThat(first.variant()).isEqualTo(SilverVariant.PLAIN);
+        assertThat(first.applied()).isEqualTo(4);
+        assertThat(DashSchema.migrate(ds, schema, SilverVariant.Choice.AUTO).applied())
+                .isZero();
+        assertThat(DashSchema.validate(ds, schema, SilverVariant.Choice.AUTO).version())
+                .isEqualTo("4");
+        assertThat(queryString(ds, "SELECT dash_silver_variant()")).isEqualTo("plain");
+
+        for (String table : new String[] {
+            "teams",
+            "users",
+            "memberships",
+            "invitations",
+            "pipelines",
+            "pipeline_secrets",
+            "pipeline_sinks",
+            "data_mappings",
+            "dashboards",
+            "widgets",
+            "replays",
+            "replay_checkpoints",
+            "bronze_manifest",
+            "bronze_progress",
+            "poll_state",
+            "quarantine",
+            "audit_log",
+            "metrics",
+            "pipeline_records",
+            "metrics_1m",
+            "metrics_1h",
+            "rollup_state"
+        }) {
+            assertThat(queryString(ds, "SELECT to_regclass('" + table + "')::text"))
+                    .as(table)
+                    .isEqualTo(table);
+        }
+        // A week back and a week ahead, for both partitioned tables.
+        assertThat(queryLong(ds, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'metrics'::regclass"))
+                .isBetween(15L, 16L);
+        assertThat(queryLong(ds, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pipeline_records'::regclass"))
+                .isBetween(15L, 16L);
+    }
+
+    @Test
+    void plainVariantRefusesTimescaleOnceCreated() {
+        DataSource ds = dataSource(endpoints.pgDatabase(), schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        assertThatThrownBy(() -> DashSchema.migrate(ds, schema, SilverVariant.Choice.TIMESCALEDB))
+                .isInstanceOf(SchemaException.class)
+                .hasMessageContaining("already holds the PLAIN Silver schema");
+    }
+
+    @Test
+    void plainSilverIsIdempotentPartitionedAndRollsUp() throws SQLException {
+        DataSource ds = dataSource(endpoints.pgDatabase(), schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        UUID pipeline = UUID.randomUUID();
+        UUID team = UUID.randomUUID();
+        UUID event = UUID.randomUUID();
+        Instant t0 = Instant.parse("2020-03-04T10:15:30Z");
+
+        assertThatThrownBy(() -> insertMetric(ds, t0, pipeline, team, event, 0, 1.0))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("no partition");
+        assertThat(queryLong(ds, "SELECT dash_ensure_partitions('2020-03-04T10:00Z', '2020-03-04T11:00Z')"))
+                .isEqualTo(2);
+        assertThat(queryLong(ds, "SELECT dash_ensure_partitions('2020-03-04T00:00Z', '2020-03-04T23:59Z')"))
+                .isZero();
+
+        assertThat(insertMetric(ds, t0, pipeline, team, event, 0, 1.0)).isEqualTo(1);
+        assertThat(insertMetric(ds, t0, pipeline, team, event, 0, 1.0))
+                .as("redelivered")
+                .isZero();
+        assertThat(insertMetric(ds, t0.plusSeconds(10), pipeline, team, UUID.randomUUID(), 0, 5.0))
+                .isEqualTo(1);
+        assertThat(insertMetric(ds, t0.plusSeconds(20), pipeline, team, UUID.randomUUID(), 0, 3.0))
+                .isEqualTo(1);
+        assertThat(insertMetric(ds, t0.plus(40, ChronoUnit.MINUTES), pipeline, team, UUID.randomUUID(), 0, 10.0))
+                .isEqualTo(1);
+
+        execute(ds, "SELECT dash_refresh_rollups('2020-03-04T10:00Z', '2020-03-04T11:00Z')");
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT n, total, min_value, max_value, last_value FROM metrics_1m ORDER BY bucket");
+                ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(3);
+            assertThat(rs.getDouble(2)).isEqualTo(9.0);
+            assertThat(rs.getDouble(3)).isEqualTo(1.0);
+            assertThat(rs.getDouble(4)).isEqualTo(5.0);
+            assertThat(rs.getDouble(5)).isEqualTo(3.0);
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(1);
+            assertThat(rs.next()).isFalse();
+        }
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT bucket, n, total, min_value, max_value, last_value FROM metrics_1h");
+                ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getObject(1, java.time.OffsetDateTime.class).toInstant())
+                    .isEqualTo(Instant.parse("2020-03-04T10:00:00Z"));
+            assertThat(rs.getLong(2)).isEqualTo(4);
+            assertThat(rs.getDouble(3)).isEqualTo(19.0);
+            assertThat(rs.getDouble(6)).isEqualTo(10.0);
+            assertThat(rs.next()).isFalse();
+        }
+        // Refreshing again replaces the buckets rather than adding to them.
+        execute(ds, "SELECT dash_refresh_rollups('2020-03-04T10:00Z', '2020-03-04T11:00Z')");
+        assertThat(queryLong(ds, "SELECT sum(n) FROM metrics_1h")).isEqualTo(4);
+        assertThat(queryString(ds, "SELECT refreshed_to::text FROM rollup_state"))
+                .startsWith("2020-03-04 11:00:00");
+
+        // Retention drops whole days.
+        assertThat(queryLong(ds, "SELECT dash_drop_partitions_before('2020-03-05T00:00Z')"))
+                .isEqualTo(2);
+        assertThat(queryLong(ds, "SELECT count(*) FROM metrics")).isZero();
+    }
+
+    @Test
+    void perPipelineRetentionDeletesOnlyThatPipelinesOldRows() throws SQLException {
+        DataSource ds = dataSource(endpoints.pgDatabase(), schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        UUID team = UUID.randomUUID();
+        execute(ds, "INSERT INTO teams (id, name, slug) VALUES ('" + team + "', 'T', 't-" + schema.substring(4) + "')");
+        UUID keep = UUID.randomUUID();
+        UUID expire = UUID.randomUUID();
+        execute(
+                ds,
+                "INSERT INTO pipelines (id, team_id, name, type) VALUES ('" + keep + "', '" + team
+                        + "', 'keep', 'realtime')");
+        execute(
+                ds,
+                "INSERT INTO pipelines (id, team_id, name, type, retention_days) VALUES ('" + expire + "', '" + team
+                        + "', 'expire', 'realtime', 2)");
+        Instant now = LocalDate.now(ZoneOffset.UTC)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant()
+                .plusSeconds(3600);
+        Instant old = now.minus(5, ChronoUnit.DAYS);
+        for (UUID p : new UUID[] {keep, expire}) {
+            insertMetric(ds, old, p, team, UUID.randomUUID(), 0, 1);
+            insertMetric(ds, now, p, team, UUID.randomUUID(), 0, 1);
+        }
+        assertThat(queryLong(ds, "SELECT dash_apply_pipeline_retention('" + now + "')"))
+                .isEqualTo(1);
+        assertThat(queryLong(ds, "SELECT count(*) FROM metrics WHERE pipeline_id = '" + keep + "'"))
+                .isEqualTo(2);
+        assertThat(queryLong(ds, "SELECT count(*) FROM metrics WHERE pipeline_id = '" + expire + "'"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void timescaleVariantWhenTheExtensionIsAvailable() throws SQLException {
+        DataSource admin = dataSource(endpoints.pgDatabase(), null);
+        boolean loadable = queryString(
+                        admin,
+                        "SELECT (EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') "
+                                + "OR (EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') "
+                                + "AND CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') "
+                                + "THEN current_setting('shared_preload_libraries') LIKE '%timescaledb%' ELSE true END))::text")
+                .equals("true");
+        Assumptions.assumeTrue(loadable, "TimescaleDB is not available on this PostgreSQL");
+        String db = "dash_ts_" + schema.substring(4);
+        execute(admin, "CREATE DATABASE " + db);
+        try {
+            DataSource ds = dataSource(db, "public");
+            DashSchema.Outcome outcome = DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+            assertThat(outcome.variant()).isEqualTo(SilverVariant.TIMESCALEDB);
+            assertThat(DashSchema.validate(ds, "public", SilverVariant.Choice.TIMESCALEDB)
+                            .version())
+                    .isEqualTo("4");
+            assertThat(queryLong(
+                            ds,
+                            "SELECT count(*) FROM timescaledb_information.hypertables "
+                                    + "WHERE hypertable_name IN ('metrics', 'pipeline_records')"))
+                    .isEqualTo(2);
+            assertThat(queryLong(
+                            ds,
+                            "SELECT count(*) FROM timescaledb_information.continuous_aggregates "
+                                    + "WHERE view_name IN ('metrics_1m', 'metrics_1h')"))
+                    .isEqualTo(2);
+            UUID pipeline = UUID.randomUUID();
+            UUID event = UUID.randomUUID();
+            Instant t = Instant.parse("2021-06-01T12:00:00Z");
+            assertThat(insertMetric(ds, t, pipeline, UUID.randomUUID(), event, 0, 2.0))
+                    .isEqualTo(1);
+            assertThat(insertMetric(ds, t, pipeline, UUID.randomUUID(), event, 0, 2.0))
+                    .isZero();
+            try (Connection c = ds.getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("CALL refresh_continuous_aggregate('metrics_1m', '2021-06-01', '2021-06-02')");
+            }
+            assertThat(queryLong(ds, "SELECT n FROM metrics_1m WHERE pipeline_id = '" + pipeline + "'"))
+                    .isEqualTo(1);
+        } finally {
+            execute(admin, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        }
+    }
+
+    private int insertMetric(DataSource ds, Instant time, UUID pipeline, UUID team, UUID event, int seq, double value)
+            throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) "
+                                + "VALUES (?, ?, ?, 'temp', '{\"site\":\"a\"}', ?, ?, 1, ?) ON CONFLICT DO NOTHING")) {
+            ps.setObject(1, time.atOffset(ZoneOffset.UTC));
+            ps.setObject(2, pipeline);
+            ps.setObject(3, team);
+            ps.setDouble(4, value);
+            ps.setObject(5, event);
+            ps.setInt(6, seq);
+            return ps.executeUpdate();
+        }
+    }
+
+    private DataSource dataSource(String database, String currentSchema) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setServerNames(new String[] {endpoints.pgHost()});
+        ds.setPortNumbers(new int[] {endpoints.pgPort()});
+        ds.setDatabaseName(database);
+        ds.setUser(endpoints.pgUser());
+        ds.setPassword(endpoints.pgPassword());
+        if (currentSchema != null) {
+            ds.setCurrentSchema(currentSchema);
+        }
+        return ds;
+    }
+
+    private static void execute(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static String queryString(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static long queryLong(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.dash.model.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real PostgreSQL, Kafka, S3 server and Keycloak a test run talks to. They are started once, by
+ * {@code deploy/local/services up} (which the README's test command runs first; a test started from an IDE
+ * starts them here when they are not running), and shared by every test class of every module.
+ *
+ * <p>{@code DASH_TEST_PG_URL} (a JDBC URL, with {@code DASH_TEST_PG_USER} and {@code DASH_TEST_PG_PASSWORD})
+ * points the suite at an external PostgreSQL instead, e.g. one with TimescaleDB.
+ */
+public final class LocalServices {
+    private static Endpoints endpoints;
+
+    private LocalServices() {}
+
+    /** Starts whatever is not running (once per JVM) and returns where the services listen. */
+    public static synchronized Endpoints ensureStarted() {
+        if (endpoints == null) {
+            Map<String, String> env = servicesEnv();
+            if (!allListening(env)) {
+                run(List.of("up"), 600);
+                env = servicesEnv();
+            }
+            endpoints = toEndpoints(env);
+        }
+        return endpoints;
+    }
+
+    /** Stops one service ({@code postgres}, {@code kafka}, {@code s3}, {@code keycloak}); tests of failure use it. */
+    public static void stop(String service) {
+        run(List.of("down", service), 120);
+    }
+
+    /** Starts one service and waits until it is healthy. */
+    public static void start(String service) {
+        run(List.of("up", service), 300);
+    }
+
+    /** True when the suite runs against an external PostgreSQL that it must not stop. */
+    public static boolean externalPostgres() {
+        return System.getenv("DASH_TEST_PG_URL") != null;
+    }
+
+    /** The repository root: from the build ({@code dashtest.repo.root}) or found upwards from the working directory. */
+    public static Path repoRoot() {
+        String fromBuild = System.getProperty("dashtest.repo.root");
+        if (fromBuild != null && Files.exists(Path.of(fromBuild, "deploy/local/services"))) {
+            return Path.of(fromBuild);
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve("deploy/local/services"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException(
+                "deploy/local/services not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static Map<String, String> servicesEnv() {
+        String out = run(List.of("env"), 60);
+        Map<String, String> env = new HashMap<>();
+        for (String line : out.split("\n")) {
+            String l = line.strip();
+            if (l.startsWith("export ")) {
+                l = l.substring("export ".length());
+            }
+            int eq = l.indexOf('=');
+            if (eq > 0) {
+                env.put(l.substring(0, eq), unquote(l.substring(eq + 1)));
+            }
+        }
+        return env;
+    }
+
+    private static String unquote(String v) {
+        if (v.length() >= 2 && ((v.startsWith("'") && v.endsWith("'")) || (v.startsWith("\"") && v.endsWith("\"")))) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
+    }
+
+    private static boolean allListening(Map<String, String> env) {
+        boolean pg = externalPostgres() || listening(env.get("DASH_PG_HOST"), env.get("DASH_PG_PORT"));
+        URI s3 = URI.create(env.get("DASH_S3_ENDPOINT"));
+        URI kc = URI.create(env.get("DASH_KC_ADMIN_URL"));
+        String[] kafka = env.get("DASH_KAFKA_BOOTSTRAP").split(":");
+        return pg
+                && listening(kafka[0], kafka[1])
+                && listening(s3.getHost(), String.valueOf(s3.getPort()))
+                && listening(kc.getHost(), String.valueOf(kc.getPort()));
+    }
+
+    private static boolean listening(String host, String port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, Integer.parseInt(port)), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Endpoints toEndpoints(Map<String, String> env) {
+        String pgHost = env.get("DASH_PG_HOST");
+        int pgPort = Integer.parseInt(env.get("DASH_PG_PORT"));
+        String pgDb = env.get("DASH_PG_TEST_DB");
+        String pgUser = env.get("DASH_PG_USER");
+        String pgPassword = env.get("DASH_PG_PASSWORD");
+        String external = System.getenv("DASH_TEST_PG_URL");
+        if (external != null) {
+            // jdbc:postgresql://host:port/db
+            URI u = URI.create(external.substring("jdbc:".length()));
+            pgHost = u.getHost();
+            pgPort = u.getPort() < 0 ? 5432 : u.getPort();
+            pgDb = u.getPath().substring(1);
+            pgUser = System.getenv().getOrDefault("DASH_TEST_PG_USER", "postgres");
+            pgPassword = System.getenv().getOrDefault("DASH_TEST_PG_PASSWORD", "");
+        }
+        return new Endpoints(
+                pgHost,
+                pgPort,
+                pgDb,
+                pgUser,
+                pgPassword,
+                external != null,
+                env.get("DASH_KAFKA_BOOTSTRAP"),
+                env.get("DASH_S3_ENDPOINT"),
+                env.get("DASH_S3_ACCESS_KEY"),
+                env.get("DASH_S3_SECRET_KEY"),
+                env.get("DASH_S3_REGION"),
+                env.get("DASH_OIDC_URL"),
+                env.get("DASH_KC_ADMIN_URL"),
+                env.get("DASH_KC_ADMIN_USER"),
+                env.get("DASH_KC_ADMIN_PASSWORD"));
+    }
+
+    private static String run(List<String> args, int timeoutSeconds) {
+        Path root = repoRoot();
+        var command = new java.util.ArrayList<String>();
+        command.add(root.resolve("deploy/local/services").toString());
+        command.addAll(args);
+        try {
+            Path log = Files.createTempFile("dash-services", ".log");
+            Process p = new ProcessBuilder(command)
+                    .directory(root.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(
+                        command + " did not finish in " + timeoutSeconds + " s; output in " + log);
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            Files.delete(log);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(command + " failed (exit " + p.exitValue() + "):\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
