@@ -14,7 +14,7 @@ public class DashTestResource implements QuarkusTestResourceLifecycleManager {
         if (Boolean.parseBoolean(System.getenv("DASH_TEST_DEVSERVICES"))) {
             return Map.of();
         }
-        return LocalServices.ensureStarted().quarkusConfig();
+        return LocalServices.ensureStartedAndMigrated().quarkusConfig();
     }
 
     @Override

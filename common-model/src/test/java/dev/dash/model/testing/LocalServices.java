@@ -1,5 +1,7 @@
 package dev.dash.model.testing;
 
+import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.SilverVariant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The real PostgreSQL, Kafka, S3 server and Keycloak a test run talks to. They are started once, by
@@ -23,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalServices {
     private static Endpoints endpoints;
+    private static boolean migrated;
 
     private LocalServices() {}
 
@@ -37,6 +41,23 @@ public final class LocalServices {
             endpoints = toEndpoints(env);
         }
         return endpoints;
+    }
+
+    /**
+     * Starts the services and brings the test database's schema up to date. In production web-service owns
+     * the migrations; in a test run any module may come first, so the harness applies them once for all.
+     */
+    public static synchronized Endpoints ensureStartedAndMigrated() {
+        Endpoints e = ensureStarted();
+        if (!migrated) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(e.jdbcUrl());
+            ds.setUser(e.pgUser());
+            ds.setPassword(e.pgPassword());
+            DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+            migrated = true;
+        }
+        return e;
     }
 
     /** Stops one service ({@code postgres}, {@code kafka}, {@code s3}, {@code keycloak}); tests of failure use it. */
