@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Configuration of the web role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
@@ -13,6 +14,73 @@ public interface WebConfig {
 
     /** Kafka topics. */
     Kafka kafka();
+
+    /** Encryption at rest of pipeline secrets, source and sink configs. */
+    Crypto crypto();
+
+    /** Where producers send events, for the ingest URL and curl example shown with a pipeline. */
+    Ingest ingest();
+
+    /** Public dashboard links. */
+    PublicLinks publicLinks();
+
+    /** The Silver query API. */
+    Query query();
+
+    /** The rollup job of plain PostgreSQL (TimescaleDB refreshes its continuous aggregates itself). */
+    Rollups rollups();
+
+    /** Encryption keys. */
+    interface Crypto {
+        /**
+         * The key ring: {@code id:base64key[,id:base64key...]}, each key 32 random bytes (AES-256). Every key
+         * that encrypted something still stored must stay listed until the re-encryption job has rewritten it.
+         */
+        String keys();
+
+        /** The id of the key new ciphertexts use; empty for the last key of {@code keys}. */
+        Optional<String> activeKey();
+    }
+
+    /** Ingest settings. */
+    interface Ingest {
+        /** Public base URL of the ingestor, e.g. {@code https://ingest.example.com}. */
+        @WithDefault("http://127.0.0.1:8081")
+        String baseUrl();
+    }
+
+    /** Public dashboard settings. */
+    interface PublicLinks {
+        /** Requests per minute one public token may make (all viewers of the link together) before 429. */
+        @WithDefault("120")
+        int rateLimitPerMinute();
+
+        /** Validity of a new public link when the request gives none. */
+        @WithDefault("30d")
+        Duration defaultTtl();
+    }
+
+    /** Query settings. */
+    interface Query {
+        /** Most buckets a series may have; the automatic bucket is the smallest that stays under it. */
+        @WithDefault("500")
+        int maxPoints();
+
+        /** Longest time range one query may cover. */
+        @WithDefault("400d")
+        Duration maxRange();
+    }
+
+    /** Rollup job settings. */
+    interface Rollups {
+        /** Whether this node takes part in the rollup job (one node runs it at a time, by advisory lock). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How far back each run recomputes the rollups, to take in late points. */
+        @WithDefault("2h")
+        Duration lookback();
+    }
 
     /** Schema settings. */
     interface Schema {

@@ -1,0 +1,147 @@
+package dev.dash.web.api;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.dash.model.mapping.MappingCompileException;
+import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.vertx.pgclient.PgException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns every failure into the one {@link ApiError} shape; nothing internal reaches the client. */
+public class ErrorMappers {
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return respond(e.body());
+    }
+
+    @ServerExceptionMapper
+    public Response mapping(MappingCompileException e) {
+        List<FieldError> fields = e.problems().stream()
+                .map(p -> new FieldError("document" + p.pointer(), p.message()))
+                .toList();
+        return respond(new ApiError(400, "invalid_mapping", "the mapping does not compile", fields));
+    }
+
+    // The exact types, so they win over the Jackson extension's built-in mappers.
+    @ServerExceptionMapper(priority = 1)
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response unrecognized(UnrecognizedPropertyException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response invalidFormat(InvalidFormatException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response parse(JsonParseException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response json(JsonProcessingException e) {
+        String field = "";
+        if (e instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
+            field = m.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
+                    .collect(Collectors.joining("."));
+        }
+        String reason;
+        if (e instanceof UnrecognizedPropertyException) {
+            reason = "unknown field";
+        } else if (e instanceof InvalidFormatException || e instanceof MismatchedInputException) {
+            reason = "wrong type or format";
+        } else {
+            reason = "the body is not valid JSON";
+        }
+        return respond(new ApiError(
+                400,
+                "invalid_request",
+                field.isEmpty() ? reason : field + ": " + reason,
+                List.of(new FieldError(field.isEmpty() ? "body" : field, reason))));
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response authFailed(AuthenticationFailedException e) {
+        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return respond(new ApiError(403, "forbidden", "not allowed", List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status == 404) {
+            return respond(new ApiError(404, "not_found", "no such resource", List.of()));
+        }
+        if (status == 405) {
+            return respond(new ApiError(405, "method_not_allowed", "method not allowed", List.of()));
+        }
+        if (status == 415) {
+            return respond(new ApiError(415, "unsupported_media_type", "send application/json", List.of()));
+        }
+        if (status == 400) {
+            return respond(new ApiError(
+                    400,
+                    "invalid_request",
+                    "the body is not valid JSON of the expected shape",
+                    List.of(new FieldError("body", "not valid JSON of the expected shape"))));
+        }
+        if (status < 500) {
+            return respond(new ApiError(status, "invalid_request", "the request is not acceptable", List.of()));
+        }
+        Log.errorf(e, "Request failed with %d", status);
+        return respond(new ApiError(status, "internal_error", "internal error", List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response database(PgException e) {
+        // Constraint checks the service layer did not anticipate: a client mistake, not a crash.
+        if ("23505".equals(e.getSqlState())) {
+            return respond(new ApiError(409, "conflict", "conflicts with an existing record", List.of()));
+        }
+        if ("23514".equals(e.getSqlState()) || "22P02".equals(e.getSqlState())) {
+            return respond(new ApiError(400, "invalid_request", "a value is out of range", List.of()));
+        }
+        Log.errorf(e, "Database error %s", e.getSqlState());
+        return respond(new ApiError(500, "internal_error", "internal error", List.of()));
+    }
+
+    @ServerExceptionMapper(priority = 10_000)
+    public Response anything(Throwable e) {
+        Log.errorf(e, "Unhandled error");
+        return respond(new ApiError(500, "internal_error", "internal error", List.of()));
+    }
+
+    static Response respond(ApiError body) {
+        return Response.status(body.status())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(body)
+                .build();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.dash.web.auth;
+
+import dev.dash.web.api.ApiException;
+import dev.dash.web.api.Sql;
+import io.quarkus.logging.Log;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Who is calling. The user row is created on first login (browser or bearer) and refreshed from the token
+ * at most every few minutes per node, so a request does not write to the database each time.
+ */
+@ApplicationScoped
+public class Users {
+    static final String PLATFORM_ADMIN_ROLE = "dash-platform-admin";
+    private static final Duration REFRESH = Duration.ofMinutes(5);
+
+    private record Cached(Actor actor, Instant at) {}
+
+    private final Pool pool;
+    private final SecurityIdentity identity;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    public Users(Pool pool, SecurityIdentity identity) {
+        this.pool = pool;
+        this.identity = identity;
+    }
+
+    /** The caller, with their user row created or refreshed; 401 for an anonymous call. */
+    public Uni<Actor> current() {
+        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return Uni.createFrom().failure(new UnauthorizedException());
+        }
+        String subject = jwt.getSubject();
+        Cached cached = cache.get(subject);
+        if (cached != null && cached.at().plus(REFRESH).isAfter(Instant.now())) {
+            return Uni.createFrom().item(cached.actor());
+        }
+        String email =
+                firstNonBlank(jwt.getClaim("email"), jwt.getClaim("preferred_username"), subject + "@oidc.invalid");
+        String name = firstNonBlank(jwt.getClaim("name"), jwt.getClaim("preferred_username"), null);
+        boolean platformAdmin = hasPlatformRole(jwt);
+        return Sql.one(pool, r -> r.getUUID("id"), """
+                        INSERT INTO users (id, oidc_subject, email, display_name, platform_admin, last_login_at)
+                        VALUES ($1, $2, $3, $4, $5, now())
+                        ON CONFLICT (oidc_subject) DO UPDATE SET email = EXCLUDED.email,
+                            display_name = EXCLUDED.display_name, platform_admin = EXCLUDED.platform_admin,
+                            last_login_at = now(), updated_at = now()
+                        RETURNING id
+                        """, UUID.randomUUID(), subject, email, name, platformAdmin)
+                .onFailure(PgException.class)
+                .transform(e -> "23505".equals(((PgException) e).getSqlState())
+                        ? ApiException.conflict("email", "belongs to another account")
+                        : e)
+                .map(id -> {
+                    Actor actor = new Actor(id, subject, email, platformAdmin);
+                    if (cached == null) {
+                        Log.infof("User %s (%s) signed in", id, subject);
+                    }
+                    cache.put(subject, new Cached(actor, Instant.now()));
+                    return actor;
+                });
+    }
+
+    private boolean hasPlatformRole(JsonWebToken jwt) {
+        if (identity.hasRole(PLATFORM_ADMIN_ROLE)) {
+            return true;
+        }
+        Object roles = jwt.getClaim("realm_roles");
+        if (roles instanceof Iterable<?> it) {
+            for (Object r : it) {
+                if (PLATFORM_ADMIN_ROLE.equals(String.valueOf(r).replace("\"", ""))) {
+                    return true;
+                }
+            }
+        }
+        Set<String> groups = jwt.getGroups();
+        return groups != null && groups.contains(PLATFORM_ADMIN_ROLE);
+    }
+
+    private static String firstNonBlank(Object a, Object b, String fallback) {
+        for (Object o : new Object[] {a, b}) {
+            if (o != null && !o.toString().isBlank()) {
+                return o.toString().replace("\"", "");
+            }
+        }
+        return fallback;
+    }
+}
