@@ -1,0 +1,137 @@
+package dev.dash.model.bronze;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The object key of one Bronze object (DESIGN.md, "Bronze"):
+ * {@code bronze/v1/pipeline=<uuid>/date=YYYY-MM-DD/hour=HH/<partition>-<startOffset, 20 digits>.jsonl.gz}.
+ * Keys are deterministic, so a retried upload rewrites the same object, and they sort by start offset
+ * within a partition and hour.
+ *
+ * @param pipelineId the pipeline
+ * @param date UTC date of the first event's received time
+ * @param hour UTC hour (0 to 23) of the first event's received time
+ * @param partition the {@code dash.raw} partition the events came from
+ * @param startOffset the Kafka offset of the first event
+ */
+public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition, long startOffset) {
+    /** The first path segment, shared by every Bronze key. */
+    public static final String ROOT = "bronze/v1/";
+
+    private static final Pattern KEY = Pattern.compile(
+            "bronze/v1/pipeline=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/date=(\\d{4}-\\d{2}-\\d{2})"
+                    + "/hour=(\\d{2})/(0|[1-9]\\d{0,9})-(\\d{20})\\.jsonl\\.gz");
+
+    /** Validates the components. */
+    public BronzeKey {
+        Objects.requireNonNull(pipelineId, "pipelineId");
+        Objects.requireNonNull(date, "date");
+        if (date.getYear() < 0 || date.getYear() > 9999) {
+            throw new IllegalArgumentException("date outside years 0 to 9999: " + date);
+        }
+        if (hour < 0 || hour > 23) {
+            throw new IllegalArgumentException("hour must be 0 to 23: " + hour);
+        }
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition must not be negative: " + partition);
+        }
+        if (startOffset < 0) {
+            throw new IllegalArgumentException("start offset must not be negative: " + startOffset);
+        }
+    }
+
+    /**
+     * The key of an object whose first event was received at {@code firstReceivedAt}.
+     *
+     * @param pipelineId the pipeline
+     * @param firstReceivedAt received time of the object's first event
+     * @param partition the Kafka partition
+     * @param startOffset the first event's offset
+     * @return the key
+     */
+    public static BronzeKey forFirstEvent(UUID pipelineId, Instant firstReceivedAt, int partition, long startOffset) {
+        ZonedDateTime utc = firstReceivedAt.atZone(ZoneOffset.UTC);
+        return new BronzeKey(pipelineId, utc.toLocalDate(), utc.getHour(), partition, startOffset);
+    }
+
+    /**
+     * The key as stored in S3.
+     *
+     * @return the key string
+     */
+    public String format() {
+        return prefix(pipelineId, date) + String.format("hour=%02d/%d-%020d.jsonl.gz", hour, partition, startOffset);
+    }
+
+    @Override
+    public String toString() {
+        return format();
+    }
+
+    /**
+     * Parses a key written by {@link #format()}.
+     *
+     * @param key the key string
+     * @return the key
+     * @throws IllegalArgumentException if the string is not a Bronze key
+     */
+    public static BronzeKey parse(String key) {
+        return tryParse(key).orElseThrow(() -> new IllegalArgumentException("not a Bronze object key: " + key));
+    }
+
+    /**
+     * Parses a key, for listings that may contain other objects.
+     *
+     * @param key the key string
+     * @return the key, or empty if the string is not a Bronze key
+     */
+    public static Optional<BronzeKey> tryParse(String key) {
+        if (key == null) {
+            return Optional.empty();
+        }
+        Matcher m = KEY.matcher(key);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new BronzeKey(
+                    UUID.fromString(m.group(1)),
+                    LocalDate.parse(m.group(2)),
+                    Integer.parseInt(m.group(3)),
+                    Integer.parseInt(m.group(4)),
+                    Long.parseLong(m.group(5))));
+        } catch (RuntimeException e) {
+            // A date like 2026-02-30, an hour of 24 or an offset past Long.MAX_VALUE: not a key we wrote.
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The listing prefix of every object of a pipeline.
+     *
+     * @param pipelineId the pipeline
+     * @return {@code bronze/v1/pipeline=<uuid>/}
+     */
+    public static String prefix(UUID pipelineId) {
+        return ROOT + "pipeline=" + pipelineId + "/";
+    }
+
+    /**
+     * The listing prefix of a pipeline's objects of one UTC day.
+     *
+     * @param pipelineId the pipeline
+     * @param date the UTC date
+     * @return {@code bronze/v1/pipeline=<uuid>/date=YYYY-MM-DD/}
+     */
+    public static String prefix(UUID pipelineId, LocalDate date) {
+        return prefix(pipelineId) + "date=" + date + "/";
+    }
+}

@@ -1,0 +1,203 @@
+package dev.dash.model.bronze;
+
+import dev.dash.model.envelope.EnvelopeCodec;
+import dev.dash.model.envelope.RawEnvelope;
+import java.io.Closeable;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes one Bronze object: gzip-compressed JSON Lines, one {@link EnvelopeCodec} envelope per line, to an
+ * output stream, in constant memory whatever the object's size. It counts what the manifest needs.
+ *
+ * <pre>{@code
+ * try (BronzeWriter w = new BronzeWriter(Files.newOutputStream(tmp))) {
+ *     for (record : batch) w.write(record.envelope());
+ *     ManifestEntry entry = ManifestEntry.of(key, w.finish(), lastOffset);
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe. {@link #close()} closes the underlying stream.
+ */
+public final class BronzeWriter implements Closeable {
+    private static final int BUFFER = 64 * 1024;
+
+    /**
+     * What a finished writer wrote.
+     *
+     * @param pipelineId the pipeline of the events (all events of an object belong to one pipeline)
+     * @param events number of envelopes
+     * @param bytes compressed size, as stored
+     * @param uncompressedBytes size of the JSON Lines before compression
+     * @param firstReceivedAt received time of the first event, which chooses the object's hour
+     * @param minReceivedAt earliest received time
+     * @param maxReceivedAt latest received time
+     */
+    public record Stats(
+            UUID pipelineId,
+            long events,
+            long bytes,
+            long uncompressedBytes,
+            Instant firstReceivedAt,
+            Instant minReceivedAt,
+            Instant maxReceivedAt) {}
+
+    private final Counting compressed;
+    private final GZIPOutputStream gzip;
+    private UUID pipelineId;
+    private long events;
+    private long uncompressed;
+    private Instant first;
+    private Instant min;
+    private Instant max;
+    private Stats stats;
+    private boolean closed;
+
+    /**
+     * A writer with the default compression level.
+     *
+     * @param out where the object's bytes go
+     * @throws IOException if the gzip header cannot be written
+     */
+    public BronzeWriter(OutputStream out) throws IOException {
+        this(out, Deflater.DEFAULT_COMPRESSION);
+    }
+
+    /**
+     * A writer with a chosen compression level.
+     *
+     * @param out where the object's bytes go
+     * @param level a {@link Deflater} level, 1 (fastest) to 9 (smallest), or -1 for the default
+     * @throws IOException if the gzip header cannot be written
+     */
+    public BronzeWriter(OutputStream out, int level) throws IOException {
+        this.compressed = new Counting(Objects.requireNonNull(out, "out"));
+        this.gzip = new GZIPOutputStream(compressed, BUFFER) {
+            {
+                def.setLevel(level);
+            }
+        };
+    }
+
+    /**
+     * Appends one envelope as one line.
+     *
+     * @param envelope the envelope, of the same pipeline as the others
+     * @throws IOException if the stream fails
+     * @throws IllegalArgumentException if the envelope belongs to another pipeline
+     * @throws IllegalStateException if the writer is finished
+     */
+    public void write(RawEnvelope envelope) throws IOException {
+        if (stats != null || closed) {
+            throw new IllegalStateException("the writer is finished");
+        }
+        if (pipelineId == null) {
+            pipelineId = envelope.pipelineId();
+        } else if (!pipelineId.equals(envelope.pipelineId())) {
+            // Keys are per pipeline: an event written under another pipeline's key would be invisible to its replay.
+            throw new IllegalArgumentException(
+                    "envelope of pipeline " + envelope.pipelineId() + " in an object of " + pipelineId);
+        }
+        byte[] line = EnvelopeCodec.encode(envelope);
+        gzip.write(line);
+        gzip.write('\n');
+        uncompressed += line.length + 1;
+        events++;
+        Instant t = envelope.receivedAt();
+        if (first == null) {
+            first = t;
+            min = t;
+            max = t;
+        } else {
+            if (t.isBefore(min)) {
+                min = t;
+            }
+            if (t.isAfter(max)) {
+                max = t;
+            }
+        }
+    }
+
+    /**
+     * Events written so far.
+     *
+     * @return the count
+     */
+    public long events() {
+        return events;
+    }
+
+    /**
+     * Uncompressed bytes written so far, for rotation by size.
+     *
+     * @return the count
+     */
+    public long uncompressedBytes() {
+        return uncompressed;
+    }
+
+    /**
+     * Received time of the first event, or null before any.
+     *
+     * @return the time
+     */
+    public Instant firstReceivedAt() {
+        return first;
+    }
+
+    /**
+     * Completes the gzip stream (without closing the underlying stream) and returns the counts.
+     *
+     * @return the stats; also returned by later calls
+     * @throws IOException if the stream fails
+     * @throws IllegalStateException if nothing was written (an empty object has no manifest entry)
+     */
+    public Stats finish() throws IOException {
+        if (stats == null) {
+            if (events == 0) {
+                throw new IllegalStateException("no envelope was written");
+            }
+            gzip.finish();
+            gzip.flush();
+            stats = new Stats(pipelineId, events, compressed.count, uncompressed, first, min, max);
+        }
+        return stats;
+    }
+
+    /** Finishes the gzip stream if needed, then closes the underlying stream. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        gzip.close();
+    }
+
+    /** Counts bytes on their way to the underlying stream. */
+    private static final class Counting extends FilterOutputStream {
+        long count;
+
+        Counting(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}
