@@ -1,0 +1,122 @@
+package dev.dash.web.query;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The Silver series query, as SQL over the rollups and the raw rows; plain Java so the benchmark runs the
+ * very same statement. One statement serves both Silver variants: rollup rows before the cut and raw rows
+ * from the cut on, re-bucketed and merged. On TimescaleDB the cut is the end of the range (the continuous
+ * aggregates add the not-yet-materialised tail themselves); on plain PostgreSQL it is the rollup watermark.
+ *
+ * <p>Parameters: $1 pipeline, $2 mapping version, $3 metric, $4 from, $5 to, $6 cut, $7 bucket (text
+ * interval), $8 label filter (JSON object text, containment) or null.
+ */
+public final class SeriesSql {
+    /** The bucket sizes a series may use; the automatic one is the smallest that keeps under the point limit. */
+    public static final List<Duration> BUCKETS = List.of(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(15),
+            Duration.ofMinutes(30),
+            Duration.ofHours(1),
+            Duration.ofHours(3),
+            Duration.ofHours(6),
+            Duration.ofHours(12),
+            Duration.ofDays(1),
+            Duration.ofDays(7));
+
+    /** Where the buckets come from. */
+    public enum Level {
+        RAW("metrics", Duration.ZERO),
+        MINUTE("metrics_1m", Duration.ofMinutes(1)),
+        HOUR("metrics_1h", Duration.ofHours(1));
+
+        public final String table;
+        public final Duration size;
+
+        Level(String table, Duration size) {
+            this.table = table;
+            this.size = size;
+        }
+    }
+
+    private SeriesSql() {}
+
+    public static Duration autoBucket(Duration range, int maxPoints) {
+        for (Duration b : BUCKETS) {
+            if (range.toSeconds() / b.toSeconds() <= maxPoints) {
+                return b;
+            }
+        }
+        return BUCKETS.get(BUCKETS.size() - 1);
+    }
+
+    /** The coarsest rollup whose buckets divide the query's bucket. */
+    public static Level level(Duration bucket) {
+        long s = bucket.toSeconds();
+        if (s >= 3600 && s % 3600 == 0) {
+            return Level.HOUR;
+        }
+        if (s >= 60 && s % 60 == 0) {
+            return Level.MINUTE;
+        }
+        return Level.RAW;
+    }
+
+    /** Rounds down to a multiple of {@code size} since 2000-01-01 UTC (the rollups' origin). */
+    public static Instant floor(Instant t, Duration size) {
+        if (size.isZero()) {
+            return t;
+        }
+        long origin = 946_684_800L;
+        long s = t.getEpochSecond() - origin;
+        return Instant.ofEpochSecond(origin + Math.floorDiv(s, size.toSeconds()) * size.toSeconds());
+    }
+
+    public static Instant ceil(Instant t, Duration size) {
+        Instant f = floor(t, size);
+        return f.equals(t) ? t : f.plus(size);
+    }
+
+    public static String interval(Duration bucket) {
+        return bucket.toSeconds() + " seconds";
+    }
+
+    /** The statement for a level (see the class comment for the parameters). */
+    public static String sql(Level level) {
+        String rollup = level == Level.RAW ? "" : """
+                  SELECT date_bin($7::text::interval, bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, labels, n, total,
+                         min_value, max_value, last_value, last_time
+                  FROM %s
+                  WHERE pipeline_id = $1 AND mapping_version = $2 AND metric = $3
+                    AND bucket >= $4::timestamptz AND bucket < least($5::timestamptz, $6::timestamptz)
+                    AND ($8::text IS NULL OR labels @> $8::text::jsonb)
+                  UNION ALL
+                  """.formatted(level.table);
+        String rawFrom = level == Level.RAW ? "$4::timestamptz" : "greatest($4::timestamptz, $6::timestamptz)";
+        return """
+               WITH parts AS (
+               %s  SELECT date_bin($7::text::interval, time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, labels, 1::bigint AS n,
+                         value AS total, value AS min_value, value AS max_value, value AS last_value, time AS last_time
+                  FROM metrics
+                  WHERE pipeline_id = $1 AND mapping_version = $2 AND metric = $3
+                    AND time >= %s AND time < $5::timestamptz
+                    AND ($8::text IS NULL OR labels @> $8::text::jsonb)
+               )
+               SELECT b, labels::text AS labels, sum(n)::bigint AS n, sum(total) AS total, min(min_value) AS min_value,
+                      max(max_value) AS max_value, (array_agg(last_value ORDER BY last_time DESC))[1] AS last_value
+               FROM parts GROUP BY labels, b ORDER BY labels, b
+               """.formatted(rollup, rawFrom);
+    }
+
+    /** The same series computed from the raw rows only: the benchmark's baseline and the tests' oracle. */
+    public static String rawOnlySql() {
+        return sql(Level.RAW);
+    }
+}

@@ -1,0 +1,255 @@
+package dev.dash.web.query;
+
+import static dev.dash.web.testing.Api.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import dev.dash.model.testing.DashTestResource;
+import dev.dash.web.testing.Api;
+import dev.dash.web.testing.Db;
+import dev.dash.web.testing.Tokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(DashTestResource.class)
+class QueryTest {
+    @Inject
+    RollupJob job;
+
+    Api.Team team;
+    UUID pipeline;
+    Instant end;
+
+    /**
+     * Six hours of points every 10 s on two sites under version 1, and decoys under version 2, with their
+     * rollups computed (as the job or a replay does for late data).
+     */
+    @BeforeEach
+    void points() {
+        team = Api.team(Tokens.OWNER, Map.of("viewer", Tokens.VIEWER));
+        pipeline = Api.pipeline(team);
+        end = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        Db.update("UPDATE pipelines SET active_mapping_version = 1 WHERE id = ?", pipeline);
+        insert(end);
+        Db.rows(
+                "SELECT dash_refresh_rollups(?::timestamptz - interval '6 hours', ?::timestamptz, false)",
+                java.sql.Timestamp.from(end),
+                java.sql.Timestamp.from(end));
+    }
+
+    /** Points for the six hours before {@code end}. */
+    void insert(Instant end) {
+        Db.update("""
+                INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
+                SELECT t, ?, ?, 'temp', jsonb_build_object('site', s), (extract(epoch FROM t)::bigint % 97) + (CASE s WHEN 'a' THEN 0 ELSE 1000 END),
+                       gen_random_uuid(), v, 0
+                FROM generate_series(?::timestamptz - interval '6 hours', ?::timestamptz - interval '10 seconds', interval '10 seconds') t,
+                     unnest(ARRAY['a', 'b']) s, unnest(ARRAY[1, 2]) v
+                """, pipeline, team.id(), java.sql.Timestamp.from(end), java.sql.Timestamp.from(end));
+    }
+
+    JsonPath series(Map<String, Object> body) {
+        return as(Tokens.VIEWER)
+                .body(body)
+                .post("/api/teams/" + team.id() + "/pipelines/" + pipeline + "/series")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .using(new io.restassured.path.json.config.JsonPathConfig(
+                        io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE));
+    }
+
+    double rawAggregate(String agg, String site, Instant from, Instant to) {
+        String expr = switch (agg) {
+            case "count" -> "count(*)::float8";
+            case "last" -> "(array_agg(value ORDER BY time DESC))[1]";
+            default -> agg + "(value)";
+        };
+        return ((Number) Db.rows(
+                                "SELECT " + expr + " AS v FROM metrics WHERE pipeline_id = ? AND mapping_version = 1"
+                                        + " AND labels->>'site' = ? AND time >= ? AND time < ?",
+                                pipeline,
+                                site,
+                                java.sql.Timestamp.from(from),
+                                java.sql.Timestamp.from(to))
+                        .get(0)
+                        .get("v"))
+                .doubleValue();
+    }
+
+    @Test
+    void rollupsGiveTheSameSeriesAsTheRawRowsAlone() {
+        assertHourlyMatchesRaw(end);
+    }
+
+    @Test
+    void pointsAfterTheWatermarkAreReadFromTheRawRows() {
+        // Hours ahead of now are past the rollup watermark (the job refreshes up to now): raw rows serve them.
+        Instant future = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(8));
+        insert(future);
+        assertHourlyMatchesRaw(future);
+    }
+
+    void assertHourlyMatchesRaw(Instant end) {
+        for (String agg : List.of("avg", "min", "max", "sum", "count", "last")) {
+            JsonPath hourly = series(Map.of(
+                    "metric",
+                    "temp",
+                    "labels",
+                    Map.of("site", "b"),
+                    "from",
+                    end.minus(Duration.ofHours(6)).toString(),
+                    "to",
+                    end.toString(),
+                    "bucket",
+                    "PT1H",
+                    "aggregation",
+                    agg));
+            assertThat(hourly.getString("source")).isEqualTo("rollup_1h");
+            assertThat(hourly.getList("series")).hasSize(1);
+            List<Map<String, Object>> points = hourly.getList("series[0].points");
+            assertThat(points).hasSize(6);
+            for (int h = 0; h < 6; h++) {
+                Instant from = end.minus(Duration.ofHours(6 - h));
+                assertThat(((Number) points.get(h).get("v")).doubleValue())
+                        .as(agg + " hour " + h)
+                        .isCloseTo(
+                                rawAggregate(agg, "b", from, from.plus(Duration.ofHours(1))),
+                                org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void theBucketFollowsTheRangeAndOnlyTheActiveVersionIsRead() {
+        JsonPath day = series(Map.of(
+                "metric",
+                "temp",
+                "from",
+                end.minus(Duration.ofHours(24)).toString(),
+                "to",
+                end.toString(),
+                "aggregation",
+                "count"));
+        assertThat(day.getLong("bucket_seconds")).isEqualTo(300);
+        assertThat(day.getString("source")).isEqualTo("rollup_1m");
+        assertThat(day.getInt("mapping_version")).isEqualTo(1);
+        assertThat(day.getList("series.labels.site")).containsExactlyInAnyOrder("a", "b");
+        // 6 hours × 360 points per site, version 2 left out.
+        double total = day.getList("series[0].points.v", Double.class).stream()
+                .mapToDouble(Double::doubleValue)
+                .sum();
+        assertThat(total).isEqualTo(6 * 360);
+
+        JsonPath month = series(
+                Map.of("metric", "temp", "from", end.minus(Duration.ofDays(30)).toString(), "to", end.toString()));
+        assertThat(month.getLong("bucket_seconds")).isEqualTo(3 * 3600);
+        assertThat(month.getString("source")).isEqualTo("rollup_1h");
+
+        JsonPath minute = series(Map.of(
+                "metric",
+                "temp",
+                "from",
+                end.minus(Duration.ofMinutes(5)).toString(),
+                "to",
+                end.toString(),
+                "bucket",
+                "PT10S"));
+        assertThat(minute.getString("source")).isEqualTo("raw");
+        assertThat(minute.getList("series[0].points")).hasSize(30);
+
+        Db.update("UPDATE pipelines SET active_mapping_version = 2 WHERE id = ?", pipeline);
+        JsonPath v2 = series(
+                Map.of("metric", "temp", "from", end.minus(Duration.ofHours(1)).toString(), "to", end.toString()));
+        assertThat(v2.getInt("mapping_version")).isEqualTo(2);
+    }
+
+    @Test
+    void badQueriesAreRefusedWithTheField() {
+        String url = "/api/teams/" + team.id() + "/pipelines/" + pipeline + "/series";
+        as(Tokens.VIEWER)
+                .body(Map.of("metric", "temp", "aggregation", "median"))
+                .post(url)
+                .then()
+                .statusCode(400)
+                .body("fields.field", hasItem("aggregation"));
+        as(Tokens.VIEWER)
+                .body(Map.of("metric", "temp", "bucket", "PT7M"))
+                .post(url)
+                .then()
+                .statusCode(400)
+                .body("fields.field", hasItem("bucket"));
+        as(Tokens.VIEWER)
+                .body(Map.of("metric", "temp", "from", "2026-01-02T00:00:00Z", "to", "2026-01-01T00:00:00Z"))
+                .post(url)
+                .then()
+                .statusCode(400)
+                .body("fields.field", hasItem("from"));
+        as(Tokens.VIEWER)
+                .body(Map.of("aggregation", "avg"))
+                .post(url)
+                .then()
+                .statusCode(400)
+                .body("fields.field", hasItem("metric"));
+        as(Tokens.VIEWER)
+                .body(Map.of("metric", "temp", "from", "yesterday"))
+                .post(url)
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
+    }
+
+    @Test
+    void theRollupJobAdvancesTheWatermarkAndKeepsPartitionsAhead() {
+        var outcome = job.runOnce().await().atMost(Duration.ofSeconds(60));
+        if (outcome.ran()) {
+            assertThat(outcome.refreshedTo()).isAfter(Instant.now().minus(Duration.ofMinutes(2)));
+        }
+        java.sql.Timestamp watermark =
+                (java.sql.Timestamp) Db.rows("SELECT refreshed_to FROM rollup_state WHERE name = 'metrics'")
+                        .get(0)
+                        .get("refreshed_to");
+        assertThat(watermark.toInstant()).isAfter(Instant.now().minus(Duration.ofMinutes(3)));
+        String sixDaysAhead = java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                .plusDays(6)
+                .toString()
+                .replace("-", "");
+        assertThat(Db.count("SELECT count(*) FROM pg_class WHERE relname = ?", "metrics_p" + sixDaysAhead))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void quarantineAndStorageAreScopedToTheTeam() {
+        Db.rows(
+                "SELECT dash_refresh_rollups(?::timestamptz - interval '6 hours', ?::timestamptz, false)",
+                java.sql.Timestamp.from(end),
+                java.sql.Timestamp.from(end));
+        Db.update("""
+                INSERT INTO quarantine (pipeline_id, team_id, event_id, mapping_version, received_at, errors)
+                VALUES (?, ?, ?, 1, now(), '[{"field": "temp", "code": "WRONG_TYPE", "reason": "not a number"}]')
+                """, pipeline, team.id(), UUID.randomUUID());
+        as(Tokens.VIEWER)
+                .get("/api/teams/" + team.id() + "/pipelines/" + pipeline + "/quarantine")
+                .then()
+                .statusCode(200)
+                .body("errors[0][0].field", equalTo("temp"));
+        as(Tokens.VIEWER)
+                .get("/api/teams/" + team.id() + "/storage")
+                .then()
+                .statusCode(200)
+                .body("points", equalTo(4 * 6 * 360));
+    }
+}
