@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Configuration of the ingestor role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
@@ -16,6 +17,18 @@ public interface IngestorConfig {
 
     /** The Bronze archive in S3. */
     Bronze bronze();
+
+    /** The key ring that opens pipeline secrets. */
+    Crypto crypto();
+
+    /** The ingest API. */
+    Ingest ingest();
+
+    /** The pipeline configuration cache. */
+    Pipelines pipelines();
+
+    /** The Silver writer. */
+    Silver silver();
 
     /** Schema settings. */
     interface Schema {
@@ -42,10 +55,100 @@ public interface IngestorConfig {
         short replicationFactor();
     }
 
+    /** Key ring settings (the same names as web-service's, which encrypts what this service decrypts). */
+    interface Crypto {
+        /** The key ring: {@code id:base64key[,id:base64key...]}, 32-byte AES keys. */
+        String keys();
+
+        /** Id of the key new ciphertexts use; this service only decrypts, so it matters only for validation. */
+        Optional<String> activeKey();
+    }
+
+    /** Ingest API settings. */
+    interface Ingest {
+        /** Largest request body accepted, compressed or not, and largest body after gzip decompression (413 beyond). */
+        @WithDefault("5M")
+        io.quarkus.runtime.configuration.MemorySize maxBodySize();
+
+        /** Most events published to Kafka but not yet acknowledged on this node; beyond it requests get 503. */
+        @WithDefault("5000")
+        int maxInFlightEvents();
+
+        /** Most bytes published to Kafka but not yet acknowledged on this node; beyond it requests get 503. */
+        @WithDefault("64M")
+        io.quarkus.runtime.configuration.MemorySize maxInFlightBytes();
+
+        /** Longest wait for Kafka's acknowledgement before answering 503 (the producer's delivery timeout). */
+        @WithDefault("10s")
+        Duration publishTimeout();
+
+        /** The {@code Retry-After} given with a 503. */
+        @WithDefault("2s")
+        Duration retryAfter();
+
+        /** How long a dedupe record stays pending (its publish in progress) before another delivery may take it over. */
+        @WithDefault("30s")
+        Duration dedupeLease();
+
+        /** How often expired dedupe records are deleted. */
+        @WithDefault("5m")
+        Duration dedupeCleanupInterval();
+
+        /** Bodies larger than this are verified and parsed on a worker thread instead of the event loop. */
+        @WithDefault("64K")
+        io.quarkus.runtime.configuration.MemorySize workerThreshold();
+    }
+
+    /** Pipeline configuration cache settings. */
+    interface Pipelines {
+        /** How often the cache is reconciled with the database, as a safety net beside {@code dash.control}. */
+        @WithDefault("60s")
+        Duration reconcileInterval();
+    }
+
     /** Bronze settings. */
     interface Bronze {
         /** Bucket holding the raw events (created when missing). */
         @WithDefault("dash-bronze")
         String bucket();
+
+        /** Whether this node runs the Bronze archiver (consumer group {@code dash-bronze}). */
+        @WithDefault("true")
+        boolean archiverEnabled();
+
+        /** An object is uploaded once it holds this many events. */
+        @WithDefault("100000")
+        int rotateEvents();
+
+        /** An object is uploaded once its uncompressed JSON Lines reach this size. */
+        @WithDefault("64M")
+        io.quarkus.runtime.configuration.MemorySize rotateBytes();
+
+        /** An object is uploaded at the latest this long after its first event was added. */
+        @WithDefault("60s")
+        Duration rotateAge();
+
+        /** Longest pause between two attempts at an upload while S3 (or PostgreSQL) is failing. */
+        @WithDefault("10s")
+        Duration retryMax();
+    }
+
+    /** Silver writer settings. */
+    interface Silver {
+        /** Whether this node runs the Silver writer (consumer group {@code dash-silver}). */
+        @WithDefault("true")
+        boolean writerEnabled();
+
+        /** A batch is written once it holds this many rows (1,000 to 10,000). */
+        @WithDefault("5000")
+        int batchRows();
+
+        /** A batch is written at the latest this long after its first row. */
+        @WithDefault("250ms")
+        Duration flushInterval();
+
+        /** Longest pause between two attempts at a batch while PostgreSQL is failing. */
+        @WithDefault("10s")
+        Duration retryMax();
     }
 }

@@ -1,0 +1,205 @@
+package dev.dash.ingestor.ingest;
+
+import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.model.signature.Headers;
+import io.quarkus.logging.Log;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code POST /ingest/{pipelineId}}: the HTTP side of ingest (docs/ingest.md). A plain Vert.x route rather
+ * than a JAX-RS resource, to own the body limit (a JSON 413 before the body is buffered), run on the event
+ * loop without a dispatch, and answer when Kafka's acknowledgement arrives. The decisions live in
+ * {@link IngestService}; this class maps them to status codes, headers and bodies, never a stack trace.
+ */
+@ApplicationScoped
+public class IngestResource {
+    private static final String JSON = "application/json";
+
+    private final IngestService service;
+    private final long maxBodySize;
+    private final long workerThreshold;
+
+    public IngestResource(IngestService service, IngestorConfig config) {
+        this.service = service;
+        this.maxBodySize = config.ingest().maxBodySize().asLongValue();
+        this.workerThreshold = config.ingest().workerThreshold().asLongValue();
+    }
+
+    void routes(@Observes Router router) {
+        router.post("/ingest/:pipelineId")
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
+                .handler(this::handle)
+                .failureHandler(this::failure);
+    }
+
+    private void handle(RoutingContext ctx) {
+        Instant receivedAt = Instant.now();
+        MultiMap h = ctx.request().headers();
+        Headers.Builder headers = Headers.builder();
+        h.forEach(e -> headers.add(e.getKey(), e.getValue()));
+        Buffer buffer = ctx.body().buffer();
+        byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
+        IngestService.Request req = new IngestService.Request(
+                ctx.pathParam("pipelineId"),
+                headers.build(),
+                body,
+                h.get("content-type"),
+                h.get("content-encoding"),
+                receivedAt);
+        if (body.length > workerThreshold) {
+            // Verifying and parsing a large batch takes milliseconds: not on the event loop.
+            ctx.vertx()
+                    .<Object>executeBlocking(() -> service.prepare(req), false)
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            answerError(ctx, ar.cause());
+                        } else {
+                            proceed(ctx, ar.result());
+                        }
+                    });
+            return;
+        }
+        Object prepared;
+        try {
+            prepared = service.prepare(req);
+        } catch (RuntimeException e) {
+            answerError(ctx, e);
+            return;
+        }
+        proceed(ctx, prepared);
+    }
+
+    private void proceed(RoutingContext ctx, Object prepared) {
+        if (prepared instanceof IngestService.Outcome o) {
+            answer(ctx, o);
+            return;
+        }
+        service.publish((IngestService.Prepared) prepared).whenComplete((o, e) -> {
+            if (e != null) {
+                answerError(ctx, e);
+            } else {
+                answer(ctx, o);
+            }
+        });
+    }
+
+    private void answer(RoutingContext ctx, IngestService.Outcome o) {
+        HttpServerResponse r = ctx.response();
+        if (r.ended()) {
+            return;
+        }
+        if (o.challenge() != null) {
+            r.setStatusCode(200)
+                    .putHeader("content-type", o.challenge().contentType())
+                    .end(Buffer.buffer(o.challenge().body()));
+            return;
+        }
+        StringBuilder b = new StringBuilder(32 + o.eventIds().length * 40);
+        b.append('{');
+        if (o.status() == 200) {
+            b.append("\"duplicate\":true,");
+        }
+        b.append("\"accepted\":")
+                .append(o.status() == 202 ? o.eventIds().length : 0)
+                .append(",\"event_ids\":[");
+        for (int i = 0; i < o.eventIds().length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            UUID id = o.eventIds()[i];
+            b.append('"').append(id).append('"');
+        }
+        b.append("]}");
+        r.setStatusCode(o.status()).putHeader("content-type", JSON).end(b.toString());
+    }
+
+    private void answerError(RoutingContext ctx, Throwable e) {
+        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        IngestRejection r = t instanceof IngestRejection ir
+                ? ir
+                : new IngestRejection(500, "internal_error", null, "the request could not be processed");
+        if (!(t instanceof IngestRejection)) {
+            Log.errorf(t, "Ingest failed unexpectedly for %s", ctx.request().path());
+        }
+        sendError(ctx, r);
+    }
+
+    private void failure(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status == 413) {
+            sendError(
+                    ctx,
+                    new IngestRejection(413, "body_too_large", "body", "the body exceeds " + maxBodySize + " bytes"));
+        } else if (ctx.failure() != null) {
+            answerError(ctx, ctx.failure());
+        } else {
+            sendError(
+                    ctx,
+                    new IngestRejection(
+                            status < 400 ? 500 : status, "request_failed", null, "the request could not be read"));
+        }
+    }
+
+    private static void sendError(RoutingContext ctx, IngestRejection r) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended()) {
+            return;
+        }
+        for (Map.Entry<String, String> e : r.headers().entrySet()) {
+            resp.putHeader(e.getKey(), e.getValue());
+        }
+        StringBuilder b = new StringBuilder(160);
+        b.append("{\"status\":").append(r.status()).append(",\"error\":");
+        quote(b, r.error());
+        b.append(",\"message\":");
+        quote(b, r.getMessage());
+        if (r.field() != null) {
+            b.append(",\"fields\":[{\"field\":");
+            quote(b, r.field());
+            b.append(",\"reason\":");
+            quote(b, r.getMessage());
+            b.append("}]");
+        }
+        if (r.line() != null) {
+            b.append(",\"line\":").append(r.line());
+        }
+        b.append('}');
+        resp.setStatusCode(r.status())
+                .putHeader("content-type", JSON)
+                .end(Buffer.buffer(b.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}

@@ -1,0 +1,113 @@
+package dev.dash.ingestor.ingest;
+
+import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.model.kafka.Topics;
+import dev.dash.model.support.RetryingTask;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Publishes raw envelopes to {@code dash.raw} with {@code acks=all} and an idempotent producer, and tells
+ * when Kafka acknowledged them. A plain {@link KafkaProducer} rather than a SmallRye emitter: the ingest
+ * path needs the acknowledgement of a whole batch as one future, a bounded delivery timeout, and a send that
+ * never blocks the event loop (metadata is fetched at start-up, and the in-flight limit keeps the buffer from
+ * filling).
+ */
+@ApplicationScoped
+public class RawPublisher {
+    private final KafkaProducer<String, byte[]> producer;
+    private final RetryingTask<Integer> warmUp;
+    /** While Kafka fails, nanoTime until which new requests are refused at once instead of waiting. */
+    private volatile long unavailableUntil;
+
+    public RawPublisher(
+            IngestorConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        long timeout = config.ingest().publishTimeout().toMillis();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "dash-ingest");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+        p.put(
+                ProducerConfig.BUFFER_MEMORY_CONFIG,
+                String.valueOf(
+                        Math.max(64L << 20, config.ingest().maxInFlightBytes().asLongValue() * 3)));
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(1000, timeout / 2)));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(2001, timeout)));
+        // Metadata is fetched at start-up; a send on the event loop must never wait for it for long.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "200");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        this.producer = new KafkaProducer<>(p);
+        this.warmUp = new RetryingTask<>(
+                "dash.raw metadata",
+                () -> producer.partitionsFor(Topics.RAW).size(),
+                config.schema().retryMax(),
+                e -> Log.warnf("Kafka metadata of %s not available yet: %s", Topics.RAW, e.getMessage()));
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        warmUp.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        warmUp.stop();
+        // Flushes what is buffered: requests still waiting get their acknowledgement before the node stops.
+        producer.close(Duration.ofSeconds(10));
+    }
+
+    /** Whether sends can be attempted now (metadata known, Kafka not failing a moment ago). */
+    public boolean available() {
+        return warmUp.done() && System.nanoTime() - unavailableUntil >= 0;
+    }
+
+    /** Whether the producer knows the topic's partitions (for readiness). */
+    public boolean warmedUp() {
+        return warmUp.done();
+    }
+
+    /**
+     * Sends every value under one key (one partition, in order) and completes when Kafka acknowledged all
+     * of them, or fails with the first error.
+     */
+    public CompletableFuture<Void> publish(String key, List<byte[]> values) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger(values.size());
+        for (byte[] value : values) {
+            try {
+                producer.send(new ProducerRecord<>(Topics.RAW, key, value), (meta, error) -> {
+                    if (error != null) {
+                        // A moment of refusing at once, then the next request probes Kafka again.
+                        unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                        done.completeExceptionally(error);
+                    } else if (remaining.decrementAndGet() == 0) {
+                        done.complete(null);
+                    }
+                });
+            } catch (RuntimeException e) {
+                unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                done.completeExceptionally(e);
+                break;
+            }
+        }
+        return done;
+    }
+}

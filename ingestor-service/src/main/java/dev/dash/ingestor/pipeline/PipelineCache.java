@@ -1,0 +1,106 @@
+package dev.dash.ingestor.pipeline;
+
+import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.model.crypto.KeyRing;
+import dev.dash.model.kafka.PipelineConfig;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every pipeline's configuration in memory, so the ingest hot path never asks the database. Filled from
+ * the database at start-up, then kept current by {@link ControlFollower} (web-service's snapshots on
+ * {@code dash.control}) and a periodic reconcile. A snapshot older than the one held is ignored, so the
+ * three sources can race safely.
+ */
+@ApplicationScoped
+public class PipelineCache {
+    private final ConcurrentHashMap<UUID, CachedPipeline> pipelines = new ConcurrentHashMap<>();
+    private final PipelineRepository repository;
+    private final KeyRing keys;
+    private volatile boolean loaded;
+
+    public PipelineCache(PipelineRepository repository, IngestorConfig config) {
+        this.repository = repository;
+        this.keys = KeyRing.parse(
+                config.crypto().keys(), config.crypto().activeKey().orElse(null));
+    }
+
+    /** The pipeline, or null when unknown (or deleted). */
+    public CachedPipeline get(UUID id) {
+        return pipelines.get(id);
+    }
+
+    /**
+     * The pipeline, asking the database when the cache does not know it yet (a pipeline created a moment
+     * ago on another node). Blocking: only for consumer threads, never the event loop.
+     */
+    public CachedPipeline getOrLoad(UUID id) throws SQLException {
+        CachedPipeline p = pipelines.get(id);
+        if (p != null) {
+            return p;
+        }
+        PipelineConfig config = repository.load(id);
+        if (config == null) {
+            return null;
+        }
+        apply(config);
+        return pipelines.get(id);
+    }
+
+    /** Takes a snapshot unless an equally new or newer one is held. */
+    public void apply(PipelineConfig config) {
+        pipelines.compute(config.id(), (id, held) -> {
+            if (held != null && held.config().revision() > config.revision()) {
+                return held;
+            }
+            return CachedPipeline.of(config, keys);
+        });
+    }
+
+    /** Forgets a deleted pipeline. */
+    public void remove(UUID id) {
+        pipelines.remove(id);
+    }
+
+    /**
+     * Replaces the content with the database's: new and changed pipelines are taken (unless the cache holds
+     * a newer snapshot), deleted ones are dropped.
+     */
+    public int reloadFromDatabase() throws SQLException {
+        List<PipelineConfig> all = repository.loadAll();
+        Set<UUID> seen = new HashSet<>();
+        for (PipelineConfig c : all) {
+            seen.add(c.id());
+            apply(c);
+        }
+        if (loaded) {
+            pipelines.keySet().removeIf(id -> !seen.contains(id));
+        }
+        loaded = true;
+        return all.size();
+    }
+
+    /** Whether the start-up load from the database has completed. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** Number of pipelines held. */
+    public int size() {
+        return pipelines.size();
+    }
+
+    void reconcile() {
+        try {
+            reloadFromDatabase();
+        } catch (SQLException | RuntimeException e) {
+            Log.warnf("Pipeline cache reconcile failed (the cache keeps following dash.control): %s", e.getMessage());
+        }
+    }
+}
