@@ -1,0 +1,281 @@
+package dev.dash.ingestor.silver;
+
+import dev.dash.model.json.Json;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * Writes a {@link SilverBatch} in one transaction, idempotently: metric rows are COPYed into a session
+ * temporary table, then {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING} moves them into {@code metrics}
+ * (so a redelivered batch changes nothing, keyed by {@code (pipeline_id, mapping_version, event_id, seq,
+ * time)}); records and quarantine rows likewise. Days not seen before get their partitions first
+ * ({@code dash_ensure_partitions}; a no-op on TimescaleDB). Plain JDBC, used by the writer's own thread and by
+ * the Silver benchmark.
+ */
+public final class SilverStore {
+    private static final String STAGE = """
+            CREATE TEMP TABLE IF NOT EXISTS silver_stage (
+                time timestamptz, pipeline_id uuid, team_id uuid, metric text, labels jsonb,
+                value double precision, event_id uuid, mapping_version integer, seq integer
+            ) ON COMMIT DELETE ROWS
+            """;
+    private static final String MOVE = """
+            INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
+            SELECT time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq FROM silver_stage
+            ON CONFLICT DO NOTHING
+            """;
+
+    private final DataSource dataSource;
+    /** UTC days whose partitions exist already (process-wide; partitions are never dropped for recent days). */
+    private final Set<LocalDate> preparedDays = ConcurrentHashMap.newKeySet();
+
+    public SilverStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Writes the batch; returns the metric rows inserted (rows already present are skipped). */
+    public int write(SilverBatch batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            prepareDays(c, batch);
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                int inserted = writeMetrics(c, batch);
+                writeRecords(c, batch);
+                writeQuarantine(c, batch);
+                recordDualWrites(c, batch);
+                c.commit();
+                return inserted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    private void prepareDays(Connection c, SilverBatch batch) throws SQLException {
+        TreeSet<LocalDate> days = new TreeSet<>();
+        for (SilverBatch.Row r : batch.rows) {
+            LocalDate d = LocalDate.ofInstant(r.time(), ZoneOffset.UTC);
+            if (!preparedDays.contains(d)) {
+                days.add(d);
+            }
+        }
+        for (SilverBatch.Record r : batch.records) {
+            LocalDate d = LocalDate.ofInstant(r.time(), ZoneOffset.UTC);
+            if (!preparedDays.contains(d)) {
+                days.add(d);
+            }
+        }
+        if (days.isEmpty()) {
+            return;
+        }
+        // One call per day (never a range: one far-off timestamp must not create years of partitions).
+        try (PreparedStatement ps = c.prepareStatement("SELECT dash_ensure_partitions(?, ?)")) {
+            for (LocalDate d : days) {
+                Timestamp t = Timestamp.from(d.atStartOfDay(ZoneOffset.UTC).toInstant());
+                ps.setTimestamp(1, t);
+                ps.setTimestamp(2, t);
+                ps.execute();
+            }
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+        preparedDays.addAll(days);
+    }
+
+    private static int writeMetrics(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.rows.isEmpty()) {
+            return 0;
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(STAGE);
+        }
+        StringBuilder b = new StringBuilder(batch.rows.size() * 160);
+        for (SilverBatch.Row r : batch.rows) {
+            b.append(r.time()).append('\t');
+            b.append(r.pipelineId()).append('\t');
+            b.append(r.teamId()).append('\t');
+            copyText(b, r.metric());
+            b.append('\t');
+            copyText(b, labelsJson(r.labels()));
+            b.append('\t');
+            b.append(r.value()).append('\t');
+            b.append(r.eventId()).append('\t');
+            b.append(r.mappingVersion()).append('\t');
+            b.append(r.seq()).append('\n');
+        }
+        try {
+            c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY silver_stage (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                            new StringReader(b.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
+        }
+        try (Statement st = c.createStatement()) {
+            return st.executeUpdate(MOVE);
+        }
+    }
+
+    private static void writeRecords(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.records.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO pipeline_records (time, pipeline_id, team_id, event_id, mapping_version, seq, record)
+                SELECT * FROM unnest(?::timestamptz[], ?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::int[], ?::jsonb[])
+                ON CONFLICT DO NOTHING
+                """)) {
+            int n = batch.records.size();
+            Object[] time = new Object[n];
+            Object[] pipeline = new Object[n];
+            Object[] team = new Object[n];
+            Object[] event = new Object[n];
+            Object[] version = new Object[n];
+            Object[] seq = new Object[n];
+            Object[] record = new Object[n];
+            for (int i = 0; i < n; i++) {
+                SilverBatch.Record r = batch.records.get(i);
+                time[i] = r.time().toString();
+                pipeline[i] = r.pipelineId();
+                team[i] = r.teamId();
+                event[i] = r.eventId();
+                version[i] = r.mappingVersion();
+                seq[i] = r.seq();
+                record[i] = r.record().values().toString();
+            }
+            ps.setArray(1, c.createArrayOf("text", time));
+            ps.setArray(2, c.createArrayOf("uuid", pipeline));
+            ps.setArray(3, c.createArrayOf("uuid", team));
+            ps.setArray(4, c.createArrayOf("uuid", event));
+            ps.setArray(5, c.createArrayOf("int4", version));
+            ps.setArray(6, c.createArrayOf("int4", seq));
+            ps.setArray(7, c.createArrayOf("text", record));
+            ps.executeUpdate();
+        }
+    }
+
+    private static void writeQuarantine(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.quarantined.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO quarantine (pipeline_id, team_id, event_id, mapping_version, received_at, errors,
+                                        kafka_partition, kafka_offset, bronze_key)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, NULL)
+                ON CONFLICT (pipeline_id, mapping_version, event_id) DO NOTHING
+                """)) {
+            for (SilverBatch.Quarantined q : batch.quarantined) {
+                ps.setObject(1, q.pipelineId());
+                ps.setObject(2, q.teamId());
+                ps.setObject(3, q.eventId());
+                ps.setInt(4, q.mappingVersion());
+                ps.setTimestamp(5, Timestamp.from(q.receivedAt()));
+                ps.setString(6, errorsJson(q));
+                ps.setInt(7, q.partition());
+                ps.setLong(8, q.offset());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void recordDualWrites(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.dualWrites.isEmpty()) {
+            return;
+        }
+        // The latest start over all writer nodes: from it on, every node dual-writes (docs/architecture.md).
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE data_mappings SET dual_write_started_at = greatest(dual_write_started_at, now())
+                WHERE pipeline_id = ? AND version = ? AND status = 'pending'
+                """)) {
+            for (SilverBatch.DualWrite d : batch.dualWrites) {
+                ps.setObject(1, d.pipelineId());
+                ps.setInt(2, d.version());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static String errorsJson(SilverBatch.Quarantined q) {
+        var arr = Json.nodes().arrayNode();
+        q.errors().forEach(e -> {
+            var o = arr.addObject();
+            o.put("field", e.field());
+            o.put("code", e.code().name().toLowerCase(java.util.Locale.ROOT));
+            o.put("reason", e.reason());
+            if (e.index() >= 0) {
+                o.put("index", e.index());
+            }
+        });
+        return arr.toString();
+    }
+
+    /** Labels as a JSON object, keys in the map's (sorted) order. */
+    static String labelsJson(Map<String, String> labels) {
+        if (labels.isEmpty()) {
+            return "{}";
+        }
+        StringBuilder b = new StringBuilder(16 * labels.size() + 2);
+        b.append('{');
+        boolean first = true;
+        for (Map.Entry<String, String> e : labels.entrySet()) {
+            if (!first) {
+                b.append(',');
+            }
+            first = false;
+            jsonString(b, e.getKey());
+            b.append(':');
+            jsonString(b, e.getValue());
+        }
+        return b.append('}').toString();
+    }
+
+    private static void jsonString(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '"' || ch == '\\') {
+                b.append('\\').append(ch);
+            } else if (ch < 0x20) {
+                b.append(String.format("\\u%04x", (int) ch));
+            } else {
+                b.append(ch);
+            }
+        }
+        b.append('"');
+    }
+
+    /** Escapes a value for COPY's text format. */
+    private static void copyText(StringBuilder b, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '\\' -> b.append("\\\\");
+                case '\t' -> b.append("\\t");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                default -> b.append(ch);
+            }
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package dev.dash.ingestor.silver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.ingestor.pipeline.CachedPipeline;
+import dev.dash.ingestor.pipeline.PipelineCache;
+import dev.dash.model.envelope.EnvelopeCodec;
+import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.json.Json;
+import dev.dash.model.kafka.PointsBatch;
+import dev.dash.model.kafka.PointsCodec;
+import dev.dash.model.kafka.Topics;
+import dev.dash.model.mapping.EventInput;
+import dev.dash.model.mapping.MappingError;
+import dev.dash.model.mapping.MappingResult;
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Consumer group {@code dash-silver}: maps every raw event with the pipeline's active mapping version (and
+ * its pending one during a replay) using the common-model engine, writes the points in batches (by row
+ * count or age, whichever first), commits the Kafka offsets only after the database transaction, and then
+ * publishes the batch's points on {@code dash.points}. A plain consumer loop on its own thread: while
+ * PostgreSQL fails it pauses every partition, keeps the batch, and retries with backoff, so nothing is lost
+ * and, writes being idempotent, nothing is doubled.
+ */
+@ApplicationScoped
+public class SilverWriter {
+    private final PipelineCache cache;
+    private final SilverStore store;
+    private final IngestorConfig.Silver config;
+    private final String bootstrapServers;
+    private final boolean enabled;
+    private final Counter rowsWritten;
+    private final Counter eventsMapped;
+    private final Counter quarantinedEvents;
+    private final Counter skippedEvents;
+    private final Timer batchLatency;
+    private final Timer receiptToCommit;
+    private final SilverBatch batch = new SilverBatch();
+    private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    /** Pending versions whose dual-write start this node has recorded. */
+    private final Set<SilverBatch.DualWrite> recordedDualWrites = new HashSet<>();
+
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile long lastCommitNanos = System.nanoTime();
+    private KafkaProducer<String, byte[]> points;
+    private long batchStart;
+    private Thread thread;
+
+    public SilverWriter(
+            PipelineCache cache,
+            AgroalDataSource dataSource,
+            IngestorConfig config,
+            MeterRegistry registry,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.cache = cache;
+        this.store = new SilverStore(dataSource);
+        this.config = config.silver();
+        this.enabled = config.silver().writerEnabled();
+        this.bootstrapServers = bootstrapServers;
+        this.rowsWritten = Counter.builder("dash.silver.rows")
+                .description("Metric rows written to Silver")
+                .register(registry);
+        this.eventsMapped = Counter.builder("dash.silver.events")
+                .description("Raw events mapped by the Silver writer")
+                .register(registry);
+        this.quarantinedEvents = Counter.builder("dash.silver.quarantined")
+                .description("Events that failed mapping and went to quarantine")
+                .register(registry);
+        this.skippedEvents = Counter.builder("dash.silver.skipped")
+                .description("Raw records skipped: unreadable envelope, or pipeline deleted")
+                .register(registry);
+        this.batchLatency = Timer.builder("dash.silver.batch.latency")
+                .description("Time to write and commit one Silver batch")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.receiptToCommit = Timer.builder("dash.silver.receipt.to.commit")
+                .description("From the event's receipt by the ingest API to its Silver commit")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
+        thread = new Thread(this::run, "dash-silver-writer");
+        thread.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Nanoseconds since the last successful commit (or the start), for tests and readiness. */
+    public long nanosSinceLastCommit() {
+        return System.nanoTime() - lastCommitNanos;
+    }
+
+    private void run() {
+        long backoff = 250;
+        while (running) {
+            try {
+                consume();
+            } catch (WakeupException e) {
+                break;
+            } catch (Exception e) {
+                Log.warnf("Silver writer restarting after: %s", e.toString());
+                batch.clear();
+                offsets.clear();
+                backoff = sleep(backoff);
+            }
+        }
+    }
+
+    private void consume() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dash-silver");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-silver-writer");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        // Eager rebalancing: a revoked batch that could not be written is dropped, and every partition then
+        // restarts from its committed offset.
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        pp.put(ProducerConfig.CLIENT_ID_CONFIG, "dash-silver-points");
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+        pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p);
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp)) {
+            consumer = c;
+            points = producer;
+            c.subscribe(List.of(Topics.RAW), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    if (!batch.isEmpty() || !offsets.isEmpty()) {
+                        if (!tryFlush(c)) {
+                            // Not written and not committed: the next owner reads these events again.
+                            batch.clear();
+                            offsets.clear();
+                        }
+                    }
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    c.resume(c.assignment());
+                }
+            });
+            long backoff = 250;
+            while (running) {
+                if (!c.paused().isEmpty()) {
+                    // PostgreSQL failed the last write: keep the batch, stay in the group, try again later.
+                    c.poll(Duration.ZERO);
+                    if (tryFlush(c)) {
+                        c.resume(c.paused());
+                        backoff = 250;
+                    } else {
+                        backoff = sleep(backoff);
+                    }
+                    continue;
+                }
+                long wait = batch.isEmpty()
+                        ? 100
+                        : Math.max(0, config.flushInterval().toMillis() - (System.nanoTime() - batchStart) / 1_000_000);
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(wait))) {
+                    add(r);
+                    if (batch.size() >= config.batchRows() && !flushOrPause(c)) {
+                        break;
+                    }
+                }
+                if (c.paused().isEmpty()
+                        && (!batch.isEmpty() || !offsets.isEmpty())
+                        && (batch.size() >= config.batchRows()
+                                || System.nanoTime() - batchStart
+                                        >= config.flushInterval().toNanos())) {
+                    flushOrPause(c);
+                }
+            }
+            if (!batch.isEmpty() || !offsets.isEmpty()) {
+                tryFlush(c);
+            }
+        } finally {
+            consumer = null;
+            points = null;
+        }
+    }
+
+    private boolean flushOrPause(KafkaConsumer<String, byte[]> c) {
+        if (tryFlush(c)) {
+            return true;
+        }
+        // Records polled after the failed batch must not be added to it (their offsets would be committed
+        // with it); the consumer is paused and rewound to just after the batch.
+        c.pause(c.assignment());
+        for (TopicPartition tp : c.assignment()) {
+            OffsetAndMetadata next = offsets.get(tp);
+            if (next != null) {
+                c.seek(tp, next.offset());
+            } else {
+                OffsetAndMetadata committed = c.committed(Set.of(tp)).get(tp);
+                if (committed != null) {
+                    c.seek(tp, committed.offset());
+                } else {
+                    c.seekToBeginning(List.of(tp));
+                }
+            }
+        }
+        return false;
+    }
+
+    private void add(ConsumerRecord<String, byte[]> r) {
+        if (batch.isEmpty() && offsets.isEmpty()) {
+            batchStart = System.nanoTime();
+        }
+        process(r);
+        // Only once the record is in the batch: a failure above must not let its offset be committed.
+        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+    }
+
+    private void process(ConsumerRecord<String, byte[]> r) {
+        RawEnvelope e;
+        try {
+            e = EnvelopeCodec.decode(r.value());
+        } catch (RuntimeException ex) {
+            Log.warnf("Skipping unreadable dash.raw record %d@%d: %s", r.partition(), r.offset(), ex.getMessage());
+            skippedEvents.increment();
+            return;
+        }
+        CachedPipeline p;
+        try {
+            p = cache.getOrLoad(e.pipelineId());
+        } catch (Exception ex) {
+            throw new IllegalStateException("cannot look pipeline " + e.pipelineId() + " up: " + ex.getMessage(), ex);
+        }
+        if (p == null) {
+            skippedEvents.increment();
+            return;
+        }
+        batch.events++;
+        batch.received.add(e.receivedAt());
+        CachedPipeline.Version active = p.active();
+        CachedPipeline.Version pending = p.pending();
+        if (active == null && pending == null) {
+            return;
+        }
+        EventInput input = EventInput.of(e);
+        if (active != null && pending != null) {
+            // Parsed once for both versions; a body that does not parse goes the ordinary way, for identical errors.
+            try {
+                JsonNode tree = Json.parse(e.body());
+                if (!tree.isMissingNode()) {
+                    input = EventInput.ofJson(e.eventId(), e.receivedAt(), tree);
+                }
+            } catch (IOException ignored) {
+                // mapped from bytes below
+            }
+        }
+        if (active != null) {
+            map(p, active, e, input, r);
+        }
+        if (pending != null) {
+            map(p, pending, e, input, r);
+            SilverBatch.DualWrite d = new SilverBatch.DualWrite(p.id(), pending.version());
+            if (!recordedDualWrites.contains(d)) {
+                batch.dualWrites.add(d);
+            }
+        }
+        eventsMapped.increment();
+    }
+
+    private void map(
+            CachedPipeline p,
+            CachedPipeline.Version v,
+            RawEnvelope e,
+            EventInput input,
+            ConsumerRecord<String, byte[]> r) {
+        if (v.mapping() == null) {
+            batch.quarantined.add(new SilverBatch.Quarantined(
+                    p.id(),
+                    p.teamId(),
+                    e.eventId(),
+                    v.version(),
+                    e.receivedAt(),
+                    List.of(new MappingError("$mapping", MappingError.Code.INTERNAL, v.problem(), -1)),
+                    r.partition(),
+                    r.offset()));
+            quarantinedEvents.increment();
+            return;
+        }
+        MappingResult result = v.mapping().apply(input);
+        if (!result.ok()) {
+            batch.quarantined.add(new SilverBatch.Quarantined(
+                    p.id(),
+                    p.teamId(),
+                    e.eventId(),
+                    v.version(),
+                    e.receivedAt(),
+                    result.errors(),
+                    r.partition(),
+                    r.offset()));
+            quarantinedEvents.increment();
+            return;
+        }
+        batch.addPoints(p.id(), p.teamId(), e.eventId(), v.version(), e.receivedAt(), result.points());
+        if (p.config().persistData()) {
+            batch.addRecords(p.id(), p.teamId(), e.eventId(), v.version(), result.records());
+        }
+    }
+
+    /** Writes the batch, commits its offsets, publishes its points; false (batch kept) when PostgreSQL failed. */
+    private boolean tryFlush(KafkaConsumer<String, byte[]> c) {
+        long start = System.nanoTime();
+        try {
+            if (!batch.isEmpty()) {
+                store.write(batch);
+            }
+        } catch (Exception e) {
+            Log.warnf("Silver write of %d rows failed, will retry: %s", batch.size(), e.getMessage());
+            return false;
+        }
+        recordedDualWrites.addAll(batch.dualWrites);
+        if (!offsets.isEmpty()) {
+            c.commitSync(offsets);
+        }
+        Instant committed = Instant.now();
+        long nowMillis = committed.toEpochMilli();
+        batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        rowsWritten.increment(batch.rows.size());
+        for (Instant received : batch.received) {
+            receiptToCommit.record(Math.max(0, nowMillis - received.toEpochMilli()), TimeUnit.MILLISECONDS);
+        }
+        publishPoints(committed);
+        lastCommitNanos = System.nanoTime();
+        batch.clear();
+        offsets.clear();
+        return true;
+    }
+
+    private void publishPoints(Instant committed) {
+        if (batch.rows.isEmpty() || points == null) {
+            return;
+        }
+        Map<UUID, List<PointsBatch.Point>> byPipeline = new HashMap<>();
+        Map<UUID, UUID> teams = new HashMap<>();
+        for (SilverBatch.Row r : batch.rows) {
+            byPipeline
+                    .computeIfAbsent(r.pipelineId(), k -> new ArrayList<>())
+                    .add(new PointsBatch.Point(
+                            r.time(),
+                            r.metric(),
+                            r.labels(),
+                            r.value(),
+                            r.eventId(),
+                            r.seq(),
+                            r.mappingVersion(),
+                            r.receivedAt()));
+            teams.put(r.pipelineId(), r.teamId());
+        }
+        byPipeline.forEach((pipeline, list) -> points.send(
+                new ProducerRecord<>(
+                        Topics.POINTS,
+                        pipeline.toString(),
+                        PointsCodec.encode(new PointsBatch(pipeline, teams.get(pipeline), committed, list))),
+                (meta, error) -> {
+                    if (error != null) {
+                        Log.warnf("Publishing points of pipeline %s failed: %s", pipeline, error.getMessage());
+                    }
+                }));
+    }
+
+    private long sleep(long backoff) {
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+        return Math.min(backoff * 2, config.retryMax().toMillis());
+    }
+}
