@@ -52,11 +52,12 @@ class DashSchemaTest {
 
         DashSchema.Outcome first = DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
         assertThat(first.variant()).isEqualTo(SilverVariant.PLAIN);
-        assertThat(first.applied()).isEqualTo(4);
+        var resolved = DashSchema.flyway(ds, schema, SilverVariant.PLAIN).info().all();
+        assertThat(first.applied()).isEqualTo(resolved.length).isGreaterThanOrEqualTo(4);
         assertThat(DashSchema.migrate(ds, schema, SilverVariant.Choice.AUTO).applied())
                 .isZero();
         assertThat(DashSchema.validate(ds, schema, SilverVariant.Choice.AUTO).version())
-                .isEqualTo("4");
+                .isEqualTo(resolved[resolved.length - 1].getVersion().getVersion());
         assertThat(queryString(ds, "SELECT dash_silver_variant()")).isEqualTo("plain");
 
         for (String table : new String[] {
@@ -222,7 +223,7 @@ class DashSchemaTest {
             assertThat(outcome.variant()).isEqualTo(SilverVariant.TIMESCALEDB);
             assertThat(DashSchema.validate(ds, "public", SilverVariant.Choice.TIMESCALEDB)
                             .version())
-                    .isEqualTo("4");
+                    .isEqualTo(outcome.version());
             assertThat(queryLong(
                             ds,
                             "SELECT count(*) FROM timescaledb_information.hypertables "
