@@ -3,7 +3,6 @@ package dev.dash.ingestor.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.PipelineConfig;
-import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.sql.Connection;
@@ -18,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 /**
  * Reads pipeline snapshots from the database in the shape web-service publishes on {@code dash.control}
@@ -43,9 +43,9 @@ public class PipelineRepository {
             ORDER BY pipeline_id, inserted_at DESC
             """;
 
-    private final AgroalDataSource dataSource;
+    private final DataSource dataSource;
 
-    public PipelineRepository(AgroalDataSource dataSource) {
+    public PipelineRepository(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
