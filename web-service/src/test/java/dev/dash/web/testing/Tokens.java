@@ -51,12 +51,9 @@ public final class Tokens {
                         .path("access_token"));
     }
 
-    /** Creates a new Keycloak user with a unique e-mail address and returns that address. */
-    public static String newUser(String prefix) {
-        String email = prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "@test.dash";
-        String password = "pw-" + UUID.randomUUID();
+    private static String adminToken() {
         Endpoints e = endpoints();
-        String admin = given().contentType(ContentType.URLENC)
+        return given().contentType(ContentType.URLENC)
                 .formParam("grant_type", "password")
                 .formParam("client_id", "admin-cli")
                 .formParam("username", e.keycloakAdminUser())
@@ -66,6 +63,14 @@ public final class Tokens {
                 .statusCode(200)
                 .extract()
                 .path("access_token");
+    }
+
+    /** Creates a new Keycloak user with a unique e-mail address and returns that address. */
+    public static String newUser(String prefix) {
+        String email = prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "@test.dash";
+        String password = "pw-" + UUID.randomUUID();
+        Endpoints e = endpoints();
+        String admin = adminToken();
         given().auth()
                 .oauth2(admin)
                 .contentType(ContentType.JSON)
