@@ -21,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class PipelineCache {
     private final ConcurrentHashMap<UUID, CachedPipeline> pipelines = new ConcurrentHashMap<>();
+    /** Ids the database did not know, with the nanoTime until which that answer is trusted. */
+    private final ConcurrentHashMap<UUID, Long> unknown = new ConcurrentHashMap<>();
+
     private final PipelineRepository repository;
     private final KeyRing keys;
     private volatile boolean loaded;
@@ -45,10 +48,17 @@ public class PipelineCache {
         if (p != null) {
             return p;
         }
-        PipelineConfig config = repository.load(id);
-        if (config == null) {
+        Long unknownUntil = unknown.get(id);
+        if (unknownUntil != null && System.nanoTime() - unknownUntil < 0) {
             return null;
         }
+        PipelineConfig config = repository.load(id);
+        if (config == null) {
+            // Events of a deleted pipeline may fill a backlog: one database look-up per id and 30 s, not per event.
+            unknown.put(id, System.nanoTime() + 30_000_000_000L);
+            return null;
+        }
+        unknown.remove(id);
         apply(config);
         return pipelines.get(id);
     }
@@ -61,6 +71,7 @@ public class PipelineCache {
             }
             return CachedPipeline.of(config, keys);
         });
+        unknown.remove(config.id());
     }
 
     /** Forgets a deleted pipeline. */

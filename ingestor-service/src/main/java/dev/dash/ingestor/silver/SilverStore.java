@@ -18,12 +18,14 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
 /**
- * Writes a {@link SilverBatch} in one transaction, idempotently: metric rows are COPYed into a session
- * temporary table, then {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING} moves them into {@code metrics}
- * (so a redelivered batch changes nothing, keyed by {@code (pipeline_id, mapping_version, event_id, seq,
- * time)}); records and quarantine rows likewise. Days not seen before get their partitions first
- * ({@code dash_ensure_partitions}; a no-op on TimescaleDB). Plain JDBC, used by the writer's own thread and by
- * the Silver benchmark.
+ * Writes a {@link SilverBatch} in one transaction, idempotently. Metric rows are COPYed straight into
+ * {@code metrics}; when that fails on the idempotency key {@code (pipeline_id, mapping_version, event_id, seq,
+ * time)} (a redelivered batch, a replay over the same events), the transaction is rolled back and the rows go
+ * through a session staging table and {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING}, so a redelivery
+ * changes nothing. New batches thus cost a COPY; only repeated ones pay for the conflict check. Records and
+ * quarantine rows are inserted with {@code ON CONFLICT DO NOTHING}. Days not seen before get their partitions
+ * first ({@code dash_ensure_partitions}; a no-op on TimescaleDB). Plain JDBC, used by the writer's own thread
+ * and by the Silver benchmark.
  */
 public final class SilverStore {
     private static final String STAGE = """
@@ -37,6 +39,8 @@ public final class SilverStore {
             SELECT time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq FROM silver_stage
             ON CONFLICT DO NOTHING
             """;
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     /** UTC days whose partitions exist already (process-wide; partitions are never dropped for recent days). */
@@ -53,7 +57,18 @@ public final class SilverStore {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                int inserted = writeMetrics(c, batch);
+                int inserted;
+                try {
+                    inserted = copyMetrics(c, batch);
+                } catch (SQLException e) {
+                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    // Some rows are there already (a redelivery, or a replay over the same events): the
+                    // idempotent path skips exactly those.
+                    c.rollback();
+                    inserted = writeMetrics(c, batch);
+                }
                 writeRecords(c, batch);
                 writeQuarantine(c, batch);
                 recordDualWrites(c, batch);
@@ -100,6 +115,26 @@ public final class SilverStore {
         preparedDays.addAll(days);
     }
 
+    /**
+     * The fast path: COPY straight into {@code metrics}. Almost every batch is new rows; one that is not
+     * fails on the idempotency key as a whole and is written again by {@link #writeMetrics}.
+     */
+    private static int copyMetrics(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.rows.isEmpty()) {
+            return 0;
+        }
+        try {
+            return (int) c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                            new StringReader(copyRows(batch)));
+        } catch (IOException e) {
+            throw new SQLException("COPY into metrics failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The idempotent path: COPY into a session staging table, then insert what is not there yet. */
     private static int writeMetrics(Connection c, SilverBatch batch) throws SQLException {
         if (batch.rows.isEmpty()) {
             return 0;
@@ -107,6 +142,22 @@ public final class SilverStore {
         try (Statement st = c.createStatement()) {
             st.execute(STAGE);
         }
+        try {
+            c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY silver_stage (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                            new StringReader(copyRows(batch)));
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
+        }
+        try (Statement st = c.createStatement()) {
+            return st.executeUpdate(MOVE);
+        }
+    }
+
+    /** The rows in COPY's text format. */
+    private static String copyRows(SilverBatch batch) {
         StringBuilder b = new StringBuilder(batch.rows.size() * 160);
         for (SilverBatch.Row r : batch.rows) {
             b.append(r.time()).append('\t');
@@ -121,18 +172,7 @@ public final class SilverStore {
             b.append(r.mappingVersion()).append('\t');
             b.append(r.seq()).append('\n');
         }
-        try {
-            c.unwrap(PGConnection.class)
-                    .getCopyAPI()
-                    .copyIn(
-                            "COPY silver_stage (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
-                            new StringReader(b.toString()));
-        } catch (IOException e) {
-            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
-        }
-        try (Statement st = c.createStatement()) {
-            return st.executeUpdate(MOVE);
-        }
+        return b.toString();
     }
 
     private static void writeRecords(Connection c, SilverBatch batch) throws SQLException {

@@ -73,6 +73,7 @@ public class SilverWriter {
     private final Counter skippedEvents;
     private final Timer batchLatency;
     private final Timer receiptToCommit;
+    private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
     private final SilverBatch batch = new SilverBatch();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     /** Pending versions whose dual-write start this node has recorded. */
@@ -111,6 +112,9 @@ public class SilverWriter {
         this.batchLatency = Timer.builder("dash.silver.batch.latency")
                 .description("Time to write and commit one Silver batch")
                 .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("dash.silver.lag", lag, java.util.concurrent.atomic.AtomicLong::get)
+                .description("dash.raw records not yet read by the Silver writer, over the partitions this node holds")
                 .register(registry);
         this.receiptToCommit = Timer.builder("dash.silver.receipt.to.commit")
                 .description("From the event's receipt by the ingest API to its Silver commit")
@@ -207,7 +211,16 @@ public class SilverWriter {
                 }
             });
             long backoff = 250;
+            long lastLag = 0;
             while (running) {
+                if (System.nanoTime() - lastLag > 1_000_000_000L) {
+                    lastLag = System.nanoTime();
+                    long total = 0;
+                    for (TopicPartition tp : c.assignment()) {
+                        total += c.currentLag(tp).orElse(0);
+                    }
+                    lag.set(total + batch.events);
+                }
                 if (!c.paused().isEmpty()) {
                     // PostgreSQL failed the last write: keep the batch, stay in the group, try again later.
                     c.poll(Duration.ZERO);

@@ -370,4 +370,29 @@ class IngestApiTest {
             }
         });
     }
+
+    @Test
+    void metricsCoverIngestArchiverAndWriter() {
+        awaitKnown(open, null);
+        given().contentType("application/json")
+                .body("{\"m\":1}")
+                .post("/ingest/" + open.id())
+                .then()
+                .statusCode(202);
+        given().contentType("application/json")
+                .body("{")
+                .post("/ingest/" + open.id())
+                .then()
+                .statusCode(400);
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .contains("dash_ingest_accepted_events_total", "dash_ingest_accepted_bytes_total")
+                .contains("dash_ingest_rejected_total{reason=\"invalid_json\"}")
+                .contains("dash_ingest_inflight_events", "dash_ingest_inflight_bytes")
+                .contains("dash_ingest_publish_latency_seconds")
+                .contains("dash_bronze_lag", "dash_bronze_objects_total")
+                .contains("dash_silver_rows_total", "dash_silver_batch_latency_seconds", "dash_silver_lag")
+                .contains("dash_silver_quarantined_total", "dash_silver_receipt_to_commit_seconds");
+    }
 }

@@ -1,0 +1,100 @@
+package dev.dash.bench.ingest;
+
+import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.model.crypto.KeyRing;
+import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.SilverVariant;
+import dev.dash.model.kafka.ControlCodec;
+import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicProvisioner;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Prepares a benchmark run: its own database (created and migrated when missing, so the shared test
+ * database is left alone), a team and a GitHub-signed pipeline with a two-metric mapping, and the pipeline's
+ * snapshot on {@code dash.control}. Prints {@code PIPELINE=<id>} and {@code SECRET=<secret>} for run.sh.
+ *
+ * <p>Arguments: host port user password database kafkaBootstrap keyRing.
+ */
+public final class BenchSetup {
+    static final String MAPPING =
+            """
+            {"version":1,"time":{"path":"/ts","format":"iso8601"},
+             "fields":[{"name":"temp","path":"/temp","type":"number"},{"name":"hum","path":"/hum","type":"number"},
+                       {"name":"site","path":"/site","type":"string"},{"name":"device","path":"/device","type":"string"}],
+             "metrics":["temp","hum"],"labels":["site","device"]}
+            """;
+
+    private BenchSetup() {}
+
+    public static void main(String[] args) throws Exception {
+        String host = args[0];
+        String port = args[1];
+        String user = args[2];
+        String password = args[3];
+        String db = args[4];
+        String kafka = args[5];
+        KeyRing keys = KeyRing.parse(args[6], null);
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", user, password);
+                PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, db);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    admin.createStatement().execute("CREATE DATABASE " + db);
+                }
+            }
+        }
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL("jdbc:postgresql://" + host + ":" + port + "/" + db);
+        ds.setUser(user);
+        ds.setPassword(password);
+        DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+        TopicProvisioner.ensureTopics(kafka, (short) 1, 10_000);
+        UUID team = UUID.randomUUID();
+        UUID pipeline = UUID.randomUUID();
+        UUID secretId = UUID.randomUUID();
+        String secret = "bench-" + UUID.randomUUID();
+        try (Connection c = ds.getConnection()) {
+            exec(c, "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)", team, "bench " + team, "b-" + team.toString().substring(0, 23));
+            exec(c, "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version) VALUES (?, ?, ?, 'realtime', 'github', 1)",
+                    pipeline, team, "bench " + pipeline);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO pipeline_secrets (id, pipeline_id, ciphertext, hint) VALUES (?, ?, ?, 'xxxx')")) {
+                ps.setObject(1, secretId);
+                ps.setObject(2, pipeline);
+                ps.setBytes(3, keys.encryptString(secret, "pipeline_secret:" + secretId));
+                ps.executeUpdate();
+            }
+            exec(c, "INSERT INTO data_mappings (id, pipeline_id, version, status, document) VALUES (?, ?, 1, 'active', ?::jsonb)",
+                    UUID.randomUUID(), pipeline, MAPPING);
+        }
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka);
+        p.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+        p.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(Topics.CONTROL, pipeline.toString(),
+                    ControlCodec.encode(new PipelineRepository(ds).load(pipeline)))).get();
+        }
+        System.out.println("PIPELINE=" + pipeline);
+        System.out.println("SECRET_ID=" + secretId);
+        System.out.println("SECRET=" + secret);
+    }
+
+    private static void exec(Connection c, String sql, Object... args) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+}
