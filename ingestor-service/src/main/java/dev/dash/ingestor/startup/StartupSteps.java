@@ -1,9 +1,8 @@
 package dev.dash.ingestor.startup;
 
 import dev.dash.ingestor.config.IngestorConfig;
-import dev.dash.model.db.DashSchema;
-import dev.dash.model.kafka.TopicProvisioner;
 import dev.dash.model.support.RetryingTask;
+import dev.dash.model.support.StartupTasks;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -17,7 +16,8 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /**
  * What the ingestor needs before it may take traffic: the schema migrated by web-service and matching this
- * build, the Kafka topics, and the Bronze bucket. Each is retried until it succeeds; readiness reports them.
+ * build, the Kafka topics, and the Bronze bucket, which the ingestor owns and creates when missing. Each is
+ * retried until it succeeds; readiness reports them.
  */
 @ApplicationScoped
 public class StartupSteps {
@@ -30,17 +30,8 @@ public class StartupSteps {
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         IngestorConfig.Schema schema = config.schema();
         this.steps = List.of(
-                new RetryingTask<>(
-                        "schema",
-                        () -> DashSchema.validate(dataSource, schema.name(), schema.silverVariant()),
-                        schema.retryMax(),
-                        e -> Log.warnf("Schema not ready yet: %s", e.getMessage())),
-                new RetryingTask<>(
-                        "kafka topics",
-                        () -> TopicProvisioner.ensureTopics(
-                                bootstrapServers, config.kafka().replicationFactor(), 10_000),
-                        schema.retryMax(),
-                        e -> Log.warnf("Kafka topics not provisioned yet: %s", e.getMessage())),
+                StartupTasks.schema(dataSource, schema.name(), schema.silverVariant(), false, schema.retryMax()),
+                StartupTasks.topics(bootstrapServers, config.kafka().replicationFactor(), schema.retryMax()),
                 new RetryingTask<>(
                         "bronze bucket",
                         () -> ensureBucket(s3, config.bronze().bucket()),

@@ -1,11 +1,9 @@
 package dev.dash.web.startup;
 
-import dev.dash.model.db.DashSchema;
-import dev.dash.model.kafka.TopicProvisioner;
 import dev.dash.model.support.RetryingTask;
+import dev.dash.model.support.StartupTasks;
 import dev.dash.web.config.WebConfig;
 import io.agroal.api.AgroalDataSource;
-import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,25 +25,9 @@ public class StartupSteps {
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         WebConfig.Schema schema = config.schema();
         this.steps = List.of(
-                new RetryingTask<>(
-                        "schema",
-                        () -> {
-                            DashSchema.Outcome outcome = schema.migrate()
-                                    ? DashSchema.migrate(dataSource, schema.name(), schema.silverVariant())
-                                    : DashSchema.validate(dataSource, schema.name(), schema.silverVariant());
-                            Log.infof(
-                                    "Schema at version %s (%s Silver), %d migration(s) applied now",
-                                    outcome.version(), outcome.variant(), outcome.applied());
-                            return outcome;
-                        },
-                        schema.retryMax(),
-                        e -> Log.warnf("Schema not ready yet: %s", e.getMessage())),
-                new RetryingTask<>(
-                        "kafka topics",
-                        () -> TopicProvisioner.ensureTopics(
-                                bootstrapServers, config.kafka().replicationFactor(), 10_000),
-                        schema.retryMax(),
-                        e -> Log.warnf("Kafka topics not provisioned yet: %s", e.getMessage())));
+                StartupTasks.schema(
+                        dataSource, schema.name(), schema.silverVariant(), schema.migrate(), schema.retryMax()),
+                StartupTasks.topics(bootstrapServers, config.kafka().replicationFactor(), schema.retryMax()));
     }
 
     void onStart(@Observes StartupEvent event) {

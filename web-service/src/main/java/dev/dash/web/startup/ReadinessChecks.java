@@ -1,0 +1,42 @@
+package dev.dash.web.startup;
+
+import dev.dash.model.kafka.KafkaProbe;
+import dev.dash.model.support.Checks;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Readiness beyond the database pools Quarkus checks itself: the start-up steps, and Kafka within two
+ * seconds (Quarkus' own Kafka check can hang while the broker is down).
+ */
+@ApplicationScoped
+public class ReadinessChecks {
+    @Produces
+    @ApplicationScoped
+    KafkaProbe kafkaProbe(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        return new KafkaProbe(bootstrapServers, Duration.ofSeconds(2));
+    }
+
+    void closeKafkaProbe(@Disposes KafkaProbe probe) {
+        probe.close();
+    }
+
+    @Produces
+    @Readiness
+    @ApplicationScoped
+    HealthCheck kafka(KafkaProbe probe) {
+        return Checks.probe("Kafka cluster", probe::problem);
+    }
+
+    @Produces
+    @Readiness
+    @ApplicationScoped
+    HealthCheck startup(StartupSteps steps) {
+        return Checks.startup("Dash start-up (schema, topics)", steps.steps());
+    }
+}
