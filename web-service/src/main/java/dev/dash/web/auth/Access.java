@@ -52,6 +52,20 @@ public class Access {
                         }));
     }
 
+    /**
+     * The caller, whose e-mail address the OIDC provider must have verified; 403 otherwise. Needed wherever
+     * the address itself grants something (accepting an invitation sent to it).
+     */
+    public Uni<Actor> actorWithVerifiedEmail() {
+        return users.current().map(actor -> {
+            if (!users.emailVerified()) {
+                throw ApiException.forbidden(
+                        "your e-mail address is not verified at the identity provider; verify it, sign in again, then accept");
+            }
+            return actor;
+        });
+    }
+
     /** The caller, for operations that are not scoped by a team. */
     public Uni<Actor> actor() {
         return users.current();

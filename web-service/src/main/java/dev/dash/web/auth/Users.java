@@ -73,6 +73,21 @@ public class Users {
                 });
     }
 
+    /**
+     * Whether the caller's token says the provider verified their e-mail address ({@code email_verified});
+     * false when the claim is missing. Read from the token of this request, never from the cached user.
+     */
+    public boolean emailVerified() {
+        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return false;
+        }
+        Object claim = jwt.getClaim("email_verified");
+        if (claim instanceof Boolean b) {
+            return b;
+        }
+        return claim != null && "true".equals(claim.toString().replace("\"", ""));
+    }
+
     private boolean hasPlatformRole(JsonWebToken jwt) {
         if (identity.hasRole(PLATFORM_ADMIN_ROLE)) {
             return true;

@@ -161,9 +161,12 @@ public class InvitationService {
                         actor.email()));
     }
 
-    /** Accepts an invitation addressed to the caller; anyone else gets 404. */
+    /**
+     * Accepts an invitation addressed to the caller; anyone else gets 404. The address must be verified
+     * ({@code email_verified} in the token), or anyone could claim an invitation by registering the address.
+     */
     public Uni<TeamService.Member> accept(UUID invitationId) {
-        return access.actor()
+        return access.actorWithVerifiedEmail()
                 .flatMap(actor -> pool.withTransaction(tx -> Sql.one(
                                 tx,
                                 InvitationService::invitation,

@@ -126,6 +126,38 @@ class TeamTest {
     }
 
     @Test
+    void anInvitationNeedsAVerifiedEmailAddressToBeAccepted() {
+        Api.Team team = Api.team(Tokens.OWNER, Map.of());
+        String unverified = Tokens.newUser("unverified", false);
+        String invitation = as(Tokens.OWNER)
+                .body(Map.of("email", unverified, "role", "admin"))
+                .post("/api/teams/" + team.id() + "/invitations")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        as(unverified)
+                .post("/api/invitations/" + invitation + "/accept")
+                .then()
+                .statusCode(403)
+                .body("error", equalTo("forbidden"))
+                .body("message", containsString("e-mail address is not verified"));
+        String userId =
+                as(unverified).get("/api/me").then().statusCode(200).extract().path("user_id");
+        assertThat(Db.count(
+                        "SELECT count(*) FROM memberships WHERE team_id = ?::uuid AND user_id = ?::uuid",
+                        team.id().toString(),
+                        userId))
+                .isZero();
+        assertThat(Db.count("SELECT count(*) FROM invitations WHERE id = ?::uuid AND accepted_at IS NULL", invitation))
+                .isEqualTo(1);
+        assertThat(Db.count(
+                        "SELECT count(*) FROM audit_log WHERE team_id = ?::uuid AND action = 'invitation.accept'",
+                        team.id().toString()))
+                .isZero();
+    }
+
+    @Test
     void aBadInvitationIsRefusedAndNotStored() {
         Api.Team team = Api.team(Tokens.OWNER, Map.of());
         as(Tokens.OWNER)

@@ -65,8 +65,16 @@ public final class Tokens {
                 .path("access_token");
     }
 
-    /** Creates a new Keycloak user with a unique e-mail address and returns that address. */
+    /** Creates a new Keycloak user with a unique, verified e-mail address and returns that address. */
     public static String newUser(String prefix) {
+        return newUser(prefix, true);
+    }
+
+    /**
+     * Creates a new Keycloak user with a unique e-mail address, verified or not (the token's
+     * {@code email_verified}), and returns that address.
+     */
+    public static String newUser(String prefix, boolean emailVerified) {
         String email = prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "@test.dash";
         String password = "pw-" + UUID.randomUUID();
         Endpoints e = endpoints();
@@ -80,7 +88,7 @@ public final class Tokens {
                         "email",
                         email,
                         "emailVerified",
-                        true,
+                        emailVerified,
                         "enabled",
                         true,
                         "firstName",
