@@ -5,16 +5,25 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowIterator;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Provider delivery ids in {@code ingest_dedupe} (migration V20), shared by every ingestor node. A delivery
@@ -22,31 +31,52 @@ import java.util.UUID;
  * it; only a committed claim makes a later delivery a duplicate. A pending claim whose lease ran out (the
  * publish failed, or its node died) is taken over by the next delivery, which keeps the original event ids,
  * so a publish that did reach Kafka after all is deduplicated downstream by event id.
+ *
+ * <p>Claims and commits are grouped: while one statement runs, the requests that arrive queue up and go
+ * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
+ * so a lone request waits for nothing and a busy node does not pay one statement per request.
  */
 @ApplicationScoped
 public class DedupeRepository {
+    private static final int MAX_GROUP = 500;
     private static final String CLAIM = """
-            WITH claimed AS (
-                INSERT INTO ingest_dedupe AS d (pipeline_id, delivery_id, state, event_ids, received_at, lease_until, expires_at)
-                VALUES ($1, $2, 'pending', $3, $4, $5, $6)
+            WITH input AS (
+                SELECT p, d, string_to_array(e, ',')::uuid[] AS ids, r, l, x
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[])
+                     AS t(p, d, e, r, l, x)
+            ), claimed AS (
+                INSERT INTO ingest_dedupe AS k (pipeline_id, delivery_id, state, event_ids, received_at, lease_until, expires_at)
+                SELECT p, d, 'pending', ids, r, l, x FROM input
                 ON CONFLICT (pipeline_id, delivery_id) DO UPDATE
                     SET state = 'pending',
-                        event_ids = CASE WHEN d.expires_at > $4 AND cardinality(d.event_ids) = cardinality(excluded.event_ids)
-                                         THEN d.event_ids ELSE excluded.event_ids END,
-                        received_at = CASE WHEN d.expires_at > $4 THEN d.received_at ELSE excluded.received_at END,
+                        event_ids = CASE WHEN k.expires_at > excluded.received_at
+                                              AND cardinality(k.event_ids) = cardinality(excluded.event_ids)
+                                         THEN k.event_ids ELSE excluded.event_ids END,
+                        received_at = CASE WHEN k.expires_at > excluded.received_at THEN k.received_at ELSE excluded.received_at END,
                         lease_until = excluded.lease_until,
                         expires_at = excluded.expires_at
-                    WHERE d.expires_at <= $4 OR (d.state = 'pending' AND d.lease_until <= $4)
-                RETURNING d.state, d.event_ids, d.received_at, d.lease_until, true AS claimed
+                    WHERE k.expires_at <= excluded.received_at
+                       OR (k.state = 'pending' AND k.lease_until <= excluded.received_at)
+                RETURNING k.pipeline_id, k.delivery_id, k.state, k.event_ids, k.received_at, k.lease_until, true AS claimed
             )
-            SELECT state, event_ids, received_at, lease_until, claimed FROM claimed
+            SELECT * FROM claimed
             UNION ALL
-            SELECT state, event_ids, received_at, lease_until, false FROM ingest_dedupe
-            WHERE pipeline_id = $1 AND delivery_id = $2 AND NOT EXISTS (SELECT 1 FROM claimed)
+            SELECT k.pipeline_id, k.delivery_id, k.state, k.event_ids, k.received_at, k.lease_until, false
+            FROM ingest_dedupe k JOIN input i ON k.pipeline_id = i.p AND k.delivery_id = i.d
+            WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.pipeline_id = i.p AND c.delivery_id = i.d)
+            """;
+    private static final String COMMIT = """
+            UPDATE ingest_dedupe k SET state = 'committed'
+            FROM unnest($1::uuid[], $2::text[]) AS t(p, d)
+            WHERE k.pipeline_id = t.p AND k.delivery_id = t.d
             """;
 
     private final Pool pool;
     private final AgroalDataSource dataSource;
+    private final ConcurrentLinkedQueue<ClaimRequest> claims = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean claiming = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Key> commits = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean committing = new AtomicBoolean();
 
     public DedupeRepository(Pool pool, AgroalDataSource dataSource) {
         this.pool = pool;
@@ -64,48 +94,157 @@ public class DedupeRepository {
      */
     public record Claim(boolean claimed, boolean committed, UUID[] eventIds, Instant receivedAt, Instant leaseUntil) {}
 
-    /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere. */
-    public Uni<Claim> claim(
-            UUID pipelineId,
-            String deliveryId,
+    private record Key(UUID pipelineId, String deliveryId) {}
+
+    private record ClaimRequest(
+            Key key,
             UUID[] eventIds,
             Instant now,
-            java.time.Duration lease,
-            java.time.Duration window) {
-        Tuple t = Tuple.tuple()
-                .addUUID(pipelineId)
-                .addString(deliveryId)
-                .addArrayOfUUID(eventIds)
-                .addOffsetDateTime(odt(now))
-                .addOffsetDateTime(odt(now.plus(lease)))
-                .addOffsetDateTime(odt(now.plus(window)));
-        return pool.preparedQuery(CLAIM).execute(t).map(rows -> {
-            RowIterator<Row> it = rows.iterator();
-            if (!it.hasNext()) {
-                // Another node claimed it concurrently and committed after this statement's snapshot.
-                return new Claim(false, false, null, null, now.plus(lease));
+            Instant leaseUntil,
+            Instant expiresAt,
+            CompletableFuture<Claim> result) {}
+
+    /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere. */
+    public Uni<Claim> claim(
+            UUID pipelineId, String deliveryId, UUID[] eventIds, Instant now, Duration lease, Duration window) {
+        CompletableFuture<Claim> f = new CompletableFuture<>();
+        claims.add(
+                new ClaimRequest(new Key(pipelineId, deliveryId), eventIds, now, now.plus(lease), now.plus(window), f));
+        drainClaims();
+        return Uni.createFrom().completionStage(f);
+    }
+
+    private void drainClaims() {
+        if (!claiming.compareAndSet(false, true)) {
+            return;
+        }
+        List<ClaimRequest> group = new ArrayList<>();
+        List<ClaimRequest> later = new ArrayList<>();
+        Set<Key> keys = new HashSet<>();
+        ClaimRequest c;
+        while (group.size() < MAX_GROUP && (c = claims.poll()) != null) {
+            // One statement may not touch a row twice: a second delivery of the same id waits for the next one.
+            (keys.add(c.key()) ? group : later).add(c);
+        }
+        if (group.isEmpty()) {
+            claiming.set(false);
+            if (!claims.isEmpty()) {
+                drainClaims();
             }
-            Row r = it.next();
-            boolean claimed = r.getBoolean("claimed");
-            return new Claim(
-                    claimed,
-                    !claimed && "committed".equals(r.getString("state")),
-                    r.getArrayOfUUIDs("event_ids"),
-                    r.getOffsetDateTime("received_at").toInstant(),
-                    r.getOffsetDateTime("lease_until").toInstant());
-        });
+            return;
+        }
+        int n = group.size();
+        UUID[] p = new UUID[n];
+        String[] d = new String[n];
+        String[] e = new String[n];
+        OffsetDateTime[] r = new OffsetDateTime[n];
+        OffsetDateTime[] l = new OffsetDateTime[n];
+        OffsetDateTime[] x = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            ClaimRequest q = group.get(i);
+            p[i] = q.key().pipelineId();
+            d[i] = q.key().deliveryId();
+            StringBuilder ids = new StringBuilder(q.eventIds().length * 37);
+            for (UUID id : q.eventIds()) {
+                if (ids.length() > 0) {
+                    ids.append(',');
+                }
+                ids.append(id);
+            }
+            e[i] = ids.toString();
+            r[i] = odt(q.now());
+            l[i] = odt(q.leaseUntil());
+            x[i] = odt(q.expiresAt());
+        }
+        Tuple t = Tuple.tuple()
+                .addArrayOfUUID(p)
+                .addArrayOfString(d)
+                .addArrayOfString(e)
+                .addArrayOfOffsetDateTime(r)
+                .addArrayOfOffsetDateTime(l)
+                .addArrayOfOffsetDateTime(x);
+        pool.preparedQuery(CLAIM)
+                .execute(t)
+                .subscribe()
+                .with(
+                        rows -> {
+                            Map<Key, Row> byKey = new HashMap<>();
+                            for (Row row : rows) {
+                                byKey.put(new Key(row.getUUID("pipeline_id"), row.getString("delivery_id")), row);
+                            }
+                            for (ClaimRequest q : group) {
+                                Row row = byKey.get(q.key());
+                                if (row == null) {
+                                    // Claimed concurrently by another node, committed after this statement's snapshot.
+                                    q.result().complete(new Claim(false, false, null, null, q.leaseUntil()));
+                                    continue;
+                                }
+                                boolean claimed = row.getBoolean("claimed");
+                                q.result()
+                                        .complete(new Claim(
+                                                claimed,
+                                                !claimed && "committed".equals(row.getString("state")),
+                                                row.getArrayOfUUIDs("event_ids"),
+                                                row.getOffsetDateTime("received_at")
+                                                        .toInstant(),
+                                                row.getOffsetDateTime("lease_until")
+                                                        .toInstant()));
+                            }
+                            next(later);
+                        },
+                        failure -> {
+                            group.forEach(q -> q.result().completeExceptionally(failure));
+                            next(later);
+                        });
+    }
+
+    private void next(List<ClaimRequest> later) {
+        claims.addAll(later);
+        claiming.set(false);
+        if (!claims.isEmpty()) {
+            drainClaims();
+        }
     }
 
     /** Marks a claimed delivery as published; failures are logged (the lease then lets a retry republish). */
     public void commit(UUID pipelineId, String deliveryId) {
-        pool.preparedQuery("UPDATE ingest_dedupe SET state = 'committed' WHERE pipeline_id = $1 AND delivery_id = $2")
-                .execute(Tuple.of(pipelineId, deliveryId))
+        commits.add(new Key(pipelineId, deliveryId));
+        drainCommits();
+    }
+
+    private void drainCommits() {
+        if (!committing.compareAndSet(false, true)) {
+            return;
+        }
+        List<Key> group = new ArrayList<>();
+        Key k;
+        while (group.size() < MAX_GROUP && (k = commits.poll()) != null) {
+            group.add(k);
+        }
+        if (group.isEmpty()) {
+            committing.set(false);
+            if (!commits.isEmpty()) {
+                drainCommits();
+            }
+            return;
+        }
+        UUID[] p = group.stream().map(Key::pipelineId).toArray(UUID[]::new);
+        String[] d = group.stream().map(Key::deliveryId).toArray(String[]::new);
+        pool.preparedQuery(COMMIT)
+                .execute(Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d))
                 .subscribe()
                 .with(
-                        r -> {},
-                        e -> Log.warnf(
-                                "Dedupe record %s/%s not marked committed: %s",
-                                pipelineId, deliveryId, e.getMessage()));
+                        rows -> {
+                            committing.set(false);
+                            drainCommits();
+                        },
+                        e -> {
+                            Log.warnf(
+                                    "%d dedupe records not marked committed (their leases will let retries republish): %s",
+                                    group.size(), e.getMessage());
+                            committing.set(false);
+                            drainCommits();
+                        });
     }
 
     /** Releases the claim of a failed publish at once, so the producer's retry is not told to wait. */

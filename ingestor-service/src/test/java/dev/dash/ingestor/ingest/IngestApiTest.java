@@ -395,4 +395,29 @@ class IngestApiTest {
                 .contains("dash_silver_rows_total", "dash_silver_batch_latency_seconds", "dash_silver_lag")
                 .contains("dash_silver_quarantined_total", "dash_silver_receipt_to_commit_seconds");
     }
+
+    @Test
+    void concurrentDeliveriesOfOneIdAreStoredOnce() throws Exception {
+        awaitKnown(github, Preset.GITHUB);
+        String delivery = "race-" + UUID.randomUUID();
+        byte[] body = bytes("{\"race\":true}");
+        long mark = raw.mark(github.id());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                statuses.add(pool.submit(() -> signed(github, Preset.GITHUB, body, delivery)
+                        .post("/ingest/" + github.id())
+                        .statusCode()));
+            }
+            List<Integer> got = new java.util.ArrayList<>();
+            for (var f : statuses) {
+                got.add(f.get());
+            }
+            assertThat(got).containsOnly(202, 200, 503).containsOnlyOnce(202);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(raw.since(github.id(), mark)).hasSize(1);
+    }
 }
