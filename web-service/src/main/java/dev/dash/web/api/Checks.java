@@ -79,6 +79,11 @@ public final class Checks {
         return this;
     }
 
+    /** How many problems were found so far. */
+    public int errorCount() {
+        return errors.size();
+    }
+
     public boolean ok() {
         return errors.isEmpty();
     }

@@ -81,6 +81,19 @@ class RbacMatrixTest {
                 .path("id");
     }
 
+    static final Map<String, Object> SINK = Map.of("type", "email", "config", Map.of("to", List.of("ops@example.com")));
+
+    /** A fresh sink of the fixture's pipeline, made by the owner. */
+    static String sink(Fx f) {
+        return as(f.team().user("owner"))
+                .body(SINK)
+                .post(f.p() + "/sinks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+    }
+
     static Fx fixture() {
         Api.Team team = Api.demoTeam();
         String outsider = Tokens.newUser("outsider");
@@ -206,6 +219,14 @@ class RbacMatrixTest {
                 (f, r) -> as(f.user(r))
                         .body(Map.of("samples", List.of(Map.of("temp", 1))))
                         .post(f.p() + "/mappings/infer")));
+        ops.add(new Op("GET sinks", "admin", (f, r) -> as(f.user(r)).get(f.p() + "/sinks")));
+        ops.add(new Op("POST sink", "admin", (f, r) -> as(f.user(r)).body(SINK).post(f.p() + "/sinks")));
+        ops.add(new Op("GET sink", "admin", (f, r) -> as(f.user(r)).get(f.p() + "/sinks/" + sink(f))));
+        ops.add(new Op(
+                "PATCH sink",
+                "admin",
+                (f, r) -> as(f.user(r)).body(Map.of("enabled", false)).patch(f.p() + "/sinks/" + sink(f))));
+        ops.add(new Op("DELETE sink", "admin", (f, r) -> as(f.user(r)).delete(f.p() + "/sinks/" + sink(f))));
         ops.add(new Op("GET audit", "admin", (f, r) -> as(f.user(r)).get(f.t() + "/audit")));
         ops.add(new Op(
                 "POST public link",
@@ -277,11 +298,24 @@ class RbacMatrixTest {
     void anotherTeamsResourcesAnswer404EvenThroughOnesOwnTeam() {
         Fx f = fixture();
         String owner = f.team().user("owner");
+        String otherSink = as(f.outsider())
+                .body(SINK)
+                .post("/api/teams/" + f.other().id() + "/pipelines/" + f.otherPipeline() + "/sinks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         List<Response> calls = List.of(
                 as(owner).get(f.t() + "/pipelines/" + f.otherPipeline()),
                 as(owner).get(f.t() + "/pipelines/" + f.otherPipeline() + "/mappings"),
                 as(owner).body(Map.of("metric", "temp")).post(f.t() + "/pipelines/" + f.otherPipeline() + "/series"),
                 as(owner).delete(f.t() + "/pipelines/" + f.otherPipeline()),
+                as(owner).get(f.t() + "/pipelines/" + f.otherPipeline() + "/sinks"),
+                as(owner).body(SINK).post(f.t() + "/pipelines/" + f.otherPipeline() + "/sinks"),
+                as(owner).get(f.p() + "/sinks/" + otherSink),
+                as(owner).body(Map.of("enabled", false)).patch(f.p() + "/sinks/" + otherSink),
+                as(owner).delete(f.p() + "/sinks/" + otherSink),
+                as(owner).delete(f.t() + "/pipelines/" + f.otherPipeline() + "/sinks/" + otherSink),
                 as(owner).get(f.t() + "/dashboards/" + f.otherDashboard()),
                 as(owner).delete(f.t() + "/dashboards/" + f.otherDashboard()),
                 as(owner).body(Map.of("title", "x")).patch(f.d() + "/widgets/" + f.otherWidget()),
@@ -302,5 +336,10 @@ class RbacMatrixTest {
                 .get("/api/teams/" + f.other().id() + "/dashboards/" + f.otherDashboard())
                 .then()
                 .statusCode(200);
+        as(f.outsider())
+                .get("/api/teams/" + f.other().id() + "/pipelines/" + f.otherPipeline() + "/sinks/" + otherSink)
+                .then()
+                .statusCode(200)
+                .body("enabled", org.hamcrest.Matchers.equalTo(true));
     }
 }

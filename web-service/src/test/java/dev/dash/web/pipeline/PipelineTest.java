@@ -110,7 +110,7 @@ class PipelineTest {
     }
 
     @Test
-    void noSecretOrSourceConfigIsStoredInPlaintext() {
+    void noSecretSourceConfigOrSinkConfigIsStoredInPlaintext() {
         Api.Team team = Api.team(Tokens.OWNER, Map.of());
         String apiToken = "tok-" + UUID.randomUUID();
         JsonPath created = Api.createPipeline(
@@ -151,6 +151,25 @@ class PipelineTest {
                 .then()
                 .body("source_config.headers.Authorization", equalTo("Bearer " + apiToken));
 
+        String sinkToken = "sink-" + UUID.randomUUID();
+        String sinkId = as(Tokens.OWNER)
+                .body(Map.of(
+                        "type",
+                        "webhook",
+                        "config",
+                        Map.of(
+                                "url",
+                                "https://sink.example.net/in?token=" + sinkToken,
+                                "headers",
+                                Map.of("X-Api-Key", sinkToken),
+                                "secret",
+                                "whsec-" + sinkToken)))
+                .post("/api/teams/" + team.id() + "/pipelines/" + id + "/sinks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+
         // Every row that mentions the pipeline, as text and as bytes.
         String everything = String.join(
                 "\n",
@@ -165,6 +184,12 @@ class PipelineTest {
                                 .get(0)
                                 .get("source_config"),
                         StandardCharsets.ISO_8859_1));
+        everything += Db.rows("SELECT s::text AS t FROM pipeline_sinks s WHERE id = ?::uuid", sinkId);
+        everything += new String(
+                (byte[]) Db.rows("SELECT sink_config FROM pipeline_sinks WHERE id = ?::uuid", sinkId)
+                        .get(0)
+                        .get("sink_config"),
+                StandardCharsets.ISO_8859_1);
         for (var row : Db.rows("SELECT ciphertext FROM pipeline_secrets WHERE pipeline_id = ?::uuid", id)) {
             everything += new String((byte[]) row.get("ciphertext"), StandardCharsets.ISO_8859_1);
         }
@@ -173,7 +198,8 @@ class PipelineTest {
                 .doesNotContain(secret)
                 .doesNotContain(rotated)
                 .doesNotContain(apiToken)
-                .doesNotContain("api.example.com");
+                .doesNotContain("api.example.com")
+                .doesNotContain(sinkToken);
         assertThat(Db.count("SELECT count(*) FROM pipeline_secrets WHERE pipeline_id = ?::uuid", id))
                 .isEqualTo(2);
     }
