@@ -30,6 +30,30 @@ public interface WebConfig {
     /** The rollup job of plain PostgreSQL (TimescaleDB refreshes its continuous aggregates itself). */
     Rollups rollups();
 
+    /** Delivery of pipeline snapshots on {@code dash.control}. */
+    Control control();
+
+    /** Delivery of pipeline snapshots on {@code dash.control}. */
+    interface Control {
+        /**
+         * Longest wait for Kafka to acknowledge a snapshot sent after a change; beyond it (or on an error) the
+         * change still succeeds and the pipeline is queued for redelivery.
+         */
+        @WithDefault("10s")
+        Duration sendTimeout();
+
+        /** How often the queued pipelines are published again, until Kafka acknowledges them. */
+        @WithDefault("5s")
+        Duration redeliveryInterval();
+
+        /**
+         * At start-up, the snapshots of pipelines changed this recently are published again, in case a node
+         * stopped between a commit and its publication.
+         */
+        @WithDefault("15m")
+        Duration startupCatchUp();
+    }
+
     /** Encryption keys. */
     interface Crypto {
         /**

@@ -2,6 +2,7 @@ package dev.dash.web.pipeline;
 
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
+import dev.dash.web.config.WebConfig;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -9,14 +10,20 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
-import org.eclipse.microprofile.faulttolerance.Retry;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
  * Publishes the whole pipeline snapshot on {@code dash.control} (key: pipeline id), or a tombstone when the
  * pipeline is gone. Callers invoke it only after their transaction committed, so consumers never see a
  * change that was rolled back; the snapshot is read fresh from the database, so the newest state wins.
+ *
+ * <p>A committed change must not be lost because Kafka was away: when a send fails or is not acknowledged
+ * within {@code dash.control.send-timeout}, the caller still succeeds and the pipeline id is queued;
+ * {@link ControlRedelivery} publishes the queued ids again (snapshot or tombstone, whichever is current then)
+ * until Kafka acknowledges them.
  */
 @ApplicationScoped
 public class ControlPublisher {
@@ -24,16 +31,24 @@ public class ControlPublisher {
 
     private final MutinyEmitter<Record<String, byte[]>> emitter;
     private final PipelineSnapshots snapshots;
+    private final WebConfig config;
+    private final Set<UUID> undelivered = ConcurrentHashMap.newKeySet();
 
     public ControlPublisher(
-            @Channel(CHANNEL) MutinyEmitter<Record<String, byte[]>> emitter, PipelineSnapshots snapshots) {
+            @Channel(CHANNEL) MutinyEmitter<Record<String, byte[]>> emitter,
+            PipelineSnapshots snapshots,
+            WebConfig config) {
         this.emitter = emitter;
         this.snapshots = snapshots;
+        this.config = config;
     }
 
-    @Retry(maxRetries = 3, delay = 200)
+    /** Publishes the pipeline's current state; never fails: what Kafka did not take is queued for redelivery. */
     public Uni<Void> publish(UUID pipelineId) {
-        return snapshots.load(pipelineId).flatMap(config -> config == null ? send(pipelineId, null) : send(config));
+        return deliver(pipelineId).onFailure().recoverWithItem(e -> {
+            queue(pipelineId, e);
+            return null;
+        });
     }
 
     public Uni<Void> publishAll(List<UUID> pipelineIds) {
@@ -46,24 +61,47 @@ public class ControlPublisher {
                 .replaceWithVoid();
     }
 
-    @Retry(maxRetries = 3, delay = 200)
+    /** Publishes the pipeline's removal (a tombstone, as the pipeline row is gone); queued if Kafka is away. */
     public Uni<Void> tombstone(UUID pipelineId) {
-        return send(pipelineId, null);
+        return publish(pipelineId);
     }
 
     public Uni<Void> tombstones(List<UUID> pipelineIds) {
-        return Multi.createFrom()
-                .iterable(pipelineIds)
-                .onItem()
-                .transformToUniAndConcatenate(this::tombstone)
-                .collect()
-                .last()
-                .replaceWithVoid();
+        return publishAll(pipelineIds);
     }
 
-    private Uni<Void> send(PipelineConfig config) {
-        return send(config.id(), ControlCodec.encode(config))
-                .invoke(() -> Log.debugf("Published pipeline %s revision %d", config.id(), config.revision()));
+    /**
+     * Publishes the current snapshot (or tombstone) and completes when Kafka acknowledged it; fails
+     * otherwise. Delivery of a queued id succeeding takes it off the queue.
+     */
+    Uni<Void> deliver(UUID pipelineId) {
+        return snapshots
+                .load(pipelineId)
+                .flatMap(snapshot -> snapshot == null ? send(pipelineId, null) : send(snapshot))
+                .ifNoItem()
+                .after(config.control().sendTimeout())
+                .failWith(() -> new IllegalStateException(
+                        "Kafka did not acknowledge within " + config.control().sendTimeout()))
+                .invoke(() -> undelivered.remove(pipelineId));
+    }
+
+    /** The pipelines whose newest state Kafka has not acknowledged yet. */
+    Set<UUID> undelivered() {
+        return Set.copyOf(undelivered);
+    }
+
+    /** Queues a pipeline for redelivery; {@code cause} is null for the start-up catch-up. */
+    void queue(UUID pipelineId, Throwable cause) {
+        if (undelivered.add(pipelineId) && cause != null) {
+            Log.warnf(
+                    "Snapshot of pipeline %s not delivered to dash.control (%s); queued for redelivery",
+                    pipelineId, cause.getMessage());
+        }
+    }
+
+    private Uni<Void> send(PipelineConfig snapshot) {
+        return send(snapshot.id(), ControlCodec.encode(snapshot))
+                .invoke(() -> Log.debugf("Published pipeline %s revision %d", snapshot.id(), snapshot.revision()));
     }
 
     private Uni<Void> send(UUID pipelineId, byte[] value) {
