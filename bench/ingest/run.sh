@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Ingest benchmark (docs/benchmarks.md, "Ingest"). Builds the load generator, the bare-202 baseline app and the
-# ingestor; prepares its own database (dash_bench) and a GitHub-signed pipeline; starts the packaged ingestor and
-# the baseline as separate processes; measures both in the same run, for single events and NDJSON batches;
-# then runs the Silver writer benchmark against a raw COPY. Needs the local services (deploy/local/services up).
+# ingestor; prepares its own database (dash_bench) and GitHub-signed pipelines; starts the packaged ingestor and
+# the baseline as separate processes and measures both in the same run, for single events and NDJSON batches,
+# in two phases:
+#   all          one ingestor node doing everything: ingest API + Bronze archiver + Silver writer
+#   ingest-only  the same node with the archiver and writer off (an ingest-only node of a scaled deployment),
+#                plus single events to a pipeline with dedupe off, to show what the dedupe store costs
+# then the Silver writer's write path against a raw COPY. Needs the local services (deploy/local/services up).
 #
-#   bench/ingest/run.sh                  # defaults below
-#   WARMUP=5 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 bench/ingest/run.sh
+#   bench/ingest/run.sh
+#   WARMUP=5 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 PHASES="all ingest-only" bench/ingest/run.sh
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -15,6 +19,7 @@ MEASURE="${MEASURE:-20}"
 SINGLE_CONCURRENCY="${SINGLE_CONCURRENCY:-32}"
 BATCH_CONCURRENCY="${BATCH_CONCURRENCY:-8}"
 BATCH="${BATCH:-100}"
+PHASES="${PHASES:-all ingest-only}"
 SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
@@ -34,27 +39,13 @@ setup="$(java -cp "${CP}" dev.dash.bench.ingest.BenchSetup "${DASH_PG_HOST}" "${
   "${DASH_PG_PASSWORD}" "${DB}" "${DASH_KAFKA_BOOTSTRAP}" "${KEYS}" 2>>"${LOGS}/setup.log" | grep '=')"
 eval "${setup}"
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "${p}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+baseline_pid=""
+ingestor_pid=""
+cleanup() {
+  for p in ${baseline_pid} ${ingestor_pid}; do kill "${p}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
-
-java -Xmx256m -Dquarkus.http.port="${BASELINE_PORT}" -jar bench/ingest-baseline/target/quarkus-app/quarkus-run.jar \
-  >"${LOGS}/baseline.log" 2>&1 &
-pids+=($!)
-java -Xmx1g \
-  -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
-  -Dquarkus.datasource.jdbc.url="jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-  -Dquarkus.datasource.reactive.url="postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-  -Dquarkus.datasource.username="${DASH_PG_USER}" -Dquarkus.datasource.password="${DASH_PG_PASSWORD}" \
-  -Dkafka.bootstrap.servers="${DASH_KAFKA_BOOTSTRAP}" \
-  -Dquarkus.s3.endpoint-override="${DASH_S3_ENDPOINT}" -Dquarkus.s3.aws.region="${DASH_S3_REGION}" \
-  -Dquarkus.s3.aws.credentials.type=static \
-  -Dquarkus.s3.aws.credentials.static-provider.access-key-id="${DASH_S3_ACCESS_KEY}" \
-  -Dquarkus.s3.aws.credentials.static-provider.secret-access-key="${DASH_S3_SECRET_KEY}" \
-  -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
-  ${INGESTOR_OPTS:-} \
-  -jar ingestor-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/ingestor.log" 2>&1 &
-pids+=($!)
 
 gen() { java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "$@" | grep RESULT; }
 metric() { curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E "^$1(\{| )" | awk '{s+=$NF} END {printf "%.0f\n", s}'; }
@@ -66,33 +57,67 @@ wait_ready() {
   echo "not ready: $1" >&2
   exit 1
 }
-wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready"
+start_ingestor() {
+  java -Xmx1g \
+    -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
+    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
+    -Dquarkus.datasource.reactive.url="postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
+    -Dquarkus.datasource.username="${DASH_PG_USER}" -Dquarkus.datasource.password="${DASH_PG_PASSWORD}" \
+    -Dkafka.bootstrap.servers="${DASH_KAFKA_BOOTSTRAP}" \
+    -Dquarkus.s3.endpoint-override="${DASH_S3_ENDPOINT}" -Dquarkus.s3.aws.region="${DASH_S3_REGION}" \
+    -Dquarkus.s3.aws.credentials.type=static \
+    -Dquarkus.s3.aws.credentials.static-provider.access-key-id="${DASH_S3_ACCESS_KEY}" \
+    -Dquarkus.s3.aws.credentials.static-provider.secret-access-key="${DASH_S3_SECRET_KEY}" \
+    -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
+    "$@" ${INGESTOR_OPTS:-} \
+    -jar ingestor-service/target/quarkus-app/quarkus-run.jar >>"${LOGS}/ingestor.log" 2>&1 &
+  ingestor_pid=$!
+  wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready"
+}
+
+java -Xmx256m -Dquarkus.http.port="${BASELINE_PORT}" -jar bench/ingest-baseline/target/quarkus-app/quarkus-run.jar \
+  >"${LOGS}/baseline.log" 2>&1 &
+baseline_pid=$!
 # The baseline has no health endpoint: any HTTP answer means it listens.
 for _ in $(seq 1 120); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${BASELINE_PORT}/")" != 000 ]] && break
   sleep 0.5
 done
 
+for phase in ${PHASES}; do
+  echo "== phase ${phase}"
+  if [[ "${phase}" == all ]]; then
+    start_ingestor
+    # Measure from a caught-up state: the archiver and the writer may first read a backlog left in dash.raw.
+    for _ in $(seq 1 600); do
+      [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
+      sleep 1
+    done
+  else
+    start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
+  fi
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for mode in single batch; do
+    if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
+    gen "http://127.0.0.1:${BASELINE_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "baseline"
+    rows0="$(metric dash_silver_rows_total)"; t0="$(date +%s.%N)"
+    gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}"
+    rows1="$(metric dash_silver_rows_total)"; t1="$(date +%s.%N)"
+    if [[ "${phase}" == all ]]; then
+      echo "RESULT label=ingestor-${phase}-silver mode=${mode} silver_rows_per_s=$(echo "(${rows1} - ${rows0}) / (${t1} - ${t0})" | bc)"
+    fi
+    if [[ "${phase}" == ingest-only && "${mode}" == single ]]; then
+      gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE_NODEDUPE}" "${SECRET_ID}" "${SECRET}" single 1 "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}-no-dedupe"
+    fi
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  done
+  curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
+    | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile|^dash_(bronze|silver)_lag' || true
+  kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+done
+kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid=""
 
-# Measure from a caught-up state: the archiver and the writer may first read a backlog other runs left in dash.raw.
-for _ in $(seq 1 600); do
-  [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
-  sleep 1
-done
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for mode in single batch; do
-  if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
-  gen "http://127.0.0.1:${BASELINE_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" baseline
-  rows0="$(metric dash_silver_rows_total)"; t0="$(date +%s.%N)"
-  gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" ingestor
-  rows1="$(metric dash_silver_rows_total)"; t1="$(date +%s.%N)"
-  echo "RESULT label=ingestor-silver mode=${mode} silver_rows_per_s=$(echo "(${rows1} - ${rows0}) / (${t1} - ${t0})" | bc) (rows committed by the ingestor's own Silver writer during that run)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-done
-curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile' || true
-curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E '^dash_bronze_(lag|objects_total)' || true
-cleanup
-pids=()
+echo "== Silver writer path vs raw COPY"
 java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.SilverBench "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
   "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${SILVER_EVENTS}" 5000 "${SILVER_ROUNDS}" 2>>"${LOGS}/silver.log"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,7 +2,7 @@ package dev.dash.ingestor.silver;
 
 import dev.dash.model.json.Json;
 import java.io.IOException;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Writes a {@link SilverBatch} in one transaction, idempotently. Metric rows are COPYed straight into
@@ -41,6 +42,7 @@ public final class SilverStore {
             """;
 
     private static final String UNIQUE_VIOLATION = "23505";
+    private static final int CHUNK = 256 * 1024;
 
     private final DataSource dataSource;
     /** UTC days whose partitions exist already (process-wide; partitions are never dropped for recent days). */
@@ -124,11 +126,10 @@ public final class SilverStore {
             return 0;
         }
         try {
-            return (int) c.unwrap(PGConnection.class)
-                    .getCopyAPI()
-                    .copyIn(
-                            "COPY metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
-                            new StringReader(copyRows(batch)));
+            return (int) copy(
+                    c,
+                    "COPY metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                    batch);
         } catch (IOException e) {
             throw new SQLException("COPY into metrics failed: " + e.getMessage(), e);
         }
@@ -143,11 +144,10 @@ public final class SilverStore {
             st.execute(STAGE);
         }
         try {
-            c.unwrap(PGConnection.class)
-                    .getCopyAPI()
-                    .copyIn(
-                            "COPY silver_stage (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
-                            new StringReader(copyRows(batch)));
+            copy(
+                    c,
+                    "COPY silver_stage (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                    batch);
         } catch (IOException e) {
             throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
         }
@@ -156,23 +156,76 @@ public final class SilverStore {
         }
     }
 
-    /** The rows in COPY's text format. */
-    private static String copyRows(SilverBatch batch) {
-        StringBuilder b = new StringBuilder(batch.rows.size() * 160);
-        for (SilverBatch.Row r : batch.rows) {
-            b.append(r.time()).append('\t');
-            b.append(r.pipelineId()).append('\t');
-            b.append(r.teamId()).append('\t');
-            copyText(b, r.metric());
-            b.append('\t');
-            copyText(b, labelsJson(r.labels()));
-            b.append('\t');
-            b.append(r.value()).append('\t');
-            b.append(r.eventId()).append('\t');
-            b.append(r.mappingVersion()).append('\t');
-            b.append(r.seq()).append('\n');
+    /** Streams the rows in COPY's text format, in chunks, so PostgreSQL parses while the next rows are formatted. */
+    private static long copy(Connection c, String sql, SilverBatch batch) throws SQLException, IOException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        try {
+            StringBuilder b = new StringBuilder(CHUNK + 512);
+            // Values repeat row after row (one pipeline, the labels and time of one event): format them once.
+            Object lastPipeline = null;
+            String pipeline = null;
+            Object lastTeam = null;
+            String team = null;
+            Object lastLabels = null;
+            String labels = null;
+            Object lastTime = null;
+            String time = null;
+            Object lastEvent = null;
+            String event = null;
+            for (SilverBatch.Row r : batch.rows) {
+                if (r.time() != lastTime) {
+                    lastTime = r.time();
+                    time = r.time().toString();
+                }
+                if (r.pipelineId() != lastPipeline) {
+                    lastPipeline = r.pipelineId();
+                    pipeline = r.pipelineId().toString();
+                }
+                if (r.teamId() != lastTeam) {
+                    lastTeam = r.teamId();
+                    team = r.teamId().toString();
+                }
+                if (r.labels() != lastLabels) {
+                    lastLabels = r.labels();
+                    StringBuilder l = new StringBuilder(64);
+                    copyText(l, labelsJson(r.labels()));
+                    labels = l.toString();
+                }
+                if (r.eventId() != lastEvent) {
+                    lastEvent = r.eventId();
+                    event = r.eventId().toString();
+                }
+                b.append(time)
+                        .append('\t')
+                        .append(pipeline)
+                        .append('\t')
+                        .append(team)
+                        .append('\t');
+                copyText(b, r.metric());
+                b.append('\t')
+                        .append(labels)
+                        .append('\t')
+                        .append(r.value())
+                        .append('\t')
+                        .append(event)
+                        .append('\t');
+                b.append(r.mappingVersion()).append('\t').append(r.seq()).append('\n');
+                if (b.length() >= CHUNK) {
+                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(bytes, 0, bytes.length);
+                    b.setLength(0);
+                }
+            }
+            if (b.length() > 0) {
+                byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+                in.writeToCopy(bytes, 0, bytes.length);
+            }
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
         }
-        return b.toString();
     }
 
     private static void writeRecords(Connection c, SilverBatch batch) throws SQLException {

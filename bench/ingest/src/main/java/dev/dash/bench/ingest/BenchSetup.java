@@ -20,7 +20,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * Prepares a benchmark run: its own database (created and migrated when missing, so the shared test
  * database is left alone), a team and a GitHub-signed pipeline with a two-metric mapping, and the pipeline's
- * snapshot on {@code dash.control}. Prints {@code PIPELINE=<id>} and {@code SECRET=<secret>} for run.sh.
+ * snapshot on {@code dash.control}, and the same pipeline with dedupe off. Prints {@code PIPELINE=<id>},
+ * {@code PIPELINE_NODEDUPE=<id>}, {@code SECRET_ID} and {@code SECRET} for run.sh.
  *
  * <p>Arguments: host port user password database kafkaBootstrap keyRing.
  */
@@ -59,13 +60,26 @@ public final class BenchSetup {
         DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
         TopicProvisioner.ensureTopics(kafka, (short) 1, 10_000);
         UUID team = UUID.randomUUID();
-        UUID pipeline = UUID.randomUUID();
         UUID secretId = UUID.randomUUID();
         String secret = "bench-" + UUID.randomUUID();
+        UUID pipeline = create(ds, kafka, keys, team, secretId, secret, 259200, true);
+        // The same pipeline with dedupe off (window 0): the cost of the dedupe store, measured apart.
+        UUID noDedupe = create(ds, kafka, keys, team, UUID.randomUUID(), secret, 0, false);
+        System.out.println("PIPELINE=" + pipeline);
+        System.out.println("PIPELINE_NODEDUPE=" + noDedupe);
+        System.out.println("SECRET_ID=" + secretId);
+        System.out.println("SECRET=" + secret);
+    }
+
+    private static UUID create(PGSimpleDataSource ds, String kafka, KeyRing keys, UUID team, UUID secretId, String secret,
+            int dedupeWindow, boolean newTeam) throws Exception {
+        UUID pipeline = UUID.randomUUID();
         try (Connection c = ds.getConnection()) {
-            exec(c, "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)", team, "bench " + team, "b-" + team.toString().substring(0, 23));
-            exec(c, "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version) VALUES (?, ?, ?, 'realtime', 'github', 1)",
-                    pipeline, team, "bench " + pipeline);
+            if (newTeam) {
+                exec(c, "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)", team, "bench " + team, "b-" + team.toString().substring(0, 23));
+            }
+            exec(c, "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version, dedupe_window_seconds) "
+                    + "VALUES (?, ?, ?, 'realtime', 'github', 1, ?)", pipeline, team, "bench " + pipeline, dedupeWindow);
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO pipeline_secrets (id, pipeline_id, ciphertext, hint) VALUES (?, ?, ?, 'xxxx')")) {
                 ps.setObject(1, secretId);
@@ -84,9 +98,7 @@ public final class BenchSetup {
             producer.send(new ProducerRecord<>(Topics.CONTROL, pipeline.toString(),
                     ControlCodec.encode(new PipelineRepository(ds).load(pipeline)))).get();
         }
-        System.out.println("PIPELINE=" + pipeline);
-        System.out.println("SECRET_ID=" + secretId);
-        System.out.println("SECRET=" + secret);
+        return pipeline;
     }
 
     private static void exec(Connection c, String sql, Object... args) throws Exception {
