@@ -273,7 +273,10 @@ public final class SilverStore {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO quarantine (pipeline_id, team_id, event_id, mapping_version, received_at, errors,
                                         kafka_partition, kafka_offset, bronze_key)
-                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, NULL)
+                SELECT ?, ?, ?, ?, ?, ?::jsonb, ?, ?, NULL
+                -- A pipeline deleted meanwhile (or only known from another database's snapshots) has no
+                -- quarantine: without this the foreign key would fail the batch again and again.
+                WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = ?)
                 ON CONFLICT (pipeline_id, mapping_version, event_id) DO NOTHING
                 """)) {
             for (SilverBatch.Quarantined q : batch.quarantined) {
@@ -285,6 +288,7 @@ public final class SilverStore {
                 ps.setString(6, errorsJson(q));
                 ps.setInt(7, q.partition());
                 ps.setLong(8, q.offset());
+                ps.setObject(9, q.pipelineId());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -291,6 +291,11 @@ public class SilverWriter {
     }
 
     private void process(ConsumerRecord<String, byte[]> r) {
+        if (r.key() != null && unknownPipeline(r.key())) {
+            // The key is the pipeline id: a deleted pipeline's backlog is skipped without decoding it.
+            skippedEvents.increment();
+            return;
+        }
         RawEnvelope e;
         try {
             e = EnvelopeCodec.decode(r.value());
@@ -377,6 +382,20 @@ public class SilverWriter {
         batch.addPoints(p.id(), p.teamId(), e.eventId(), v.version(), e.receivedAt(), result.points());
         if (p.config().persistData()) {
             batch.addRecords(p.id(), p.teamId(), e.eventId(), v.version(), result.records());
+        }
+    }
+
+    private boolean unknownPipeline(String key) {
+        UUID id;
+        try {
+            id = UUID.fromString(key);
+        } catch (IllegalArgumentException ex) {
+            return false;
+        }
+        try {
+            return cache.getOrLoad(id) == null;
+        } catch (Exception ex) {
+            throw new IllegalStateException("cannot look pipeline " + id + " up: " + ex.getMessage(), ex);
         }
     }
 

@@ -219,4 +219,52 @@ class SilverWriterTest {
             }
         }
     }
+
+    @Test
+    void aPipelineMissingFromTheDatabaseDoesNotBlockTheWriter() throws Exception {
+        // Known from dash.control only (deleted meanwhile, or another database's snapshot): its failing
+        // events cannot be quarantined (foreign key), and must not hold up everyone else's.
+        UUID ghost = UUID.randomUUID();
+        pipelines.publish(new dev.dash.model.kafka.PipelineConfig(
+                ghost,
+                UUID.randomUUID(),
+                "ghost",
+                "realtime",
+                "active",
+                "none",
+                dev.dash.model.json.Json.nodes().objectNode(),
+                300,
+                0,
+                null,
+                null,
+                false,
+                1,
+                List.of(new dev.dash.model.kafka.PipelineConfig.MappingVersion(
+                        1, "active", dev.dash.model.json.Json.parse(V1), null)),
+                List.of(),
+                1));
+        Created real = pipelines.create(Spec.of("none").withMapping(V1));
+        pipelines.publish(repository.load(real.id()));
+        String ts = Instant.now().toString();
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> given().contentType("application/json")
+                                .body("{\"hum\":1}")
+                                .post("/ingest/" + ghost)
+                                .statusCode()
+                        == 202);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> given().contentType("application/json")
+                                .body("{\"ts\":\"" + ts + "\",\"temp\":1,\"hum\":2,\"site\":\"a\"}")
+                                .post("/ingest/" + real.id())
+                                .statusCode()
+                        == 202);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(count("SELECT count(*) FROM metrics WHERE pipeline_id = ?", real.id()))
+                        .isEqualTo(2L));
+        assertThat(count("SELECT count(*) FROM quarantine WHERE pipeline_id = ?", ghost))
+                .isZero();
+    }
 }
