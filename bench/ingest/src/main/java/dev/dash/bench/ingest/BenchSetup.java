@@ -5,8 +5,8 @@ import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.kafka.TopicProvisioner;
+import dev.dash.model.kafka.Topics;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -26,8 +26,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * <p>Arguments: host port user password database kafkaBootstrap keyRing.
  */
 public final class BenchSetup {
-    static final String MAPPING =
-            """
+    static final String MAPPING = """
             {"version":1,"time":{"path":"/ts","format":"iso8601"},
              "fields":[{"name":"temp","path":"/temp","type":"number"},{"name":"hum","path":"/hum","type":"number"},
                        {"name":"site","path":"/site","type":"string"},{"name":"device","path":"/device","type":"string"}],
@@ -44,7 +43,8 @@ public final class BenchSetup {
         String db = args[4];
         String kafka = args[5];
         KeyRing keys = KeyRing.parse(args[6], null);
-        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", user, password);
+        try (Connection admin = DriverManager.getConnection(
+                        "jdbc:postgresql://" + host + ":" + port + "/postgres", user, password);
                 PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
             ps.setString(1, db);
             try (ResultSet rs = ps.executeQuery()) {
@@ -71,15 +71,34 @@ public final class BenchSetup {
         System.out.println("SECRET=" + secret);
     }
 
-    private static UUID create(PGSimpleDataSource ds, String kafka, KeyRing keys, UUID team, UUID secretId, String secret,
-            int dedupeWindow, boolean newTeam) throws Exception {
+    private static UUID create(
+            PGSimpleDataSource ds,
+            String kafka,
+            KeyRing keys,
+            UUID team,
+            UUID secretId,
+            String secret,
+            int dedupeWindow,
+            boolean newTeam)
+            throws Exception {
         UUID pipeline = UUID.randomUUID();
         try (Connection c = ds.getConnection()) {
             if (newTeam) {
-                exec(c, "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)", team, "bench " + team, "b-" + team.toString().substring(0, 23));
+                exec(
+                        c,
+                        "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)",
+                        team,
+                        "bench " + team,
+                        "b-" + team.toString().substring(0, 23));
             }
-            exec(c, "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version, dedupe_window_seconds) "
-                    + "VALUES (?, ?, ?, 'realtime', 'github', 1, ?)", pipeline, team, "bench " + pipeline, dedupeWindow);
+            exec(
+                    c,
+                    "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version, dedupe_window_seconds) "
+                            + "VALUES (?, ?, ?, 'realtime', 'github', 1, ?)",
+                    pipeline,
+                    team,
+                    "bench " + pipeline,
+                    dedupeWindow);
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO pipeline_secrets (id, pipeline_id, ciphertext, hint) VALUES (?, ?, ?, 'xxxx')")) {
                 ps.setObject(1, secretId);
@@ -87,16 +106,23 @@ public final class BenchSetup {
                 ps.setBytes(3, keys.encryptString(secret, "pipeline_secret:" + secretId));
                 ps.executeUpdate();
             }
-            exec(c, "INSERT INTO data_mappings (id, pipeline_id, version, status, document) VALUES (?, ?, 1, 'active', ?::jsonb)",
-                    UUID.randomUUID(), pipeline, MAPPING);
+            exec(
+                    c,
+                    "INSERT INTO data_mappings (id, pipeline_id, version, status, document) VALUES (?, ?, 1, 'active', ?::jsonb)",
+                    UUID.randomUUID(),
+                    pipeline,
+                    MAPPING);
         }
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka);
         p.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
         p.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(Topics.CONTROL, pipeline.toString(),
-                    ControlCodec.encode(new PipelineRepository(ds).load(pipeline)))).get();
+            producer.send(new ProducerRecord<>(
+                            Topics.CONTROL,
+                            pipeline.toString(),
+                            ControlCodec.encode(new PipelineRepository(ds).load(pipeline))))
+                    .get();
         }
         return pipeline;
     }

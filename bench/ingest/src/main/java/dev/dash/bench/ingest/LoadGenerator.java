@@ -47,7 +47,11 @@ public final class LoadGenerator {
 
         Vertx vertx = Vertx.vertx();
         HttpClient client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()),
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true)
+                        .setDefaultHost(uri.getHost())
+                        .setDefaultPort(uri.getPort()),
                 new PoolOptions().setHttp1MaxSize(concurrency));
         String path = "/ingest/" + pipeline;
         AtomicLong seq = new AtomicLong();
@@ -73,10 +77,18 @@ public final class LoadGenerator {
             for (int i = 0; i < batchSize; i++) {
                 long n = seq.incrementAndGet();
                 ThreadLocalRandom r = ThreadLocalRandom.current();
-                b.append("{\"ts\":\"").append(ts).append("\",\"n\":").append(n)
-                        .append(",\"device\":\"d-").append(n % 500).append("\",\"site\":\"").append(sites[(int) (n & 3)])
-                        .append("\",\"temp\":").append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
-                        .append(",\"hum\":").append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
+                b.append("{\"ts\":\"")
+                        .append(ts)
+                        .append("\",\"n\":")
+                        .append(n)
+                        .append(",\"device\":\"d-")
+                        .append(n % 500)
+                        .append("\",\"site\":\"")
+                        .append(sites[(int) (n & 3)])
+                        .append("\",\"temp\":")
+                        .append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
+                        .append(",\"hum\":")
+                        .append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
                         .append(",\"firmware\":\"4.2.1\",\"status\":\"OK\"}");
                 if (batch) {
                     b.append('\n');
@@ -89,7 +101,8 @@ public final class LoadGenerator {
             o.addHeader("content-type", batch ? "application/x-ndjson" : "application/json");
             long sent = System.nanoTime();
             client.request(o)
-                    .compose(req -> req.send(Buffer.buffer(body)).compose(resp -> resp.body().map(x -> resp.statusCode())))
+                    .compose(req -> req.send(Buffer.buffer(body))
+                            .compose(resp -> resp.body().map(x -> resp.statusCode())))
                     .onComplete(ar -> {
                         long t = System.nanoTime();
                         if (sent >= measureFrom && t <= end) {
@@ -118,8 +131,17 @@ public final class LoadGenerator {
         double seconds = measure / 1e9;
         System.out.printf(
                 "RESULT label=%s mode=%s batch=%d concurrency=%d events_per_s=%.0f requests_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f refused=%d errors=%d%n",
-                label, batch ? "batch" : "single", batchSize, concurrency, acceptedEvents.get() / seconds, n / seconds,
-                pct(l, 0.50), pct(l, 0.99), n == 0 ? 0 : l[n - 1] / 1e6, refused.get(), errors.get());
+                label,
+                batch ? "batch" : "single",
+                batchSize,
+                concurrency,
+                acceptedEvents.get() / seconds,
+                n / seconds,
+                pct(l, 0.50),
+                pct(l, 0.99),
+                n == 0 ? 0 : l[n - 1] / 1e6,
+                refused.get(),
+                errors.get());
         client.close();
         vertx.close();
     }

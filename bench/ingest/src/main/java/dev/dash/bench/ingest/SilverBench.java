@@ -51,11 +51,13 @@ public final class SilverBench {
         for (int r = 0; r < rounds; r++) {
             writer.add(runWriter(store, mapping, bodies(events), batchRows));
             copy.add(runCopy(ds, bodies(events), mapping, batchRows));
-            System.out.printf("round %d: writer %.0f rows/s, raw COPY %.0f rows/s%n", r + 1, writer.get(r), copy.get(r));
+            System.out.printf(
+                    "round %d: writer %.0f rows/s, raw COPY %.0f rows/s%n", r + 1, writer.get(r), copy.get(r));
         }
         double w = median(writer);
         double c = median(copy);
-        System.out.printf("RESULT silver_writer_rows_per_s=%.0f raw_copy_rows_per_s=%.0f ratio=%.2f batch_rows=%d events_per_round=%d rounds=%d%n",
+        System.out.printf(
+                "RESULT silver_writer_rows_per_s=%.0f raw_copy_rows_per_s=%.0f ratio=%.2f batch_rows=%d events_per_round=%d rounds=%d%n",
                 w, c, w / c, batchRows, events, rounds);
     }
 
@@ -64,14 +66,16 @@ public final class SilverBench {
         String ts = Instant.now().toString();
         String[] sites = {"north", "south", "east", "west"};
         for (int i = 0; i < n; i++) {
-            out.add(("{\"ts\":\"" + ts + "\",\"n\":" + i + ",\"device\":\"d-" + (i % 500) + "\",\"site\":\"" + sites[i & 3]
-                            + "\",\"temp\":" + (i % 400) / 10.0 + ",\"hum\":" + (i % 1000) / 10.0 + ",\"firmware\":\"4.2.1\",\"status\":\"OK\"}")
+            out.add(("{\"ts\":\"" + ts + "\",\"n\":" + i + ",\"device\":\"d-" + (i % 500) + "\",\"site\":\""
+                            + sites[i & 3] + "\",\"temp\":" + (i % 400) / 10.0 + ",\"hum\":" + (i % 1000) / 10.0
+                            + ",\"firmware\":\"4.2.1\",\"status\":\"OK\"}")
                     .getBytes(StandardCharsets.UTF_8));
         }
         return out;
     }
 
-    static double runWriter(SilverStore store, CompiledMapping mapping, List<byte[]> bodies, int batchRows) throws Exception {
+    static double runWriter(SilverStore store, CompiledMapping mapping, List<byte[]> bodies, int batchRows)
+            throws Exception {
         UUID pipeline = UUID.randomUUID();
         UUID team = UUID.randomUUID();
         Instant received = Instant.now();
@@ -95,7 +99,8 @@ public final class SilverBench {
         return rows / ((System.nanoTime() - start) / 1e9);
     }
 
-    static double runCopy(PGSimpleDataSource ds, List<byte[]> bodies, CompiledMapping mapping, int batchRows) throws Exception {
+    static double runCopy(PGSimpleDataSource ds, List<byte[]> bodies, CompiledMapping mapping, int batchRows)
+            throws Exception {
         UUID pipeline = UUID.randomUUID();
         UUID team = UUID.randomUUID();
         Instant received = Instant.now();
@@ -106,13 +111,29 @@ public final class SilverBench {
         long rows = 0;
         for (byte[] body : bodies) {
             UUID event = UUID.randomUUID();
-            var points = mapping.apply(EventInput.ofBytes(event, received, body)).points();
+            var points =
+                    mapping.apply(EventInput.ofBytes(event, received, body)).points();
             for (int i = 0; i < points.size(); i++) {
                 var p = points.get(i);
-                b.append(p.time()).append('\t').append(pipeline).append('\t').append(team).append('\t').append(p.metric())
-                        .append('\t').append("{\"device\":\"").append(p.labels().get("device")).append("\",\"site\":\"")
-                        .append(p.labels().get("site")).append("\"}\t").append(p.value()).append('\t').append(event)
-                        .append("\t1\t").append(i).append('\n');
+                b.append(p.time())
+                        .append('\t')
+                        .append(pipeline)
+                        .append('\t')
+                        .append(team)
+                        .append('\t')
+                        .append(p.metric())
+                        .append('\t')
+                        .append("{\"device\":\"")
+                        .append(p.labels().get("device"))
+                        .append("\",\"site\":\"")
+                        .append(p.labels().get("site"))
+                        .append("\"}\t")
+                        .append(p.value())
+                        .append('\t')
+                        .append(event)
+                        .append("\t1\t")
+                        .append(i)
+                        .append('\n');
                 rows++;
                 inChunk++;
             }
@@ -130,7 +151,8 @@ public final class SilverBench {
             c.setAutoCommit(false);
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
             for (String chunk : chunks) {
-                copy.copyIn("COPY metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
+                copy.copyIn(
+                        "COPY metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) FROM STDIN",
                         new StringReader(chunk));
                 c.commit();
             }
