@@ -17,6 +17,7 @@ import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
 import dev.dash.model.signature.SignatureSigner;
 import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.LocalServices;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -176,6 +177,35 @@ class IngestApiTest {
                         .body("duplicate", equalTo(true))
                         .body("event_ids[0]", equalTo(first)));
         assertThat(raw.since(github.id(), mark)).hasSize(1);
+    }
+
+    @Test
+    void kafkaDownGets503AndTheRetryOfTheSameDeliveryIsAcceptedOnceBack() {
+        awaitKnown(github, Preset.GITHUB);
+        String delivery = "down-" + UUID.randomUUID();
+        byte[] body = bytes("{\"kafka\":\"down\"}");
+        long mark = raw.mark(github.id());
+        LocalServices.stop("kafka");
+        try {
+            signed(github, Preset.GITHUB, body, delivery)
+                    .post("/ingest/" + github.id())
+                    .then()
+                    .statusCode(503)
+                    .header("Retry-After", notNullValue())
+                    .body("error", equalTo("kafka_unavailable"));
+        } finally {
+            LocalServices.start("kafka");
+        }
+        // The refused delivery left no claim behind: its retry is not taken for a duplicate.
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .untilAsserted(() -> signed(github, Preset.GITHUB, body, delivery)
+                        .post("/ingest/" + github.id())
+                        .then()
+                        .statusCode(202));
+        List<RawEnvelope> got = raw.since(github.id(), mark);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).body()).isEqualTo(body);
     }
 
     @Test
