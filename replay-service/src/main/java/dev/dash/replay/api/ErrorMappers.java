@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.dash.model.api.ApiError;
+import dev.dash.model.api.ApiErrors;
 import dev.dash.model.api.ApiException;
-import dev.dash.model.api.FieldError;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -16,7 +16,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Turns every failure into the one {@link ApiError} shape; nothing internal reaches the client. */
@@ -50,30 +49,17 @@ public class ErrorMappers {
 
     @ServerExceptionMapper(priority = 1)
     public Response json(JsonProcessingException e) {
-        String field = "";
-        if (e instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
-            field = m.getPath().stream()
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
-                    .collect(Collectors.joining("."));
-        }
-        String reason = e instanceof UnrecognizedPropertyException
-                ? "unknown field"
-                : e instanceof MismatchedInputException ? "wrong type or format" : "the body is not valid JSON";
-        return respond(new ApiError(
-                400,
-                "invalid_request",
-                field.isEmpty() ? reason : field + ": " + reason,
-                List.of(new FieldError(field.isEmpty() ? "body" : field, reason))));
+        return respond(ApiErrors.fromJson(e));
     }
 
     @ServerExceptionMapper
     public Response unauthorized(UnauthorizedException e) {
-        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+        return respond(ApiErrors.unauthorized());
     }
 
     @ServerExceptionMapper
     public Response authFailed(AuthenticationFailedException e) {
-        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+        return respond(ApiErrors.unauthorized());
     }
 
     @ServerExceptionMapper
@@ -86,29 +72,14 @@ public class ErrorMappers {
         int status = e.getResponse().getStatus();
         if (status >= 500) {
             Log.errorf(e, "Request failed with %d", status);
-            return respond(new ApiError(status, "internal_error", "internal error", List.of()));
         }
-        if (status == 400) {
-            // Bodies the JSON reader gave up on before Jackson named a field (e.g. cut off mid-document).
-            return respond(new ApiError(
-                    400,
-                    "invalid_request",
-                    "the body is not valid JSON of the expected shape",
-                    List.of(new FieldError("body", "not valid JSON of the expected shape"))));
-        }
-        String error = switch (status) {
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 415 -> "unsupported_media_type";
-            default -> "invalid_request";
-        };
-        return respond(new ApiError(status, error, e.getMessage(), List.of()));
+        return respond(ApiErrors.fromStatus(status));
     }
 
     @ServerExceptionMapper(priority = 10_000)
     public Response anything(Throwable e) {
         Log.errorf(e, "Unhandled error");
-        return respond(new ApiError(500, "internal_error", "internal error", List.of()));
+        return respond(ApiErrors.internal());
     }
 
     private static Response respond(ApiError body) {

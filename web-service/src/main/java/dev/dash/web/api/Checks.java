@@ -1,5 +1,7 @@
 package dev.dash.web.api;
 
+import dev.dash.model.api.ApiException;
+import dev.dash.model.api.FieldError;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.dash.model.api.ApiError;
+import dev.dash.model.api.ApiErrors;
+import dev.dash.model.api.ApiException;
+import dev.dash.model.api.FieldError;
 import dev.dash.model.mapping.MappingCompileException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
@@ -15,7 +19,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Turns every failure into the one {@link ApiError} shape; nothing internal reaches the client. */
@@ -57,35 +60,17 @@ public class ErrorMappers {
 
     @ServerExceptionMapper(priority = 1)
     public Response json(JsonProcessingException e) {
-        String field = "";
-        if (e instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
-            field = m.getPath().stream()
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
-                    .collect(Collectors.joining("."));
-        }
-        String reason;
-        if (e instanceof UnrecognizedPropertyException) {
-            reason = "unknown field";
-        } else if (e instanceof InvalidFormatException || e instanceof MismatchedInputException) {
-            reason = "wrong type or format";
-        } else {
-            reason = "the body is not valid JSON";
-        }
-        return respond(new ApiError(
-                400,
-                "invalid_request",
-                field.isEmpty() ? reason : field + ": " + reason,
-                List.of(new FieldError(field.isEmpty() ? "body" : field, reason))));
+        return respond(ApiErrors.fromJson(e));
     }
 
     @ServerExceptionMapper
     public Response unauthorized(UnauthorizedException e) {
-        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+        return respond(ApiErrors.unauthorized());
     }
 
     @ServerExceptionMapper
     public Response authFailed(AuthenticationFailedException e) {
-        return respond(new ApiError(401, "unauthorized", "authentication required", List.of()));
+        return respond(ApiErrors.unauthorized());
     }
 
     @ServerExceptionMapper
@@ -96,27 +81,10 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
-        if (status == 404) {
-            return respond(new ApiError(404, "not_found", "no such resource", List.of()));
+        if (status >= 500) {
+            Log.errorf(e, "Request failed with %d", status);
         }
-        if (status == 405) {
-            return respond(new ApiError(405, "method_not_allowed", "method not allowed", List.of()));
-        }
-        if (status == 415) {
-            return respond(new ApiError(415, "unsupported_media_type", "send application/json", List.of()));
-        }
-        if (status == 400) {
-            return respond(new ApiError(
-                    400,
-                    "invalid_request",
-                    "the body is not valid JSON of the expected shape",
-                    List.of(new FieldError("body", "not valid JSON of the expected shape"))));
-        }
-        if (status < 500) {
-            return respond(new ApiError(status, "invalid_request", "the request is not acceptable", List.of()));
-        }
-        Log.errorf(e, "Request failed with %d", status);
-        return respond(new ApiError(status, "internal_error", "internal error", List.of()));
+        return respond(ApiErrors.fromStatus(status));
     }
 
     @ServerExceptionMapper
@@ -135,7 +103,7 @@ public class ErrorMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response anything(Throwable e) {
         Log.errorf(e, "Unhandled error");
-        return respond(new ApiError(500, "internal_error", "internal error", List.of()));
+        return respond(ApiErrors.internal());
     }
 
     static Response respond(ApiError body) {

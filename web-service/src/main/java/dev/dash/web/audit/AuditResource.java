@@ -1,7 +1,7 @@
 package dev.dash.web.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dash.web.api.ApiException;
+import dev.dash.model.api.ApiException;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Access;
 import dev.dash.web.auth.Role;

@@ -1,6 +1,6 @@
 package dev.dash.web.auth;
 
-import dev.dash.web.api.ApiException;
+import dev.dash.model.api.ApiException;
 import dev.dash.web.api.Sql;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;

@@ -1,6 +1,6 @@
 package dev.dash.web.crypto;
 
-import dev.dash.web.api.ApiException;
+import dev.dash.model.api.ApiException;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;

@@ -1,8 +1,8 @@
 package dev.dash.web.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.api.ApiException;
 import dev.dash.model.json.Json;
-import dev.dash.web.api.ApiException;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;

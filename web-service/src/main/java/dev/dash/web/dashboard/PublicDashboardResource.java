@@ -1,6 +1,6 @@
 package dev.dash.web.dashboard;
 
-import dev.dash.web.api.ApiError;
+import dev.dash.model.api.ApiError;
 import dev.dash.web.config.WebConfig;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.DataRequest;

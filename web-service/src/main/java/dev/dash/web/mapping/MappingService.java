@@ -1,6 +1,7 @@
 package dev.dash.web.mapping;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.api.ApiException;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.inference.FieldSuggestion;
 import dev.dash.model.inference.InferenceResult;
@@ -14,7 +15,6 @@ import dev.dash.model.mapping.MappingPreview;
 import dev.dash.model.mapping.MappingProblem;
 import dev.dash.model.mapping.MappingResult;
 import dev.dash.model.mapping.Point;
-import dev.dash.web.api.ApiException;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;

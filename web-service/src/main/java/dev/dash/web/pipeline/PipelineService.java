@@ -1,9 +1,9 @@
 package dev.dash.web.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.api.ApiException;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SignatureConfigException;
-import dev.dash.web.api.ApiException;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;

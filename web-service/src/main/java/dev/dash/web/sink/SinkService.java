@@ -2,8 +2,8 @@ package dev.dash.web.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dash.model.api.ApiException;
 import dev.dash.model.json.Json;
-import dev.dash.web.api.ApiException;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;

@@ -1,6 +1,6 @@
 package dev.dash.web.team;
 
-import dev.dash.web.api.ApiException;
+import dev.dash.model.api.ApiException;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
