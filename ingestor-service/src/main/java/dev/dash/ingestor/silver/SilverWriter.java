@@ -14,6 +14,8 @@ import dev.dash.model.kafka.Topics;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingError;
 import dev.dash.model.mapping.MappingResult;
+import dev.dash.model.silver.SilverBatch;
+import dev.dash.model.silver.SilverStore;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,8 +76,8 @@ public class SilverWriter {
     private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
     private final SilverBatch batch = new SilverBatch();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    /** Pending versions whose dual-write start this node has recorded. */
-    private final Set<SilverBatch.DualWrite> recordedDualWrites = new HashSet<>();
+    /** Pending versions and partitions whose dual-write boundary this node has recorded (offset 0 in the key). */
+    private final Set<SilverBatch.Boundary> recordedBoundaries = new HashSet<>();
 
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -205,7 +207,7 @@ public class SilverWriter {
                     for (TopicPartition tp : c.assignment()) {
                         total += c.currentLag(tp).orElse(0);
                     }
-                    lag.set(total + batch.events);
+                    lag.set(total + batch.events());
                 }
                 if (!c.paused().isEmpty()) {
                     // PostgreSQL failed the last write: keep the batch, stay in the group, try again later.
@@ -300,8 +302,7 @@ public class SilverWriter {
             skippedEvents.increment();
             return;
         }
-        batch.events++;
-        batch.received.add(e.receivedAt());
+        batch.countEvent(e.receivedAt());
         CachedPipeline.Version active = p.active();
         CachedPipeline.Version pending = p.pending();
         if (active == null && pending == null) {
@@ -324,9 +325,9 @@ public class SilverWriter {
         }
         if (pending != null) {
             map(p, pending, e, input, r);
-            SilverBatch.DualWrite d = new SilverBatch.DualWrite(p.id(), pending.version());
-            if (!recordedDualWrites.contains(d)) {
-                batch.dualWrites.add(d);
+            SilverBatch.Boundary d = new SilverBatch.Boundary(p.id(), pending.version(), r.partition(), 0);
+            if (!recordedBoundaries.contains(d)) {
+                batch.boundary(p.id(), pending.version(), r.partition(), r.offset());
             }
         }
         eventsMapped.increment();
@@ -339,7 +340,7 @@ public class SilverWriter {
             EventInput input,
             ConsumerRecord<String, byte[]> r) {
         if (v.mapping() == null) {
-            batch.quarantined.add(new SilverBatch.Quarantined(
+            batch.quarantine(new SilverBatch.Quarantined(
                     p.id(),
                     p.teamId(),
                     e.eventId(),
@@ -347,13 +348,14 @@ public class SilverWriter {
                     e.receivedAt(),
                     List.of(new MappingError("$mapping", MappingError.Code.INTERNAL, v.problem(), -1)),
                     r.partition(),
-                    r.offset()));
+                    r.offset(),
+                    null));
             quarantinedEvents.increment();
             return;
         }
         MappingResult result = v.mapping().apply(input);
         if (!result.ok()) {
-            batch.quarantined.add(new SilverBatch.Quarantined(
+            batch.quarantine(new SilverBatch.Quarantined(
                     p.id(),
                     p.teamId(),
                     e.eventId(),
@@ -361,7 +363,8 @@ public class SilverWriter {
                     e.receivedAt(),
                     result.errors(),
                     r.partition(),
-                    r.offset()));
+                    r.offset(),
+                    null));
             quarantinedEvents.increment();
             return;
         }
@@ -396,15 +399,17 @@ public class SilverWriter {
             Log.warnf("Silver write of %d rows failed, will retry: %s", batch.size(), e.getMessage());
             return false;
         }
-        recordedDualWrites.addAll(batch.dualWrites);
+        for (SilverBatch.Boundary b : batch.boundaries()) {
+            recordedBoundaries.add(new SilverBatch.Boundary(b.pipelineId(), b.version(), b.partition(), 0));
+        }
         if (!offsets.isEmpty()) {
             c.commitSync(offsets);
         }
         Instant committed = Instant.now();
         long nowMillis = committed.toEpochMilli();
         batchLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        rowsWritten.increment(batch.rows.size());
-        for (Instant received : batch.received) {
+        rowsWritten.increment(batch.rows().size());
+        for (Instant received : batch.received()) {
             receiptToCommit.record(Math.max(0, nowMillis - received.toEpochMilli()), TimeUnit.MILLISECONDS);
         }
         publishPoints(committed);
@@ -415,12 +420,12 @@ public class SilverWriter {
     }
 
     private void publishPoints(Instant committed) {
-        if (batch.rows.isEmpty() || points == null) {
+        if (batch.rows().isEmpty() || points == null) {
             return;
         }
         Map<UUID, List<PointsBatch.Point>> byPipeline = new HashMap<>();
         Map<UUID, UUID> teams = new HashMap<>();
-        for (SilverBatch.Row r : batch.rows) {
+        for (SilverBatch.Row r : batch.rows()) {
             byPipeline
                     .computeIfAbsent(r.pipelineId(), k -> new ArrayList<>())
                     .add(new PointsBatch.Point(

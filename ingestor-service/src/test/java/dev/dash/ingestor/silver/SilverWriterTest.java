@@ -11,6 +11,8 @@ import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.mapping.Labels;
+import dev.dash.model.silver.SilverBatch;
+import dev.dash.model.silver.SilverStore;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;

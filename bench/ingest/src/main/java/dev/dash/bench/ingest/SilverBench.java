@@ -1,11 +1,11 @@
 package dev.dash.bench.ingest;
 
-import dev.dash.ingestor.silver.SilverBatch;
-import dev.dash.ingestor.silver.SilverStore;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.mapping.MappingResult;
+import dev.dash.model.silver.SilverBatch;
+import dev.dash.model.silver.SilverStore;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

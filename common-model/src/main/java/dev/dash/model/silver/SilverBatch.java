@@ -1,20 +1,20 @@
-package dev.dash.ingestor.silver;
+package dev.dash.model.silver;
 
 import dev.dash.model.mapping.MappedRecord;
 import dev.dash.model.mapping.MappingError;
 import dev.dash.model.mapping.Point;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
- * What one Silver write holds: metric rows, mapped records, quarantined events, and the pending versions
- * dual-written for the first time. Plain data, filled by {@link SilverWriter} and written by
- * {@link SilverStore} in one transaction.
+ * What one Silver write holds: metric rows, mapped records, quarantined events, and the dual-write
+ * boundaries to record (docs/replay.md). Plain data, filled by the ingestor's Silver writer or a replay job
+ * and written by {@link SilverStore} in one transaction.
  */
 public final class SilverBatch {
     /** One {@code metrics} row. */
@@ -40,7 +40,10 @@ public final class SilverBatch {
             int seq,
             MappedRecord record) {}
 
-    /** One quarantined event. */
+    /**
+     * One quarantined event, with where it is kept: its {@code dash.raw} partition and offset, and its Bronze
+     * object when known (a replay knows it; the live writer does not yet, the manifest resolves it).
+     */
     public record Quarantined(
             UUID pipelineId,
             UUID teamId,
@@ -49,19 +52,64 @@ public final class SilverBatch {
             Instant receivedAt,
             List<MappingError> errors,
             int partition,
-            long offset) {}
+            long offset,
+            String bronzeKey) {}
 
-    /** A pending version seen for the first time, whose dual-write start is to be recorded. */
-    public record DualWrite(UUID pipelineId, int version) {}
+    /**
+     * A pending version's dual-write boundary on one {@code dash.raw} partition: every event at or after
+     * {@code offset} is written under the pending version by the live writer (docs/replay.md, step 2).
+     */
+    public record Boundary(UUID pipelineId, int version, int partition, long offset) {}
 
     final List<Row> rows = new ArrayList<>();
     final List<Record> records = new ArrayList<>();
     final List<Quarantined> quarantined = new ArrayList<>();
-    final Set<DualWrite> dualWrites = new HashSet<>();
+    final Map<Boundary, Boundary> boundaries = new HashMap<>();
     /** Received times of the events in the batch, for the receipt-to-commit latency. */
     final List<Instant> received = new ArrayList<>();
 
     int events;
+
+    /** Counts one event read into the batch (whatever it gave), received at {@code receivedAt}. */
+    public void countEvent(Instant receivedAt) {
+        events++;
+        received.add(receivedAt);
+    }
+
+    /** Events read into the batch. */
+    public int events() {
+        return events;
+    }
+
+    /** Received times of the events in the batch, for the receipt-to-commit latency. */
+    public List<Instant> received() {
+        return received;
+    }
+
+    /** Adds a quarantined event. */
+    public void quarantine(Quarantined q) {
+        quarantined.add(q);
+    }
+
+    /** The quarantined events. */
+    public List<Quarantined> quarantined() {
+        return quarantined;
+    }
+
+    /**
+     * Adds a boundary to record with this batch; of two for the same version and partition, the smaller
+     * offset is kept (the first the batch holds).
+     */
+    public void boundary(UUID pipelineId, int version, int partition, long offset) {
+        Boundary key = new Boundary(pipelineId, version, partition, 0);
+        boundaries.merge(
+                key, new Boundary(pipelineId, version, partition, offset), (a, b) -> a.offset() <= b.offset() ? a : b);
+    }
+
+    /** The boundaries to record. */
+    public Collection<Boundary> boundaries() {
+        return boundaries.values();
+    }
 
     /** Adds the points one event gave under one version, numbering them 0..n-1 in the engine's order. */
     public void addPoints(
@@ -86,6 +134,11 @@ public final class SilverBatch {
         return rows;
     }
 
+    /** The mapped records. */
+    public List<Record> records() {
+        return records;
+    }
+
     /** Rows of every kind, for the flush threshold. */
     public int size() {
         return rows.size() + records.size() + quarantined.size();
@@ -93,7 +146,7 @@ public final class SilverBatch {
 
     /** Whether there is nothing to write. */
     public boolean isEmpty() {
-        return rows.isEmpty() && records.isEmpty() && quarantined.isEmpty() && dualWrites.isEmpty();
+        return rows.isEmpty() && records.isEmpty() && quarantined.isEmpty() && boundaries.isEmpty();
     }
 
     /** Empties the batch for reuse. */
@@ -101,7 +154,7 @@ public final class SilverBatch {
         rows.clear();
         records.clear();
         quarantined.clear();
-        dualWrites.clear();
+        boundaries.clear();
         received.clear();
         events = 0;
     }

@@ -1,4 +1,4 @@
-package dev.dash.ingestor.silver;
+package dev.dash.model.silver;
 
 import dev.dash.model.json.Json;
 import java.io.IOException;
@@ -73,7 +73,7 @@ public final class SilverStore {
                 }
                 writeRecords(c, batch);
                 writeQuarantine(c, batch);
-                recordDualWrites(c, batch);
+                recordBoundaries(c, batch);
                 c.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {
@@ -273,11 +273,13 @@ public final class SilverStore {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO quarantine (pipeline_id, team_id, event_id, mapping_version, received_at, errors,
                                         kafka_partition, kafka_offset, bronze_key)
-                SELECT ?, ?, ?, ?, ?, ?::jsonb, ?, ?, NULL
+                SELECT ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?
                 -- A pipeline deleted meanwhile (or only known from another database's snapshots) has no
                 -- quarantine: without this the foreign key would fail the batch again and again.
                 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = ?)
-                ON CONFLICT (pipeline_id, mapping_version, event_id) DO NOTHING
+                ON CONFLICT (pipeline_id, mapping_version, event_id) DO UPDATE
+                -- The latest reason (a quarantine replay re-maps with the same version after a fix elsewhere).
+                SET errors = excluded.errors, bronze_key = coalesce(excluded.bronze_key, quarantine.bronze_key)
                 """)) {
             for (SilverBatch.Quarantined q : batch.quarantined) {
                 ps.setObject(1, q.pipelineId());
@@ -288,28 +290,50 @@ public final class SilverStore {
                 ps.setString(6, errorsJson(q));
                 ps.setInt(7, q.partition());
                 ps.setLong(8, q.offset());
-                ps.setObject(9, q.pipelineId());
+                ps.setString(9, q.bronzeKey());
+                ps.setObject(10, q.pipelineId());
                 ps.addBatch();
             }
             ps.executeBatch();
         }
     }
 
-    private static void recordDualWrites(Connection c, SilverBatch batch) throws SQLException {
-        if (batch.dualWrites.isEmpty()) {
+    private static void recordBoundaries(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.boundaries.isEmpty()) {
             return;
         }
-        // The latest start over all writer nodes: from it on, every node dual-writes (docs/architecture.md).
-        try (PreparedStatement ps = c.prepareStatement("""
-                UPDATE data_mappings SET dual_write_started_at = greatest(dual_write_started_at, now())
-                WHERE pipeline_id = ? AND version = ? AND status = 'pending'
-                """)) {
-            for (SilverBatch.DualWrite d : batch.dualWrites) {
-                ps.setObject(1, d.pipelineId());
-                ps.setInt(2, d.version());
-                ps.addBatch();
+        // Only while the version is pending. Of two writers' boundaries on one partition (a rebalance) the
+        // greater wins: events before it are replayed from Bronze, events from it on were dual-written by
+        // the partition's current owner (docs/replay.md, step 2). The time is kept for people.
+        try (PreparedStatement bound = c.prepareStatement("""
+                        INSERT INTO dual_write_boundaries (pipeline_id, mapping_version, kafka_partition, boundary_offset)
+                        SELECT ?, ?, ?, ? WHERE EXISTS (
+                            SELECT 1 FROM data_mappings WHERE pipeline_id = ? AND version = ? AND status = 'pending')
+                        ON CONFLICT (pipeline_id, mapping_version, kafka_partition) DO UPDATE
+                        SET boundary_offset = greatest(dual_write_boundaries.boundary_offset, excluded.boundary_offset),
+                            recorded_at = now()
+                        """);
+                PreparedStatement started = c.prepareStatement("""
+                        UPDATE data_mappings SET dual_write_started_at = greatest(dual_write_started_at, now())
+                        WHERE pipeline_id = ? AND version = ? AND status = 'pending'
+                        """)) {
+            java.util.Set<SilverBatch.Boundary> versions = new java.util.HashSet<>();
+            for (SilverBatch.Boundary b : batch.boundaries.values()) {
+                bound.setObject(1, b.pipelineId());
+                bound.setInt(2, b.version());
+                bound.setInt(3, b.partition());
+                bound.setLong(4, b.offset());
+                bound.setObject(5, b.pipelineId());
+                bound.setInt(6, b.version());
+                bound.addBatch();
+                if (versions.add(new SilverBatch.Boundary(b.pipelineId(), b.version(), 0, 0))) {
+                    started.setObject(1, b.pipelineId());
+                    started.setInt(2, b.version());
+                    started.addBatch();
+                }
             }
-            ps.executeBatch();
+            bound.executeBatch();
+            started.executeBatch();
         }
     }
 
