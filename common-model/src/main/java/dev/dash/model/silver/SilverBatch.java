@@ -41,8 +41,9 @@ public final class SilverBatch {
             MappedRecord record) {}
 
     /**
-     * One quarantined event, with where it is kept: its {@code dash.raw} partition and offset, and its Bronze
-     * object when known (a replay knows it; the live writer does not yet, the manifest resolves it).
+     * One quarantined event, with where it is kept: its {@code dash.raw} partition and offset (null when read
+     * back from Bronze, which does not keep offsets per event), and its Bronze object when known (a replay
+     * knows it; the live writer does not, the manifest resolves it from the offset).
      */
     public record Quarantined(
             UUID pipelineId,
@@ -52,7 +53,7 @@ public final class SilverBatch {
             Instant receivedAt,
             List<MappingError> errors,
             int partition,
-            long offset,
+            Long offset,
             String bronzeKey) {}
 
     /**

@@ -289,7 +289,7 @@ public final class SilverStore {
                 ps.setTimestamp(5, Timestamp.from(q.receivedAt()));
                 ps.setString(6, errorsJson(q));
                 ps.setInt(7, q.partition());
-                ps.setLong(8, q.offset());
+                ps.setObject(8, q.offset(), java.sql.Types.BIGINT);
                 ps.setString(9, q.bronzeKey());
                 ps.setObject(10, q.pipelineId());
                 ps.addBatch();

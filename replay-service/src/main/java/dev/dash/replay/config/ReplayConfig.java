@@ -17,6 +17,9 @@ public interface ReplayConfig {
     /** The Bronze archive in S3. */
     Bronze bronze();
 
+    /** The replay jobs. */
+    Job replay();
+
     /** Schema settings. */
     interface Schema {
         /**
@@ -47,5 +50,53 @@ public interface ReplayConfig {
         /** Bucket holding the raw events, read by replays (created when missing). */
         @WithDefault("dash-bronze")
         String bucket();
+    }
+
+    /** Replay job settings (docs/replay.md). */
+    interface Job {
+        /** Whether this node runs replay jobs (the API is served either way). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Jobs this node runs at once; further ones wait queued. */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /**
+         * Events per second this node reads from Bronze over all its jobs (0: no limit), so live ingest keeps
+         * its latency on shared PostgreSQL.
+         */
+        @WithDefault("100000")
+        int maxEventsPerSecond();
+
+        /** Rows per Silver write (COPY). */
+        @WithDefault("10000")
+        int batchRows();
+
+        /** How long a claimed job stays this node's without renewal; a dead node's jobs are resumed after it. */
+        @WithDefault("30s")
+        Duration lease();
+
+        /** How often the node looks for queued or abandoned jobs, and a waiting job rechecks the archive. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Least time between two progress reports of a job on {@code dash.replays} and in the table. */
+        @WithDefault("1s")
+        Duration progressInterval();
+
+        /**
+         * How long after a version stops being written (cut-over, failure, cancel) its rows are deleted, long
+         * enough for every Silver writer to have seen the new snapshot; swept once more a grace period later.
+         */
+        @WithDefault("2m")
+        Duration cleanupGrace();
+
+        /** Rows deleted per statement by the clean-up. */
+        @WithDefault("50000")
+        int cleanupBatchRows();
+
+        /** This node's name in {@code replays.owner_node} (default: host name and process id). */
+        java.util.Optional<String> nodeId();
     }
 }

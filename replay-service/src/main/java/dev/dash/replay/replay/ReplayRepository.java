@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** SQL of the replays table; every method runs on the caller's connection (and transaction). */
-final class ReplayRepository {
+public final class ReplayRepository {
     private static final String COLUMNS = "id, pipeline_id, team_id, kind, from_version, target_version, window_from, "
             + "window_to, state, cancel_requested, objects_total, objects_done, events_read, points_written, "
             + "bytes_read, error_count, last_error, inserted_at, started_at, finished_at, updated_at";
@@ -88,7 +88,7 @@ final class ReplayRepository {
         }
     }
 
-    static Replay find(Connection c, UUID id, boolean forUpdate) throws SQLException {
+    public static Replay find(Connection c, UUID id, boolean forUpdate) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT " + COLUMNS + " FROM replays WHERE id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
             ps.setObject(1, id);
@@ -116,15 +116,21 @@ final class ReplayRepository {
     /** Ends a replay that no job holds yet (queued or waiting), and its pending version with it. */
     static void cancelNow(Connection c, Replay r) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE replays SET state = 'cancelled', " + "finished_at = now(), updated_at = now() WHERE id = ?")) {
+                "UPDATE replays SET state = 'cancelled', finished_at = now(), updated_at = now(), owner_node = NULL, "
+                        + "lease_until = NULL WHERE id = ?")) {
             ps.setObject(1, r.id());
             ps.executeUpdate();
         }
         if ("mapping".equals(r.kind())) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE data_mappings SET status = 'cancelled' "
-                    + "WHERE pipeline_id = ? AND version = ? AND status = 'pending'")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE data_mappings SET status = 'cancelled', "
+                    + "ended_at = now() WHERE pipeline_id = ? AND version = ? AND status = 'pending'")) {
                 ps.setObject(1, r.pipelineId());
                 ps.setInt(2, r.targetVersion());
+                ps.executeUpdate();
+            }
+            // A newer revision, so the ingestors' caches take the snapshot published after the commit.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE pipelines SET updated_at = now() WHERE id = ?")) {
+                ps.setObject(1, r.pipelineId());
                 ps.executeUpdate();
             }
         }

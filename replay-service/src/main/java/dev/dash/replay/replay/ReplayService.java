@@ -4,6 +4,7 @@ import dev.dash.model.api.ApiException;
 import dev.dash.model.api.FieldError;
 import dev.dash.model.envelope.UuidV7;
 import dev.dash.replay.auth.Caller;
+import dev.dash.replay.job.ControlPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.RequestScoped;
 import java.sql.Connection;
@@ -21,9 +22,11 @@ public class ReplayService {
     private static final int LIST_LIMIT = 100;
 
     private final Caller caller;
+    private final ControlPublisher publisher;
 
-    public ReplayService(Caller caller) {
+    public ReplayService(Caller caller, ControlPublisher publisher) {
         this.caller = caller;
+        this.publisher = publisher;
     }
 
     /** Queues a replay of the pipeline; the job runner picks it up. */
@@ -99,7 +102,8 @@ public class ReplayService {
                 if (Replay.isFinal(r.state())) {
                     throw ApiException.conflict("state", "the replay has already " + r.state());
                 }
-                if ("queued".equals(r.state()) || "waiting_for_archive".equals(r.state())) {
+                boolean now = "queued".equals(r.state()) || "waiting_for_archive".equals(r.state());
+                if (now) {
                     ReplayRepository.cancelNow(c, r);
                 } else if ("cutting_over".equals(r.state())) {
                     throw ApiException.conflict("state", "the replay is cutting over and can no longer be cancelled");
@@ -110,6 +114,10 @@ public class ReplayService {
                 Replay after = ReplayRepository.find(c, replayId, false);
                 c.commit();
                 Log.infof("Replay %s cancel requested (was %s)", replayId, r.state());
+                if (now && "mapping".equals(r.kind())) {
+                    // Writers stop dual-writing the cancelled version.
+                    publisher.pipelineChanged(r.pipelineId());
+                }
                 return after;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

@@ -1,0 +1,107 @@
+package dev.dash.replay.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.model.db.PipelineSnapshots;
+import dev.dash.model.kafka.ControlCodec;
+import dev.dash.model.kafka.PipelineConfig;
+import dev.dash.model.kafka.Topics;
+import dev.dash.replay.replay.Replay;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * What replay-service tells the cluster: a pipeline's whole snapshot on {@code dash.control} after a version
+ * changed state here (cut-over, failure, cancel), in the shape web-service publishes, so Silver writers
+ * stop or start writing a version; and a replay's progress on {@code dash.replays} for web nodes. A snapshot
+ * Kafka does not acknowledge is kept and sent again by {@link #retryPending()} (the ingestors' periodic
+ * reconcile with the database is the last resort).
+ */
+@ApplicationScoped
+public class ControlPublisher {
+    private final KafkaProducer<String, byte[]> producer;
+    private final PipelineSnapshots snapshots;
+    private final ObjectMapper json;
+    private final Set<UUID> unsent = ConcurrentHashMap.newKeySet();
+
+    public ControlPublisher(
+            AgroalDataSource dataSource,
+            ObjectMapper json,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "dash-replay");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        this.producer = new KafkaProducer<>(p);
+        this.snapshots = new PipelineSnapshots(dataSource);
+        this.json = json;
+    }
+
+    /** Publishes the pipeline's current snapshot; on failure it is kept for {@link #retryPending()}. */
+    public void pipelineChanged(UUID pipelineId) {
+        try {
+            PipelineConfig config = snapshots.load(pipelineId);
+            byte[] value = config == null ? null : ControlCodec.encode(config);
+            producer.send(new ProducerRecord<>(Topics.CONTROL, pipelineId.toString(), value))
+                    .get(15, TimeUnit.SECONDS);
+            unsent.remove(pipelineId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unsent.add(pipelineId);
+        } catch (Exception e) {
+            Log.warnf("Snapshot of pipeline %s not published, will retry: %s", pipelineId, e.getMessage());
+            unsent.add(pipelineId);
+        }
+    }
+
+    /** Sends again the snapshots Kafka did not acknowledge. */
+    public void retryPending() {
+        for (UUID id : Set.copyOf(unsent)) {
+            pipelineChanged(id);
+        }
+    }
+
+    /** Pipelines whose snapshot is still to be sent. */
+    public Set<UUID> unsent() {
+        return Set.copyOf(unsent);
+    }
+
+    /** Reports a replay's state and counters on {@code dash.replays} (best effort: the table is the truth). */
+    public void progress(Replay replay) {
+        byte[] value;
+        try {
+            value = json.writeValueAsBytes(replay);
+        } catch (Exception e) {
+            Log.warnf("Replay %s progress not encoded: %s", replay.id(), e.getMessage());
+            return;
+        }
+        producer.send(new ProducerRecord<>(Topics.REPLAYS, replay.id().toString(), value), (meta, error) -> {
+            if (error != null) {
+                Log.debugf("Replay %s progress not published: %s", replay.id(), error.getMessage());
+            }
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        producer.close(java.time.Duration.ofSeconds(5));
+    }
+}
