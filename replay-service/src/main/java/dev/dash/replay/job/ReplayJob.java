@@ -19,6 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -218,6 +222,7 @@ final class ReplayJob implements Runnable {
             JobStore.Job job, CompiledMapping mapping, boolean persist, Set<UUID> wanted, JobStore.BronzeObject o)
             throws IOException, SQLException {
         SilverStore store = jobs.store();
+        Writes writes = new Writes(store);
         SilverBatch batch = new SilverBatch();
         long events = 0;
         long points = 0;
@@ -226,7 +231,8 @@ final class ReplayJob implements Runnable {
         Instant max = null;
         List<UUID> resolved = new ArrayList<>();
         int sinceThrottle = 0;
-        try (InputStream in = jobs.open(o.key());
+        try (writes;
+                InputStream in = jobs.open(o.key());
                 BronzeReader reader = new BronzeReader(in)) {
             RawEnvelope e;
             while ((e = reader.next()) != null) {
@@ -275,14 +281,69 @@ final class ReplayJob implements Runnable {
                     }
                 }
                 if (batch.size() >= jobs.batchRows()) {
-                    points += flush(store, batch);
+                    // One batch is written while the next is read and mapped (PostgreSQL works on its own
+                    // core meanwhile); at most one is in flight.
+                    points += writes.await();
+                    writes.submit(batch);
+                    batch = new SilverBatch();
                     checkAlive();
                 }
             }
         }
         jobs.throttle().acquire(sinceThrottle);
+        points += writes.await();
         points += flush(store, batch);
         return new JobStore.ObjectDone(o.key(), events, points, o.bytes(), errors, min, max, resolved);
+    }
+
+    /** The batch being written on the job's writer thread, if any. */
+    private static final class Writes implements AutoCloseable {
+        private final SilverStore store;
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dash-replay-write");
+            t.setDaemon(true);
+            return t;
+        });
+        private Future<Long> inFlight;
+
+        Writes(SilverStore store) {
+            this.store = store;
+        }
+
+        void submit(SilverBatch batch) {
+            inFlight = thread.submit(() -> flush(store, batch));
+        }
+
+        /** Waits for the batch in flight; its rows written (0 when none). */
+        long await() throws SQLException {
+            if (inFlight == null) {
+                return 0;
+            }
+            try {
+                return inFlight.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Stop("interrupted");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof SQLException sql) {
+                    throw sql;
+                }
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                inFlight = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            // An abandoned object (an error, a stop) waits for its write before the retry or the next owner.
+            try {
+                await();
+            } catch (SQLException | RuntimeException ignored) {
+                // the object is retried whole
+            }
+            thread.shutdown();
+        }
     }
 
     private static long flush(SilverStore store, SilverBatch batch) throws SQLException {
