@@ -6,6 +6,7 @@ import dev.dash.model.kafka.PipelineConfig;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -84,6 +85,9 @@ public class PipelineCache {
      * a newer snapshot), deleted ones are dropped.
      */
     public int reloadFromDatabase() throws SQLException {
+        // Only pipelines held before the read can be gone from it: one created meanwhile and taken from
+        // dash.control (the Silver writer reloads at every rebalance) is kept.
+        Set<UUID> held = new HashSet<>(pipelines.keySet());
         List<PipelineConfig> all = repository.loadAll();
         Set<UUID> seen = new HashSet<>();
         for (PipelineConfig c : all) {
@@ -91,7 +95,7 @@ public class PipelineCache {
             apply(c);
         }
         if (loaded) {
-            pipelines.keySet().removeIf(id -> !seen.contains(id));
+            pipelines.keySet().removeIf(id -> held.contains(id) && !seen.contains(id));
         }
         loaded = true;
         return all.size();
@@ -100,6 +104,25 @@ public class PipelineCache {
     /** Whether the start-up load from the database has completed. */
     public boolean loaded() {
         return loaded;
+    }
+
+    /**
+     * A pipeline's pending mapping version (a replay is running).
+     *
+     * @param pipelineId the pipeline
+     * @param version the pending version number
+     */
+    public record PendingVersion(UUID pipelineId, int version) {}
+
+    /** The pending version of every pipeline held that has one. */
+    public List<PendingVersion> pendingVersions() {
+        List<PendingVersion> out = new ArrayList<>();
+        for (CachedPipeline p : pipelines.values()) {
+            if (p.pending() != null) {
+                out.add(new PendingVersion(p.id(), p.pending().version()));
+            }
+        }
+        return out;
     }
 
     /** Number of pipelines held. */

@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -76,8 +77,19 @@ public class SilverWriter {
     private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
     private final SilverBatch batch = new SilverBatch();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    /** Pending versions and partitions whose dual-write boundary this node has recorded (offset 0 in the key). */
+    /**
+     * Pending versions and partitions whose dual-write boundary this node has recorded in its current
+     * assignment (offset 0 in the key).
+     */
     private final Set<SilverBatch.Boundary> recordedBoundaries = new HashSet<>();
+    /** Partitions assigned while the pipeline cache could not be reloaded: paused until it can. */
+    private final Set<TopicPartition> awaitingReload = new HashSet<>();
+    /** The last write failed: the batch is kept and every partition paused until it succeeds. */
+    private boolean writeFailed;
+    /** Whether the next poll must look for pending versions without a boundary (after an assignment). */
+    private boolean boundaryCheckDue;
+
+    private long lastBoundaryCheck;
 
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -177,6 +189,10 @@ public class SilverWriter {
         pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
         pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        recordedBoundaries.clear();
+        awaitingReload.clear();
+        writeFailed = false;
+        boundaryCheckDue = true;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p);
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp)) {
             consumer = c;
@@ -191,11 +207,35 @@ public class SilverWriter {
                             offsets.clear();
                         }
                     }
+                    writeFailed = false;
+                    forget(partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // Another member may own them already: this one neither writes (no boundary recorded
+                    // for a partition it no longer holds) nor commits; the owner reads these events again.
+                    batch.clear();
+                    offsets.clear();
+                    writeFailed = false;
+                    forget(partitions);
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     c.resume(c.assignment());
+                    if (partitions.isEmpty()) {
+                        return;
+                    }
+                    // dash.control is asynchronous: the previous owner may have known of a pending version,
+                    // and recorded its boundary, before this node heard of it. The web service commits a
+                    // version before publishing it, so after a reload from the database this node knows
+                    // every version the previous owner knew, before it reads a single event; until then the
+                    // new partitions stay paused.
+                    awaitingReload.addAll(partitions);
+                    if (!reloadPipelines(c)) {
+                        c.pause(awaitingReload);
+                    }
                 }
             });
             long backoff = 250;
@@ -209,11 +249,11 @@ public class SilverWriter {
                     }
                     lag.set(total + batch.events());
                 }
-                if (!c.paused().isEmpty()) {
-                    // PostgreSQL failed the last write: keep the batch, stay in the group, try again later.
-                    c.poll(Duration.ZERO);
-                    if (tryFlush(c)) {
-                        c.resume(c.paused());
+                if (writeFailed || !awaitingReload.isEmpty()) {
+                    // PostgreSQL failed the last write or the reload for new partitions: keep the batch, stay
+                    // in the group, try again later.
+                    rewind(c, c.poll(Duration.ZERO));
+                    if (retry(c)) {
                         backoff = 250;
                     } else {
                         backoff = sleep(backoff);
@@ -223,13 +263,19 @@ public class SilverWriter {
                 long wait = batch.isEmpty()
                         ? 100
                         : Math.max(0, config.flushInterval().toMillis() - (System.nanoTime() - batchStart) / 1_000_000);
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(wait))) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(wait));
+                if (boundaryCheckDue
+                        || System.nanoTime() - lastBoundaryCheck
+                                >= config.flushInterval().toNanos()) {
+                    addBoundaries(c, records);
+                }
+                for (ConsumerRecord<String, byte[]> r : records) {
                     add(r);
                     if (batch.size() >= config.batchRows() && !flushOrPause(c)) {
                         break;
                     }
                 }
-                if (c.paused().isEmpty()
+                if (!writeFailed
                         && (!batch.isEmpty() || !offsets.isEmpty())
                         && (batch.size() >= config.batchRows()
                                 || System.nanoTime() - batchStart
@@ -246,10 +292,141 @@ public class SilverWriter {
         }
     }
 
+    /**
+     * After a failed write or reload: the reload first, so that resuming every partition after the write never
+     * resumes one whose pipelines are not reloaded yet.
+     */
+    private boolean retry(KafkaConsumer<String, byte[]> c) {
+        if (!awaitingReload.isEmpty() && !reloadPipelines(c)) {
+            return false;
+        }
+        if (writeFailed) {
+            if (!tryFlush(c)) {
+                return false;
+            }
+            writeFailed = false;
+            c.resume(c.assignment());
+        }
+        return true;
+    }
+
+    /**
+     * Reloads the pipeline cache from the database; on success resumes the partitions that waited for it
+     * (unless a failed write holds every partition) and has their boundaries looked for.
+     */
+    private boolean reloadPipelines(KafkaConsumer<String, byte[]> c) {
+        try {
+            cache.reloadFromDatabase();
+        } catch (Exception e) {
+            Log.warnf(
+                    "Silver writer cannot reload the pipelines for partitions %s, they stay paused: %s",
+                    awaitingReload, e.getMessage());
+            return false;
+        }
+        awaitingReload.retainAll(c.assignment());
+        if (!writeFailed) {
+            c.resume(awaitingReload);
+        }
+        awaitingReload.clear();
+        boundaryCheckDue = true;
+        return true;
+    }
+
+    /** Forgets what this node knew of partitions it no longer holds. */
+    private void forget(Collection<TopicPartition> partitions) {
+        Set<Integer> gone = new HashSet<>();
+        for (TopicPartition tp : partitions) {
+            gone.add(tp.partition());
+        }
+        recordedBoundaries.removeIf(b -> gone.contains(b.partition()));
+        awaitingReload.removeAll(partitions);
+    }
+
+    /** Records returned while nothing may be added to the batch are read again later. */
+    private static void rewind(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            c.seek(tp, records.records(tp).get(0).offset());
+        }
+    }
+
+    /**
+     * For every pending version and every partition held without a boundary for it in this assignment, adds
+     * one: the partition's next offset to process (its first record in {@code records}, which are about to
+     * be processed, or its position). The cache knows the version now and only moves forward, so every event
+     * from there on is written under it. Without this a pipeline that gets no traffic would never have one,
+     * and its replay would wait for ever.
+     */
+    private void addBoundaries(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
+        boundaryCheckDue = false;
+        lastBoundaryCheck = System.nanoTime();
+        List<PipelineCache.PendingVersion> pending = cache.pendingVersions();
+        Set<PipelineCache.PendingVersion> live = new HashSet<>(pending);
+        // Versions replaced, promoted or cancelled meanwhile need no boundary any more.
+        recordedBoundaries.removeIf(b -> !live.contains(new PipelineCache.PendingVersion(b.pipelineId(), b.version())));
+        if (pending.isEmpty()) {
+            return;
+        }
+        for (TopicPartition tp : c.assignment()) {
+            if (awaitingReload.contains(tp)) {
+                continue;
+            }
+            long next = -1;
+            for (PipelineCache.PendingVersion v : pending) {
+                if (recorded(v.pipelineId(), v.version(), tp.partition())) {
+                    continue;
+                }
+                if (next < 0) {
+                    next = nextOffset(c, tp, records);
+                    if (next < 0) {
+                        break;
+                    }
+                }
+                boundary(v.pipelineId(), v.version(), tp.partition(), next);
+            }
+        }
+    }
+
+    /** The partition's next offset to process, or -1 when the broker did not tell in time (tried again later). */
+    private static long nextOffset(
+            KafkaConsumer<String, byte[]> c, TopicPartition tp, ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> polled = records.records(tp);
+        if (!polled.isEmpty()) {
+            return polled.get(0).offset();
+        }
+        try {
+            return c.position(tp, Duration.ofSeconds(1));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return -1;
+        }
+    }
+
+    private boolean recorded(UUID pipelineId, int version, int partition) {
+        return recordedBoundaries.contains(new SilverBatch.Boundary(pipelineId, version, partition, 0));
+    }
+
+    /**
+     * Adds a boundary to the batch unless one is recorded in this assignment; the batch keeps the smallest,
+     * and is written (within the flush interval) even if it holds nothing else.
+     */
+    private void boundary(UUID pipelineId, int version, int partition, long offset) {
+        if (recorded(pipelineId, version, partition)) {
+            return;
+        }
+        startBatch();
+        batch.boundary(pipelineId, version, partition, offset);
+    }
+
+    private void startBatch() {
+        if (batch.isEmpty() && offsets.isEmpty()) {
+            batchStart = System.nanoTime();
+        }
+    }
+
     private boolean flushOrPause(KafkaConsumer<String, byte[]> c) {
         if (tryFlush(c)) {
             return true;
         }
+        writeFailed = true;
         // Records polled after the failed batch must not be added to it (their offsets would be committed
         // with it); the consumer is paused and rewound to just after the batch.
         c.pause(c.assignment());
@@ -270,9 +447,7 @@ public class SilverWriter {
     }
 
     private void add(ConsumerRecord<String, byte[]> r) {
-        if (batch.isEmpty() && offsets.isEmpty()) {
-            batchStart = System.nanoTime();
-        }
+        startBatch();
         process(r);
         // Only once the record is in the batch: a failure above must not let its offset be committed.
         offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
@@ -325,10 +500,8 @@ public class SilverWriter {
         }
         if (pending != null) {
             map(p, pending, e, input, r);
-            SilverBatch.Boundary d = new SilverBatch.Boundary(p.id(), pending.version(), r.partition(), 0);
-            if (!recordedBoundaries.contains(d)) {
-                batch.boundary(p.id(), pending.version(), r.partition(), r.offset());
-            }
+            // The event-driven case of addBoundaries: this node knows the version from this event on.
+            boundary(p.id(), pending.version(), r.partition(), r.offset());
         }
         eventsMapped.increment();
     }
