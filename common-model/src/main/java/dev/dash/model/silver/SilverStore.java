@@ -2,17 +2,21 @@ package dev.dash.model.silver;
 
 import dev.dash.model.json.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -73,7 +77,6 @@ public final class SilverStore {
                 }
                 writeRecords(c, batch);
                 writeQuarantine(c, batch);
-                recordBoundaries(c, batch);
                 c.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {
@@ -156,76 +159,80 @@ public final class SilverStore {
         }
     }
 
-    /** Streams the rows in COPY's text format, in chunks, so PostgreSQL parses while the next rows are formatted. */
+    /** PostgreSQL's epoch (2000-01-01T00:00:00Z) in microseconds since the Unix epoch. */
+    private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    private static final byte[] BINARY_HEADER = {
+        'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0
+    };
+
+    /**
+     * Streams the rows in COPY's binary format, in chunks, so PostgreSQL stores while the next rows are
+     * encoded. Binary rather than text: PostgreSQL then parses no timestamps, uuids or floats, which is most
+     * of its work per row. Values that repeat row after row (the labels of one event) are encoded once.
+     */
     private static long copy(Connection c, String sql, SilverBatch batch) throws SQLException, IOException {
-        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql + " WITH (FORMAT binary)");
         try {
-            StringBuilder b = new StringBuilder(CHUNK + 512);
-            // Values repeat row after row (one pipeline, the labels and time of one event): format them once.
-            Object lastPipeline = null;
-            String pipeline = null;
-            Object lastTeam = null;
-            String team = null;
+            ByteBuffer b = ByteBuffer.allocate(CHUNK + 64 * 1024);
+            b.put(BINARY_HEADER);
             Object lastLabels = null;
-            String labels = null;
-            Object lastTime = null;
-            String time = null;
-            Object lastEvent = null;
-            String event = null;
+            byte[] labels = null;
+            Object lastMetric = null;
+            byte[] metric = null;
             for (SilverBatch.Row r : batch.rows) {
-                if (r.time() != lastTime) {
-                    lastTime = r.time();
-                    time = r.time().toString();
-                }
-                if (r.pipelineId() != lastPipeline) {
-                    lastPipeline = r.pipelineId();
-                    pipeline = r.pipelineId().toString();
-                }
-                if (r.teamId() != lastTeam) {
-                    lastTeam = r.teamId();
-                    team = r.teamId().toString();
-                }
                 if (r.labels() != lastLabels) {
                     lastLabels = r.labels();
-                    StringBuilder l = new StringBuilder(64);
-                    copyText(l, labelsJson(r.labels()));
-                    labels = l.toString();
+                    byte[] json = labelsJson(r.labels()).getBytes(StandardCharsets.UTF_8);
+                    labels = new byte[json.length + 1];
+                    labels[0] = 1; // jsonb's binary format: a version byte, then the text
+                    System.arraycopy(json, 0, labels, 1, json.length);
                 }
-                if (r.eventId() != lastEvent) {
-                    lastEvent = r.eventId();
-                    event = r.eventId().toString();
+                if (!r.metric().equals(lastMetric)) {
+                    lastMetric = r.metric();
+                    metric = r.metric().getBytes(StandardCharsets.UTF_8);
                 }
-                b.append(time)
-                        .append('\t')
-                        .append(pipeline)
-                        .append('\t')
-                        .append(team)
-                        .append('\t');
-                copyText(b, r.metric());
-                b.append('\t')
-                        .append(labels)
-                        .append('\t')
-                        .append(r.value())
-                        .append('\t')
-                        .append(event)
-                        .append('\t');
-                b.append(r.mappingVersion()).append('\t').append(r.seq()).append('\n');
-                if (b.length() >= CHUNK) {
-                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-                    in.writeToCopy(bytes, 0, bytes.length);
-                    b.setLength(0);
+                int size = 2 + 9 * 4 + 8 + 16 + 16 + metric.length + labels.length + 8 + 16 + 4 + 4;
+                if (b.remaining() < size) {
+                    in.writeToCopy(b.array(), 0, b.position());
+                    b.clear();
+                    if (b.remaining() < size) {
+                        b = ByteBuffer.allocate(size);
+                    }
+                }
+                b.putShort((short) 9);
+                Instant t = r.time();
+                // Rounded to the microsecond as PostgreSQL rounds a text timestamp, so both paths give the same key.
+                b.putInt(8).putLong(t.getEpochSecond() * 1_000_000L + (t.getNano() + 500) / 1_000 - PG_EPOCH_MICROS);
+                uuid(b, r.pipelineId());
+                uuid(b, r.teamId());
+                b.putInt(metric.length).put(metric);
+                b.putInt(labels.length).put(labels);
+                b.putInt(8).putDouble(r.value());
+                uuid(b, r.eventId());
+                b.putInt(4).putInt(r.mappingVersion());
+                b.putInt(4).putInt(r.seq());
+                if (b.position() >= CHUNK) {
+                    in.writeToCopy(b.array(), 0, b.position());
+                    b.clear();
                 }
             }
-            if (b.length() > 0) {
-                byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-                in.writeToCopy(bytes, 0, bytes.length);
+            if (b.remaining() < 2) {
+                in.writeToCopy(b.array(), 0, b.position());
+                b.clear();
             }
+            b.putShort((short) -1);
+            in.writeToCopy(b.array(), 0, b.position());
             return in.endCopy();
         } finally {
             if (in.isActive()) {
                 in.cancelCopy();
             }
         }
+    }
+
+    private static void uuid(ByteBuffer b, UUID id) {
+        b.putInt(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
     }
 
     private static void writeRecords(Connection c, SilverBatch batch) throws SQLException {
@@ -298,10 +305,33 @@ public final class SilverStore {
         }
     }
 
-    private static void recordBoundaries(Connection c, SilverBatch batch) throws SQLException {
-        if (batch.boundaries.isEmpty()) {
+    /**
+     * Records dual-write boundaries in their own transaction. The Silver writer calls it only after the
+     * Kafka commit of the batch that found them succeeded, which proves it still held those partitions: a
+     * writer already thrown out of its group must not record a boundary the partition's new owner does not
+     * honour (docs/replay.md, step 2).
+     */
+    public void recordBoundaries(Collection<SilverBatch.Boundary> boundaries) throws SQLException {
+        if (boundaries.isEmpty()) {
             return;
         }
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                recordBoundaries(c, boundaries);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    private static void recordBoundaries(Connection c, Collection<SilverBatch.Boundary> boundaries)
+            throws SQLException {
         // Only while the version is pending. Of two writers' boundaries on one partition (a rebalance) the
         // greater wins: events before it are replayed from Bronze, events from it on were dual-written by
         // the partition's current owner (docs/replay.md, step 2). The time is kept for people.
@@ -318,7 +348,7 @@ public final class SilverStore {
                         WHERE pipeline_id = ? AND version = ? AND status = 'pending'
                         """)) {
             java.util.Set<SilverBatch.Boundary> versions = new java.util.HashSet<>();
-            for (SilverBatch.Boundary b : batch.boundaries.values()) {
+            for (SilverBatch.Boundary b : boundaries) {
                 bound.setObject(1, b.pipelineId());
                 bound.setInt(2, b.version());
                 bound.setInt(3, b.partition());
@@ -384,19 +414,5 @@ public final class SilverStore {
             }
         }
         b.append('"');
-    }
-
-    /** Escapes a value for COPY's text format. */
-    private static void copyText(StringBuilder b, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\t' -> b.append("\\t");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                default -> b.append(ch);
-            }
-        }
     }
 }

@@ -572,10 +572,31 @@ public class SilverWriter {
             Log.warnf("Silver write of %d rows failed, will retry: %s", batch.size(), e.getMessage());
             return false;
         }
-        for (SilverBatch.Boundary b : batch.boundaries()) {
-            recordedBoundaries.add(new SilverBatch.Boundary(b.pipelineId(), b.version(), b.partition(), 0));
-        }
-        if (!offsets.isEmpty()) {
+        if (!batch.boundaries().isEmpty()) {
+            // The commit proves this node still holds the partitions: only then are boundaries recorded. A
+            // partition with nothing in the batch has its committed offset committed again, which moves nothing.
+            Map<TopicPartition, OffsetAndMetadata> proof = new HashMap<>(offsets);
+            Set<TopicPartition> missing = new HashSet<>();
+            for (SilverBatch.Boundary b : batch.boundaries()) {
+                TopicPartition tp = new TopicPartition(Topics.RAW, b.partition());
+                if (!proof.containsKey(tp)) {
+                    missing.add(tp);
+                }
+            }
+            if (!missing.isEmpty()) {
+                c.committed(missing).forEach((tp, o) -> proof.put(tp, o == null ? new OffsetAndMetadata(0) : o));
+            }
+            c.commitSync(proof);
+            try {
+                store.recordBoundaries(batch.boundaries());
+                for (SilverBatch.Boundary b : batch.boundaries()) {
+                    recordedBoundaries.add(new SilverBatch.Boundary(b.pipelineId(), b.version(), b.partition(), 0));
+                }
+            } catch (Exception e) {
+                // Not recorded: found again (at a later, still safe offset) by the next check.
+                Log.warnf("Dual-write boundaries not recorded, will retry: %s", e.getMessage());
+            }
+        } else if (!offsets.isEmpty()) {
             c.commitSync(offsets);
         }
         Instant committed = Instant.now();
