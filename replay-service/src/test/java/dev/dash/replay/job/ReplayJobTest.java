@@ -205,16 +205,16 @@ class ReplayJobTest {
     void aJobLeftByADeadNodeResumesAfterItsLastCheckpoint() throws Exception {
         History h = history(3, 100, false);
         UUID p = h.pipeline();
-        UUID replay = fx.replay(p, "mapping", 2, "running");
-        // Object 0 was done by a node that then died: its lease ran out.
-        fx.exec(
-                "UPDATE replays SET owner_node = 'dead-node', lease_until = now() - interval '1 second', "
-                        + "objects_done = 1, events_read = 100, started_at = now() WHERE id = ?",
-                replay);
+        // Object 0 was done by a node that then died; its lease runs out a moment later.
+        UUID replay = fx.replay(p, "mapping", 2, "running", "dead-node");
+        fx.exec("UPDATE replays SET objects_done = 1, events_read = 100, started_at = now() WHERE id = ?", replay);
         fx.exec(
                 "INSERT INTO replay_checkpoints (replay_id, object_key, events, points) VALUES (?, ?, 100, 100)",
                 replay,
                 h.keys().get(0));
+        assertThat(fx.string("SELECT owner_node FROM replays WHERE id = ?", replay))
+                .as("set up before the lease ran out")
+                .isEqualTo("dead-node");
 
         awaitState(replay, "succeeded");
 

@@ -173,16 +173,23 @@ public final class ReplayFixture implements AutoCloseable {
 
     /** A replay row as the API or the control listener creates it. */
     public UUID replay(UUID pipeline, String kind, int target, String state) throws SQLException {
+        return replay(pipeline, kind, target, state, null);
+    }
+
+    /** A replay held by {@code owner} (when not null) whose lease runs out in two seconds. */
+    public UUID replay(UUID pipeline, String kind, int target, String state, String owner) throws SQLException {
         UUID id = UuidV7.next();
         exec(
-                "INSERT INTO replays (id, pipeline_id, team_id, kind, from_version, target_version, state) "
-                        + "VALUES (?, ?, ?, ?, 1, ?, ?)",
+                "INSERT INTO replays (id, pipeline_id, team_id, kind, from_version, target_version, state, owner_node, "
+                        + "lease_until) VALUES (?, ?, ?, ?, 1, ?, ?, ?, CASE WHEN ? THEN now() + interval '2 seconds' END)",
                 id,
                 pipeline,
                 team,
                 kind,
                 target,
-                state);
+                state,
+                owner,
+                owner != null);
         return id;
     }
 
