@@ -1,6 +1,5 @@
 package dev.dash.replay.replay;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -25,7 +24,7 @@ import java.util.UUID;
  * @param errorCount events that failed the target version (quarantined)
  * @param lastError the last error of the job, if any
  * @param eventsPerSecond average read rate since the job started, null before it starts
- * @param etaSeconds estimated seconds to the end, null when unknown
+ * @param etaSeconds estimated seconds to the end (by the share of the planned Bronze bytes read), null when unknown
  * @param createdAt when it was asked for
  * @param startedAt when the job began
  * @param finishedAt when it reached a final state
@@ -57,22 +56,5 @@ public record Replay(
     /** States a replay never leaves. */
     public static boolean isFinal(String state) {
         return "succeeded".equals(state) || "failed".equals(state) || "cancelled".equals(state);
-    }
-
-    /** The average rate and the time left, from the counters and the clock. */
-    static Double rate(long eventsRead, Instant startedAt, Instant until) {
-        if (startedAt == null) {
-            return null;
-        }
-        double seconds = Math.max(Duration.between(startedAt, until).toMillis(), 1) / 1000.0;
-        return eventsRead / seconds;
-    }
-
-    static Long eta(int objectsTotal, int objectsDone, Instant startedAt, Instant now, String state) {
-        if (startedAt == null || objectsDone == 0 || isFinal(state) || objectsTotal < objectsDone) {
-            return null;
-        }
-        long elapsed = Duration.between(startedAt, now).toSeconds();
-        return elapsed * (objectsTotal - objectsDone) / objectsDone;
     }
 }

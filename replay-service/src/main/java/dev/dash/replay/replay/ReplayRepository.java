@@ -1,5 +1,6 @@
 package dev.dash.replay.replay;
 
+import dev.dash.model.replay.ReplayRates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +16,7 @@ import java.util.UUID;
 public final class ReplayRepository {
     private static final String COLUMNS = "id, pipeline_id, team_id, kind, from_version, target_version, window_from, "
             + "window_to, state, cancel_requested, objects_total, objects_done, events_read, points_written, "
-            + "bytes_read, error_count, last_error, inserted_at, started_at, finished_at, updated_at";
+            + "bytes_read, bytes_total, error_count, last_error, inserted_at, started_at, finished_at, updated_at";
 
     private ReplayRepository() {}
 
@@ -187,8 +188,13 @@ public final class ReplayRepository {
                 rs.getLong("bytes_read"),
                 rs.getLong("error_count"),
                 rs.getString("last_error"),
-                Replay.rate(eventsRead, started, until),
-                Replay.eta(total, done, started, Instant.now(), state),
+                ReplayRates.eventsPerSecond(eventsRead, started, until),
+                ReplayRates.etaSeconds(
+                        rs.getLong("bytes_total"),
+                        rs.getLong("bytes_read"),
+                        started,
+                        Instant.now(),
+                        Replay.isFinal(state)),
                 instant(rs, "inserted_at"),
                 started,
                 finished);

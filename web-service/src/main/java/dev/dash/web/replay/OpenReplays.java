@@ -2,13 +2,13 @@ package dev.dash.web.replay;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.model.replay.ReplayRates;
 import dev.dash.web.api.Sql;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -60,7 +60,7 @@ public class OpenReplays {
         return Sql.list(pool, r -> text(view(r, Instant.now())), """
                 SELECT id, pipeline_id, team_id, kind, from_version, target_version, window_from, window_to, state,
                        cancel_requested, objects_total, objects_done, events_read, points_written, bytes_read,
-                       error_count, last_error, inserted_at, started_at, finished_at
+                       bytes_total, error_count, last_error, inserted_at, started_at, finished_at
                 FROM replays
                 WHERE team_id = $1 AND state IN ('queued', 'waiting_for_archive', 'running', 'cutting_over')
                 ORDER BY inserted_at, id
@@ -75,20 +75,14 @@ public class OpenReplays {
         }
     }
 
-    // Rate and ETA as replay-service's API computes them for a replay that has not ended.
+    // Rate and ETA as replay-service's API computes them (common-model), for a replay that has not ended.
     static ReplayView view(Row r, Instant now) {
         Instant started = Sql.instant(r, "started_at");
         long eventsRead = r.getLong("events_read");
         int total = r.getInteger("objects_total");
         int done = r.getInteger("objects_done");
-        Double rate = null;
-        Long eta = null;
-        if (started != null) {
-            rate = eventsRead / (Math.max(Duration.between(started, now).toMillis(), 1) / 1000.0);
-            if (done > 0 && total >= done) {
-                eta = Duration.between(started, now).toSeconds() * (total - done) / done;
-            }
-        }
+        Double rate = ReplayRates.eventsPerSecond(eventsRead, started, now);
+        Long eta = ReplayRates.etaSeconds(r.getLong("bytes_total"), r.getLong("bytes_read"), started, now, false);
         return new ReplayView(
                 r.getUUID("id"),
                 r.getUUID("pipeline_id"),

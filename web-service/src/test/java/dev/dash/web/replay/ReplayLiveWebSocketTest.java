@@ -173,7 +173,8 @@ class ReplayLiveWebSocketTest {
         assertThat(snapshot.path("events_read").asLong()).isEqualTo(1234);
         assertThat(snapshot.path("cancel_requested").asBoolean(true)).isFalse();
         assertThat(snapshot.path("events_per_second").asDouble()).isPositive();
-        assertThat(snapshot.path("eta_seconds").isNumber()).isTrue();
+        // 10 s for 40 % of the bytes: 15 s left.
+        assertThat(snapshot.path("eta_seconds").asLong()).isBetween(14L, 16L);
         assertThat(Instant.parse(snapshot.path("created_at").asText())).isBefore(Instant.now());
         assertThat(Instant.parse(snapshot.path("started_at").asText())).isBefore(Instant.now());
         assertThat(fieldNames(snapshot)).doesNotContain("last_error", "finished_at", "window_from", "window_to");
@@ -273,9 +274,9 @@ class ReplayLiveWebSocketTest {
         replayRows.add(id);
         Db.update("""
                 INSERT INTO replays (id, pipeline_id, team_id, kind, from_version, target_version, state,
-                    objects_total, objects_done, events_read, points_written, owner_node, lease_until, started_at,
-                    finished_at)
-                VALUES (?::uuid, ?::uuid, ?::uuid, 'mapping', 1, 2, ?, 10, 4, 1234, 2468, 'web-test-fixture',
+                    objects_total, objects_done, events_read, points_written, bytes_total, bytes_read, owner_node,
+                    lease_until, started_at, finished_at)
+                VALUES (?::uuid, ?::uuid, ?::uuid, 'mapping', 1, 2, ?, 10, 4, 1234, 2468, 10000, 4000, 'web-test-fixture',
                     now() + interval '1 hour', now() - interval '10 seconds',
                     CASE WHEN ? = 'succeeded' THEN now() END)
                 """, id.toString(), pipeline.toString(), team.toString(), state, state);
