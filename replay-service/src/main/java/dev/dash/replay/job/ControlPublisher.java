@@ -5,7 +5,7 @@ import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.model.kafka.Topics;
-import dev.dash.replay.replay.Replay;
+import dev.dash.model.replay.Replay;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;

@@ -1,9 +1,9 @@
 package dev.dash.replay.job;
 
 import dev.dash.model.kafka.Topics;
+import dev.dash.model.replay.Replay;
 import dev.dash.model.silver.SilverStore;
 import dev.dash.replay.config.ReplayConfig;
-import dev.dash.replay.replay.Replay;
 import dev.dash.replay.replay.ReplayRepository;
 import dev.dash.replay.startup.StartupSteps;
 import io.agroal.api.AgroalDataSource;

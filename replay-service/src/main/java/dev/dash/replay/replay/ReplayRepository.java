@@ -1,5 +1,6 @@
 package dev.dash.replay.replay;
 
+import dev.dash.model.replay.Replay;
 import dev.dash.model.replay.ReplayRates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package dev.dash.replay.replay;
 
+import dev.dash.model.replay.Replay;
 import io.quarkus.security.Authenticated;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

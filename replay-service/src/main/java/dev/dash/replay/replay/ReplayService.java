@@ -3,6 +3,7 @@ package dev.dash.replay.replay;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.api.FieldError;
 import dev.dash.model.envelope.UuidV7;
+import dev.dash.model.replay.Replay;
 import dev.dash.replay.auth.Caller;
 import dev.dash.replay.job.ControlPublisher;
 import io.quarkus.logging.Log;

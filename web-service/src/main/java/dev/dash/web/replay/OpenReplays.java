@@ -2,6 +2,7 @@ package dev.dash.web.replay;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.model.replay.Replay;
 import dev.dash.model.replay.ReplayRates;
 import dev.dash.web.api.Sql;
 import io.smallrye.mutiny.Uni;
@@ -27,34 +28,6 @@ public class OpenReplays {
         this.json = json;
     }
 
-    /**
-     * A replay in the shape of replay-service's API ({@code dev.dash.replay.replay.Replay}), which is also
-     * the shape of its {@code dash.replays} messages.
-     */
-    record ReplayView(
-            UUID id,
-            UUID pipelineId,
-            UUID teamId,
-            String kind,
-            Integer fromVersion,
-            int targetVersion,
-            Instant windowFrom,
-            Instant windowTo,
-            String state,
-            boolean cancelRequested,
-            int objectsTotal,
-            int objectsDone,
-            long eventsRead,
-            long pointsWritten,
-            long bytesRead,
-            long errorCount,
-            String lastError,
-            Double eventsPerSecond,
-            Long etaSeconds,
-            Instant createdAt,
-            Instant startedAt,
-            Instant finishedAt) {}
-
     /** The team's open replays, oldest first, each as JSON text. */
     public Uni<List<String>> of(UUID teamId) {
         return Sql.list(pool, r -> text(view(r, Instant.now())), """
@@ -67,7 +40,7 @@ public class OpenReplays {
                 """, teamId);
     }
 
-    private String text(ReplayView view) {
+    private String text(Replay view) {
         try {
             return json.writeValueAsString(view);
         } catch (JsonProcessingException e) {
@@ -76,14 +49,14 @@ public class OpenReplays {
     }
 
     // Rate and ETA as replay-service's API computes them (common-model), for a replay that has not ended.
-    static ReplayView view(Row r, Instant now) {
+    static Replay view(Row r, Instant now) {
         Instant started = Sql.instant(r, "started_at");
         long eventsRead = r.getLong("events_read");
         int total = r.getInteger("objects_total");
         int done = r.getInteger("objects_done");
         Double rate = ReplayRates.eventsPerSecond(eventsRead, started, now);
         Long eta = ReplayRates.etaSeconds(r.getLong("bytes_total"), r.getLong("bytes_read"), started, now, false);
-        return new ReplayView(
+        return new Replay(
                 r.getUUID("id"),
                 r.getUUID("pipeline_id"),
                 r.getUUID("team_id"),

@@ -1,10 +1,11 @@
-package dev.dash.replay.replay;
+package dev.dash.model.replay;
 
 import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A replay as the API shows it.
+ * A replay as replay-service's API shows it, and as it goes on {@code dash.replays} (web-service relays it
+ * to the team's admins).
  *
  * @param id replay id
  * @param pipelineId the pipeline replayed
