@@ -159,45 +159,53 @@ final class ReplayJob implements Runnable {
         Log.infof(
                 "Replay %s of pipeline %s to version %d: %d Bronze objects (%d bytes), %d done before",
                 id, job.pipelineId(), job.targetVersion(), plan.size(), bytes, already);
-        for (JobStore.BronzeObject o : plan) {
-            if (done.contains(o.key())) {
-                continue;
-            }
-            checkAlive();
-            JobStore.ObjectDone result = replayObject(job, mapping, persist, wanted, o);
-            Boolean cancel = jobs.db(c -> {
-                c.setAutoCommit(false);
-                try {
-                    Boolean r = JobStore.checkpoint(c, id, jobs.node(), jobs.lease(), result);
-                    if (r != null && !job.mapping()) {
-                        JobStore.resolve(c, job, result.resolved());
-                    }
-                    c.commit();
-                    return r;
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
+        // One writer thread for the whole job: a batch is written while the next is mapped.
+        try (Writes writes = new Writes(jobs.store())) {
+            for (JobStore.BronzeObject o : plan) {
+                if (done.contains(o.key())) {
+                    continue;
                 }
-            });
-            if (cancel == null) {
-                throw new Stop("this node no longer holds the replay");
-            }
-            jobs.progressed(id, result);
-            if (cancel) {
-                end(job, "cancelled", null);
-                throw new Stop("cancelled");
+                checkAlive();
+                JobStore.ObjectDone result = replayObject(job, mapping, persist, wanted, o, writes);
+                Boolean cancel = jobs.db(c -> {
+                    c.setAutoCommit(false);
+                    try {
+                        Boolean r = JobStore.checkpoint(c, id, jobs.node(), jobs.lease(), result);
+                        if (r != null && !job.mapping()) {
+                            JobStore.resolve(c, job, result.resolved());
+                        }
+                        c.commit();
+                        return r;
+                    } catch (SQLException | RuntimeException e) {
+                        c.rollback();
+                        throw e;
+                    }
+                });
+                if (cancel == null) {
+                    throw new Stop("this node no longer holds the replay");
+                }
+                jobs.progressed(id, result);
+                if (cancel) {
+                    end(job, "cancelled", null);
+                    throw new Stop("cancelled");
+                }
             }
         }
     }
 
     /** Streams one object through the mapping into Silver; retried whole on an infrastructure failure. */
     private JobStore.ObjectDone replayObject(
-            JobStore.Job job, CompiledMapping mapping, boolean persist, Set<UUID> wanted, JobStore.BronzeObject o) {
+            JobStore.Job job,
+            CompiledMapping mapping,
+            boolean persist,
+            Set<UUID> wanted,
+            JobStore.BronzeObject o,
+            Writes writes) {
         long backoff = 250;
         while (true) {
             checkAlive();
             try {
-                return read(job, mapping, persist, wanted, o);
+                return read(job, mapping, persist, wanted, o, writes);
             } catch (NoSuchKeyException e) {
                 throw new Fatal("Bronze object " + o.key() + " is in the manifest but not in the bucket");
             } catch (BronzeFormatException e) {
@@ -219,10 +227,14 @@ final class ReplayJob implements Runnable {
     }
 
     private JobStore.ObjectDone read(
-            JobStore.Job job, CompiledMapping mapping, boolean persist, Set<UUID> wanted, JobStore.BronzeObject o)
+            JobStore.Job job,
+            CompiledMapping mapping,
+            boolean persist,
+            Set<UUID> wanted,
+            JobStore.BronzeObject o,
+            Writes writes)
             throws IOException, SQLException {
         SilverStore store = jobs.store();
-        Writes writes = new Writes(store);
         SilverBatch batch = new SilverBatch();
         long events = 0;
         long points = 0;
@@ -231,8 +243,7 @@ final class ReplayJob implements Runnable {
         Instant max = null;
         List<UUID> resolved = new ArrayList<>();
         int sinceThrottle = 0;
-        try (writes;
-                InputStream in = jobs.open(o.key());
+        try (InputStream in = jobs.open(o.key());
                 BronzeReader reader = new BronzeReader(in)) {
             RawEnvelope e;
             while ((e = reader.next()) != null) {
@@ -289,10 +300,14 @@ final class ReplayJob implements Runnable {
                     checkAlive();
                 }
             }
+            jobs.throttle().acquire(sinceThrottle);
+            // Inside the try: a failure of the write in flight fails the object, which is then read again.
+            points += writes.await();
+            points += flush(store, batch);
+        } catch (IOException | SQLException | RuntimeException e) {
+            writes.abandon();
+            throw e;
         }
-        jobs.throttle().acquire(sinceThrottle);
-        points += writes.await();
-        points += flush(store, batch);
         return new JobStore.ObjectDone(o.key(), events, points, o.bytes(), errors, min, max, resolved);
     }
 
@@ -334,14 +349,21 @@ final class ReplayJob implements Runnable {
             }
         }
 
-        @Override
-        public void close() {
-            // An abandoned object (an error, a stop) waits for its write before the retry or the next owner.
+        /**
+         * An object that failed (or is stopped) waits for its write in flight, whatever its outcome, before
+         * it is read again or left to the next owner: the object is written whole again anyway.
+         */
+        void abandon() {
             try {
                 await();
             } catch (SQLException | RuntimeException ignored) {
-                // the object is retried whole
+                // superseded by the failure being handled
             }
+        }
+
+        @Override
+        public void close() {
+            abandon();
             thread.shutdown();
         }
     }

@@ -53,7 +53,7 @@ class ReplayJobTest {
                     "dash.replay.poll-interval", "200ms",
                     "dash.replay.progress-interval", "100ms",
                     "dash.replay.cleanup-grace", "1s",
-                    "dash.replay.batch-rows", "500");
+                    "dash.replay.batch-rows", "150"); // several batches per object: the overlapped writes are exercised
         }
     }
 
