@@ -10,19 +10,16 @@ import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.PackagedService;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,15 +51,13 @@ class IngestorCrashIT {
     @Test
     void everyAcknowledgedEventSurvivesAKill9() throws Exception {
         Endpoints env = LocalServices.ensureStartedAndMigrated();
-        Path jar = LocalServices.repoRoot().resolve("ingestor-service/target/quarkus-app/quarkus-run.jar");
-        assertThat(jar).as("package the ingestor first").exists();
-        int port = freePort();
+        int port = PackagedService.freePort();
         Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
         try (TestPipelines pipelines = new TestPipelines()) {
             Created p = pipelines.create(Spec.of("none").withMapping(IngestEndToEndTest.MAPPING));
             PipelineConfig snapshot = new dev.dash.ingestor.pipeline.PipelineRepository(dataSource(env)).load(p.id());
             pipelines.publish(snapshot);
-            Process ingestor = start(jar, env, port, "first");
+            Process ingestor = start(env, port, "first");
             HttpClient http = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(2))
                     .build();
@@ -70,7 +65,7 @@ class IngestorCrashIT {
             AtomicBoolean loading = new AtomicBoolean(true);
             AtomicInteger counter = new AtomicInteger();
             try {
-                awaitReady(http, port, p.id());
+                PackagedService.awaitReady(port, Duration.ofSeconds(90));
                 for (int t = 0; t < 4; t++) {
                     load.submit(() -> {
                         while (loading.get()) {
@@ -103,8 +98,8 @@ class IngestorCrashIT {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 1500);
                 ingestor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 int beforeKill = acknowledged.size();
-                ingestor = start(jar, env, port, "second");
-                awaitReady(http, port, p.id());
+                ingestor = start(env, port, "second");
+                PackagedService.awaitReady(port, Duration.ofSeconds(90));
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= beforeKill + 500);
                 loading.set(false);
                 load.shutdown();
@@ -155,39 +150,16 @@ class IngestorCrashIT {
         }
     }
 
-    private static Process start(Path jar, Endpoints env, int port, String name) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx512m"));
-        Map<String, String> props = new java.util.HashMap<>(env.quarkusConfig());
+    private static Process start(Endpoints env, int port, String name) throws IOException {
+        Map<String, String> props = PackagedService.config(env, port);
         props.remove("quarkus.oidc.auth-server-url");
-        props.put("quarkus.http.port", String.valueOf(port));
-        props.put("quarkus.http.host", "127.0.0.1");
-        props.put(
-                "dash.crypto.keys",
-                "test-old:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs=,test-new:ncBSYP1QfZ7n9m5/XW5ANJQWORBIAfiVkR7UvnPg/f0=");
+        props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
         props.put("dash.bronze.rotate-age", "2s");
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar.toString());
-        Path log = Files.createDirectories(jar.getParent().getParent().resolve("crash-it"))
-                .resolve(name + ".log");
-        return new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    private static void awaitReady(HttpClient http, int port, UUID pipeline) {
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(() -> {
-                    HttpResponse<String> r = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    return r.statusCode() == 200;
-                });
+        return PackagedService.start(
+                "ingestor-service",
+                props,
+                "512m",
+                LocalServices.repoRoot().resolve("ingestor-service/target/crash-it/" + name + ".log"));
     }
 
     private static javax.sql.DataSource dataSource(Endpoints env) {
@@ -196,11 +168,5 @@ class IngestorCrashIT {
         ds.setUser(env.pgUser());
         ds.setPassword(env.pgPassword());
         return ds;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -11,15 +11,13 @@ import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.KeycloakTokens;
 import dev.dash.model.testing.KeycloakTokens.Demo;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.PackagedService;
 import dev.dash.replay.testing.ReplayFixture;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -92,8 +90,8 @@ class ReplayEndToEndIT {
                 UUID.randomUUID(),
                 fx.team,
                 Demo.VIEWER.subject().toString());
-        ingestorPort = freePort();
-        webPort = freePort();
+        ingestorPort = PackagedService.freePort();
+        webPort = PackagedService.freePort();
         Map<String, String> ingestor = new HashMap<>();
         ingestor.put("dash.bronze.rotate-age", "2s");
         processes.add(start("ingestor-service", ingestorPort, ingestor, "ingestor"));
@@ -126,7 +124,7 @@ class ReplayEndToEndIT {
     @ParameterizedTest(name = "kill -9 of replay-service halfway: {0}")
     @ValueSource(booleans = {false, true})
     void aLiveReplayLeavesExactlyTheNewVersionWithoutAGap(boolean kill) throws Exception {
-        int replayPort = freePort();
+        int replayPort = PackagedService.freePort();
         Process replay = startReplay(replayPort, kill ? "replay-kill-1" : "replay");
         UUID p = fx.pipeline(V1, null);
         publish(p);
@@ -336,46 +334,19 @@ class ReplayEndToEndIT {
     }
 
     private static Process start(String module, int port, Map<String, String> extra, String name) throws IOException {
-        Path jar = LocalServices.repoRoot().resolve(module + "/target/quarkus-app/quarkus-run.jar");
-        assertThat(jar).as("package " + module + " first").exists();
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx384m"));
-        Map<String, String> props = new HashMap<>(env.quarkusConfig());
-        props.put("quarkus.http.port", String.valueOf(port));
-        props.put("quarkus.http.host", "127.0.0.1");
+        Map<String, String> props = PackagedService.config(env, port);
         if (!module.equals("replay-service")) {
-            props.put(
-                    "dash.crypto.keys",
-                    "test-old:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs=,test-new:ncBSYP1QfZ7n9m5/XW5ANJQWORBIAfiVkR7UvnPg/f0=");
+            props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
         }
         props.putAll(extra);
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar.toString());
-        Path log = Files.createDirectories(LocalServices.repoRoot().resolve("replay-service/target/replay-it"))
-                .resolve(name + ".log");
-        return new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return PackagedService.start(
+                module,
+                props,
+                "384m",
+                LocalServices.repoRoot().resolve("replay-service/target/replay-it/" + name + ".log"));
     }
 
     private static void awaitReady(int port) {
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(() -> http.send(
-                                        HttpRequest.newBuilder(
-                                                        URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.ofString())
-                                .statusCode()
-                        == 200);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        PackagedService.awaitReady(port, Duration.ofSeconds(120));
     }
 }
