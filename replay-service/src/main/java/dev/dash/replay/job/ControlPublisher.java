@@ -79,11 +79,6 @@ public class ControlPublisher {
         }
     }
 
-    /** Pipelines whose snapshot is still to be sent. */
-    public Set<UUID> unsent() {
-        return Set.copyOf(unsent);
-    }
-
     /** Reports a replay's state and counters on {@code dash.replays} (best effort: the table is the truth). */
     public void progress(Replay replay) {
         byte[] value;

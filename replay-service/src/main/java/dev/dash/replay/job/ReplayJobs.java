@@ -361,16 +361,6 @@ public class ReplayJobs {
         return running;
     }
 
-    /** Ids of the jobs this node runs, for tests and health. */
-    public Set<UUID> held() {
-        return Set.copyOf(held.keySet());
-    }
-
-    /** This node's name in {@code replays.owner_node}. */
-    public String nodeName() {
-        return node;
-    }
-
     private static String defaultNode() {
         String host;
         try {
