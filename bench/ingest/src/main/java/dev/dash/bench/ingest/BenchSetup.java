@@ -10,7 +10,6 @@ import dev.dash.model.kafka.Topics;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,8 +17,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Prepares a benchmark run: its own database (created and migrated when missing, so the shared test
- * database is left alone), a team and a GitHub-signed pipeline with a two-metric mapping, and the pipeline's
+ * Prepares a benchmark run: its own database (dropped, created and migrated afresh every run, so runs do
+ * not inherit each other's rows and the shared test database is left alone), a team and a GitHub-signed pipeline with a two-metric mapping, and the pipeline's
  * snapshot on {@code dash.control}, and the same pipeline with dedupe off. Prints {@code PIPELINE=<id>},
  * {@code PIPELINE_NODEDUPE=<id>}, {@code SECRET_ID} and {@code SECRET} for run.sh.
  *
@@ -43,15 +42,12 @@ public final class BenchSetup {
         String db = args[4];
         String kafka = args[5];
         KeyRing keys = KeyRing.parse(args[6], null);
-        try (Connection admin = DriverManager.getConnection(
-                        "jdbc:postgresql://" + host + ":" + port + "/postgres", user, password);
-                PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-            ps.setString(1, db);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    admin.createStatement().execute("CREATE DATABASE " + db);
-                }
-            }
+        try (Connection admin =
+                DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", user, password)) {
+            // A fresh database every run: Silver partitions and the dedupe table that earlier runs filled
+            // (tens of GB after a few runs) would otherwise make each run slower than the one before.
+            admin.createStatement().execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            admin.createStatement().execute("CREATE DATABASE " + db);
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL("jdbc:postgresql://" + host + ":" + port + "/" + db);
