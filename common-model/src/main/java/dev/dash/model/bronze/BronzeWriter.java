@@ -94,22 +94,35 @@ public final class BronzeWriter implements Closeable {
      * @throws IllegalStateException if the writer is finished
      */
     public void write(RawEnvelope envelope) throws IOException {
+        append(envelope.pipelineId(), envelope.receivedAt(), EnvelopeCodec.encode(envelope));
+    }
+
+    /**
+     * Appends one envelope already encoded, as the archiver reads it from Kafka, without decoding it again.
+     *
+     * @param head the envelope's head, from {@link EnvelopeCodec#head(byte[])}; its line is written as is
+     * @throws IOException if the stream fails
+     * @throws IllegalArgumentException if the envelope belongs to another pipeline
+     * @throws IllegalStateException if the writer is finished
+     */
+    public void write(EnvelopeCodec.Head head) throws IOException {
+        append(head.pipelineId(), head.receivedAt(), head.line());
+    }
+
+    private void append(UUID pipeline, Instant t, byte[] line) throws IOException {
         if (stats != null || closed) {
             throw new IllegalStateException("the writer is finished");
         }
         if (pipelineId == null) {
-            pipelineId = envelope.pipelineId();
-        } else if (!pipelineId.equals(envelope.pipelineId())) {
+            pipelineId = pipeline;
+        } else if (!pipelineId.equals(pipeline)) {
             // Keys are per pipeline: an event written under another pipeline's key would be invisible to its replay.
-            throw new IllegalArgumentException(
-                    "envelope of pipeline " + envelope.pipelineId() + " in an object of " + pipelineId);
+            throw new IllegalArgumentException("envelope of pipeline " + pipeline + " in an object of " + pipelineId);
         }
-        byte[] line = EnvelopeCodec.encode(envelope);
         gzip.write(line);
         gzip.write('\n');
         uncompressed += line.length + 1;
         events++;
-        Instant t = envelope.receivedAt();
         if (first == null) {
             first = t;
             min = t;

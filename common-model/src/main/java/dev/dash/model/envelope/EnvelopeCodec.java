@@ -155,19 +155,83 @@ public final class EnvelopeCodec {
         }
     }
 
+    /**
+     * What the Bronze archiver needs of an encoded envelope: its identity, its pipeline and hour, and the
+     * line to store.
+     *
+     * @param eventId the event id
+     * @param pipelineId the pipeline
+     * @param receivedAt when Dash received it
+     * @param line the envelope as one JSON line without its newline: the given bytes themselves when they hold
+     *     no line break (always so for what {@link #encode} wrote), else the envelope encoded again
+     */
+    public record Head(UUID eventId, UUID pipelineId, Instant receivedAt, byte[] line) {}
+
+    /**
+     * Checks an encoded envelope exactly as {@link #decode(byte[])} does (it succeeds if and only if decode
+     * would) but builds no envelope: the headers, the body and its copy to bytes are only checked, not kept.
+     * For the archiver, which stores the very bytes it read; about half the cost of decoding them.
+     *
+     * @param bytes the JSON bytes
+     * @return the head
+     * @throws EnvelopeFormatException if the bytes are not a version-1 envelope
+     */
+    public static Head head(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\n' || b == '\r') {
+                // Valid JSON may hold line breaks between tokens; a Bronze line may not.
+                RawEnvelope e = decode(bytes);
+                return new Head(e.eventId(), e.pipelineId(), e.receivedAt(), encode(e));
+            }
+        }
+        try (JsonParser p = Json.factory().createParser(bytes)) {
+            Fields f = read(p, false);
+            if (p.nextToken() != null) {
+                throw new EnvelopeFormatException("trailing content after the envelope", null);
+            }
+            return new Head(f.eventId, f.pipelineId, f.receivedAt, bytes);
+        } catch (EnvelopeFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new EnvelopeFormatException("not a raw event envelope: " + e.getMessage(), e);
+        }
+    }
+
+    /** The fields read so far; {@code headers} and {@code body} stay null when they are only checked. */
+    private static final class Fields {
+        UUID eventId;
+        UUID pipelineId;
+        UUID teamId;
+        Instant receivedAt;
+        Source source;
+        String deliveryId;
+        String contentType;
+        Map<String, String> headers;
+        VerificationResult verification;
+        byte[] body;
+        boolean hasBody;
+    }
+
     private static RawEnvelope read(JsonParser p) throws IOException {
+        Fields f = read(p, true);
+        return new RawEnvelope(
+                f.eventId,
+                f.pipelineId,
+                f.teamId,
+                f.receivedAt,
+                f.source,
+                f.deliveryId,
+                f.contentType,
+                f.headers,
+                f.body,
+                f.verification);
+    }
+
+    /** Reads and checks every field; {@code keep} false only checks the headers and the body. */
+    private static Fields read(JsonParser p, boolean keep) throws IOException {
         expect(p.nextToken(), JsonToken.START_OBJECT, "the envelope");
         Integer version = null;
-        UUID eventId = null;
-        UUID pipelineId = null;
-        UUID teamId = null;
-        Instant receivedAt = null;
-        Source source = null;
-        String deliveryId = null;
-        String contentType = null;
-        Map<String, String> headers = null;
-        VerificationResult verification = null;
-        byte[] body = null;
+        Fields f = new Fields();
         Set<String> seen = new HashSet<>(16);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -180,26 +244,38 @@ public final class EnvelopeCodec {
                     expect(t, JsonToken.VALUE_NUMBER_INT, name);
                     version = p.getIntValue();
                 }
-                case "event_id" -> eventId = uuid(p, t, name);
-                case "pipeline_id" -> pipelineId = uuid(p, t, name);
-                case "team_id" -> teamId = uuid(p, t, name);
-                case "received_at" -> receivedAt = Instant.parse(text(p, t, name));
-                case "source" -> source = Source.fromJsonName(text(p, t, name));
-                case "delivery_id" -> deliveryId = optionalText(p, t, name);
-                case "content_type" -> contentType = optionalText(p, t, name);
-                case "headers" -> headers = readHeaders(p, t);
-                case "verification" -> verification = readVerification(p, t);
+                case "event_id" -> f.eventId = uuid(p, t, name);
+                case "pipeline_id" -> f.pipelineId = uuid(p, t, name);
+                case "team_id" -> f.teamId = uuid(p, t, name);
+                case "received_at" -> f.receivedAt = Instant.parse(text(p, t, name));
+                case "source" -> f.source = Source.fromJsonName(text(p, t, name));
+                case "delivery_id" -> f.deliveryId = optionalText(p, t, name);
+                case "content_type" -> f.contentType = optionalText(p, t, name);
+                case "headers" -> f.headers = readHeaders(p, t, keep);
+                case "verification" -> f.verification = readVerification(p, t);
                 case "body" -> {
-                    if (body != null) {
+                    if (f.hasBody) {
                         throw new EnvelopeFormatException("both body and body_b64 are present", null);
                     }
-                    body = text(p, t, name).getBytes(StandardCharsets.UTF_8);
+                    f.hasBody = true;
+                    if (keep) {
+                        f.body = text(p, t, name).getBytes(StandardCharsets.UTF_8);
+                    } else {
+                        // Decoded into the parser's buffer, not copied: skipping it would check its UTF-8 less
+                        // strictly than getText does.
+                        expect(t, JsonToken.VALUE_STRING, name);
+                        p.getTextLength();
+                    }
                 }
                 case "body_b64" -> {
-                    if (body != null) {
+                    if (f.hasBody) {
                         throw new EnvelopeFormatException("both body and body_b64 are present", null);
                     }
-                    body = Base64.getDecoder().decode(text(p, t, name));
+                    f.hasBody = true;
+                    byte[] decoded = Base64.getDecoder().decode(text(p, t, name));
+                    if (keep) {
+                        f.body = decoded;
+                    }
                 }
                 default -> p.skipChildren();
             }
@@ -208,23 +284,28 @@ public final class EnvelopeCodec {
         if (version == null || version != VERSION) {
             throw new EnvelopeFormatException("unsupported envelope version " + version, null);
         }
-        require(eventId, "event_id");
-        require(pipelineId, "pipeline_id");
-        require(teamId, "team_id");
-        require(receivedAt, "received_at");
-        require(source, "source");
-        require(verification, "verification");
-        require(body, "body or body_b64");
-        return new RawEnvelope(
-                eventId, pipelineId, teamId, receivedAt, source, deliveryId, contentType, headers, body, verification);
+        require(f.eventId, "event_id");
+        require(f.pipelineId, "pipeline_id");
+        require(f.teamId, "team_id");
+        require(f.receivedAt, "received_at");
+        require(f.source, "source");
+        require(f.verification, "verification");
+        require(f.hasBody ? Boolean.TRUE : null, "body or body_b64");
+        return f;
     }
 
-    private static Map<String, String> readHeaders(JsonParser p, JsonToken t) throws IOException {
+    private static Map<String, String> readHeaders(JsonParser p, JsonToken t, boolean keep) throws IOException {
         expect(t, JsonToken.START_OBJECT, "headers");
-        Map<String, String> headers = new HashMap<>();
+        Map<String, String> headers = keep ? new HashMap<>() : null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            headers.put(name, text(p, p.nextToken(), "header " + name));
+            JsonToken v = p.nextToken();
+            if (keep) {
+                headers.put(name, text(p, v, "header " + name));
+            } else {
+                expect(v, JsonToken.VALUE_STRING, "header " + name);
+                p.getTextLength();
+            }
         }
         return headers;
     }

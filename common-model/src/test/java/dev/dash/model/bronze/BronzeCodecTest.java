@@ -99,6 +99,36 @@ class BronzeCodecTest {
         assertThat(readAll(write(batch))).isEqualTo(batch);
     }
 
+    @Property(tries = 100)
+    void writingEncodedLinesGivesTheSameObjectAndCounts(@ForAll("batches") List<RawEnvelope> batch) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BronzeWriter.Stats stats;
+        try (BronzeWriter w = new BronzeWriter(out)) {
+            for (RawEnvelope e : batch) {
+                w.write(EnvelopeCodec.head(EnvelopeCodec.encode(e)));
+            }
+            stats = w.finish();
+        }
+        BronzeWriter.Stats expected;
+        try (BronzeWriter w = new BronzeWriter(OutputStream.nullOutputStream())) {
+            batch.forEach(e -> {
+                try {
+                    w.write(e);
+                } catch (IOException ex) {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            });
+            expected = w.finish();
+        }
+
+        assertThat(out.toByteArray()).isEqualTo(write(batch));
+        assertThat(stats.events()).isEqualTo(expected.events());
+        assertThat(stats.uncompressedBytes()).isEqualTo(expected.uncompressedBytes());
+        assertThat(stats.minReceivedAt()).isEqualTo(expected.minReceivedAt());
+        assertThat(stats.maxReceivedAt()).isEqualTo(expected.maxReceivedAt());
+        assertThat(stats.firstReceivedAt()).isEqualTo(expected.firstReceivedAt());
+    }
+
     @Test
     void countsWhatTheManifestNeeds() throws IOException {
         List<RawEnvelope> batch =

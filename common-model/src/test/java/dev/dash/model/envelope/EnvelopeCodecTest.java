@@ -23,6 +23,7 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class EnvelopeCodecTest {
+    static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
     static final UUID PIPELINE = UUID.fromString("0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e");
     static final UUID TEAM = UUID.fromString("0190f4c2-0000-7000-8000-000000000001");
 
@@ -90,6 +91,80 @@ class EnvelopeCodecTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         EnvelopeCodec.write(e, out);
         assertThat(out.toByteArray()).isEqualTo(json);
+    }
+
+    @Property(tries = 500)
+    void headReadsWhatDecodeReadsAndKeepsTheBytes(@ForAll("envelopes") RawEnvelope e) {
+        byte[] json = EnvelopeCodec.encode(e);
+
+        EnvelopeCodec.Head head = EnvelopeCodec.head(json);
+
+        assertThat(head.eventId()).isEqualTo(e.eventId());
+        assertThat(head.pipelineId()).isEqualTo(e.pipelineId());
+        assertThat(head.receivedAt()).isEqualTo(e.receivedAt());
+        assertThat(head.line()).isSameAs(json);
+    }
+
+    /** The archiver stores what head accepts: it must accept exactly what replay's decode will read back. */
+    @Property(tries = 1000)
+    void headAcceptsExactlyWhatDecodeAccepts(
+            @ForAll("envelopes") RawEnvelope e, @ForAll int position, @ForAll byte value) {
+        byte[] json = EnvelopeCodec.encode(e);
+        json[Math.floorMod(position, json.length)] = value;
+
+        Throwable decodeError = catchThrowable(() -> EnvelopeCodec.decode(json));
+        Throwable headError = catchThrowable(() -> EnvelopeCodec.head(json));
+
+        if (decodeError == null) {
+            assertThat(headError).isNull();
+            RawEnvelope decoded = EnvelopeCodec.decode(json);
+            EnvelopeCodec.Head head = EnvelopeCodec.head(json);
+            assertThat(head.pipelineId()).isEqualTo(decoded.pipelineId());
+            assertThat(head.receivedAt()).isEqualTo(decoded.receivedAt());
+            assertThat(EnvelopeCodec.decode(head.line())).isEqualTo(decoded);
+        } else {
+            assertThat(headError).isInstanceOf(EnvelopeFormatException.class);
+        }
+    }
+
+    @Test
+    void headRejectsWhatDecodeRejects() {
+        String valid = new String(EnvelopeCodec.encode(envelope(new byte[] {(byte) 0xFF})), UTF8);
+        String text = new String(EnvelopeCodec.encode(envelope("{}".getBytes(StandardCharsets.UTF_8))), UTF8);
+        for (String bad : new String[] {
+            "",
+            "{",
+            valid.replace("\"v\":1", "\"v\":2"),
+            valid.replace("\"body_b64\":\"/w==\"", "\"body_b64\":\"!!\""),
+            text.replace("\"body\":\"{}\"", "\"body\":7"),
+            text.replace("\"x-github-event\":\"push\"", "\"x-github-event\":[1]"),
+            text.replace("\"body\":", "\"body_b64\":\"AQ==\",\"body\":"),
+            valid + "{}",
+        }) {
+            assertThat(catchThrowable(() -> EnvelopeCodec.decode(bad.getBytes(UTF8))))
+                    .as("decode " + bad)
+                    .isInstanceOf(EnvelopeFormatException.class);
+            assertThat(catchThrowable(() -> EnvelopeCodec.head(bad.getBytes(UTF8))))
+                    .as("head " + bad)
+                    .isInstanceOf(EnvelopeFormatException.class);
+        }
+        byte[] badUtf8 =
+                text.replace("\"body\":\"{}\"", "\"body\":\"{\u00ff}\"").getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(catchThrowable(() -> EnvelopeCodec.head(badUtf8))).isInstanceOf(EnvelopeFormatException.class);
+    }
+
+    @Test
+    void headGivesOneLineForAnEnvelopeSpreadOverLines() {
+        RawEnvelope e = envelope("a\nb".getBytes(StandardCharsets.UTF_8));
+        byte[] pretty = new String(EnvelopeCodec.encode(e), UTF8)
+                .replace(",\"", ",\n  \"")
+                .getBytes(UTF8);
+
+        EnvelopeCodec.Head head = EnvelopeCodec.head(pretty);
+
+        assertThat(new String(head.line(), UTF8)).doesNotContain("\n").doesNotContain("\r");
+        assertThat(EnvelopeCodec.decode(head.line())).isEqualTo(e);
+        assertThat(head.eventId()).isEqualTo(e.eventId());
     }
 
     @Test

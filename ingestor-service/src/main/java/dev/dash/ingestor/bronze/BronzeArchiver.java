@@ -3,7 +3,6 @@ package dev.dash.ingestor.bronze;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.RawConsumers;
 import dev.dash.model.envelope.EnvelopeCodec;
-import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.kafka.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -66,6 +65,10 @@ public class BronzeArchiver {
         this.s3 = s3;
         this.manifest = manifest;
         this.config = config.bronze();
+        if (this.config.compressionLevel() < 1 || this.config.compressionLevel() > 9) {
+            throw new IllegalArgumentException("dash.bronze.compression-level must be 1 (fastest) to 9 (smallest), not "
+                    + this.config.compressionLevel());
+        }
         this.clock = clock;
         this.bootstrapServers = bootstrapServers;
         this.objects = Counter.builder("dash.bronze.objects")
@@ -174,6 +177,7 @@ public class BronzeArchiver {
                                             config.rotateEvents(),
                                             config.rotateBytes().asLongValue(),
                                             config.rotateAge(),
+                                            config.compressionLevel(),
                                             manifest.archivedAfter(tp.partition(), from)));
                         } catch (java.sql.SQLException e) {
                             throw new IllegalStateException("cannot read the Bronze manifest: " + e.getMessage(), e);
@@ -204,9 +208,10 @@ public class BronzeArchiver {
                     if (w == null) {
                         continue;
                     }
-                    RawEnvelope e;
+                    EnvelopeCodec.Head e;
                     try {
-                        e = EnvelopeCodec.decode(r.value());
+                        // Checked as a decode would, but its bytes are stored as read: no decode and encode again.
+                        e = EnvelopeCodec.head(r.value());
                     } catch (RuntimeException ex) {
                         Log.warnf(
                                 "Not archiving unreadable dash.raw record %d@%d: %s",

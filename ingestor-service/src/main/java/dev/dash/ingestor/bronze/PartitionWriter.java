@@ -3,7 +3,7 @@ package dev.dash.ingestor.bronze;
 import dev.dash.model.bronze.BronzeKey;
 import dev.dash.model.bronze.BronzeWriter;
 import dev.dash.model.bronze.ManifestEntry;
-import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.EnvelopeCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,12 +37,12 @@ final class PartitionWriter {
         final Instant hour;
         long lastOffset;
 
-        Open(BronzeKey key, Instant openedAt, Instant hour) {
+        Open(BronzeKey key, Instant openedAt, Instant hour, int level) {
             this.key = key;
             this.openedAt = openedAt;
             this.hour = hour;
             try {
-                this.writer = new BronzeWriter(buffer, 6);
+                this.writer = new BronzeWriter(buffer, level);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -54,6 +54,7 @@ final class PartitionWriter {
     private final long rotateEvents;
     private final long rotateBytes;
     private final java.time.Duration rotateAge;
+    private final int level;
     private final Map<UUID, Open> open = new HashMap<>();
     private final Deque<Finished> finished = new ArrayDeque<>();
     /** Per pipeline, the last offset already in an uploaded object (events at or before it are skipped). */
@@ -67,17 +68,19 @@ final class PartitionWriter {
             long rotateEvents,
             long rotateBytes,
             java.time.Duration rotateAge,
+            int level,
             Map<UUID, Long> archivedUpTo) {
         this.partition = partition;
         this.clock = clock;
         this.rotateEvents = rotateEvents;
         this.rotateBytes = rotateBytes;
         this.rotateAge = rotateAge;
+        this.level = level;
         this.archivedUpTo = new HashMap<>(archivedUpTo);
     }
 
-    /** Adds one event read at {@code offset}. */
-    void add(long offset, RawEnvelope e) {
+    /** Adds one event read at {@code offset}: its line exactly as read from Kafka. */
+    void add(long offset, EnvelopeCodec.Head e) {
         nextOffset = offset + 1;
         Long done = archivedUpTo.get(e.pipelineId());
         if (done != null && offset <= done) {
@@ -92,7 +95,10 @@ final class PartitionWriter {
         }
         if (o == null) {
             o = new Open(
-                    BronzeKey.forFirstEvent(e.pipelineId(), e.receivedAt(), partition, offset), clock.instant(), hour);
+                    BronzeKey.forFirstEvent(e.pipelineId(), e.receivedAt(), partition, offset),
+                    clock.instant(),
+                    hour,
+                    level);
             open.put(e.pipelineId(), o);
         }
         try {

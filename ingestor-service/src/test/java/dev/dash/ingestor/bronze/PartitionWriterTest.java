@@ -2,6 +2,7 @@ package dev.dash.ingestor.bronze;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.signature.VerificationResult;
@@ -20,8 +21,8 @@ class PartitionWriterTest {
     final UUID b = UUID.randomUUID();
     final MutableClock clock = new MutableClock(T);
 
-    static RawEnvelope envelope(UUID pipeline, Instant at) {
-        return new RawEnvelope(
+    static EnvelopeCodec.Head envelope(UUID pipeline, Instant at) {
+        return EnvelopeCodec.head(EnvelopeCodec.encode(new RawEnvelope(
                 UUID.randomUUID(),
                 pipeline,
                 UUID.randomUUID(),
@@ -31,12 +32,12 @@ class PartitionWriterTest {
                 null,
                 Map.of(),
                 "{}".getBytes(StandardCharsets.UTF_8),
-                VerificationResult.notRequired());
+                VerificationResult.notRequired())));
     }
 
     @Test
     void rotatesByCountAndCommitsOnlyUpToTheOldestObjectNotUploaded() {
-        PartitionWriter w = new PartitionWriter(3, clock, 2, Long.MAX_VALUE, Duration.ofMinutes(1), Map.of());
+        PartitionWriter w = new PartitionWriter(3, clock, 2, Long.MAX_VALUE, Duration.ofMinutes(1), 3, Map.of());
         w.add(10, envelope(a, T));
         w.add(11, envelope(b, T));
         w.add(12, envelope(a, T));
@@ -53,7 +54,7 @@ class PartitionWriterTest {
 
     @Test
     void rotatesByAgeOnTheInjectedClockAndByHour() {
-        PartitionWriter w = new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), Map.of());
+        PartitionWriter w = new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, Map.of());
         w.add(0, envelope(a, T));
         clock.now = T.plusSeconds(59);
         w.rotateDue();
@@ -69,7 +70,8 @@ class PartitionWriterTest {
 
     @Test
     void skipsEventsAlreadyInAnUploadedObject() {
-        PartitionWriter w = new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), Map.of(a, 5L));
+        PartitionWriter w =
+                new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, Map.of(a, 5L));
         w.add(4, envelope(a, T));
         w.add(5, envelope(a, T));
         w.add(6, envelope(b, T));
