@@ -15,6 +15,9 @@ public record MappingError(String field, Code code, String reason, int index) {
     /** Field name for errors about the body itself (not JSON, empty). */
     public static final String BODY = "$body";
 
+    /** Field name for errors of storing the mapped rows ({@link Code#NOT_STORABLE}). */
+    public static final String STORE = "$store";
+
     /** Field name for errors reading the event time. */
     public static final String TIME = "$time";
 
@@ -41,6 +44,11 @@ public record MappingError(String field, Code code, String reason, int index) {
         /** The array to explode is longer than the mapping allows. */
         TOO_MANY_ITEMS,
         /** A defect in the engine; the event is quarantined rather than lost. */
-        INTERNAL
+        INTERNAL,
+        /**
+         * The event mapped, but PostgreSQL refused to store a value of it (field {@link #STORE}, its message as
+         * the reason); the event is quarantined rather than holding up the others.
+         */
+        NOT_STORABLE
     }
 }

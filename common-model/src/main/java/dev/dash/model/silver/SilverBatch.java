@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,9 +63,22 @@ public final class SilverBatch {
      */
     public record Boundary(UUID pipelineId, int version, int partition, long offset) {}
 
+    /**
+     * Where an event of the batch came from, so that {@link SilverStore} can quarantine it, with its Bronze
+     * reference, when PostgreSQL refuses its rows.
+     */
+    public record Origin(Instant receivedAt, int partition, Long offset, String bronzeKey) {}
+
+    /** One event's rows under one mapping version: the unit a refused write is narrowed down to. */
+    private record Unit(UUID eventId, int version) {}
+
     final List<Row> rows = new ArrayList<>();
     final List<Record> records = new ArrayList<>();
     final List<Quarantined> quarantined = new ArrayList<>();
+    /** The events PostgreSQL refused, moved from the rows into the quarantine by {@link SilverStore}. */
+    final List<Quarantined> refused = new ArrayList<>();
+
+    final Map<UUID, Origin> origins = new HashMap<>();
     final Map<Boundary, Boundary> boundaries = new HashMap<>();
     /** Received times of the events in the batch, for the receipt-to-commit latency. */
     final List<Instant> received = new ArrayList<>();
@@ -85,6 +99,22 @@ public final class SilverBatch {
     /** Received times of the events in the batch, for the receipt-to-commit latency. */
     public List<Instant> received() {
         return received;
+    }
+
+    /**
+     * Tells where an event came from (its {@code dash.raw} partition and offset, or its Bronze object), for
+     * quarantining it if PostgreSQL refuses its rows.
+     */
+    public void origin(UUID eventId, Instant receivedAt, int partition, Long offset, String bronzeKey) {
+        origins.put(eventId, new Origin(receivedAt, partition, offset, bronzeKey));
+    }
+
+    /**
+     * The events whose rows PostgreSQL refused (a value it cannot store) in the last write: no longer among
+     * the rows, quarantined with the database's reason instead.
+     */
+    public List<Quarantined> refused() {
+        return refused;
     }
 
     /** Adds a quarantined event. */
@@ -150,8 +180,75 @@ public final class SilverBatch {
         return rows.isEmpty() && records.isEmpty() && quarantined.isEmpty() && boundaries.isEmpty();
     }
 
+    /** The batch's rows and records split per event and mapping version, in order; nothing else. */
+    List<SilverBatch> units() {
+        Map<Unit, SilverBatch> units = new LinkedHashMap<>();
+        for (Row r : rows) {
+            units.computeIfAbsent(new Unit(r.eventId(), r.mappingVersion()), k -> new SilverBatch())
+                    .rows
+                    .add(r);
+        }
+        for (Record r : records) {
+            units.computeIfAbsent(new Unit(r.eventId(), r.mappingVersion()), k -> new SilverBatch())
+                    .records
+                    .add(r);
+        }
+        return new ArrayList<>(units.values());
+    }
+
+    /** The rows and records of several units in one batch. */
+    static SilverBatch merge(List<SilverBatch> units) {
+        SilverBatch b = new SilverBatch();
+        for (SilverBatch u : units) {
+            b.rows.addAll(u.rows);
+            b.records.addAll(u.records);
+        }
+        return b;
+    }
+
+    /** Moves one unit's event from the rows to the quarantine, with the reason PostgreSQL gave. */
+    void refuse(SilverBatch unit, String reason) {
+        UUID pipeline;
+        UUID team;
+        UUID event;
+        int version;
+        Instant received;
+        if (!unit.rows.isEmpty()) {
+            Row r = unit.rows.get(0);
+            pipeline = r.pipelineId();
+            team = r.teamId();
+            event = r.eventId();
+            version = r.mappingVersion();
+            received = r.receivedAt();
+        } else {
+            Record r = unit.records.get(0);
+            pipeline = r.pipelineId();
+            team = r.teamId();
+            event = r.eventId();
+            version = r.mappingVersion();
+            received = null;
+        }
+        Origin o = origins.get(event);
+        rows.removeIf(r -> r.eventId().equals(event) && r.mappingVersion() == version);
+        records.removeIf(r -> r.eventId().equals(event) && r.mappingVersion() == version);
+        Quarantined q = new Quarantined(
+                pipeline,
+                team,
+                event,
+                version,
+                o != null ? o.receivedAt() : received != null ? received : Instant.now(),
+                List.of(new MappingError(MappingError.STORE, MappingError.Code.NOT_STORABLE, reason, -1)),
+                o == null ? -1 : o.partition(),
+                o == null ? null : o.offset(),
+                o == null ? null : o.bronzeKey());
+        quarantined.add(q);
+        refused.add(q);
+    }
+
     /** Empties the batch for reuse. */
     public void clear() {
+        refused.clear();
+        origins.clear();
         rows.clear();
         records.clear();
         quarantined.clear();

@@ -12,7 +12,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -56,8 +58,83 @@ public final class SilverStore {
         this.dataSource = dataSource;
     }
 
-    /** Writes the batch; returns the metric rows inserted (rows already present are skipped). */
+    /**
+     * Writes the batch; returns the metric rows inserted (rows already present are skipped).
+     *
+     * <p>When PostgreSQL refuses a value for good (a data exception, a constraint, a limit: see {@link
+     * #refused}), retrying the batch would refuse it for ever and hold up every event behind it. The batch is
+     * then narrowed down, by halves, to the events at fault: their rows are moved into the quarantine with
+     * PostgreSQL's reason (listed by {@link SilverBatch#refused()}), every other event is written. Errors of
+     * any other kind (connection lost, database down) are thrown, for the caller to retry the batch whole.
+     */
     public int write(SilverBatch batch) throws SQLException {
+        batch.refused.clear();
+        try {
+            return write(batch, true);
+        } catch (SQLException e) {
+            if (!refused(e) || (batch.rows.isEmpty() && batch.records.isEmpty())) {
+                throw e;
+            }
+        }
+        List<SilverBatch> units = batch.units();
+        List<Refusal> refusals = new ArrayList<>();
+        int mid = units.size() / 2;
+        int inserted = writeNarrowing(units.subList(0, mid), refusals)
+                + writeNarrowing(units.subList(mid, units.size()), refusals);
+        for (Refusal r : refusals) {
+            batch.refuse(r.unit(), r.reason());
+        }
+        // The quarantine (what the batch held, and the refused events) in a transaction of its own.
+        SilverBatch rest = new SilverBatch();
+        rest.quarantined.addAll(batch.quarantined);
+        write(rest, true);
+        return inserted;
+    }
+
+    private record Refusal(SilverBatch unit, String reason) {}
+
+    /** Writes the units, or if PostgreSQL refuses them, each half of them; a single refused unit is noted. */
+    private int writeNarrowing(List<SilverBatch> units, List<Refusal> refusals) throws SQLException {
+        if (units.isEmpty()) {
+            return 0;
+        }
+        try {
+            return write(SilverBatch.merge(units), false);
+        } catch (SQLException e) {
+            if (!refused(e)) {
+                throw e;
+            }
+            if (units.size() == 1) {
+                refusals.add(new Refusal(units.get(0), reason(e)));
+                return 0;
+            }
+            int mid = units.size() / 2;
+            return writeNarrowing(units.subList(0, mid), refusals)
+                    + writeNarrowing(units.subList(mid, units.size()), refusals);
+        }
+    }
+
+    /**
+     * Whether PostgreSQL refused a value rather than failed: SQLSTATE classes 22 (data exception, for example
+     * a text holding U+0000), 23 (integrity constraint, other than the idempotency key, which has its own path)
+     * and 54 (program limit exceeded, for example an index row too large). Such an error comes back whenever
+     * the same rows are written.
+     */
+    static boolean refused(SQLException e) {
+        String state = e.getSQLState();
+        return state != null
+                && !UNIQUE_VIOLATION.equals(state)
+                && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+    }
+
+    /** PostgreSQL's message, without its location lines, as a quarantine reason. */
+    private static String reason(SQLException e) {
+        String m = e.getMessage() == null ? e.getSQLState() : e.getMessage();
+        int where = m.indexOf("\n");
+        return "PostgreSQL refused to store it: " + (where < 0 ? m : m.substring(0, where)).strip();
+    }
+
+    private int write(SilverBatch batch, boolean withQuarantine) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             prepareDays(c, batch);
             boolean auto = c.getAutoCommit();
@@ -76,7 +153,9 @@ public final class SilverStore {
                     inserted = writeMetrics(c, batch);
                 }
                 writeRecords(c, batch);
-                writeQuarantine(c, batch);
+                if (withQuarantine) {
+                    writeQuarantine(c, batch);
+                }
                 c.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {
@@ -371,9 +450,10 @@ public final class SilverStore {
         var arr = Json.nodes().arrayNode();
         q.errors().forEach(e -> {
             var o = arr.addObject();
-            o.put("field", e.field());
+            o.put("field", e.field().replace('\u0000', '\uFFFD'));
             o.put("code", e.code().name().toLowerCase(java.util.Locale.ROOT));
-            o.put("reason", e.reason());
+            // jsonb cannot hold U+0000, and a reason may quote the event's text.
+            o.put("reason", e.reason().replace('\u0000', '\uFFFD'));
             if (e.index() >= 0) {
                 o.put("index", e.index());
             }

@@ -258,6 +258,7 @@ final class ReplayJob implements Runnable {
                         || (wanted != null && !wanted.contains(e.eventId()))) {
                     continue;
                 }
+                batch.origin(e.eventId(), e.receivedAt(), o.partition(), null, o.key());
                 MappingResult result = mapping.apply(EventInput.of(e));
                 if (!result.ok()) {
                     errors++;

@@ -1,0 +1,211 @@
+package dev.dash.model.silver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.SilverVariant;
+import dev.dash.model.json.Json;
+import dev.dash.model.mapping.MappedRecord;
+import dev.dash.model.mapping.MappingError;
+import dev.dash.model.mapping.Point;
+import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * SilverStore against the real PostgreSQL, in a schema of its own: a value PostgreSQL refuses quarantines
+ * the event at fault, with the database's reason and its origin, and every other event of the batch is
+ * written; failures of another kind are still thrown for the caller to retry.
+ */
+class SilverStoreTest {
+    static final Instant T = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    static Endpoints endpoints;
+    static String schema;
+    static PGSimpleDataSource ds;
+
+    final UUID team = UUID.randomUUID();
+    final UUID pipeline = UUID.randomUUID();
+
+    @BeforeAll
+    static void migrate() throws SQLException {
+        endpoints = LocalServices.ensureStarted();
+        schema = "silver_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        ds = new PGSimpleDataSource();
+        ds.setURL(endpoints.jdbcUrl());
+        ds.setUser(endpoints.pgUser());
+        ds.setPassword(endpoints.pgPassword());
+        execute("CREATE SCHEMA " + schema);
+        ds.setCurrentSchema(schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+    }
+
+    @AfterAll
+    static void drop() throws SQLException {
+        ds.setCurrentSchema(null);
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+
+    @BeforeEach
+    void pipeline() throws SQLException {
+        execute("INSERT INTO " + schema + ".teams (id, name, slug) VALUES ('" + team + "', 't " + team + "', 't-"
+                + team.toString().substring(0, 23) + "')");
+        execute("INSERT INTO " + schema
+                + ".pipelines (id, team_id, name, type, signature_preset, active_mapping_version)" + " VALUES ('"
+                + pipeline + "', '" + team + "', 'p " + pipeline + "', 'realtime', 'none', 1)");
+    }
+
+    /** Adds one event of two points, with its origin; {@code site} is a label value. */
+    UUID event(SilverBatch b, int offset, String site) {
+        UUID id = UUID.randomUUID();
+        Instant received = T.plusMillis(offset);
+        b.countEvent(received);
+        b.origin(id, received, 3, (long) offset, null);
+        b.addPoints(
+                pipeline,
+                team,
+                id,
+                1,
+                received,
+                List.of(
+                        new Point(T.plusSeconds(offset), "temp", Map.of("site", site), offset),
+                        new Point(T.plusSeconds(offset), "hum", Map.of("site", site), offset * 2.0)));
+        return id;
+    }
+
+    @Test
+    void aRefusedValueQuarantinesItsEventAndTheRestIsWritten() throws SQLException {
+        SilverBatch b = new SilverBatch();
+        List<UUID> good = new ArrayList<>();
+        List<UUID> bad = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            if (i == 7 || i == 31) {
+                bad.add(event(b, i, "a\u0000b")); // jsonb cannot hold U+0000
+            } else {
+                good.add(event(b, i, "site-" + i));
+            }
+        }
+        UUID mappingFailure = UUID.randomUUID();
+        b.quarantine(new SilverBatch.Quarantined(
+                pipeline,
+                team,
+                mappingFailure,
+                1,
+                T,
+                List.of(new MappingError("temp", MappingError.Code.INVALID_VALUE, "cannot read 'x\u0000'", -1)),
+                3,
+                99L,
+                null));
+
+        int inserted = new SilverStore(ds).write(b);
+
+        assertThat(inserted).isEqualTo(good.size() * 2);
+        assertThat(events("metrics")).containsExactlyInAnyOrderElementsOf(good);
+        assertThat(b.rows()).hasSize(good.size() * 2).noneMatch(r -> bad.contains(r.eventId()));
+        assertThat(b.refused()).extracting(SilverBatch.Quarantined::eventId).containsExactlyInAnyOrderElementsOf(bad);
+        Map<UUID, String> quarantine = quarantine();
+        assertThat(quarantine).containsOnlyKeys(bad.get(0), bad.get(1), mappingFailure);
+        for (UUID id : bad) {
+            assertThat(quarantine.get(id))
+                    .contains("\"field\": \"$store\"", "\"code\": \"not_storable\"", "PostgreSQL refused to store it")
+                    .contains("partition=3");
+        }
+        // The mapping failure's reason quoted U+0000: stored, with the character replaced.
+        assertThat(quarantine.get(mappingFailure)).contains("cannot read 'x\uFFFD'");
+        // Written again (a redelivery of what is left), the batch changes nothing.
+        assertThat(new SilverStore(ds).write(b)).isZero();
+        assertThat(events("metrics")).hasSize(good.size());
+    }
+
+    @Test
+    void aRefusedRecordQuarantinesItsEventToo() throws SQLException {
+        SilverBatch b = new SilverBatch();
+        UUID good = event(b, 1, "a");
+        UUID bad = UUID.randomUUID();
+        b.origin(bad, T, 1, 5L, "bronze/key");
+        b.addRecords(
+                pipeline,
+                team,
+                bad,
+                1,
+                List.of(new MappedRecord(T, 0, Json.nodes().objectNode().put("note", "x\u0000y"))));
+
+        new SilverStore(ds).write(b);
+
+        assertThat(events("metrics")).containsExactly(good);
+        assertThat(events("pipeline_records")).isEmpty();
+        assertThat(quarantine()).containsOnlyKeys(bad);
+        assertThat(quarantine().get(bad)).contains("bronze=bronze/key", "offset=5");
+    }
+
+    @Test
+    void failuresOfAnotherKindAreThrownAndNothingIsHalfWritten() throws SQLException {
+        SilverBatch b = new SilverBatch();
+        event(b, 1, "a");
+        PGSimpleDataSource wrong = new PGSimpleDataSource();
+        wrong.setURL(endpoints.jdbcUrl());
+        wrong.setUser(endpoints.pgUser());
+        wrong.setPassword("not the password");
+
+        assertThatThrownBy(() -> new SilverStore(wrong).write(b)).isInstanceOf(SQLException.class);
+        assertThat(SilverStore.refused(new SQLException("x", "08006"))).isFalse();
+        assertThat(SilverStore.refused(new SQLException("x", "23505"))).isFalse();
+        assertThat(SilverStore.refused(new SQLException("x", "22P05"))).isTrue();
+        assertThat(b.rows()).hasSize(2);
+        assertThat(b.refused()).isEmpty();
+        assertThat(events("metrics")).isEmpty();
+        assertThat(quarantine()).isEmpty();
+    }
+
+    List<UUID> events(String table) throws SQLException {
+        List<UUID> out = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT DISTINCT event_id FROM " + table + " WHERE pipeline_id = '" + pipeline + "'")) {
+            while (rs.next()) {
+                out.add(rs.getObject(1, UUID.class));
+            }
+        }
+        return out;
+    }
+
+    /** Event id to its errors (pretty JSON) and origin, as one text. */
+    Map<UUID, String> quarantine() throws SQLException {
+        Map<UUID, String> out = new LinkedHashMap<>();
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT event_id, jsonb_pretty(errors), kafka_partition, kafka_offset,"
+                        + " bronze_key FROM quarantine WHERE pipeline_id = '" + pipeline + "'")) {
+            while (rs.next()) {
+                out.put(
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2) + " partition=" + rs.getInt(3) + " offset=" + rs.getLong(4) + " bronze="
+                                + rs.getString(5));
+            }
+        }
+        return out;
+    }
+
+    static void execute(String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
