@@ -478,6 +478,7 @@ public class SilverWriter {
             return;
         }
         batch.countEvent(e.receivedAt());
+        batch.origin(e.eventId(), e.receivedAt(), r.partition(), r.offset(), null);
         CachedPipeline.Version active = p.active();
         CachedPipeline.Version pending = p.pending();
         if (active == null && pending == null) {
@@ -567,6 +568,8 @@ public class SilverWriter {
         try {
             if (!batch.isEmpty()) {
                 store.write(batch);
+                // Events whose values PostgreSQL refused are in the quarantine now, not among the rows.
+                quarantinedEvents.increment(batch.refused().size());
             }
         } catch (Exception e) {
             Log.warnf("Silver write of %d rows failed, will retry: %s", batch.size(), e.getMessage());
@@ -613,6 +616,21 @@ public class SilverWriter {
         return true;
     }
 
+    /**
+     * Largest {@code dash.points} record value published, in bytes: half of Kafka's default {@code
+     * max.message.bytes} (1 MiB), which {@code dash.points} keeps, so a record is accepted with room to spare
+     * for its key and the batch overhead. A pipeline's points of one batch ({@code batch-rows} rows of about
+     * 250 bytes of JSON each, more with many labels) often exceed 1 MiB and go out as several records.
+     */
+    static final int POINTS_RECORD_MAX_BYTES = 512 * 1024;
+
+    /**
+     * Publishes the batch's points, per pipeline in records of at most {@link #POINTS_RECORD_MAX_BYTES}, each a
+     * {@link PointsBatch} with the next points in the order written ({@link PointsCodec#encodeSplit}). All
+     * carry the pipeline id as key, so they land in one partition in send order, which the (idempotent)
+     * producer keeps through retries. Only a single point over the bound (a label of half a megabyte) gets a
+     * larger record of its own, which the broker may refuse; a refused record is logged, the others still go.
+     */
     private void publishPoints(Instant committed) {
         if (batch.rows().isEmpty() || points == null) {
             return;
@@ -633,16 +651,19 @@ public class SilverWriter {
                             r.receivedAt()));
             teams.put(r.pipelineId(), r.teamId());
         }
-        byPipeline.forEach((pipeline, list) -> points.send(
-                new ProducerRecord<>(
-                        Topics.POINTS,
-                        pipeline.toString(),
-                        PointsCodec.encode(new PointsBatch(pipeline, teams.get(pipeline), committed, list))),
-                (meta, error) -> {
+        byPipeline.forEach((pipeline, list) -> {
+            String key = pipeline.toString();
+            for (byte[] part : PointsCodec.encodeSplit(
+                    new PointsBatch(pipeline, teams.get(pipeline), committed, list), POINTS_RECORD_MAX_BYTES)) {
+                points.send(new ProducerRecord<>(Topics.POINTS, key, part), (meta, error) -> {
                     if (error != null) {
-                        Log.warnf("Publishing points of pipeline %s failed: %s", pipeline, error.getMessage());
+                        Log.warnf(
+                                "Publishing points of pipeline %s (a record of %d bytes) failed: %s",
+                                pipeline, part.length, error.getMessage());
                     }
-                }));
+                });
+            }
+        });
     }
 
     private long sleep(long backoff) {

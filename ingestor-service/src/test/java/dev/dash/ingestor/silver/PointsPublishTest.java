@@ -1,0 +1,253 @@
+package dev.dash.ingestor.silver;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.ingestor.testing.TestPipelines;
+import dev.dash.ingestor.testing.TestPipelines.Created;
+import dev.dash.ingestor.testing.TestPipelines.Spec;
+import dev.dash.model.kafka.PointsBatch;
+import dev.dash.model.kafka.PointsCodec;
+import dev.dash.model.kafka.Topics;
+import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.LocalServices;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Silver batch whose points of one pipeline exceed Kafka's default 1 MiB record limit still reaches
+ * {@code dash.points} whole, against the real broker and database: in several records under
+ * {@link SilverWriter#POINTS_RECORD_MAX_BYTES}, keyed by the pipeline, each holding the next points in order.
+ */
+@QuarkusTest
+@QuarkusTestResource(DashTestResource.class)
+class PointsPublishTest {
+    static final int METRICS = 20;
+    static final int LABELS = 4;
+    static final int EVENTS = 320;
+    /** Kafka's default {@code max.message.bytes}, which the local broker keeps. */
+    static final int ONE_MIB = 1024 * 1024;
+
+    @Inject
+    PipelineRepository repository;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    TestPipelines pipelines;
+
+    @BeforeEach
+    void setUp() {
+        pipelines = new TestPipelines();
+    }
+
+    @AfterEach
+    void tearDown() {
+        pipelines.close();
+    }
+
+    @Test
+    void aBatchOverOneMebibytePublishesEveryPointInRecordsUnderTheBound() throws Exception {
+        Created p = pipelines.create(Spec.of("none").withMapping(mapping()));
+        pipelines.publish(repository.load(p.id()));
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = 0; i < EVENTS; i++) {
+            ndjson.append("{\"ts\":\"").append(t0.plusMillis(i)).append('"');
+            for (int m = 0; m < METRICS; m++) {
+                ndjson.append(",\"m").append(m).append("\":").append(value(i, m));
+            }
+            for (int l = 0; l < LABELS; l++) {
+                ndjson.append(",\"l")
+                        .append(l)
+                        .append("\":\"")
+                        .append(label(i, l))
+                        .append('"');
+            }
+            ndjson.append("}\n");
+        }
+        byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
+        int expected = EVENTS * METRICS;
+
+        try (KafkaConsumer<String, byte[]> consumer = pointsConsumer(p.id())) {
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> given().contentType("application/x-ndjson")
+                                    .body(body)
+                                    .post("/ingest/" + p.id())
+                                    .statusCode()
+                            == 202);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> count("SELECT count(*) FROM metrics WHERE pipeline_id = ?", p.id()) == expected);
+
+            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+            Set<String> identities = new HashSet<>();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ZERO)
+                    .untilAsserted(() -> {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            if (r.key().equals(p.id().toString())) {
+                                records.add(r);
+                                PointsCodec.decode(r.value())
+                                        .points()
+                                        .forEach(pt ->
+                                                identities.add(identity(pt.mappingVersion(), pt.eventId(), pt.seq())));
+                            }
+                        }
+                        assertThat(identities).hasSize(expected);
+                    });
+            assertThat(identities).isEqualTo(storedIdentities(p.id()));
+
+            // The test is only worth something if one Silver batch held more than the broker takes at once.
+            Map<Instant, List<PointsBatch>> byCommit = new LinkedHashMap<>();
+            Map<Instant, Long> bytesByCommit = new TreeMap<>();
+            for (ConsumerRecord<String, byte[]> r : records) {
+                assertThat(r.value().length).isLessThanOrEqualTo(SilverWriter.POINTS_RECORD_MAX_BYTES);
+                PointsBatch b = PointsCodec.decode(r.value());
+                assertThat(b.pipelineId()).isEqualTo(p.id());
+                assertThat(b.teamId()).isEqualTo(p.teamId());
+                assertThat(b.points()).isNotEmpty();
+                byCommit.computeIfAbsent(b.committedAt(), k -> new ArrayList<>())
+                        .add(b);
+                bytesByCommit.merge(b.committedAt(), (long) r.value().length, Long::sum);
+            }
+            assertThat(bytesByCommit.values())
+                    .anySatisfy(bytes -> assertThat(bytes).isGreaterThan(ONE_MIB));
+
+            byCommit.values().forEach(parts -> {
+                // The records of one batch hold its points in the order written: by event (time), then seq.
+                List<PointsBatch.Point> points =
+                        parts.stream().flatMap(b -> b.points().stream()).toList();
+                for (int k = 1; k < points.size(); k++) {
+                    PointsBatch.Point a = points.get(k - 1);
+                    PointsBatch.Point b = points.get(k);
+                    assertThat(a.time().isBefore(b.time()) || (a.time().equals(b.time()) && a.seq() < b.seq()))
+                            .as(
+                                    "point %d of a batch (%s, seq %d) after (%s, seq %d)",
+                                    k, b.time(), b.seq(), a.time(), a.seq())
+                            .isTrue();
+                }
+                points.forEach(pt -> assertPoint(pt, t0));
+            });
+        }
+    }
+
+    /** Each point carries its event's value for its metric and the event's labels, unchanged. */
+    private static void assertPoint(PointsBatch.Point pt, Instant t0) {
+        int i = (int) Duration.between(t0, pt.time()).toMillis();
+        assertThat(pt.metric()).matches("m\\d+");
+        int m = Integer.parseInt(pt.metric().substring(1));
+        assertThat(pt.value()).isEqualTo(value(i, m));
+        assertThat(pt.labels())
+                .isEqualTo(
+                        IntStream.range(0, LABELS).boxed().collect(Collectors.toMap(l -> "l" + l, l -> label(i, l))));
+        assertThat(pt.mappingVersion()).isEqualTo(1);
+    }
+
+    private static String mapping() {
+        String fields = IntStream.range(0, METRICS)
+                .mapToObj(m -> "{\"name\":\"m" + m + "\",\"path\":\"/m" + m + "\",\"type\":\"number\"}")
+                .collect(Collectors.joining(","));
+        String labelFields = IntStream.range(0, LABELS)
+                .mapToObj(l -> "{\"name\":\"l" + l + "\",\"path\":\"/l" + l + "\",\"type\":\"string\"}")
+                .collect(Collectors.joining(","));
+        String metrics =
+                IntStream.range(0, METRICS).mapToObj(m -> "\"m" + m + "\"").collect(Collectors.joining(","));
+        String labels =
+                IntStream.range(0, LABELS).mapToObj(l -> "\"l" + l + "\"").collect(Collectors.joining(","));
+        return "{\"version\":1,\"time\":{\"path\":\"/ts\",\"format\":\"iso8601\"},\"fields\":[" + fields + ","
+                + labelFields + "],\"metrics\":[" + metrics + "],\"labels\":[" + labels + "]}";
+    }
+
+    private static double value(int event, int metric) {
+        return event * 100 + metric + 0.25;
+    }
+
+    /** About 200 characters, so that a point is about 1 KiB of JSON. */
+    private static String label(int event, int label) {
+        return "event " + event + " label " + label + " région/Ω " + "abcdefghij".repeat(18);
+    }
+
+    private static String identity(int mappingVersion, UUID eventId, int seq) {
+        return mappingVersion + "/" + eventId + "/" + seq;
+    }
+
+    private Set<String> storedIdentities(UUID pipeline) throws Exception {
+        Set<String> out = new HashSet<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT mapping_version, event_id, seq FROM metrics WHERE pipeline_id = ?")) {
+            ps.setObject(1, pipeline);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(identity(rs.getInt(1), rs.getObject(2, UUID.class), rs.getInt(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private long count(String sql, Object arg) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, arg);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Reads the pipeline's partition of dash.points from its end. */
+    private static KafkaConsumer<String, byte[]> pointsConsumer(UUID pipeline) {
+        Properties props = new Properties();
+        props.put(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                LocalServices.ensureStarted().kafkaBootstrap());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
+        int n = c.partitionsFor(Topics.POINTS).size();
+        TopicPartition tp = new TopicPartition(
+                Topics.POINTS,
+                Utils.toPositive(Utils.murmur2(pipeline.toString().getBytes(StandardCharsets.UTF_8))) % n);
+        c.assign(List.of(tp));
+        c.seekToEnd(List.of(tp));
+        c.position(tp);
+        return c;
+    }
+}
