@@ -7,8 +7,9 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * The value of one {@link Topics#POINTS} record: the points of one pipeline that one Silver writer batch
- * committed (key: the pipeline id). Published only after the batch's database transaction committed, so a
+ * The value of one {@link Topics#POINTS} record: points of one pipeline that one Silver writer batch
+ * committed (key: the pipeline id); a batch's points may span several records, each under the writer's size
+ * bound, in order. Published only after the batch's database transaction committed, so a
  * consumer never sees a point that Silver does not hold; a redelivered batch may be published again, so
  * consumers treat {@code (mappingVersion, eventId, seq)} as the point's identity.
  *
