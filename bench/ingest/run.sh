@@ -11,12 +11,12 @@
 # Silver writer's write path against a raw COPY. Needs the local services (deploy/local/services up).
 #
 #   bench/ingest/run.sh
-#   WARMUP=5 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 PHASES="all ingest-only" bench/ingest/run.sh
+#   WARMUP=30 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 PHASES="all ingest-only" bench/ingest/run.sh
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
-WARMUP="${WARMUP:-5}"
+WARMUP="${WARMUP:-30}"
 MEASURE="${MEASURE:-20}"
 SINGLE_CONCURRENCY="${SINGLE_CONCURRENCY:-32}"
 BATCH_CONCURRENCY="${BATCH_CONCURRENCY:-8}"
