@@ -4,14 +4,13 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.ingestor.testing.PointsTopic;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
-import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,19 +27,13 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,7 +94,7 @@ class PointsPublishTest {
         byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
         int expected = EVENTS * METRICS;
 
-        try (KafkaConsumer<String, byte[]> consumer = pointsConsumer(p.id())) {
+        try (KafkaConsumer<String, byte[]> consumer = PointsTopic.fromEnd(p.id())) {
             Awaitility.await()
                     .atMost(Duration.ofSeconds(10))
                     .until(() -> given().contentType("application/x-ndjson")
@@ -230,24 +223,5 @@ class PointsPublishTest {
                 return rs.getLong(1);
             }
         }
-    }
-
-    /** Reads the pipeline's partition of dash.points from its end. */
-    private static KafkaConsumer<String, byte[]> pointsConsumer(UUID pipeline) {
-        Properties props = new Properties();
-        props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                LocalServices.ensureStarted().kafkaBootstrap());
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
-        int n = c.partitionsFor(Topics.POINTS).size();
-        TopicPartition tp = new TopicPartition(
-                Topics.POINTS,
-                Utils.toPositive(Utils.murmur2(pipeline.toString().getBytes(StandardCharsets.UTF_8))) % n);
-        c.assign(List.of(tp));
-        c.seekToEnd(List.of(tp));
-        c.position(tp);
-        return c;
     }
 }

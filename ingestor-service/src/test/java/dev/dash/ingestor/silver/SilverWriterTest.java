@@ -4,17 +4,16 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.ingestor.testing.PointsTopic;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.mapping.Labels;
 import dev.dash.model.silver.SilverBatch;
 import dev.dash.model.silver.SilverStore;
 import dev.dash.model.testing.DashTestResource;
-import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -35,7 +34,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -44,12 +42,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,7 +113,7 @@ class SilverWriterTest {
             }
         }
         int goodEvents = good;
-        try (KafkaConsumer<String, byte[]> points = pointsConsumer(p.id())) {
+        try (KafkaConsumer<String, byte[]> points = PointsTopic.fromEnd(p.id())) {
             Awaitility.await()
                     .atMost(Duration.ofSeconds(10))
                     .until(() -> given().contentType("application/x-ndjson")
@@ -207,24 +200,6 @@ class SilverWriterTest {
                 .isEqualTo(200L);
         assertThat(string("SELECT labels->>'k' FROM metrics WHERE pipeline_id = ? AND seq = 0 LIMIT 1", pipeline))
                 .isEqualTo("v\t\"x\"");
-    }
-
-    private KafkaConsumer<String, byte[]> pointsConsumer(UUID pipeline) {
-        Properties props = new Properties();
-        props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                LocalServices.ensureStarted().kafkaBootstrap());
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
-        int n = c.partitionsFor(Topics.POINTS).size();
-        TopicPartition tp = new TopicPartition(
-                Topics.POINTS,
-                Utils.toPositive(Utils.murmur2(pipeline.toString().getBytes(StandardCharsets.UTF_8))) % n);
-        c.assign(List.of(tp));
-        c.seekToEnd(List.of(tp));
-        c.position(tp);
-        return c;
     }
 
     private long count(String sql, Object arg) throws Exception {
