@@ -34,6 +34,9 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
   ./mvnw -o -q -Pbench -pl bench/ingest,bench/ingest-baseline -am package -DskipTests -Dspotless.check.skip=true
 fi
 eval "$(deploy/local/services env)"
+# shellcheck source=bench/lib.sh
+source "${ROOT}/bench/lib.sh"
+dash_service_flags "${DB}"
 mkdir -p "${LOGS}"
 CP="$(cat bench/ingest/target/classpath.txt):bench/ingest/target/classes"
 
@@ -51,30 +54,15 @@ trap cleanup EXIT
 
 gen() { java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "$@" | grep RESULT; }
 metric() { curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E "^$1(\{| )" | awk '{s+=$NF} END {printf "%.0f\n", s}'; }
-wait_ready() {
-  for _ in $(seq 1 180); do
-    if curl -fs -o /dev/null "$1"; then return 0; fi
-    sleep 0.5
-  done
-  echo "not ready: $1" >&2
-  exit 1
-}
 start_ingestor() {
   java -Xmx1g \
     -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.reactive.url="postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.username="${DASH_PG_USER}" -Dquarkus.datasource.password="${DASH_PG_PASSWORD}" \
-    -Dkafka.bootstrap.servers="${DASH_KAFKA_BOOTSTRAP}" \
-    -Dquarkus.s3.endpoint-override="${DASH_S3_ENDPOINT}" -Dquarkus.s3.aws.region="${DASH_S3_REGION}" \
-    -Dquarkus.s3.aws.credentials.type=static \
-    -Dquarkus.s3.aws.credentials.static-provider.access-key-id="${DASH_S3_ACCESS_KEY}" \
-    -Dquarkus.s3.aws.credentials.static-provider.secret-access-key="${DASH_S3_SECRET_KEY}" \
+    "${DASH_SERVICE_FLAGS[@]}" \
     -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
     "$@" ${INGESTOR_OPTS:-} \
     -jar ingestor-service/target/quarkus-app/quarkus-run.jar >>"${LOGS}/ingestor.log" 2>&1 &
   ingestor_pid=$!
-  wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready"
+  wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 90
 }
 
 java -Xmx256m -Dquarkus.http.port="${BASELINE_PORT}" -jar bench/ingest-baseline/target/quarkus-app/quarkus-run.jar \

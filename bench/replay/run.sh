@@ -48,6 +48,9 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
   ./mvnw -o -q -Pbench -pl bench/replay,replay-service -am package -DskipTests -Dspotless.check.skip=true
 fi
 eval "$(deploy/local/services env)"
+# shellcheck source=bench/lib.sh
+source "${ROOT}/bench/lib.sh"
+dash_service_flags "${DB}"
 rm -rf "${LOGS}" "${TARGET}/apps"
 mkdir -p "${LOGS}" "${WORK}" "${TARGET}/apps"
 # Run copies of the packaged services: others may rebuild target/quarkus-app while this runs. APPS_FROM: the root of
@@ -82,27 +85,12 @@ trap cleanup EXIT
 ) &
 sampler_pid=$!
 
-wait_ready() {
-  for _ in $(seq 1 240); do
-    if curl -fs -o /dev/null "$1"; then return 0; fi
-    sleep 0.5
-  done
-  echo "not ready: $1" >&2
-  exit 1
-}
 start_replay_service() {
   DASH_REPLAY_MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND}" DASH_REPLAY_BATCH_ROWS="${BATCH_ROWS}" \
     DASH_BRONZE_BUCKET="${BUCKET}" \
     java -Xmx1g \
     -Dquarkus.http.port="${REPLAY_PORT}" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.reactive.url="postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.username="${DASH_PG_USER}" -Dquarkus.datasource.password="${DASH_PG_PASSWORD}" \
-    -Dkafka.bootstrap.servers="${DASH_KAFKA_BOOTSTRAP}" \
-    -Dquarkus.s3.endpoint-override="${DASH_S3_ENDPOINT}" -Dquarkus.s3.aws.region="${DASH_S3_REGION}" \
-    -Dquarkus.s3.aws.credentials.type=static \
-    -Dquarkus.s3.aws.credentials.static-provider.access-key-id="${DASH_S3_ACCESS_KEY}" \
-    -Dquarkus.s3.aws.credentials.static-provider.secret-access-key="${DASH_S3_SECRET_KEY}" \
+    "${DASH_SERVICE_FLAGS[@]}" \
     -Dquarkus.oidc.auth-server-url="${DASH_OIDC_URL}" \
     -Dmp.messaging.incoming.dash-control.group.id=dash-bench-replay \
     ${REPLAY_OPTS:-} \
@@ -114,14 +102,7 @@ start_replay_service() {
 start_ingestor() {
   java -Xmx1g \
     -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.reactive.url="postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-    -Dquarkus.datasource.username="${DASH_PG_USER}" -Dquarkus.datasource.password="${DASH_PG_PASSWORD}" \
-    -Dkafka.bootstrap.servers="${DASH_KAFKA_BOOTSTRAP}" \
-    -Dquarkus.s3.endpoint-override="${DASH_S3_ENDPOINT}" -Dquarkus.s3.aws.region="${DASH_S3_REGION}" \
-    -Dquarkus.s3.aws.credentials.type=static \
-    -Dquarkus.s3.aws.credentials.static-provider.access-key-id="${DASH_S3_ACCESS_KEY}" \
-    -Dquarkus.s3.aws.credentials.static-provider.secret-access-key="${DASH_S3_SECRET_KEY}" \
+    "${DASH_SERVICE_FLAGS[@]}" \
     -Ddash.bronze.bucket="${BUCKET}" -Ddash.crypto.keys="${KEYS}" \
     "$@" ${INGESTOR_OPTS:-} \
     -jar "${TARGET}/apps/ingestor/quarkus-run.jar" >>"${LOGS}/ingestor.log" 2>&1 &
