@@ -39,7 +39,7 @@ CREATE TABLE pipeline_records (
 SELECT create_hypertable('pipeline_records', 'time', chunk_time_interval => INTERVAL '1 day');
 CREATE UNIQUE INDEX pipeline_records_idempotency_key
     ON pipeline_records (pipeline_id, mapping_version, event_id, seq, time);
-CREATE INDEX pipeline_records_time_idx ON pipeline_records (pipeline_id, mapping_version, time DESC);
+CREATE INDEX pipeline_records_series_idx ON pipeline_records (pipeline_id, mapping_version, time DESC);
 
 -- Hypertables create their chunks themselves; kept so writers call one function on both variants.
 CREATE FUNCTION dash_ensure_partitions(p_from timestamptz, p_to timestamptz) RETURNS integer
