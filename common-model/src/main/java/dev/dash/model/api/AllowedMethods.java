@@ -22,7 +22,8 @@ public final class AllowedMethods {
 
     private final List<Entry> entries;
 
-    private record Entry(Pattern path, String method) {}
+    /** literals: characters of the template outside parameters, the JAX-RS precedence between templates. */
+    private record Entry(Pattern path, int literals, String method) {}
 
     private AllowedMethods(List<Entry> entries) {
         this.entries = List.copyOf(entries);
@@ -50,7 +51,7 @@ public final class AllowedMethods {
                 }
                 Path methodPath = m.getAnnotation(Path.class);
                 String template = join(classPath.value(), methodPath == null ? "" : methodPath.value());
-                entries.add(new Entry(compile(template), http));
+                entries.add(new Entry(compile(template), literals(template), http));
             }
         }
         return new AllowedMethods(entries);
@@ -58,7 +59,9 @@ public final class AllowedMethods {
 
     /**
      * The methods accepted on a request path, with {@code HEAD} where {@code GET} is and {@code OPTIONS}
-     * whenever any is (Quarkus REST answers both by itself); empty when no resource has the path.
+     * whenever any is (Quarkus REST answers both by itself); empty when no resource has the path. As in
+     * JAX-RS, only the matching templates with the most literal characters count: {@code GET .../infer} is
+     * not a {@code GET .../{version}}, when {@code .../infer} is a template of its own.
      *
      * @param path the request path, e.g. {@code /api/teams/1/pipelines}
      * @return method names, sorted
@@ -66,9 +69,16 @@ public final class AllowedMethods {
     public Set<String> allowed(String path) {
         String p = normalise(path == null ? "" : path);
         Set<String> out = new TreeSet<>();
+        int best = -1;
         for (Entry e : entries) {
             if (e.path().matcher(p).matches()) {
-                out.add(e.method());
+                if (e.literals() > best) {
+                    out.clear();
+                    best = e.literals();
+                }
+                if (e.literals() == best) {
+                    out.add(e.method());
+                }
             }
         }
         if (out.contains("GET")) {
@@ -107,6 +117,10 @@ public final class AllowedMethods {
     private static String normalise(String path) {
         String p = ("/" + path).replaceAll("/{2,}", "/");
         return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    private static int literals(String template) {
+        return PARAM.matcher(template).replaceAll("").length();
     }
 
     private static Pattern compile(String template) {

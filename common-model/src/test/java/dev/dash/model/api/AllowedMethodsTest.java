@@ -30,6 +30,10 @@ class AllowedMethodsTest {
         @POST
         @Path("{pipelineId}/pause")
         public void pause() {}
+
+        @GET
+        @Path("{pipelineId}/{version}")
+        public void version() {}
     }
 
     // Shares the prefix with Pipelines: the case where Quarkus REST answers 404 instead of 405.
@@ -53,6 +57,8 @@ class AllowedMethodsTest {
         assertThat(table.allowed("/api/teams/t1/pipelines/p1")).containsExactly("DELETE", "OPTIONS", "PATCH");
         assertThat(table.allowed("/api/teams/t1/pipelines/p1/pause")).containsExactly("OPTIONS", "POST");
         assertThat(table.allowed("/api/teams/t1/pipelines/p1/pause/")).containsExactly("OPTIONS", "POST");
+        // The literal template wins over {version}, as in JAX-RS: GET .../pause is a wrong method, not a version.
+        assertThat(table.allowed("/api/teams/t1/pipelines/p1/7")).containsExactly("GET", "HEAD", "OPTIONS");
         assertThat(AllowedMethods.header(table.allowed("/api/teams/t1/pipelines/p1/pause")))
                 .isEqualTo("OPTIONS, POST");
     }

@@ -47,7 +47,8 @@ public class OpenApiPresets implements OASFilter {
                 b.append(String.join(", ", p.requiredHeaders()));
             }
         }
-        return b.append(". The ingestor's OpenAPI document describes every header.").toString();
+        return b.append(". The ingestor's OpenAPI document describes every header.")
+                .toString();
     }
 
     /** The values, for tests. */
