@@ -136,7 +136,9 @@ class IngestLimitsTest {
         assertThat(json.path("fields").path(0).path("field").asText()).isEqualTo("body");
         assertThat(json.path("fields").path(0).path("reason").asText()).isNotBlank();
         // Not the partition's end offset: other test runs on the shared broker write to dash.raw too.
-        assertThat(raw.since(open.id(), mark)).as("events of the pipeline on dash.raw").isEmpty();
+        assertThat(raw.since(open.id(), mark))
+                .as("events of the pipeline on dash.raw")
+                .isEmpty();
         // The node still serves the next request (on a new connection if this one was closed).
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> small(http) == 202);
         assertThat(errors)
