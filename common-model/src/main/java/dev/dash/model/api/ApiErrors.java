@@ -38,7 +38,8 @@ public final class ApiErrors {
     public static ApiError fromStatus(int status) {
         return switch (status) {
             case 404 -> new ApiError(404, "not_found", "no such resource", List.of());
-            case 405 -> new ApiError(405, "method_not_allowed", "method not allowed", List.of());
+            case 405 ->
+                new ApiError(405, "method_not_allowed", "this path does not accept that method (see Allow)", List.of());
             case 415 -> new ApiError(415, "unsupported_media_type", "send application/json", List.of());
             case 400 ->
                 new ApiError(

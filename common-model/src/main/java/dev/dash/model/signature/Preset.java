@@ -11,17 +11,27 @@ import java.util.Locale;
  */
 public enum Preset {
     /** Standard Webhooks: {@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}. */
-    STANDARD_WEBHOOKS("standard_webhooks", List.of("webhook-id", "webhook-timestamp", "webhook-signature")),
+    STANDARD_WEBHOOKS(
+            "standard_webhooks",
+            List.of("webhook-id", "webhook-timestamp", "webhook-signature"),
+            List.of("webhook-id", "webhook-timestamp", "webhook-signature")),
     /** The Standard Webhooks scheme under Svix's header names. */
-    SVIX("svix", List.of("svix-id", "svix-timestamp", "svix-signature")),
+    SVIX(
+            "svix",
+            List.of("svix-id", "svix-timestamp", "svix-signature"),
+            List.of("svix-id", "svix-timestamp", "svix-signature")),
     /** GitHub: {@code X-Hub-Signature-256: sha256=<hex>} over the body. */
-    GITHUB("github", List.of("x-hub-signature-256", "x-github-delivery", "x-github-event", "x-github-hook-id")),
+    GITHUB(
+            "github",
+            List.of("x-hub-signature-256", "x-github-delivery", "x-github-event", "x-github-hook-id"),
+            List.of("x-hub-signature-256")),
     /** Stripe: {@code Stripe-Signature: t=...,v1=...} over {@code t.body}. */
-    STRIPE("stripe", List.of("stripe-signature")),
+    STRIPE("stripe", List.of("stripe-signature"), List.of("stripe-signature")),
     /** Slack: {@code X-Slack-Signature: v0=<hex>} over {@code v0:timestamp:body}. */
     SLACK(
             "slack",
-            List.of("x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num", "x-slack-retry-reason")),
+            List.of("x-slack-signature", "x-slack-request-timestamp", "x-slack-retry-num", "x-slack-retry-reason"),
+            List.of("x-slack-signature", "x-slack-request-timestamp")),
     /** Shopify: {@code X-Shopify-Hmac-Sha256} (base64) over the body. */
     SHOPIFY(
             "shopify",
@@ -31,16 +41,19 @@ public enum Preset {
                     "x-shopify-webhook-id",
                     "x-shopify-topic",
                     "x-shopify-shop-domain",
-                    "x-shopify-triggered-at")),
+                    "x-shopify-triggered-at"),
+            List.of("x-shopify-hmac-sha256")),
     /** A recipe the pipeline owner describes with a {@link GenericHmacRecipe}. */
-    GENERIC_HMAC("generic_hmac", List.of());
+    GENERIC_HMAC("generic_hmac", List.of(), List.of());
 
     private final String jsonName;
     private final List<String> headers;
+    private final List<String> requiredHeaders;
 
-    Preset(String jsonName, List<String> headers) {
+    Preset(String jsonName, List<String> headers, List<String> requiredHeaders) {
         this.jsonName = jsonName;
         this.headers = headers;
+        this.requiredHeaders = requiredHeaders;
     }
 
     /**
@@ -61,6 +74,16 @@ public enum Preset {
      */
     public List<String> headers() {
         return headers;
+    }
+
+    /**
+     * Lower-case names of the headers a delivery must carry to be verified (a 401 {@code missing_header}
+     * without one); for {@link #GENERIC_HMAC} the recipe names them. Documented in the APIs' OpenAPI.
+     *
+     * @return header names, a subset of {@link #headers()}
+     */
+    public List<String> requiredHeaders() {
+        return requiredHeaders;
     }
 
     /**

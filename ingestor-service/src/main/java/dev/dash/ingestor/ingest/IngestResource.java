@@ -26,6 +26,9 @@ import java.util.concurrent.CompletionException;
 @ApplicationScoped
 public class IngestResource {
     private static final String JSON = "application/json";
+    private static final String PATH = "/ingest/:pipelineId";
+    /** Quarkus's {@code RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT} (a runtime-internal class). */
+    private static final int UPLOAD_LIMIT_ORDER = -2;
 
     private final IngestService service;
     private final long maxBodySize;
@@ -38,10 +41,47 @@ public class IngestResource {
     }
 
     void routes(@Observes Router router) {
-        router.post("/ingest/:pipelineId")
+        // Before Quarkus's own upload limit (order -2, quarkus.http.limits.max-body-size), which answers a
+        // declared length beyond it with an empty 413 and closes the connection under the client: a
+        // declared length beyond this route's limit gets the JSON refusal here, before any body is read.
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::refuseDeclaredTooLarge);
+        router.post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
                 .handler(this::handle)
                 .failureHandler(this::failure);
+        // Every other method on the path: 405 with Allow (else it falls through to a 404 page).
+        router.route(PATH).handler(IngestResource::methodNotAllowed);
+    }
+
+    private void refuseDeclaredTooLarge(RoutingContext ctx) {
+        String declared = ctx.request().getHeader("content-length");
+        long length;
+        try {
+            length = declared == null ? -1 : Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            length = -1; // Vert.x's codec refuses a malformed Content-Length before any route runs
+        }
+        if (length > maxBodySize) {
+            sendError(ctx, tooLarge());
+            return;
+        }
+        ctx.next();
+    }
+
+    private static void methodNotAllowed(RoutingContext ctx) {
+        sendError(
+                ctx,
+                new IngestRejection(
+                        405,
+                        "method_not_allowed",
+                        "method",
+                        ctx.request().method() + " is not accepted here, only POST",
+                        null,
+                        Map.of("Allow", "POST")));
+    }
+
+    private IngestRejection tooLarge() {
+        return new IngestRejection(413, "body_too_large", "body", "the body exceeds " + maxBodySize + " bytes");
     }
 
     private void handle(RoutingContext ctx) {
@@ -139,9 +179,7 @@ public class IngestResource {
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         if (status == 413) {
-            sendError(
-                    ctx,
-                    new IngestRejection(413, "body_too_large", "body", "the body exceeds " + maxBodySize + " bytes"));
+            sendError(ctx, tooLarge());
         } else if (ctx.failure() != null) {
             answerError(ctx, ctx.failure());
         } else {

@@ -1,5 +1,7 @@
--- Demo data for `deploy/local/dash run`: one team with the realm's demo users in each role, a pipeline and
--- a dashboard. Idempotent. The users' OIDC subjects are the fixed ids given in deploy/keycloak/dash-realm.json.
+-- Demo data for `deploy/local/dash run`: one team with the realm's demo users in each role, two pipelines
+-- (greenhouse sensors signed the Standard Webhooks way, GitHub push deliveries) and a dashboard over both.
+-- Idempotent. Signature presets, secrets and mappings are set afterwards through the API by `dash run`
+-- (generated, encrypted, published on dash.control), not here. The users' OIDC subjects are the fixed ids given in deploy/keycloak/dash-realm.json.
 BEGIN;
 
 INSERT INTO teams (id, name, slug) VALUES ('0d0e0000-0000-4000-8000-000000000100', 'Demo', 'demo')
@@ -21,7 +23,8 @@ INSERT INTO memberships (id, team_id, user_id, role) VALUES
 ON CONFLICT (team_id, user_id) DO NOTHING;
 
 INSERT INTO pipelines (id, team_id, name, type, signature_preset, persist_data) VALUES
-    ('0d0e0000-0000-4000-8000-000000000300', '0d0e0000-0000-4000-8000-000000000100', 'demo-webhooks', 'realtime', 'none', true)
+    ('0d0e0000-0000-4000-8000-000000000300', '0d0e0000-0000-4000-8000-000000000100', 'demo-webhooks', 'realtime', 'none', true),
+    ('0d0e0000-0000-4000-8000-000000000301', '0d0e0000-0000-4000-8000-000000000100', 'demo-github', 'realtime', 'none', true)
 ON CONFLICT (id) DO NOTHING;
 
 INSERT INTO dashboards (id, team_id, name, slug, layout) VALUES
@@ -34,7 +37,13 @@ INSERT INTO widgets (id, dashboard_id, type, title, position, data_query) VALUES
      '{"pipeline_id": "0d0e0000-0000-4000-8000-000000000300", "metric": "temperature", "aggregation": "avg"}'),
     ('0d0e0000-0000-4000-8000-000000000402', '0d0e0000-0000-4000-8000-000000000400', 'stat_card', 'Last reading',
      '{"x": 8, "y": 0, "w": 4, "h": 4}',
-     '{"pipeline_id": "0d0e0000-0000-4000-8000-000000000300", "metric": "temperature", "aggregation": "last"}')
+     '{"pipeline_id": "0d0e0000-0000-4000-8000-000000000300", "metric": "temperature", "aggregation": "last"}'),
+    ('0d0e0000-0000-4000-8000-000000000403', '0d0e0000-0000-4000-8000-000000000400', 'line_chart', 'Humidity (%)',
+     '{"x": 0, "y": 4, "w": 6, "h": 4}',
+     '{"pipeline_id": "0d0e0000-0000-4000-8000-000000000300", "metric": "humidity", "aggregation": "avg"}'),
+    ('0d0e0000-0000-4000-8000-000000000404', '0d0e0000-0000-4000-8000-000000000400', 'bar_chart', 'Commits pushed (GitHub)',
+     '{"x": 6, "y": 4, "w": 6, "h": 4}',
+     '{"pipeline_id": "0d0e0000-0000-4000-8000-000000000301", "metric": "commits", "aggregation": "sum"}')
 ON CONFLICT (id) DO NOTHING;
 
 COMMIT;

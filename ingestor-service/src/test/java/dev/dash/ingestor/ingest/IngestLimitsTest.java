@@ -1,0 +1,180 @@
+package dev.dash.ingestor.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.ingestor.testing.RawTopic;
+import dev.dash.ingestor.testing.TestPipelines;
+import dev.dash.ingestor.testing.TestPipelines.Created;
+import dev.dash.ingestor.testing.TestPipelines.Spec;
+import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.WrongMethodContract;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Refusals the HTTP layer decides before the ingest flow: a 20 MB body (beyond both dash.ingest.max-body-size
+ * and quarkus.http.limits.max-body-size), declared or chunked, gets the JSON 413, stores nothing and logs no
+ * ERROR; a method other than POST gets 405 with Allow.
+ */
+@QuarkusTest
+@QuarkusTestResource(DashTestResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IngestLimitsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int TWENTY_MB = 20 * 1024 * 1024;
+
+    @Inject
+    PipelineRepository repository;
+
+    @TestHTTPResource("/")
+    URI base;
+
+    TestPipelines pipelines;
+    RawTopic raw;
+    Created open;
+    final List<LogRecord> errors = new CopyOnWriteArrayList<>();
+    final Handler errorLog = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                errors.add(r);
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    @BeforeAll
+    void setUp() throws Exception {
+        pipelines = new TestPipelines();
+        raw = new RawTopic();
+        open = pipelines.create(Spec.of("none"));
+        pipelines.publish(repository.load(open.id()));
+    }
+
+    @AfterAll
+    void tearDown() {
+        pipelines.close();
+        raw.close();
+    }
+
+    @BeforeEach
+    void watchErrors() {
+        errors.clear();
+        Logger.getLogger("").addHandler(errorLog);
+    }
+
+    @AfterEach
+    void stopWatching() {
+        Logger.getLogger("").removeHandler(errorLog);
+    }
+
+    static Stream<Arguments> bodies() {
+        return Stream.of(
+                Arguments.of("declared", HttpRequest.BodyPublishers.ofByteArray(new byte[TWENTY_MB])),
+                // ofInputStream has no length: HttpClient sends it chunked.
+                Arguments.of(
+                        "chunked",
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[TWENTY_MB]))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bodies")
+    void aTwentyMegabyteBodyGetsTheJson413AndNothingIsStored(String name, HttpRequest.BodyPublisher body)
+            throws Exception {
+        awaitKnown();
+        long mark = raw.mark(open.id());
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(base.resolve("/ingest/" + open.id()))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "application/json")
+                        .POST(body)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        JsonNode json = JSON.readTree(r.body());
+        assertThat(json.path("status").asInt()).isEqualTo(413);
+        assertThat(json.path("error").asText()).isEqualTo("body_too_large");
+        assertThat(json.path("message").asText()).contains("exceeds");
+        assertThat(json.path("fields").path(0).path("field").asText()).isEqualTo("body");
+        assertThat(json.path("fields").path(0).path("reason").asText()).isNotBlank();
+        // Not the partition's end offset: other test runs on the shared broker write to dash.raw too.
+        assertThat(raw.since(open.id(), mark))
+                .as("events of the pipeline on dash.raw")
+                .isEmpty();
+        // The node still serves the next request (on a new connection if this one was closed).
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> small(http) == 202);
+        assertThat(errors)
+                .as("ERROR log records")
+                .extracting(LogRecord::getMessage)
+                .isEmpty();
+    }
+
+    @Test
+    void everyOtherMethodGets405WithAllow() throws Exception {
+        List<String> calls = WrongMethodContract.assertEveryPath(base, null);
+        assertThat(calls).contains("GET /ingest/{pipelineId}");
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(base.resolve("/ingest/" + open.id()))
+                                .method("DELETE", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(JSON.readTree(r.body()).path("fields").path(0).path("field").asText())
+                .isEqualTo("method");
+    }
+
+    private int small(HttpClient http) throws Exception {
+        return http.send(
+                        HttpRequest.newBuilder(base.resolve("/ingest/" + open.id()))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"ok\":true}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private void awaitKnown() {
+        HttpClient http = HttpClient.newHttpClient();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> small(http) == 202);
+    }
+}
