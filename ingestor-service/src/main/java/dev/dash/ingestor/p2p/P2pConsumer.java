@@ -127,34 +127,36 @@ public class P2pConsumer {
                 if (polled.isEmpty()) {
                     continue;
                 }
-                List<PointsBatch> batches = new ArrayList<>(polled.count());
-                Instant newest = Instant.EPOCH;
+                // The record's timestamp (the writer's send time, just after its commit) tells whether the
+                // routes read so far can know every p2p pipeline created before the batch.
+                long newest = 0;
                 for (ConsumerRecord<String, byte[]> r : polled) {
-                    try {
-                        PointsBatch b = PointsCodec.decode(r.value());
-                        batches.add(b);
-                        if (b.committedAt().isAfter(newest)) {
-                            newest = b.committedAt();
-                        }
-                    } catch (RuntimeException e) {
-                        Log.debugf("Skipping a dash.points record that is not a batch: %s", e.getMessage());
-                    }
+                    newest = Math.max(newest, r.timestamp());
                 }
                 if (routes == null
-                        || newest.isAfter(routesAsOf)
+                        || newest > routesAsOf.toEpochMilli()
                         || System.nanoTime() - refreshedNanos
                                 > config.refreshInterval().toNanos()) {
-                    P2pRepository.Routes loaded = repository.load();
-                    Map<UUID, List<P2pRepository.Timed>> bySource = new java.util.HashMap<>();
-                    for (P2pRepository.Timed t : loaded.routes()) {
-                        bySource.computeIfAbsent(t.route().sourcePipelineId(), k -> new ArrayList<>())
-                                .add(t);
-                    }
-                    routes = bySource;
-                    routesAsOf = loaded.asOf();
-                    refreshedNanos = System.nanoTime();
+                    refresh();
                 }
-                for (PointsBatch b : batches) {
+                for (ConsumerRecord<String, byte[]> r : polled) {
+                    UUID source;
+                    try {
+                        source = UUID.fromString(r.key());
+                    } catch (RuntimeException e) {
+                        continue;
+                    }
+                    if (!routes.containsKey(source)) {
+                        // Most batches feed no p2p pipeline: skipped without being decoded.
+                        continue;
+                    }
+                    PointsBatch b;
+                    try {
+                        b = PointsCodec.decode(r.value());
+                    } catch (RuntimeException e) {
+                        Log.debugf("Skipping a dash.points record that is not a batch: %s", e.getMessage());
+                        continue;
+                    }
                     handle(b);
                 }
                 c.commitSync();
@@ -162,6 +164,18 @@ public class P2pConsumer {
         } finally {
             consumer = null;
         }
+    }
+
+    private void refresh() throws java.sql.SQLException {
+        P2pRepository.Routes loaded = repository.load();
+        Map<UUID, List<P2pRepository.Timed>> bySource = new java.util.HashMap<>();
+        for (P2pRepository.Timed t : loaded.routes()) {
+            bySource.computeIfAbsent(t.route().sourcePipelineId(), k -> new ArrayList<>())
+                    .add(t);
+        }
+        routes = bySource;
+        routesAsOf = loaded.asOf();
+        refreshedNanos = System.nanoTime();
     }
 
     private void handle(PointsBatch b) throws Exception {

@@ -64,14 +64,4 @@ public record P2pRoute(
      * @param labels required label values
      */
     public record Filter(Set<String> metrics, Map<String, String> labels) {}
-
-    /** Routes by source pipeline. */
-    public static Map<UUID, List<P2pRoute>> bySource(List<P2pRoute> routes) {
-        Map<UUID, List<P2pRoute>> out = new java.util.HashMap<>();
-        for (P2pRoute r : routes) {
-            out.computeIfAbsent(r.sourcePipelineId(), k -> new java.util.ArrayList<>())
-                    .add(r);
-        }
-        return out;
-    }
 }
