@@ -3,7 +3,6 @@ package dev.dash.ingestor.p2p;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.kafka.PointsBatch;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;

@@ -47,6 +47,7 @@ public class Poller {
     private final UrlGuard guard;
     private final SourceClient client;
     private final SourceGuards guards;
+    private final Duration publishTimeout;
     private final Counter late;
     private final Counter polls;
     private final Counter pulled;
@@ -71,6 +72,8 @@ public class Poller {
                 config.requestTimeout(),
                 config.maxResponseSize().asLongValue());
         this.guards = new SourceGuards(config);
+        // Claims, the publish and the acknowledgement of one page: a few times the producer's own timeout.
+        this.publishTimeout = ingestor.ingest().publishTimeout().multipliedBy(3);
         this.late = registry.counter("dash_poll_late_total");
         this.polls = registry.counter("dash_poll_runs_total");
         this.pulled = registry.counter("dash_poll_records_total");
@@ -170,7 +173,7 @@ public class Poller {
                         items,
                         Duration.ofSeconds(Math.max(0, job.dedupeWindowSeconds())),
                         config.dedupeLease(),
-                        config.requestTimeout());
+                        publishTimeout);
                 pulled.increment(items.size());
                 pages++;
                 count += items.size();
