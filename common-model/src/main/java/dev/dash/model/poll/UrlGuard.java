@@ -110,7 +110,11 @@ public final class UrlGuard {
         }
         String host = url.getHost();
         if (host == null || host.isEmpty()) {
-            throw new SourceConfigException(field, "needs a host");
+            throw new SourceConfigException(
+                    field,
+                    url.getRawAuthority() == null
+                            ? "needs a host"
+                            : "has a host that is neither a valid name nor a canonical IP address");
         }
         host = literal(host.toLowerCase(Locale.ROOT));
         if (nameAllowed(host)) {
