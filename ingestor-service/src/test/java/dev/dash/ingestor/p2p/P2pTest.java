@@ -108,13 +108,14 @@ class P2pTest {
                         try (Connection c = dataSource.getConnection()) {
                             List<RawEnvelope> bronze = BronzeContents.read(c, s3, "dash-bronze", b.id());
                             assertThat(bronze).hasSize(expected);
-                            assertThat(bronze)
-                                    .allMatch(e -> e.source() == Source.P2P
-                                            && e.deliveryId().startsWith("p2p:")
-                                            && Json.parse(e.body())
-                                                    .path("source_pipeline_id")
-                                                    .asText()
-                                                    .equals(a.id().toString()));
+                            for (RawEnvelope e : bronze) {
+                                assertThat(e.source()).isEqualTo(Source.P2P);
+                                assertThat(e.deliveryId()).startsWith("p2p:");
+                                assertThat(Json.parse(e.body())
+                                                .path("source_pipeline_id")
+                                                .asText())
+                                        .isEqualTo(a.id().toString());
+                            }
                         }
                     });
         }

@@ -61,6 +61,7 @@ class PollingClusterIT {
         props.put("dash.poll.allowed-destinations", "localhost");
         props.put("dash.poll.node-id", name);
         props.put("dash.poll.lease", "3s");
+        props.put("dash.p2p.enabled", "false");
         props.put("dash.bronze.rotate-age", "2s");
         return PackagedService.start(
                 "ingestor-service",
