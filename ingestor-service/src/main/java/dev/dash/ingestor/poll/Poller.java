@@ -20,7 +20,6 @@ import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -265,9 +264,5 @@ public class Poller {
         long t = now.toEpochMilli();
         long k = Math.floorDiv(t - phase, interval) + 1;
         return Instant.ofEpochMilli(k * interval + phase);
-    }
-
-    static String text(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -24,10 +24,6 @@ final class SourceGuards {
         return guards.computeIfAbsent(pipelineId, this::create);
     }
 
-    void forget(UUID pipelineId) {
-        guards.remove(pipelineId);
-    }
-
     private Guard create(UUID pipelineId) {
         return Guard.create()
                 .withDescription("poll source of pipeline " + pipelineId)
