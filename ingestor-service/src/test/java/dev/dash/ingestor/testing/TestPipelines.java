@@ -189,6 +189,62 @@ public final class TestPipelines implements AutoCloseable {
         exec(c, "UPDATE pipelines SET updated_at = clock_timestamp() WHERE id = ?", pipelineId);
     }
 
+    /**
+     * A polling or p2p pipeline as web-service stores it: the source configuration encrypted under
+     * {@code pipeline_source:<id>}.
+     *
+     * @param type {@code polling} or {@code p2p}
+     * @param sourceType {@code http}, {@code graphql}, or null for p2p
+     * @param sourceConfig the source configuration JSON, or null
+     * @param intervalSeconds the poll interval, or null
+     * @param sourcePipelineId the feeding pipeline of a p2p pipeline, or null
+     * @param mapping the active mapping, or null
+     */
+    public Created createSourced(
+            String type,
+            String sourceType,
+            String sourceConfig,
+            Integer intervalSeconds,
+            UUID sourcePipelineId,
+            String mapping)
+            throws SQLException {
+        UUID team = UUID.randomUUID();
+        UUID id = UUID.randomUUID();
+        try (Connection c = connect()) {
+            exec(
+                    c,
+                    "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)",
+                    team,
+                    "t " + team,
+                    "t-" + team.toString().substring(0, 23));
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO pipelines (id, team_id, name, type, status, signature_preset, interval_seconds, source_type,
+                        source_config, source_pipeline_id, active_mapping_version)
+                    VALUES (?, ?, ?, ?, 'active', 'none', ?, ?, ?, ?, ?)
+                    """)) {
+                ps.setObject(1, id);
+                ps.setObject(2, team);
+                ps.setString(3, "p " + id);
+                ps.setString(4, type);
+                ps.setObject(5, intervalSeconds);
+                ps.setString(6, sourceType);
+                ps.setBytes(7, sourceConfig == null ? null : KEYS.encryptString(sourceConfig, "pipeline_source:" + id));
+                ps.setObject(8, sourcePipelineId);
+                ps.setObject(9, mapping == null ? null : 1);
+                ps.executeUpdate();
+            }
+            if (mapping != null) {
+                exec(
+                        c,
+                        "INSERT INTO data_mappings (id, pipeline_id, version, status, document) VALUES (?, ?, 1, 'active', ?::jsonb)",
+                        UUID.randomUUID(),
+                        id,
+                        mapping);
+            }
+        }
+        return new Created(id, team, null, null);
+    }
+
     /** Publishes a snapshot, as web-service does after each committed change. */
     public void publish(PipelineConfig config) {
         send(config.id().toString(), ControlCodec.encode(config));

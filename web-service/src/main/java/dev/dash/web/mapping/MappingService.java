@@ -295,7 +295,8 @@ public class MappingService {
         }
     }
 
-    private static Preview preview(CompiledMapping mapping, String source, List<EventInput> inputs) {
+    /** Applies a mapping to inputs, as the preview API shows it (also used by the poll dry run). */
+    public static Preview preview(CompiledMapping mapping, String source, List<EventInput> inputs) {
         MappingPreview.Report report = MappingPreview.preview(mapping, inputs);
         List<PreviewEntry> entries = new java.util.ArrayList<>();
         for (int i = 0; i < report.entries().size(); i++) {

@@ -18,6 +18,7 @@ import dev.dash.web.pipeline.Pipelines.PipelineInput;
 import dev.dash.web.pipeline.Pipelines.PipelineWithSecret;
 import dev.dash.web.pipeline.Pipelines.Rotate;
 import dev.dash.web.pipeline.Pipelines.SecretInfo;
+import dev.dash.web.poll.SourceChecks;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -42,9 +43,17 @@ public class PipelineService {
     private final ControlPublisher control;
     private final Crypto crypto;
     private final WebConfig config;
+    private final SourceChecks sources;
 
     public PipelineService(
-            Pool pool, Access access, AuditLog audit, ControlPublisher control, Crypto crypto, WebConfig config) {
+            Pool pool,
+            Access access,
+            AuditLog audit,
+            ControlPublisher control,
+            Crypto crypto,
+            WebConfig config,
+            SourceChecks sources) {
+        this.sources = sources;
         this.pool = pool;
         this.access = access;
         this.audit = audit;
@@ -193,7 +202,7 @@ public class PipelineService {
                 in.quotaBytesPerSecond() != null ? in.quotaBytesPerSecond() : p.quotaBytesPerSecond());
     }
 
-    private static Valid validate(PipelineInput in) {
+    private Valid validate(PipelineInput in) {
         Checks.start().require("body", in).orThrow();
         String preset = in.signaturePreset() != null
                 ? in.signaturePreset()
@@ -222,10 +231,11 @@ public class PipelineService {
             if (in.sourceType() == null) {
                 c.fail("source_type", "is required for a polling pipeline");
             }
-            if (in.sourceConfig() == null || !in.sourceConfig().path("url").isTextual()) {
-                c.fail("source_config", "needs a url for a polling pipeline");
+            if (in.sourceConfig() == null) {
+                c.fail("source_config", "is required for a polling pipeline");
             }
         }
+        sources.check(c, in.type(), in.sourceType(), in.sourceConfig());
         if ("p2p".equals(in.type()) && in.sourcePipelineId() == null) {
             c.fail("source_pipeline_id", "is required for a p2p pipeline");
         }
@@ -259,6 +269,15 @@ public class PipelineService {
     }
 
     private Uni<Void> checkSourcePipeline(SqlClient tx, UUID teamId, UUID pipelineId, UUID sourcePipelineId) {
+        return checkSourcePipeline(tx, teamId, pipelineId, null, sourcePipelineId);
+    }
+
+    /**
+     * The source pipeline must be another pipeline of the team, and following sources from it must not come
+     * back to this pipeline (a cycle would feed points round for ever): refused with the cycle named.
+     */
+    private Uni<Void> checkSourcePipeline(
+            SqlClient tx, UUID teamId, UUID pipelineId, String pipelineName, UUID sourcePipelineId) {
         if (sourcePipelineId == null) {
             return Uni.createFrom().voidItem();
         }
@@ -275,6 +294,29 @@ public class PipelineService {
                 .map(found -> {
                     if (found == null) {
                         throw ApiException.invalid("source_pipeline_id", "no such pipeline in the team");
+                    }
+                    return null;
+                })
+                .flatMap(x ->
+                        Sql.list(tx, r -> new Object[] {r.getUUID("id"), r.getString("name")}, """
+                        WITH RECURSIVE chain (id, name, source, depth, path) AS (
+                            SELECT id, name, source_pipeline_id, 1, ARRAY[id] FROM pipelines WHERE id = $1
+                            UNION ALL
+                            SELECT p.id, p.name, p.source_pipeline_id, c.depth + 1, c.path || p.id
+                            FROM pipelines p JOIN chain c ON p.id = c.source
+                            WHERE c.depth < 1000 AND NOT p.id = ANY (c.path)
+                        )
+                        SELECT id, name FROM chain ORDER BY depth
+                        """, sourcePipelineId))
+                .map(chain -> {
+                    StringBuilder cycle =
+                            new StringBuilder(pipelineName == null ? pipelineId.toString() : pipelineName);
+                    for (Object[] link : chain) {
+                        cycle.append(" → ").append(link[1]);
+                        if (pipelineId.equals(link[0])) {
+                            throw ApiException.invalid(
+                                    "source_pipeline_id", "would make a cycle of pipelines: " + cycle);
+                        }
                     }
                     return null;
                 });
@@ -355,7 +397,7 @@ public class PipelineService {
                                     PipelineInput in = v.in();
                                     boolean needsSecret = v.preset() != null
                                             && before.secrets().stream().noneMatch(SecretInfo::active);
-                                    return checkSourcePipeline(tx, teamId, pipelineId, in.sourcePipelineId())
+                                    return checkSourcePipeline(tx, teamId, pipelineId, in.name(), in.sourcePipelineId())
                                             .flatMap(x -> Sql.run(
                                                     tx,
                                                     """

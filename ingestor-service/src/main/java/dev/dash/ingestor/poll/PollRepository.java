@@ -1,0 +1,201 @@
+package dev.dash.ingestor.poll;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.json.Json;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The shared poll schedule in {@code poll_state}: which node owns a pipeline's poll (a lease), the cursor,
+ * and the run's outcome. A due pipeline is claimed by exactly one node: the claim is one
+ * {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE} whose condition PostgreSQL re-checks on the locked row,
+ * so two nodes claiming at once cannot both win. Blocking JDBC, called from the poller's worker threads.
+ */
+@ApplicationScoped
+public class PollRepository {
+    private static final String LEASE =
+            "make_interval(secs => least(?, greatest(coalesce(p.interval_seconds, 60), 2)))";
+    private static final String CLAIM = """
+            WITH due AS (
+                SELECT p.id, p.interval_seconds FROM pipelines p LEFT JOIN poll_state s ON s.pipeline_id = p.id
+                WHERE p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
+                  AND (s.pipeline_id IS NULL
+                       OR (coalesce(s.next_poll_at, '-infinity') <= now() AND coalesce(s.lease_until, '-infinity') < now()))
+                ORDER BY s.next_poll_at NULLS FIRST
+                LIMIT ?
+            ), claimed AS (
+                INSERT INTO poll_state AS s (pipeline_id, owner_node, lease_until, next_poll_at, due_at, last_started_at, updated_at)
+                SELECT d.id, ?, now() + make_interval(secs => least(?, greatest(coalesce(d.interval_seconds, 60), 2))),
+                       now(), now(), now(), now()
+                FROM due d
+                ON CONFLICT (pipeline_id) DO UPDATE
+                    SET owner_node = excluded.owner_node, lease_until = excluded.lease_until,
+                        due_at = coalesce(s.next_poll_at, now()), last_started_at = now(), updated_at = now()
+                    WHERE coalesce(s.next_poll_at, '-infinity') <= now() AND coalesce(s.lease_until, '-infinity') < now()
+                RETURNING s.pipeline_id, s.cursor, s.due_at, s.last_started_at
+            )
+            SELECT c.pipeline_id, c.cursor::text AS cursor, c.due_at, c.last_started_at, p.team_id, p.interval_seconds,
+                   p.source_type, p.source_config, p.dedupe_window_seconds
+            FROM claimed c JOIN pipelines p ON p.id = c.pipeline_id
+            """;
+
+    private final AgroalDataSource dataSource;
+
+    public PollRepository(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * A claimed poll.
+     *
+     * @param pipelineId the pipeline
+     * @param teamId its team
+     * @param intervalSeconds its interval
+     * @param sourceType {@code http} or {@code graphql}
+     * @param sourceConfig the encrypted source configuration
+     * @param dedupeWindowSeconds how long delivery ids are remembered
+     * @param cursor the stored state, or null
+     * @param dueAt when this poll was due
+     * @param startedAt when it was claimed
+     */
+    public record Job(
+            UUID pipelineId,
+            UUID teamId,
+            int intervalSeconds,
+            String sourceType,
+            byte[] sourceConfig,
+            int dedupeWindowSeconds,
+            JsonNode cursor,
+            Instant dueAt,
+            Instant startedAt) {}
+
+    /**
+     * How a run ended.
+     *
+     * @param status {@code ok}, {@code partial} (page limit reached), {@code rate_limited} or {@code error}
+     * @param error the reason of a failure, or null
+     * @param records records published
+     * @param pages pages fetched
+     * @param nextPollAt when the pipeline is next due
+     * @param latenessMs how late the run started after its slot
+     * @param late whether that counts as late
+     */
+    public record Outcome(
+            String status, String error, long records, int pages, Instant nextPollAt, long latenessMs, boolean late) {}
+
+    /** Claims up to {@code limit} due pipelines for {@code node}. */
+    public List<Job> claim(String node, long leaseSeconds, int limit) throws SQLException {
+        List<Job> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(CLAIM)) {
+            ps.setInt(1, limit);
+            ps.setString(2, node);
+            ps.setLong(3, leaseSeconds);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Job(
+                            rs.getObject("pipeline_id", UUID.class),
+                            rs.getObject("team_id", UUID.class),
+                            rs.getInt("interval_seconds"),
+                            rs.getString("source_type"),
+                            rs.getBytes("source_config"),
+                            rs.getInt("dedupe_window_seconds"),
+                            json(rs.getString("cursor")),
+                            rs.getTimestamp("due_at").toInstant(),
+                            rs.getTimestamp("last_started_at").toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Renews the leases of the given polls; returns the ids this node still owns. */
+    public Set<UUID> renew(String node, long leaseSeconds, Collection<UUID> ids) throws SQLException {
+        Set<UUID> kept = new HashSet<>();
+        if (ids.isEmpty()) {
+            return kept;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE poll_state s SET lease_until = now() + " + LEASE
+                        + " FROM pipelines p WHERE p.id = s.pipeline_id AND s.owner_node = ? AND s.pipeline_id = ANY(?)"
+                        + " RETURNING s.pipeline_id")) {
+            ps.setLong(1, leaseSeconds);
+            ps.setString(2, node);
+            Array a = c.createArrayOf("uuid", ids.toArray());
+            ps.setArray(3, a);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    kept.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return kept;
+    }
+
+    /** Saves the state after a page was acknowledged; false when this node no longer owns the poll. */
+    public boolean saveProgress(String node, UUID pipelineId, JsonNode state) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE poll_state SET cursor = ?::jsonb, updated_at = now() WHERE pipeline_id = ? AND owner_node = ?")) {
+            ps.setString(1, state.toString());
+            ps.setObject(2, pipelineId);
+            ps.setString(3, node);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Ends a run: saves the state and the outcome, releases the lease; false when no longer the owner. */
+    public boolean finish(String node, UUID pipelineId, JsonNode state, Outcome o) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        UPDATE poll_state SET cursor = coalesce(?::jsonb, cursor), owner_node = NULL, lease_until = NULL,
+                            next_poll_at = ?, last_polled_at = last_started_at, last_finished_at = now(), last_status = ?,
+                            last_error = coalesce(?, last_error),
+                            last_error_at = CASE WHEN ?::text IS NULL THEN last_error_at ELSE now() END,
+                            consecutive_failures = CASE WHEN ?::text IS NULL THEN 0 ELSE consecutive_failures + 1 END,
+                            last_records = ?, last_pages = ?, total_records = total_records + ?, total_polls = total_polls + 1,
+                            late_polls = late_polls + ?, last_lateness_ms = ?, updated_at = now()
+                        WHERE pipeline_id = ? AND owner_node = ?
+                        """)) {
+            ps.setString(1, state == null ? null : state.toString());
+            ps.setTimestamp(2, Timestamp.from(o.nextPollAt()));
+            ps.setString(3, o.status());
+            ps.setString(4, o.error());
+            ps.setString(5, o.error());
+            ps.setString(6, o.error());
+            ps.setLong(7, o.records());
+            ps.setInt(8, o.pages());
+            ps.setLong(9, o.records());
+            ps.setInt(10, o.late() ? 1 : 0);
+            ps.setLong(11, o.latenessMs());
+            ps.setObject(12, pipelineId);
+            ps.setString(13, node);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private static JsonNode json(String s) throws SQLException {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Json.parse(s);
+        } catch (IOException e) {
+            throw new SQLException("unreadable poll cursor: " + e.getMessage(), e);
+        }
+    }
+}
