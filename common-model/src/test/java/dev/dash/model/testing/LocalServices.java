@@ -25,6 +25,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * points the suite at an external PostgreSQL instead, e.g. one with TimescaleDB.
  */
 public final class LocalServices {
+    private static final String GROUP_PREFIX =
+            "dash-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     private static Endpoints endpoints;
     private static boolean migrated;
 
@@ -58,6 +60,14 @@ public final class LocalServices {
             migrated = true;
         }
         return e;
+    }
+
+    /**
+     * This test run's {@code dash.kafka.group-prefix}: its consumer groups are its own, so test runs sharing the
+     * broker (another module, another worktree, a benchmark) do not take each other's partitions.
+     */
+    public static String groupPrefix() {
+        return GROUP_PREFIX;
     }
 
     /** Stops one service ({@code postgres}, {@code kafka}, {@code s3}, {@code keycloak}); tests of failure use it. */

@@ -48,8 +48,19 @@ public interface IngestorConfig {
         Duration retryMax();
     }
 
-    /** Kafka settings beyond {@code kafka.bootstrap.servers}. */
+    /**
+     * Kafka settings beyond {@code kafka.bootstrap.servers}. Client properties are set under {@code
+     * dash.kafka.consumer.*}, {@code dash.kafka.producer.*} and {@code dash.kafka.client.<client>.*}
+     * (docs/configuration.md).
+     */
     interface Kafka {
+        /**
+         * Prefix of this installation's consumer groups ({@code <prefix>-bronze}, {@code <prefix>-silver}): two
+         * installations sharing a Kafka cluster need different prefixes, or they take each other's partitions.
+         */
+        @WithDefault("dash")
+        String groupPrefix();
+
         /** Replication factor of topics this service creates when missing (3 in production clusters). */
         @WithDefault("1")
         short replicationFactor();
@@ -112,7 +123,7 @@ public interface IngestorConfig {
         @WithDefault("dash-bronze")
         String bucket();
 
-        /** Whether this node runs the Bronze archiver (consumer group {@code dash-bronze}). */
+        /** Whether this node runs the Bronze archiver (consumer group {@code <group-prefix>-bronze}). */
         @WithDefault("true")
         boolean archiverEnabled();
 
@@ -143,7 +154,7 @@ public interface IngestorConfig {
 
     /** Silver writer settings. */
     interface Silver {
-        /** Whether this node runs the Silver writer (consumer group {@code dash-silver}). */
+        /** Whether this node runs the Silver writer (consumer group {@code <group-prefix>-silver}). */
         @WithDefault("true")
         boolean writerEnabled();
 
