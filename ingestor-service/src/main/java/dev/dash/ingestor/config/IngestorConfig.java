@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Configuration of the ingestor role, under {@code dash.*} (environment: {@code DASH_*}). */
@@ -60,6 +61,19 @@ public interface IngestorConfig {
          */
         @WithDefault("dash")
         String groupPrefix();
+
+        /** Kafka properties of every consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
+        Map<String, String> consumer();
+
+        /** Kafka properties of every producer of this service, by Kafka's names. */
+        Map<String, String> producer();
+
+        /**
+         * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
+         * dash.kafka.client.<client>.<property>}; clients {@code bronze}, {@code silver}, {@code control},
+         * {@code ingest}, {@code points}.
+         */
+        Map<String, Map<String, String>> client();
 
         /** Replication factor of topics this service creates when missing (3 in production clusters). */
         @WithDefault("1")

@@ -37,7 +37,7 @@ class BronzeArchiverConfigTest {
                 config,
                 Clock.systemUTC(),
                 new SimpleMeterRegistry(),
-                new KafkaClients(new SmallRyeConfigBuilder().build(), config, "localhost:1"));
+                new KafkaClients(config, "localhost:1"));
     }
 
     @Test
