@@ -49,8 +49,8 @@ class DualWriteBoundariesTest {
 
     @Test
     void aPartitionWhoseOffsetIsUnknownIsLeftForTheNextCheck() {
-        List<Boundary> missing = boundaries.missing(
-                0, List.of(new PendingVersion(a, 2)), List.of(0, 1), p -> p == 0 ? -1 : 7L);
+        List<Boundary> missing =
+                boundaries.missing(0, List.of(new PendingVersion(a, 2)), List.of(0, 1), p -> p == 0 ? -1 : 7L);
         assertThat(missing).containsExactly(new Boundary(a, 2, 1, 7));
     }
 

@@ -35,22 +35,50 @@ class SilverMapperTest {
         UUID id = UUID.randomUUID();
         List<PipelineConfig.MappingVersion> versions = new ArrayList<>();
         if (active != null) {
-            versions.add(new PipelineConfig.MappingVersion(1, "active", Json.parse(active.getBytes(StandardCharsets.UTF_8)), null));
+            versions.add(new PipelineConfig.MappingVersion(
+                    1, "active", Json.parse(active.getBytes(StandardCharsets.UTF_8)), null));
         }
         if (pending != null) {
-            versions.add(new PipelineConfig.MappingVersion(2, "pending", Json.parse(pending.getBytes(StandardCharsets.UTF_8)), null));
+            versions.add(new PipelineConfig.MappingVersion(
+                    2, "pending", Json.parse(pending.getBytes(StandardCharsets.UTF_8)), null));
         }
         PipelineConfig config = new PipelineConfig(
-                id, team, "p", "webhook", "active", "none", null, 300, 0, null, null, persistData,
-                active == null ? null : 1, versions, List.of(), 1);
-        pipelines.put(id, CachedPipeline.of(config, KeyRing.parse("k:" + java.util.Base64.getEncoder().encodeToString(new byte[32]), null)));
+                id,
+                team,
+                "p",
+                "webhook",
+                "active",
+                "none",
+                null,
+                300,
+                0,
+                null,
+                null,
+                persistData,
+                active == null ? null : 1,
+                versions,
+                List.of(),
+                1);
+        pipelines.put(
+                id,
+                CachedPipeline.of(
+                        config,
+                        KeyRing.parse("k:" + java.util.Base64.getEncoder().encodeToString(new byte[32]), null)));
         return id;
     }
 
     private ConsumerRecord<String, byte[]> record(UUID pipelineId, long offset, String body) {
         RawEnvelope e = new RawEnvelope(
-                UUID.randomUUID(), pipelineId, team, Instant.parse("2026-12-05T10:00:00Z"), Source.WEBHOOK, null,
-                "application/json", Map.of(), body.getBytes(StandardCharsets.UTF_8), VerificationResult.notRequired());
+                UUID.randomUUID(),
+                pipelineId,
+                team,
+                Instant.parse("2026-12-05T10:00:00Z"),
+                Source.WEBHOOK,
+                null,
+                "application/json",
+                Map.of(),
+                body.getBytes(StandardCharsets.UTF_8),
+                VerificationResult.notRequired());
         return new ConsumerRecord<>(Topics.RAW, 3, offset, pipelineId.toString(), EnvelopeCodec.encode(e));
     }
 
@@ -99,8 +127,8 @@ class SilverMapperTest {
         assertThat(mapper.map(record(UUID.randomUUID(), 1, "{}"), batch).status())
                 .isEqualTo(SilverMapper.Status.SKIPPED);
         UUID p = pipeline(SilverWriterTest.V1, null, false);
-        ConsumerRecord<String, byte[]> garbage =
-                new ConsumerRecord<>(Topics.RAW, 0, 1, p.toString(), "not an envelope".getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<String, byte[]> garbage = new ConsumerRecord<>(
+                Topics.RAW, 0, 1, p.toString(), "not an envelope".getBytes(StandardCharsets.UTF_8));
         assertThat(mapper.map(garbage, batch).status()).isEqualTo(SilverMapper.Status.SKIPPED);
         assertThat(batch.isEmpty()).isTrue();
         assertThat(batch.events()).isZero();
