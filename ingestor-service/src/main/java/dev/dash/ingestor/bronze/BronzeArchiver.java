@@ -27,8 +27,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -80,15 +78,13 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
         this.events = Counter.builder("dash.bronze.events")
                 .description("Events archived to Bronze")
                 .register(registry);
-        this.runtime = new ConsumerRuntime<>(
+        this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-bronze-archiver",
                         new Subscription.Group(kafka.group("bronze"), List.of(Topics.RAW)),
                         kafka.consumer("bronze", Map.of()),
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(200)),
-                new StringDeserializer(),
-                new ByteArrayDeserializer(),
                 this);
         Gauge.builder("dash.bronze.lag", runtime, ConsumerRuntime::lag)
                 .description("dash.raw records not yet archived, over the partitions this node holds")

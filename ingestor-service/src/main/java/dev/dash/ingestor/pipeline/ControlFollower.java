@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Keeps the {@link PipelineCache} current: loads every pipeline from the database, then reads the
@@ -42,15 +40,13 @@ public class ControlFollower implements SinkTask<String, byte[]> {
 
     public ControlFollower(PipelineCache cache, IngestorConfig config, KafkaClients kafka) {
         this.cache = cache;
-        this.runtime = new ConsumerRuntime<>(
+        this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-control-follower",
                         new Subscription.AllPartitions(Topics.CONTROL, true),
                         kafka.consumer("control", Map.of()),
                         Backoff.upTo(config.schema().retryMax()),
                         Duration.ofMillis(100)),
-                new StringDeserializer(),
-                new ByteArrayDeserializer(),
                 this);
     }
 

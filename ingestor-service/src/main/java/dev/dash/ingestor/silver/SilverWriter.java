@@ -36,8 +36,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Consumer group {@code <group-prefix>-silver}, a {@link SinkTask} on the {@link ConsumerRuntime}: maps every
@@ -87,7 +85,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.mapper = new SilverMapper(cache::getOrLoad);
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
         this.points = new PointsPublisher(kafka.producer("points", Map.of("client.id", "dash-silver-points")));
-        this.runtime = new ConsumerRuntime<>(
+        this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-silver-writer",
                         new Subscription.Group(kafka.group("silver"), List.of(Topics.RAW)),
@@ -95,8 +93,6 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(Math.max(
                                 10, Math.min(100, this.config.flushInterval().toMillis() / 5)))),
-                new StringDeserializer(),
-                new ByteArrayDeserializer(),
                 this);
         this.rowsWritten = Counter.builder("dash.silver.rows")
                 .description("Metric rows written to Silver")

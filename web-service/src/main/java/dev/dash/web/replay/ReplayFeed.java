@@ -23,8 +23,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -46,7 +44,7 @@ public class ReplayFeed implements SinkTask<String, byte[]> {
             ObjectMapper json) {
         this.watchers = watchers;
         this.json = json;
-        this.runtime = new ConsumerRuntime<>(
+        this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-replays-feed",
                         new Subscription.AllPartitions(Topics.REPLAYS, false),
@@ -57,8 +55,6 @@ public class ReplayFeed implements SinkTask<String, byte[]> {
                                 config.kafka().client().get("replays")),
                         Backoff.fixed(Duration.ofSeconds(2)),
                         Duration.ofSeconds(1)),
-                new StringDeserializer(),
-                new ByteArrayDeserializer(),
                 this);
     }
 

@@ -32,11 +32,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * starts the consumer again after any other failure, and measures the lag of the partitions it holds.
  *
  * <pre>{@code
- * ConsumerRuntime<String, byte[]> runtime = new ConsumerRuntime<>(
+ * ConsumerRuntime<String, byte[]> runtime = ConsumerRuntime.bytes(
  *         new ConsumerRuntime.Options("dash-bronze-archiver", new Subscription.Group(prefix + "-bronze",
  *                 List.of(Topics.RAW)), kafkaProperties, Backoff.upTo(Duration.ofSeconds(10)),
  *                 Duration.ofMillis(200)),
- *         new StringDeserializer(), new ByteArrayDeserializer(), task);
+ *         task);
  * runtime.start();
  * ...
  * runtime.close(Duration.ofSeconds(20));
@@ -115,6 +115,15 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
         this.keys = Objects.requireNonNull(keys);
         this.values = Objects.requireNonNull(values);
         this.task = Objects.requireNonNull(task);
+    }
+
+    /** A runtime for String keys and byte[] values, what every Dash topic carries. */
+    public static ConsumerRuntime<String, byte[]> bytes(Options options, SinkTask<String, byte[]> task) {
+        return new ConsumerRuntime<>(
+                options,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                task);
     }
 
     /** Starts the runtime's thread; a second call does nothing. */
@@ -230,6 +239,11 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
                     }
                     ConsumerRecords<K, V> polled = c.poll(options.pollTimeout());
                     failures = 0;
+                    if (pending != null) {
+                        // A rebalance inside this poll left a step waiting (open refused): read these again later.
+                        rewind(c, polled);
+                        continue;
+                    }
                     List<ConsumerRecord<K, V>> records = new ArrayList<>(polled.count());
                     polled.forEach(records::add);
                     deliver(c, records);
