@@ -86,7 +86,6 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
     private volatile long lag;
     private volatile boolean assigned;
     private volatile boolean retrying;
-    private volatile long lastCommitNanos = System.nanoTime();
     private Thread thread;
 
     // Session state: touched only by the runtime's thread.
@@ -185,11 +184,6 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
     /** Whether the task asked to retry and every partition is paused until it succeeds. */
     public boolean retrying() {
         return retrying;
-    }
-
-    /** Nanoseconds since the last commit (or since the runtime was created). */
-    public long nanosSinceLastCommit() {
-        return System.nanoTime() - lastCommitNanos;
     }
 
     private void run() {
@@ -362,7 +356,6 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
             return;
         }
         c.commitSync(offsets);
-        lastCommitNanos = System.nanoTime();
         offsets.forEach((tp, o) -> {
             lastCommitted.put(tp, o.offset());
             OffsetAndMetadata read = consumed.get(tp);

@@ -45,10 +45,16 @@ class ConsumerRuntimeTest {
         final Map<TopicPartition, OffsetAndMetadata> committed = new ConcurrentHashMap<>();
         final AtomicBoolean durable = new AtomicBoolean(true);
         final AtomicInteger failPuts = new AtomicInteger();
+        final AtomicInteger failOpens = new AtomicInteger();
+        final AtomicInteger opens = new AtomicInteger();
         final AtomicInteger puts = new AtomicInteger();
 
         @Override
         public void open(Collection<TopicPartition> partitions) {
+            opens.incrementAndGet();
+            if (failOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new RetryLater("cannot prepare the partitions yet");
+            }
             open.addAll(partitions);
         }
 
@@ -174,6 +180,21 @@ class ConsumerRuntimeTest {
                 .untilAsserted(() -> assertThat(groupOffsets())
                         .containsEntry(new TopicPartition(topic, 0), new OffsetAndMetadata(10))
                         .containsEntry(new TopicPartition(topic, 1), new OffsetAndMetadata(10)));
+    }
+
+    @Test
+    void partitionsWhoseOpenIsRefusedStayPausedUntilItSucceeds() throws Exception {
+        send(0, 8);
+        Recording task = new Recording();
+        task.failOpens.set(2);
+        ConsumerRuntime<String, String> runtime = start(new Subscription.Group(group, List.of(topic)), task);
+        await().atMost(Duration.ofSeconds(60)).until(() -> task.opens.get() >= 1);
+        // Nothing is handed over before open succeeds, and then everything, once.
+        assertThat(task.values).isEmpty();
+        await().atMost(Duration.ofSeconds(30)).until(() -> task.values.size() == 8);
+        assertThat(task.opens.get()).isEqualTo(3);
+        assertThat(runtime.retrying()).isFalse();
+        assertThat(task.values).containsExactlyInAnyOrderElementsOf(values(0, 8));
     }
 
     @Test
