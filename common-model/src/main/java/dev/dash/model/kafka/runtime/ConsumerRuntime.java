@@ -439,7 +439,12 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
         if (flush && !partitions.isEmpty()) {
             try {
                 task.flush(partitions);
-                commit(c);
+                try {
+                    commit(c);
+                } catch (WakeupException e) {
+                    // A stop's wake-up that reached this commit rather than a poll: the commit is still due.
+                    commit(c);
+                }
             } catch (Exception e) {
                 // Not committed: the next owner reads these records again.
                 LOG.log(
