@@ -169,8 +169,9 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
     }
 
     /**
-     * Records not yet durable over the partitions held: for a group, from the committed offset to the end;
-     * otherwise from the position to the end. Measured about once a second.
+     * Records not yet durable over the partitions held: for a group, from the committed offset (or, before the
+     * first commit, the offset the group started reading at) to the end; otherwise from the position to the end. Measured about once a
+     * second.
      */
     public long lag() {
         return lag;
@@ -413,8 +414,12 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
 
     private void opened(KafkaConsumer<K, V> c, Collection<TopicPartition> partitions) {
         if (options.subscription() instanceof Subscription.Group) {
-            c.committed(new HashSet<>(partitions))
-                    .forEach((tp, o) -> lastCommitted.put(tp, o == null ? 0L : o.offset()));
+            Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new HashSet<>(partitions));
+            for (TopicPartition tp : partitions) {
+                OffsetAndMetadata o = committed.get(tp);
+                // Nothing committed yet: the lag counts from where the group starts reading (its reset position).
+                lastCommitted.put(tp, o != null ? o.offset() : startOffset(c, tp));
+            }
         }
         if (pending != null) {
             if (pending.kind() != Kind.OPEN) {
@@ -428,6 +433,14 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
             return;
         }
         attempt(c, new Pending(Kind.OPEN, List.copyOf(partitions), List.of()));
+    }
+
+    private static <K, V> long startOffset(KafkaConsumer<K, V> c, TopicPartition tp) {
+        try {
+            return c.position(tp, Duration.ofSeconds(5));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return 0;
+        }
     }
 
     /** Before partitions go: the task flushes, what it returns is committed, then they are closed. */
