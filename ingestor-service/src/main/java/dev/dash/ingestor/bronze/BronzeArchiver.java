@@ -116,24 +116,35 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
         this.context = context;
     }
 
+    /**
+     * A writer per partition, told by the manifest which events uploaded objects already hold. While the
+     * manifest cannot be read (PostgreSQL down, or the schema not migrated yet at start-up) the runtime keeps
+     * the partitions paused and asks again.
+     */
     @Override
-    public void open(Collection<TopicPartition> partitions) throws Exception {
+    public void open(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = context.committed(partitions);
+        Map<TopicPartition, PartitionWriter> opened = new HashMap<>();
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata o = offsets.get(tp);
             long from = o == null ? 0 : o.offset();
-            writers.put(
-                    tp,
-                    new PartitionWriter(
-                            tp.partition(),
-                            clock,
-                            config.rotateEvents(),
-                            config.rotateBytes().asLongValue(),
-                            config.rotateAge(),
-                            config.compressionLevel(),
-                            manifest.archivedAfter(tp.partition(), from)));
+            try {
+                opened.put(
+                        tp,
+                        new PartitionWriter(
+                                tp.partition(),
+                                clock,
+                                config.rotateEvents(),
+                                config.rotateBytes().asLongValue(),
+                                config.rotateAge(),
+                                config.compressionLevel(),
+                                manifest.archivedAfter(tp.partition(), from)));
+            } catch (java.sql.SQLException e) {
+                throw new RetryLater("cannot read the Bronze manifest: " + e.getMessage(), e);
+            }
             committed.put(tp, from);
         }
+        writers.putAll(opened);
     }
 
     @Override
