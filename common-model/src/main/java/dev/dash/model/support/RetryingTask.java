@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 
 /**
  * A start-up step that depends on another system (migrating the schema, creating topics or a bucket): it is
- * retried with capped exponential backoff on a daemon thread until it succeeds, so a service starts even
+ * retried with capped exponential backoff ({@link Backoff}) on a daemon thread until it succeeds, so a service starts even
  * while a dependency is down and its readiness tells why it is not ready yet.
  *
  * @param <T> what the step yields
@@ -79,7 +79,8 @@ public final class RetryingTask<T> {
     }
 
     private void loop() {
-        long backoff = 250;
+        Backoff backoff = Backoff.upTo(maxBackoff);
+        int failures = 0;
         while (!Thread.currentThread().isInterrupted()) {
             attempts++;
             try {
@@ -94,11 +95,10 @@ public final class RetryingTask<T> {
                 onFailure.accept(e);
             }
             try {
-                Thread.sleep(backoff);
+                Thread.sleep(backoff.delay(++failures).toMillis());
             } catch (InterruptedException e) {
                 return;
             }
-            backoff = Math.min(backoff * 2, maxBackoff.toMillis());
         }
     }
 }

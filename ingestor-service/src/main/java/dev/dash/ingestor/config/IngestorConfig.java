@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Configuration of the ingestor role, under {@code dash.*} (environment: {@code DASH_*}). */
@@ -48,8 +49,32 @@ public interface IngestorConfig {
         Duration retryMax();
     }
 
-    /** Kafka settings beyond {@code kafka.bootstrap.servers}. */
+    /**
+     * Kafka settings beyond {@code kafka.bootstrap.servers}. Client properties are set under {@code
+     * dash.kafka.consumer.*}, {@code dash.kafka.producer.*} and {@code dash.kafka.client.<client>.*}
+     * (docs/configuration.md).
+     */
     interface Kafka {
+        /**
+         * Prefix of this installation's consumer groups ({@code <prefix>-bronze}, {@code <prefix>-silver}): two
+         * installations sharing a Kafka cluster need different prefixes, or they take each other's partitions.
+         */
+        @WithDefault("dash")
+        String groupPrefix();
+
+        /** Kafka properties of every consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
+        Map<String, String> consumer();
+
+        /** Kafka properties of every producer of this service, by Kafka's names. */
+        Map<String, String> producer();
+
+        /**
+         * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
+         * dash.kafka.client.<client>.<property>}; clients {@code bronze}, {@code silver}, {@code control},
+         * {@code ingest}, {@code points}.
+         */
+        Map<String, Map<String, String>> client();
+
         /** Replication factor of topics this service creates when missing (3 in production clusters). */
         @WithDefault("1")
         short replicationFactor();
@@ -112,7 +137,7 @@ public interface IngestorConfig {
         @WithDefault("dash-bronze")
         String bucket();
 
-        /** Whether this node runs the Bronze archiver (consumer group {@code dash-bronze}). */
+        /** Whether this node runs the Bronze archiver (consumer group {@code <group-prefix>-bronze}). */
         @WithDefault("true")
         boolean archiverEnabled();
 
@@ -143,7 +168,7 @@ public interface IngestorConfig {
 
     /** Silver writer settings. */
     interface Silver {
-        /** Whether this node runs the Silver writer (consumer group {@code dash-silver}). */
+        /** Whether this node runs the Silver writer (consumer group {@code <group-prefix>-silver}). */
         @WithDefault("true")
         boolean writerEnabled();
 

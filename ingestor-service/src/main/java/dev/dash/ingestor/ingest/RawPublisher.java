@@ -1,6 +1,7 @@
 package dev.dash.ingestor.ingest;
 
 import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.support.RetryingTask;
 import io.quarkus.logging.Log;
@@ -10,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,7 +19,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Publishes raw envelopes to {@code dash.raw} with {@code acks=all} and an idempotent producer, and tells
@@ -34,29 +34,22 @@ public class RawPublisher {
     /** While Kafka fails, nanoTime until which new requests are refused at once instead of waiting. */
     private volatile long unavailableUntil;
 
-    public RawPublisher(
-            IngestorConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public RawPublisher(IngestorConfig config, KafkaClients kafka) {
         long timeout = config.ingest().publishTimeout().toMillis();
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "dash-ingest");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
-        p.put(
+        // Derived from the ingest settings unless configured (dash.kafka.client.ingest.*); the rest comes from
+        // application.properties (acks=all, idempotence, batching).
+        Map<String, Object> derived = Map.of(
                 ProducerConfig.BUFFER_MEMORY_CONFIG,
                 String.valueOf(
-                        Math.max(64L << 20, config.ingest().maxInFlightBytes().asLongValue() * 3)));
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(1000, timeout / 2)));
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(2001, timeout)));
-        // Metadata is fetched at start-up; a send on the event loop must never wait for it for long.
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "200");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.producer = new KafkaProducer<>(p);
+                        Math.max(64L << 20, config.ingest().maxInFlightBytes().asLongValue() * 3)),
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                String.valueOf(Math.max(1000, timeout / 2)),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                String.valueOf(Math.max(2001, timeout)),
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "dash-ingest");
+        this.producer = new KafkaProducer<>(
+                kafka.producer("ingest", derived), new StringSerializer(), new ByteArraySerializer());
         this.warmUp = new RetryingTask<>(
                 "dash.raw metadata",
                 () -> producer.partitionsFor(Topics.RAW).size(),

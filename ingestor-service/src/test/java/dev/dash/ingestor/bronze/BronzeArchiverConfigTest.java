@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.ingestor.support.KafkaClients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -30,7 +31,13 @@ class BronzeArchiverConfigTest {
     }
 
     static BronzeArchiver archiver(IngestorConfig config) {
-        return new BronzeArchiver(null, null, config, Clock.systemUTC(), new SimpleMeterRegistry(), "localhost:1");
+        return new BronzeArchiver(
+                null,
+                null,
+                config,
+                Clock.systemUTC(),
+                new SimpleMeterRegistry(),
+                new KafkaClients(config, "localhost:1"));
     }
 
     @Test

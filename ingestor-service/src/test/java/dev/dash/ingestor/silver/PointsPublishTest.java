@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A Silver batch whose points of one pipeline exceed Kafka's default 1 MiB record limit still reaches
  * {@code dash.points} whole, against the real broker and database: in several records under
- * {@link SilverWriter#POINTS_RECORD_MAX_BYTES}, keyed by the pipeline, each holding the next points in order.
+ * {@link PointsPublisher.RECORD_MAX_BYTES}, keyed by the pipeline, each holding the next points in order.
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
@@ -129,7 +129,7 @@ class PointsPublishTest {
             Map<Instant, List<PointsBatch>> byCommit = new LinkedHashMap<>();
             Map<Instant, Long> bytesByCommit = new TreeMap<>();
             for (ConsumerRecord<String, byte[]> r : records) {
-                assertThat(r.value().length).isLessThanOrEqualTo(SilverWriter.POINTS_RECORD_MAX_BYTES);
+                assertThat(r.value().length).isLessThanOrEqualTo(PointsPublisher.RECORD_MAX_BYTES);
                 PointsBatch b = PointsCodec.decode(r.value());
                 assertThat(b.pipelineId()).isEqualTo(p.id());
                 assertThat(b.teamId()).isEqualTo(p.teamId());

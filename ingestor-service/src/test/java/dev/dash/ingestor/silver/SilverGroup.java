@@ -2,7 +2,6 @@ package dev.dash.ingestor.silver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dash.ingestor.support.RawConsumers;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
@@ -24,6 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,11 +31,11 @@ import org.apache.kafka.common.utils.Utils;
 import org.awaitility.Awaitility;
 
 /**
- * What the Silver writer's tests need to know of {@code dash.raw} and of the {@code dash-silver} group: end
+ * What the Silver writer's tests need to know of {@code dash.raw} and of this run's {@code <prefix>-silver} group: end
  * and committed offsets per partition, a pipeline's events with their offsets, and a rebalance on demand.
  */
 final class SilverGroup implements AutoCloseable {
-    static final String GROUP = "dash-silver";
+    static final String GROUP = LocalServices.groupPrefix() + "-silver";
 
     private final String bootstrap = LocalServices.ensureStarted().kafkaBootstrap();
     private final Admin admin;
@@ -124,7 +124,16 @@ final class SilverGroup implements AutoCloseable {
      * nothing, so the writer reads on from where it was.
      */
     void rebalance() {
-        Properties p = RawConsumers.properties(bootstrap, GROUP, "dash-silver-test-member", 1);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-silver-test-member");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        // The writer's runtime rebalances eagerly (range): the member must use the same protocol.
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         AtomicBoolean assigned = new AtomicBoolean();
         try (KafkaConsumer<String, byte[]> member = new KafkaConsumer<>(p)) {
             member.subscribe(List.of(Topics.RAW), new ConsumerRebalanceListener() {

@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 
 /** Configuration of the replay role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
@@ -43,6 +44,22 @@ public interface ReplayConfig {
         /** Replication factor of topics this service creates when missing (3 in production clusters). */
         @WithDefault("1")
         short replicationFactor();
+
+        /**
+         * Prefix of this installation's consumer groups ({@code <prefix>-replay} on {@code dash.control}): two installations sharing a Kafka cluster need
+         * different prefixes, or they take each other's partitions.
+         */
+        @WithDefault("dash")
+        String groupPrefix();
+
+        /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
+        Map<String, String> consumer();
+
+        /** Kafka properties of every plain producer of this service, by Kafka's names. */
+        Map<String, String> producer();
+
+        /** Kafka properties of one client, over {@code consumer}/{@code producer}: {@code dash.kafka.client.<client>.<property>}. */
+        Map<String, Map<String, String>> client();
     }
 
     /** Bronze settings. */

@@ -3,14 +3,16 @@ package dev.dash.replay.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.kafka.ControlCodec;
+import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.replay.Replay;
+import dev.dash.replay.config.ReplayConfig;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.Properties;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,18 +41,18 @@ public class ControlPublisher {
     public ControlPublisher(
             AgroalDataSource dataSource,
             ObjectMapper json,
+            ReplayConfig config,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "dash-replay");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.producer = new KafkaProducer<>(p);
+        // acks, idempotence and timeouts: dash.kafka.producer.* and dash.kafka.client.control.*
+        // (application.properties).
+        this.producer = new KafkaProducer<>(
+                KafkaSettings.layered(
+                        Map.of(ProducerConfig.CLIENT_ID_CONFIG, "dash-replay"),
+                        bootstrapServers,
+                        config.kafka().producer(),
+                        config.kafka().client().get("control")),
+                new StringSerializer(),
+                new ByteArraySerializer());
         this.snapshots = new PipelineSnapshots(dataSource);
         this.json = json;
     }

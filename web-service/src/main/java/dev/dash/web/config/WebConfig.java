@@ -4,6 +4,7 @@ import dev.dash.model.db.SilverVariant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Configuration of the web role, under {@code dash.*} (environment: {@code DASH_*}). */
@@ -133,5 +134,21 @@ public interface WebConfig {
         /** Replication factor of topics this service creates when missing (3 in production clusters). */
         @WithDefault("1")
         short replicationFactor();
+
+        /**
+         * Prefix of this installation's consumer groups (none yet: the web nodes read without a group): two installations sharing a Kafka cluster need
+         * different prefixes, or they take each other's partitions.
+         */
+        @WithDefault("dash")
+        String groupPrefix();
+
+        /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
+        Map<String, String> consumer();
+
+        /** Kafka properties of every plain producer of this service, by Kafka's names. */
+        Map<String, String> producer();
+
+        /** Kafka properties of one client, over {@code consumer}/{@code producer}: {@code dash.kafka.client.<client>.<property>}. */
+        Map<String, Map<String, String>> client();
     }
 }

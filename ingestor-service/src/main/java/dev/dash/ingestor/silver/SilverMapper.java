@@ -1,0 +1,154 @@
+package dev.dash.ingestor.silver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.ingestor.pipeline.CachedPipeline;
+import dev.dash.ingestor.pipeline.PipelineCache;
+import dev.dash.model.envelope.EnvelopeCodec;
+import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.json.Json;
+import dev.dash.model.mapping.EventInput;
+import dev.dash.model.mapping.MappingError;
+import dev.dash.model.mapping.MappingResult;
+import dev.dash.model.silver.SilverBatch;
+import io.quarkus.logging.Log;
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Maps one {@code dash.raw} record into a {@link SilverBatch} with the pipeline's active mapping version and,
+ * during a replay, its pending one: points and records for what maps, a quarantine entry for what does not.
+ * Pure: no consumer, no database (the pipelines come from a lookup), so it is tested without Kafka.
+ */
+public final class SilverMapper {
+    /** Where the mapper finds a pipeline; null when it does not exist (deleted). */
+    @FunctionalInterface
+    public interface Pipelines {
+        CachedPipeline get(UUID id) throws Exception;
+    }
+
+    /** What became of a record. */
+    public enum Status {
+        /** Unreadable envelope, or its pipeline does not exist: nothing in the batch. */
+        SKIPPED,
+        /** Counted in the batch, but the pipeline has no mapping version. */
+        UNMAPPED,
+        /** Mapped with every version the pipeline has (points or quarantine entries in the batch). */
+        MAPPED
+    }
+
+    /**
+     * @param status what became of the record
+     * @param quarantined how many quarantine entries it added
+     * @param pending the pending version it was also mapped with (its dual-write boundary is due), or null
+     */
+    public record Outcome(Status status, int quarantined, PipelineCache.PendingVersion pending) {}
+
+    private static final Outcome SKIPPED = new Outcome(Status.SKIPPED, 0, null);
+    private static final Outcome UNMAPPED = new Outcome(Status.UNMAPPED, 0, null);
+
+    private final Pipelines pipelines;
+
+    public SilverMapper(Pipelines pipelines) {
+        this.pipelines = pipelines;
+    }
+
+    /**
+     * Adds what the record maps to into {@code batch}.
+     *
+     * @throws IllegalStateException when the pipeline cannot be looked up (the database failed)
+     */
+    public Outcome map(ConsumerRecord<String, byte[]> r, SilverBatch batch) {
+        if (r.key() != null && unknownPipeline(r.key())) {
+            // The key is the pipeline id: a deleted pipeline's backlog is skipped without decoding it.
+            return SKIPPED;
+        }
+        RawEnvelope e;
+        try {
+            e = EnvelopeCodec.decode(r.value());
+        } catch (RuntimeException ex) {
+            Log.warnf("Skipping unreadable dash.raw record %d@%d: %s", r.partition(), r.offset(), ex.getMessage());
+            return SKIPPED;
+        }
+        CachedPipeline p = lookup(e.pipelineId());
+        if (p == null) {
+            return SKIPPED;
+        }
+        batch.countEvent(e.receivedAt());
+        batch.origin(e.eventId(), e.receivedAt(), r.partition(), r.offset(), null);
+        CachedPipeline.Version active = p.active();
+        CachedPipeline.Version pending = p.pending();
+        if (active == null && pending == null) {
+            return UNMAPPED;
+        }
+        EventInput input = EventInput.of(e);
+        if (active != null && pending != null) {
+            // Parsed once for both versions; a body that does not parse goes the ordinary way, for identical errors.
+            try {
+                JsonNode tree = Json.parse(e.body());
+                if (!tree.isMissingNode()) {
+                    input = EventInput.ofJson(e.eventId(), e.receivedAt(), tree);
+                }
+            } catch (IOException ignored) {
+                // mapped from bytes below
+            }
+        }
+        int quarantined = 0;
+        if (active != null) {
+            quarantined += map(p, active, e, input, r, batch);
+        }
+        if (pending != null) {
+            quarantined += map(p, pending, e, input, r, batch);
+        }
+        return new Outcome(
+                Status.MAPPED,
+                quarantined,
+                pending == null ? null : new PipelineCache.PendingVersion(p.id(), pending.version()));
+    }
+
+    /** Maps with one version; 1 when the event went to quarantine, else 0. */
+    private static int map(
+            CachedPipeline p,
+            CachedPipeline.Version v,
+            RawEnvelope e,
+            EventInput input,
+            ConsumerRecord<String, byte[]> r,
+            SilverBatch batch) {
+        List<MappingError> errors;
+        if (v.mapping() == null) {
+            errors = List.of(new MappingError("$mapping", MappingError.Code.INTERNAL, v.problem(), -1));
+        } else {
+            MappingResult result = v.mapping().apply(input);
+            if (result.ok()) {
+                batch.addPoints(p.id(), p.teamId(), e.eventId(), v.version(), e.receivedAt(), result.points());
+                if (p.config().persistData()) {
+                    batch.addRecords(p.id(), p.teamId(), e.eventId(), v.version(), result.records());
+                }
+                return 0;
+            }
+            errors = result.errors();
+        }
+        batch.quarantine(new SilverBatch.Quarantined(
+                p.id(), p.teamId(), e.eventId(), v.version(), e.receivedAt(), errors, r.partition(), r.offset(), null));
+        return 1;
+    }
+
+    private boolean unknownPipeline(String key) {
+        UUID id;
+        try {
+            id = UUID.fromString(key);
+        } catch (IllegalArgumentException ex) {
+            return false;
+        }
+        return lookup(id) == null;
+    }
+
+    private CachedPipeline lookup(UUID id) {
+        try {
+            return pipelines.get(id);
+        } catch (Exception ex) {
+            throw new IllegalStateException("cannot look pipeline " + id + " up: " + ex.getMessage(), ex);
+        }
+    }
+}
