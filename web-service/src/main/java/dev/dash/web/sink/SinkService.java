@@ -70,7 +70,9 @@ public class SinkService {
         Checks.start().require("body", in).orThrow();
         Checks c = Checks.start().oneOf("type", in.type(), Sinks.TYPES, true);
         ObjectNode config = Sinks.validate(c, in.type(), in.config());
-        ObjectNode delivery = Sinks.TYPES.contains(in.type()) ? Sinks.delivery(c, in.type(), in.delivery()) : null;
+        ObjectNode delivery = in.type() != null && Sinks.TYPES.contains(in.type())
+                ? Sinks.delivery(c, in.type(), in.delivery())
+                : null;
         c.orThrow();
         boolean enabled = in.enabled() == null || in.enabled();
         UUID id = UUID.randomUUID();

@@ -186,7 +186,7 @@ public final class Sinks {
                     operator = "";
                 }
                 c.oneOf("delivery.operator", operator, OPERATORS, true);
-                if (OPERATORS.contains(operator)) {
+                if (operator != null && OPERATORS.contains(operator)) {
                     out.put("operator", operator);
                     if (operator.equals("outside")) {
                         double low = number(c, d, "low", Double.NaN, -Double.MAX_VALUE, Double.MAX_VALUE, false);
@@ -230,7 +230,7 @@ public final class Sinks {
             return Double.isNaN(dflt) ? 0 : dflt;
         }
         if (!n.isNumber()
-                || (integer && !n.canConvertToLong())
+                || (integer && (!n.canConvertToLong() || n.asDouble() != Math.rint(n.asDouble())))
                 || Double.isNaN(n.asDouble())
                 || Double.isInfinite(n.asDouble())) {
             c.fail(field, integer ? "must be a whole number" : "must be a number");
