@@ -26,7 +26,9 @@ class SinkCoresTest {
                 "msg_p5jXN8AQM9LWM0D4loKWxJek",
                 1614265330,
                 body,
-                List.of(WebhookSigner.key("whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32])),
+                List.of(
+                        WebhookSigner.key(
+                                "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32])),
                         WebhookSigner.key(secret)));
         assertThat(two.split(" ")).hasSize(2).contains("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
@@ -34,8 +36,14 @@ class SinkCoresTest {
     @Test
     void theRetryScheduleBeatsSvixsAndHonoursRetryAfterWithinItsBound() {
         List<Duration> steps = List.of(
-                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(5),
-                Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(30),
+                Duration.ofHours(2),
+                Duration.ofHours(5),
+                Duration.ofHours(10),
                 Duration.ofHours(10));
         RetrySchedule s = new RetrySchedule(steps, 0.2, Duration.ofHours(1), () -> 0.5);
         assertThat(s.maxAttempts()).isEqualTo(10);
