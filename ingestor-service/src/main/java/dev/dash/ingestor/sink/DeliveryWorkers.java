@@ -51,6 +51,12 @@ public class DeliveryWorkers {
     private final AtomicLong oldestDue = new AtomicLong();
     private final AtomicInteger openBreakers = new AtomicInteger();
     private final Timer deliveryLag;
+    /** Released when the dispatcher stored new deliveries, so they go out without waiting for the next tick. */
+    private final java.util.concurrent.Semaphore wakeup = new java.util.concurrent.Semaphore(0);
+    /** Sinks whose stored failure streak may be above zero (so a success must reset it). */
+    private final Set<UUID> streaking = ConcurrentHashMap.newKeySet();
+
+    private final Set<UUID> seen = ConcurrentHashMap.newKeySet();
     private ThreadPoolExecutor pool;
     private Thread scheduler;
     private volatile boolean running = true;
@@ -119,6 +125,11 @@ public class DeliveryWorkers {
         }
     }
 
+    /** Looks for due deliveries now (the dispatcher stored some). */
+    public void wake() {
+        wakeup.release();
+    }
+
     /** This node's breaker state of a sink (tests, diagnostics). */
     public CircuitBreaker.State breaker(UUID sinkId) {
         CircuitBreaker b = breakers.get(sinkId);
@@ -164,7 +175,9 @@ public class DeliveryWorkers {
                 Log.warnf("Sink scheduler: %s", e.toString());
             }
             try {
-                Thread.sleep(tick);
+                if (wakeup.tryAcquire(tick, TimeUnit.MILLISECONDS)) {
+                    wakeup.drainPermits();
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -227,7 +240,11 @@ public class DeliveryWorkers {
                 case DELIVERED -> {
                     breaker.success();
                     repository.recordAttempt(d.id(), attempt, at, r, null);
-                    repository.succeeded(sinkId);
+                    if (streaking.remove(sinkId) || !seen.contains(sinkId)) {
+                        // Once per sink after a start (another node may have failed), then after failures.
+                        repository.succeeded(sinkId);
+                        seen.add(sinkId);
+                    }
                     if (d.committedAt() != null) {
                         deliveryLag.record(Duration.between(d.committedAt(), Instant.now()));
                     }
@@ -244,6 +261,7 @@ public class DeliveryWorkers {
                     OptionalLong delay = schedule.delayMillis(attempt, r.retryAfterMillis());
                     Instant next = delay.isPresent() ? Instant.now().plusMillis(delay.getAsLong()) : null;
                     repository.recordAttempt(d.id(), attempt, at, r, next);
+                    streaking.add(sinkId);
                     SinkRepository.Streak streak = repository.failed(sinkId);
                     if (streak.failures() >= config.disable().failures()
                             && streak.since() != null

@@ -50,6 +50,7 @@ public class SinkDispatcher {
     private final SinksConfig config;
     private final SinkRepository repository;
     private final SinkDirectory directory;
+    private final DeliveryWorkers workers;
     private final PipelineCache pipelines;
     private final String bootstrapServers;
     private final String group;
@@ -64,12 +65,14 @@ public class SinkDispatcher {
             SinksConfig config,
             SinkRepository repository,
             SinkDirectory directory,
+            DeliveryWorkers workers,
             PipelineCache pipelines,
             MeterRegistry registry,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.config = config;
         this.repository = repository;
         this.directory = directory;
+        this.workers = workers;
         this.pipelines = pipelines;
         this.bootstrapServers = bootstrapServers;
         this.group = config.groupPrefix() + "sinks";
@@ -219,6 +222,7 @@ public class SinkDispatcher {
         SinkDirectory.View sinks = directory.atLeast(Instant.ofEpochMilli(newest));
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         Map<Integer, Long> next = new HashMap<>();
+        double plannedBefore = planned.count();
         try (Connection c = repository.connect()) {
             c.setAutoCommit(false);
             try {
@@ -277,6 +281,9 @@ public class SinkDispatcher {
                 }
                 SinkRepository.saveOffsets(c, group, next);
                 c.commit();
+                if (planned.count() != plannedBefore) {
+                    workers.wake();
+                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;

@@ -53,7 +53,7 @@ public interface SinksConfig {
     Duration pollInterval();
 
     /** How long the list of sinks is trusted before a point newer than it makes the dispatcher reload it. */
-    @WithDefault("1s")
+    @WithDefault("250ms")
     Duration refreshInterval();
 
     /** Where a new consumer group starts in {@code dash.points}: this long before now. */
