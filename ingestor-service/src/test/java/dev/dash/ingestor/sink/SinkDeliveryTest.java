@@ -83,7 +83,7 @@ class SinkDeliveryTest {
         Created p = fx.pipeline();
         UUID sink = fx.sink(p.id(), "webhook", webhook("/signed", SECRET_A), "{\"mode\":\"points\"}");
         fx.publish(p, points(2, "cpu"));
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() -> receiver.at("/signed").size() >= 2);
         for (Receiver.Request r : receiver.at("/signed")) {
             assertThat(StandardWebhooksVerifier.verify(
@@ -117,7 +117,7 @@ class SinkDeliveryTest {
         Thread.onSpinWait();
         await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(300)).until(() -> true);
         fx.publish(p, points(1, "mem"));
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() ->
                         receiver.at("/signed").stream().anyMatch(r -> r.text().contains("\"mem\"")));
         Receiver.Request rotated = receiver.at("/signed").stream()
@@ -190,9 +190,9 @@ class SinkDeliveryTest {
         receiver.script("/gone", r -> new Receiver.Answer(410, Map.of(), "gone for good", 0));
         UUID sink = fx.sink(p.id(), "webhook", webhook("/gone", null), "{\"mode\":\"points\"}");
         fx.publish(p, points(3, "cpu"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.FALSE.equals(fx.sinkColumn(sink, "enabled")));
+        await().atMost(Duration.ofSeconds(40)).until(() -> Boolean.FALSE.equals(fx.sinkColumn(sink, "enabled")));
         assertThat((String) fx.sinkColumn(sink, "disabled_reason")).contains("410");
-        await().atMost(Duration.ofSeconds(20)).until(() -> messagesTo(admin).size() == 1);
+        await().atMost(Duration.ofSeconds(40)).until(() -> messagesTo(admin).size() == 1);
         assertThat(messagesTo(admin).get(0).getSubject()).contains("switched off");
         // Nothing more is attempted once it is off; the undelivered stay pending for when it is switched on.
         int seen = receiver.at("/gone").size();
@@ -208,7 +208,7 @@ class SinkDeliveryTest {
         receiver.script("/breaker", r -> down.get() ? Receiver.Answer.of(503) : Receiver.Answer.of(200));
         UUID sink = fx.sink(p.id(), "webhook", webhook("/breaker", null), "{\"mode\":\"points\"}");
         fx.publish(p, points(5, "cpu"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> workers.breaker(sink) == CircuitBreaker.State.OPEN);
+        await().atMost(Duration.ofSeconds(40)).until(() -> workers.breaker(sink) == CircuitBreaker.State.OPEN);
         int whileOpen = receiver.at("/breaker").size();
         assertThat(whileOpen).isEqualTo(3);
         down.set(false);
@@ -260,7 +260,7 @@ class SinkDeliveryTest {
                 "{\"webhook_url\":\"" + receiver.url("/services/T000/B000/XXX") + "\"}",
                 "{\"mode\":\"alert\",\"metric\":\"cpu\",\"operator\":\"above\",\"threshold\":90,\"hold_seconds\":0}");
         fx.publish(p, List.of(SinkFixtures.point(Instant.now(), "cpu", Map.of("host", "web-1"), 97.5)));
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() -> receiver.at("/services/T000/B000/XXX").size() == 1);
         JsonNode msg = Json.parse(receiver.at("/services/T000/B000/XXX").get(0).body());
         assertThat(msg.path("text").asText()).contains("Alert firing: cpu{host=web-1} above 90 (value 97.5)");
@@ -282,7 +282,7 @@ class SinkDeliveryTest {
                 "{\"mode\":\"batch\",\"max_points\":3,\"max_wait_seconds\":60}");
         fx.publish(p, points(2, "disk"));
         fx.publish(p, points(2, "disk"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> messagesTo(to).size() == 1);
+        await().atMost(Duration.ofSeconds(40)).until(() -> messagesTo(to).size() == 1);
         MimeMessage m = messagesTo(to).get(0);
         assertThat(m.getSubject()).contains("3 point(s)");
         String raw = new String(m.getInputStream().readAllBytes());
@@ -308,11 +308,11 @@ class SinkDeliveryTest {
         publish(p, t, a, 31, 10, 32, 12, 33, 16, 34, 17, 29, 18, 35, 19, 36, 20);
         // Another room is not watched.
         fx.publish(p, List.of(SinkFixtures.point(t.plusSeconds(16), "temp", Map.of("room", "b"), 99)));
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() -> receiver.at("/alerts").size() == 1);
         // Clear for 5 s: recovers once; more clear points send nothing.
         publish(p, t, a, 20, 30, 21, 33, 22, 35, 23, 40);
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() -> receiver.at("/alerts").size() == 2);
         await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> true);
         List<Receiver.Request> rs = receiver.at("/alerts");
@@ -329,7 +329,7 @@ class SinkDeliveryTest {
         assertThat(fx.deliveries(sink)).extracting(d -> d[3]).containsExactly("alert_firing", "alert_resolved");
         // Re-armed after the recovery: a new breach held again fires again.
         publish(p, t, a, 40, 50, 41, 56);
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .until(() -> receiver.at("/alerts").size() == 3);
         Set<String> ids = new HashSet<>();
         receiver.at("/alerts").forEach(r -> ids.add(r.header("webhook-id")));

@@ -43,8 +43,12 @@ final class SinkFixtures implements AutoCloseable {
 
     /** A new pipeline (and team). */
     TestPipelines.Created pipeline() throws SQLException {
-        return pipelines.create(TestPipelines.Spec.of("none"));
+        TestPipelines.Created p = pipelines.create(TestPipelines.Spec.of("none"));
+        created.add(p.id());
+        return p;
     }
+
+    private final List<UUID> created = new ArrayList<>();
 
     /** Stores a sink; returns its id. */
     UUID sink(UUID pipelineId, String type, String configJson, String deliveryJson) throws SQLException {
@@ -134,8 +138,19 @@ final class SinkFixtures implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the sinks of the pipelines made here: left behind, their receivers gone, they would keep later
+     * runs in this database busy with retries.
+     */
     @Override
     public void close() {
+        for (UUID p : created) {
+            try {
+                exec("DELETE FROM pipeline_sinks WHERE pipeline_id = ?", p);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         producer.close();
         pipelines.close();
     }
