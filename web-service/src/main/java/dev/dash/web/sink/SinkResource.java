@@ -62,6 +62,17 @@ public class SinkResource {
         return sinks.update(teamId, pipelineId, sinkId, in);
     }
 
+    /** A new signing secret for a webhook sink, answered once in {@code secret}. */
+    @POST
+    @Path("{sinkId}/rotate-secret")
+    public Uni<Sink> rotate(
+            @PathParam("teamId") UUID teamId,
+            @PathParam("pipelineId") UUID pipelineId,
+            @PathParam("sinkId") UUID sinkId,
+            Sinks.RotateInput in) {
+        return sinks.rotate(teamId, pipelineId, sinkId, in);
+    }
+
     @DELETE
     @Path("{sinkId}")
     public Uni<Response> delete(

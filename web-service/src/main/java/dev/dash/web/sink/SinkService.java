@@ -32,7 +32,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class SinkService {
     private static final String SELECT = """
-            SELECT s.id, s.pipeline_id, s.sink_type, s.sink_config, s.enabled, s.inserted_at, s.updated_at
+            SELECT s.id, s.pipeline_id, s.sink_type, s.sink_config, s.enabled, s.inserted_at, s.updated_at,
+                s.delivery::text AS delivery, s.disabled_reason, s.disabled_at, s.failure_streak
             FROM pipeline_sinks s JOIN pipelines p ON p.id = s.pipeline_id
             """;
 
@@ -69,17 +70,27 @@ public class SinkService {
         Checks.start().require("body", in).orThrow();
         Checks c = Checks.start().oneOf("type", in.type(), Sinks.TYPES, true);
         ObjectNode config = Sinks.validate(c, in.type(), in.config());
+        ObjectNode delivery = in.type() != null && Sinks.TYPES.contains(in.type())
+                ? Sinks.delivery(c, in.type(), in.delivery())
+                : null;
         c.orThrow();
         boolean enabled = in.enabled() == null || in.enabled();
         UUID id = UUID.randomUUID();
+        // A webhook without a given secret gets one, shown in this answer only.
+        String generated = in.type().equals("webhook") && !config.has("secret") ? Sinks.newSecret() : null;
+        if (generated != null) {
+            config.put("secret", generated);
+        }
         return access.require(teamId, Role.ADMIN)
                 .flatMap(a -> pool.withTransaction(tx -> requirePipeline(tx, teamId, pipelineId)
-                        .flatMap(x -> Sql.run(tx, """
-                                INSERT INTO pipeline_sinks (id, pipeline_id, sink_type, sink_config, enabled)
-                                VALUES ($1, $2, $3, $4, $5)
-                                """, id, pipelineId, in.type(), encrypt(id, config), enabled))
+                        .flatMap(x ->
+                                Sql.run(tx, """
+                                INSERT INTO pipeline_sinks (id, pipeline_id, sink_type, sink_config, enabled, delivery)
+                                VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+                                """, id, pipelineId, in.type(), encrypt(id, config), enabled, delivery))
                         .flatMap(x -> load(tx, teamId, pipelineId, id, false))
                         .call(after -> audit.record(tx, a.actor(), teamId, "sink.create", "sink", id, null, after))))
+                .map(s -> s.withSecret(generated))
                 .invoke(s -> Log.infof("Sink %s (%s) created for pipeline %s", id, s.type(), pipelineId));
     }
 
@@ -96,13 +107,44 @@ public class SinkService {
                             }
                             ObjectNode config =
                                     in.config() == null ? null : Sinks.validate(c, before.type(), in.config());
+                            ObjectNode delivery =
+                                    in.delivery() == null ? null : Sinks.delivery(c, before.type(), in.delivery());
                             c.orThrow();
                             boolean enabled = in.enabled() == null ? before.enabled() : in.enabled();
-                            return Sql.run(tx, """
+                            // A new URL or headers keep the signing secrets; rotation changes them.
+                            Uni<JsonNode> kept =
+                                    config != null && before.type().equals("webhook") && !config.has("secret")
+                                            ? rawConfig(tx, sinkId)
+                                            : Uni.createFrom().nullItem();
+                            // Switched on again: the reason and the failure streak are cleared; a new condition
+                            // starts with no open alert.
+                            return kept.invoke(old -> {
+                                        if (old != null && old.has("secret")) {
+                                            config.set("secret", old.get("secret"));
+                                        }
+                                        if (old != null && old.has("previous_secrets")) {
+                                            config.set("previous_secrets", old.get("previous_secrets"));
+                                        }
+                                    })
+                                    .flatMap(o -> Sql.run(
+                                            tx,
+                                            """
                                             UPDATE pipeline_sinks SET sink_config = coalesce($2, sink_config),
-                                                enabled = $3, updated_at = now()
+                                                enabled = $3, updated_at = now(),
+                                                delivery = coalesce($4::text::jsonb, delivery),
+                                                disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END,
+                                                disabled_at = CASE WHEN $3 THEN NULL ELSE disabled_at END,
+                                                failure_streak = CASE WHEN $3 AND NOT enabled THEN 0 ELSE failure_streak END,
+                                                failing_since = CASE WHEN $3 AND NOT enabled THEN NULL ELSE failing_since END
                                             WHERE id = $1
-                                            """, sinkId, config == null ? null : encrypt(sinkId, config), enabled)
+                                            """,
+                                            sinkId,
+                                            config == null ? null : encrypt(sinkId, config),
+                                            enabled,
+                                            delivery))
+                                    .call(x -> delivery == null
+                                            ? Uni.createFrom().voidItem()
+                                            : Sql.run(tx, "DELETE FROM sink_alerts WHERE sink_id = $1", sinkId))
                                     .flatMap(x -> load(tx, teamId, pipelineId, sinkId, false))
                                     .call(after -> audit.record(
                                             tx, a.actor(), teamId, "sink.update", "sink", sinkId, before, after));
@@ -119,6 +161,73 @@ public class SinkService {
                                 audit.record(tx, a.actor(), teamId, "sink.delete", "sink", sinkId, before, null))))
                 .invoke(s -> Log.infof("Sink %s of pipeline %s deleted", sinkId, pipelineId))
                 .replaceWithVoid();
+    }
+
+    /**
+     * Gives a webhook sink a new signing secret, answered once; the previous one keeps signing (beside the new)
+     * for {@code overlapSeconds}, so receivers can switch without dropping a message.
+     */
+    public Uni<Sink> rotate(UUID teamId, UUID pipelineId, UUID sinkId, Sinks.RotateInput in) {
+        long overlap = in == null || in.overlapSeconds() == null ? 86_400 : in.overlapSeconds();
+        Checks.start().range("overlap_seconds", overlap, 0, 7 * 86_400).orThrow();
+        String secret = Sinks.newSecret();
+        return access.require(teamId, Role.ADMIN)
+                .flatMap(a -> pool.withTransaction(tx -> load(tx, teamId, pipelineId, sinkId, true)
+                        .map(SinkService::found)
+                        .flatMap(before -> {
+                            if (!before.type().equals("webhook")) {
+                                throw ApiException.invalid("type", "only webhook sinks have a signing secret");
+                            }
+                            return rawConfig(tx, sinkId).flatMap(old -> {
+                                ObjectNode config = ((ObjectNode) old).deepCopy();
+                                java.time.Instant now = java.time.Instant.now();
+                                var previous = Json.nodes().arrayNode();
+                                for (JsonNode p : old.path("previous_secrets")) {
+                                    if (java.time.Instant.parse(
+                                                    p.path("expires_at").asText())
+                                            .isAfter(now)) {
+                                        previous.add(p);
+                                    }
+                                }
+                                if (old.has("secret") && overlap > 0) {
+                                    previous.addObject()
+                                            .put("secret", old.get("secret").asText())
+                                            .put(
+                                                    "expires_at",
+                                                    now.plusSeconds(overlap).toString());
+                                }
+                                while (previous.size() > 5) {
+                                    previous.remove(0);
+                                }
+                                config.put("secret", secret);
+                                config.set("previous_secrets", previous);
+                                return Sql.run(
+                                                tx,
+                                                "UPDATE pipeline_sinks SET sink_config = $2, updated_at = now() WHERE id = $1",
+                                                sinkId,
+                                                encrypt(sinkId, config))
+                                        .flatMap(x -> load(tx, teamId, pipelineId, sinkId, false))
+                                        .call(after -> audit.record(
+                                                tx,
+                                                a.actor(),
+                                                teamId,
+                                                "sink.rotate_secret",
+                                                "sink",
+                                                sinkId,
+                                                before,
+                                                after));
+                            });
+                        })))
+                .map(s -> s.withSecret(secret))
+                .invoke(s -> Log.infof("Sink %s of pipeline %s: signing secret rotated", sinkId, pipelineId));
+    }
+
+    private Uni<JsonNode> rawConfig(SqlClient c, UUID sinkId) {
+        return Sql.one(
+                c,
+                r -> parse(crypto.ring().decryptString(Sql.bytes(r, "sink_config"), Crypto.sinkContext(sinkId))),
+                "SELECT sink_config FROM pipeline_sinks WHERE id = $1",
+                sinkId);
     }
 
     private static Sink found(Sink s) {
@@ -166,8 +275,13 @@ public class SinkService {
                 type,
                 r.getBoolean("enabled"),
                 Sinks.masked(type, config),
+                Sql.json(r, "delivery"),
+                r.getString("disabled_reason"),
+                Sql.instant(r, "disabled_at"),
+                r.getInteger("failure_streak"),
                 Sql.instant(r, "inserted_at"),
-                Sql.instant(r, "updated_at"));
+                Sql.instant(r, "updated_at"),
+                null);
     }
 
     private byte[] encrypt(UUID sinkId, JsonNode config) {
