@@ -11,13 +11,6 @@ public interface P2pConfig {
     @WithDefault("true")
     boolean enabled();
 
-    /**
-     * Prefix of the consumer group on {@code dash.points} ({@code <prefix>p2p}), so several Dash installations
-     * can share a broker.
-     */
-    @WithDefault("dash-")
-    String groupPrefix();
-
     /** How often the list of p2p pipelines and their filters is read from the database. */
     @WithDefault("5s")
     Duration refreshInterval();

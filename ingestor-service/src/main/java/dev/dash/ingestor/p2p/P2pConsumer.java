@@ -4,6 +4,7 @@ import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.pipeline.PipelineCache;
 import dev.dash.ingestor.poll.PollConfig;
 import dev.dash.ingestor.poll.RecordPublisher;
+import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Consumer group {@code <prefix>p2p} on {@code dash.points}: each batch of a pipeline that feeds p2p
@@ -43,7 +42,7 @@ public class P2pConsumer {
     private final RecordPublisher records;
     private final PipelineCache cache;
     private final PollConfig poll;
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Map<UUID, List<P2pRepository.Timed>> routes;
@@ -57,13 +56,13 @@ public class P2pConsumer {
             RecordPublisher records,
             PipelineCache cache,
             PollConfig poll,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            KafkaClients kafka) {
         this.config = config;
         this.repository = repository;
         this.records = records;
         this.cache = cache;
         this.poll = poll;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -85,7 +84,7 @@ public class P2pConsumer {
 
     /** The consumer group id. */
     public String groupId() {
-        return config.groupPrefix() + "p2p";
+        return kafka.group("p2p");
     }
 
     private void run() {
@@ -110,16 +109,16 @@ public class P2pConsumer {
     }
 
     private void consume() throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-p2p");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
+        Map<String, Object> p = kafka.consumer(
+                "p2p",
+                Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG, groupId(),
+                        ConsumerConfig.CLIENT_ID_CONFIG, "dash-p2p",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200"));
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             c.subscribe(List.of(Topics.POINTS));
             while (running) {

@@ -3,7 +3,7 @@ package dev.dash.ingestor.sink;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.pipeline.PipelineCache;
-import dev.dash.ingestor.support.RawConsumers;
+import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
@@ -25,18 +25,20 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code dash.points} (group {@code <prefix>sinks}) into the sinks' outbox: per point, into a batch,
@@ -52,7 +54,7 @@ public class SinkDispatcher {
     private final SinkDirectory directory;
     private final DeliveryWorkers workers;
     private final PipelineCache pipelines;
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final String group;
     private final Counter planned;
     private final AtomicLong lag = new AtomicLong();
@@ -68,14 +70,14 @@ public class SinkDispatcher {
             DeliveryWorkers workers,
             PipelineCache pipelines,
             MeterRegistry registry,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            KafkaClients kafka) {
         this.config = config;
         this.repository = repository;
         this.directory = directory;
         this.workers = workers;
         this.pipelines = pipelines;
-        this.bootstrapServers = bootstrapServers;
-        this.group = config.groupPrefix() + "sinks";
+        this.kafka = kafka;
+        this.group = kafka.group("sinks");
         this.planned = Counter.builder("dash.sinks.planned")
                 .description("Deliveries put into the sinks' outbox (points, batches, alert transitions)")
                 .register(registry);
@@ -134,9 +136,20 @@ public class SinkDispatcher {
     }
 
     private void consume() {
-        Properties p = RawConsumers.properties(bootstrapServers, group, "dash-sink-dispatcher", 500);
-        p.put("fetch.max.wait.ms", "50");
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
+        // Manual commits (offsets live in PostgreSQL with the outbox), committed records only, eager rebalancing.
+        Map<String, Object> p = kafka.consumer(
+                "sinks",
+                Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG, group,
+                        ConsumerConfig.CLIENT_ID_CONFIG, "dash-sink-dispatcher",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50",
+                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()));
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             c.subscribe(List.of(Topics.POINTS), new ConsumerRebalanceListener() {
                 @Override

@@ -15,13 +15,6 @@ public interface SinksConfig {
     boolean enabled();
 
     /**
-     * Prefix of the Kafka consumer group of the dispatcher ({@code <prefix>sinks}). Installations that share a
-     * broker must each have their own, or they split {@code dash.points} between them.
-     */
-    @WithDefault("dash-")
-    String groupPrefix();
-
-    /**
      * Waits before each retry of a failed delivery, in order; after the last one the delivery is failed. Each
      * wait gets a random jitter of up to {@code retry-jitter} of itself either way.
      */

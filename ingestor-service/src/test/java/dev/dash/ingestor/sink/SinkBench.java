@@ -182,7 +182,7 @@ class SinkBench {
         Map<String, String> props = PackagedService.config(env, port);
         props.remove("quarkus.oidc.auth-server-url");
         props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
-        props.put("dash.sinks.group-prefix", "bench-" + UUID.randomUUID() + "-");
+        props.put("dash.kafka.group-prefix", "bench-" + UUID.randomUUID());
         props.put("dash.sinks.http.allowed-destinations", "127.0.0.1");
         return PackagedService.start(
                 "ingestor-service",

@@ -37,7 +37,7 @@ class SinkCrashIT {
     void noDeliveryOrAlertIsLostOrDoubledByAKill9() throws Exception {
         Endpoints env = LocalServices.ensureStartedAndMigrated();
         int port = PackagedService.freePort();
-        String group = "crash-" + UUID.randomUUID() + "-";
+        String group = "crash-" + UUID.randomUUID();
         try (SinkFixtures fx = new SinkFixtures();
                 Receiver receiver = new Receiver()) {
             // Slow answers, so deliveries are in flight when the node dies.
@@ -146,7 +146,7 @@ class SinkCrashIT {
         Map<String, String> props = PackagedService.config(env, port);
         props.remove("quarkus.oidc.auth-server-url");
         props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
-        props.put("dash.sinks.group-prefix", group);
+        props.put("dash.kafka.group-prefix", group);
         props.put("dash.sinks.http.allowed-destinations", "127.0.0.1");
         props.put("dash.sinks.poll-interval", "50ms");
         props.put("dash.sinks.refresh-interval", "100ms");
