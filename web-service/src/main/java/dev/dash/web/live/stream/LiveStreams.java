@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The live dashboard streams of this node and their viewers (docs/live.md): one {@link DashboardStream} per
@@ -58,6 +59,7 @@ public class LiveStreams {
     private final Map<UUID, Set<DashboardStream>> byPipeline = new ConcurrentHashMap<>();
     private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
     private final Map<UUID, String> replayStates = new ConcurrentHashMap<>();
+    private final AtomicLong closedAsSlow = new AtomicLong();
     private ScheduledExecutorService timer;
 
     public LiveStreams(LiveConfig config, DashboardService dashboards, Pool pool, ObjectMapper json) {
@@ -143,6 +145,7 @@ public class LiveStreams {
             viewer.outbox = new Outbox(
                     text -> viewer.connection.sendText(text).subscribeAsCompletionStage(),
                     () -> {
+                        closedAsSlow.incrementAndGet();
                         Log.infof(
                                 "Live viewer %s of dashboard %s is too slow; closing it",
                                 viewer.id(), viewer.dashboardId);
@@ -169,6 +172,11 @@ public class LiveStreams {
     /** Open live connections on this node. */
     public int connections() {
         return viewers.size();
+    }
+
+    /** Connections closed for being too slow since start-up. */
+    public long closedAsSlow() {
+        return closedAsSlow.get();
     }
 
     /** Dashboard streams on this node. */
