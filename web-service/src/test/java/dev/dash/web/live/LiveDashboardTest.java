@@ -445,7 +445,7 @@ class LiveDashboardTest {
     // ---- fixtures ----
 
     /** A pipeline (version 1 active) with 30 points over the last five minutes, and a dashboard of widgets. */
-    private static Fixture fixture(int widgets, String aggregation) {
+    static Fixture fixture(int widgets, String aggregation) {
         Api.Team team =
                 Api.team(Tokens.OWNER, Map.of("admin", Tokens.ADMIN, "member", Tokens.MEMBER, "viewer", Tokens.VIEWER));
         UUID pipeline = Api.pipeline(team);
@@ -490,13 +490,13 @@ class LiveDashboardTest {
         return new Fixture(team, pipeline, dashboard, ids);
     }
 
-    private static PointsBatch.Point point(Instant t, String room, double v) {
+    static PointsBatch.Point point(Instant t, String room, double v) {
         return new PointsBatch.Point(
                 t.truncatedTo(ChronoUnit.MILLIS), "temp", Map.of("room", room), v, UUID.randomUUID(), 0, 1, t);
     }
 
     /** What the Silver writer does: commit the rows, then publish the batch on dash.points. */
-    private static void write(Fixture f, int version, List<PointsBatch.Point> points) {
+    static void write(Fixture f, int version, List<PointsBatch.Point> points) {
         List<PointsBatch.Point> versioned = points.stream()
                 .map(p -> new PointsBatch.Point(
                         p.time(), p.metric(), p.labels(), p.value(), p.eventId(), p.seq(), version, p.receivedAt()))
@@ -531,7 +531,7 @@ class LiveDashboardTest {
     }
 
     /** The data endpoint's answer for a widget over a frame's range. */
-    private static JsonNode data(Fixture f, String widget, JsonNode range) {
+    static JsonNode data(Fixture f, String widget, JsonNode range) {
         String body = as(Tokens.VIEWER)
                 .body(Map.of(
                         "from",
@@ -550,7 +550,7 @@ class LiveDashboardTest {
         }
     }
 
-    private static String absoluteRange() {
+    static String absoluteRange() {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         return "{\"from\":\"" + now.minus(Duration.ofMinutes(10)) + "\",\"to\":\"" + now.plus(Duration.ofMinutes(10))
                 + "\"}";
@@ -573,7 +573,7 @@ class LiveDashboardTest {
         return URI.create("ws://" + base.getHost() + ":" + base.getPort() + path);
     }
 
-    private static Map<String, String> bearer(String user) {
+    static Map<String, String> bearer(String user) {
         return Map.of("Authorization", "Bearer " + Tokens.of(user));
     }
 }
