@@ -138,6 +138,27 @@ class LiveDashboardTest {
                 .isGreaterThan(snapshot.path("seq").asLong());
     }
 
+    @Test
+    void aRelativeRangeSlidesOldBucketsOutWithDropBeforeAndStaysEqualToTheDataEndpoint() {
+        Fixture f = fixture(1, "sum");
+        LiveClient c = viewer(f);
+        c.subscribe("{\"last\":\"PT1M\"}");
+        JsonNode snapshot = c.awaitType("snapshot");
+        Instant from = Instant.parse(snapshot.path("range").path("from").asText());
+        // 10-second buckets: the first slide comes within ten seconds.
+        JsonNode drop = c.awaitType("drop_before");
+        Instant t = Instant.parse(drop.path("t").asText());
+        assertThat(t).isAfter(from);
+        assertThat(drop.path("seq").asLong()).isGreaterThan(snapshot.path("seq").asLong());
+        WidgetModel shown = WidgetModel.of(c.all(), f.widget());
+        shown.series.values().forEach(points -> assertThat(points.firstKey()).isAfterOrEqualTo(t));
+        JsonNode now = LiveClient.JSON
+                .createObjectNode()
+                .put("from", t.toString())
+                .put("to", snapshot.path("range").path("to").asText());
+        assertThat(shown).isEqualTo(WidgetModel.ofResult(data(f, f.widget(), now)));
+    }
+
     // ---- resume ----
 
     @Test

@@ -39,6 +39,7 @@ final class WidgetModel {
             case "drop_before" -> {
                 Instant t = Instant.parse(f.path("t").asText());
                 series.values().forEach(s -> s.headMap(t).clear());
+                series.values().removeIf(java.util.TreeMap::isEmpty);
             }
             default -> {}
         }
