@@ -257,6 +257,23 @@ class LiveDashboardTest {
     }
 
     @Test
+    void aViewerWhoLeavesTheTeamIsClosedWith1008AndAnotherStaysConnected() {
+        Fixture f = fixture(1, "avg");
+        LiveClient viewer = viewer(f);
+        LiveClient member = track(LiveClient.connect(live(f), bearer(Tokens.MEMBER)));
+        viewer.subscribe(absoluteRange());
+        member.subscribe(absoluteRange());
+        viewer.awaitType("snapshot");
+        member.awaitType("snapshot");
+        Db.update(
+                "UPDATE memberships SET active = false WHERE team_id = ? AND user_id = (SELECT id FROM users WHERE email = ?)",
+                f.team().id(),
+                Tokens.VIEWER);
+        assertThat(viewer.closeCode()).isEqualTo(1008);
+        assertThat(member.closed).isNotDone();
+    }
+
+    @Test
     void aBadMessageGetsAnErrorFrameNamingTheFieldAndTheConnectionStays() {
         Fixture f = fixture(1, "avg");
         LiveClient c = viewer(f);

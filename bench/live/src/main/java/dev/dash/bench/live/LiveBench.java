@@ -128,6 +128,12 @@ public final class LiveBench {
         System.out.printf(
                 "RESULT live viewers=%d connect_and_snapshot_s=%.1f heap0_mb=%.1f heapN_mb=%.1f heap_per_viewer_kb=%.1f%n",
                 n, connectS, heap0 / 1024.0, heapN / 1024.0, (heapN - heap0) / (double) n);
+        System.out.printf(
+                "RESULT live viewers=%d connected=%d with_snapshot=%d%n",
+                n,
+                Arrays.stream(viewers).filter(v -> v.socket != null).count(),
+                Arrays.stream(viewers).filter(v -> v.snapshot).count());
+        System.out.flush();
 
         // Events written the way the Silver writer writes them: rows committed to Silver, then the batch on
         // dash.points (acks=all); every event's "ack" is its batch's publish acknowledgement.
@@ -220,7 +226,9 @@ public final class LiveBench {
         long s0 = System.nanoTime();
         List<Future<Void>> closing = new ArrayList<>();
         for (Viewer v : viewers) {
-            closing.add(v.socket.close());
+            if (v.socket != null) {
+                closing.add(v.socket.close());
+            }
         }
         Future.join(closing).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         AtomicLong snapshots = new AtomicLong();
@@ -230,7 +238,7 @@ public final class LiveBench {
             }
             onFrame(v, m, acked, samples, sampleCount, sampleEvery, false, early);
         });
-        awaitAll(viewers, v -> v.maxSeen >= target, 300);
+        awaitAll(viewers, v -> v.socket != null && v.maxSeen >= target, 300);
         System.out.printf(
                 "RESULT live viewers=%d storm_all_current_s=%.2f snapshots_after_storm=%d%n",
                 n, (System.nanoTime() - s0) / 1e9, snapshots.get());

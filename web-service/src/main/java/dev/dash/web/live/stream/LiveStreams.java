@@ -280,7 +280,9 @@ public class LiveStreams {
             long now = System.nanoTime();
             List<Viewer> all = new ArrayList<>(viewers.values());
             for (Viewer v : all) {
-                if (now - v.lastSeenNanos > idle) {
+                // Only for clients known to answer pings: a client whose pongs never arrive (or a framework that
+                // does not hand them over) must not be taken for a dead one.
+                if (v.pongs && now - v.lastSeenNanos > idle) {
                     v.close(IDLE);
                 }
             }

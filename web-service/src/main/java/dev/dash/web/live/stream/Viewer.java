@@ -19,9 +19,11 @@ public final class Viewer {
     final String tokenHash;
 
     volatile long lastSeenNanos = System.nanoTime();
+    /** Whether a pong ever came back: only then is silence taken as a half-open connection. */
+    volatile boolean pongs;
     // Guarded by LiveStreams' per-viewer synchronisation.
-    DashboardStream stream;
-    Outbox outbox;
+    volatile DashboardStream stream;
+    volatile Outbox outbox;
 
     public Viewer(WebSocketConnection connection, UUID teamId, UUID dashboardId, String subject, String tokenHash) {
         this.connection = connection;
@@ -31,8 +33,14 @@ public final class Viewer {
         this.tokenHash = tokenHash;
     }
 
-    /** Something was heard from the client (a message or a pong). */
+    /** Something was heard from the client (a message). */
     public void seen() {
+        lastSeenNanos = System.nanoTime();
+    }
+
+    /** A pong came back from the client. */
+    public void pong() {
+        pongs = true;
         lastSeenNanos = System.nanoTime();
     }
 

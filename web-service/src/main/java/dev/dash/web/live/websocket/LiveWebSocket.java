@@ -58,7 +58,7 @@ public class LiveWebSocket {
     void pong(WebSocketConnection connection, Buffer data) {
         Viewer v = streams.viewer(connection.id());
         if (v != null) {
-            v.seen();
+            v.pong();
         }
     }
 

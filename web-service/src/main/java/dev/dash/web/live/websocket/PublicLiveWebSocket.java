@@ -59,7 +59,7 @@ public class PublicLiveWebSocket {
     void pong(WebSocketConnection connection, Buffer data) {
         Viewer v = streams.viewer(connection.id());
         if (v != null) {
-            v.seen();
+            v.pong();
         }
     }
 
