@@ -3,16 +3,6 @@ package dev.dash.bench.live;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -22,11 +12,17 @@ import io.vertx.core.http.WebSocketClientOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The load client of the live benchmark (docs/benchmarks.md, "Live dashboards"): many WebSocket viewers on one
@@ -140,66 +140,70 @@ public final class LiveBench {
         AtomicLong next = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         boolean[] sending = {true};
-        Thread writer = new Thread(() -> {
-            try (Connection c = DriverManager.getConnection(jdbcUrl, pgUser, pgPassword);
-                    KafkaProducer<String, byte[]> producer = producer(kafka)) {
-                UUID team;
-                try (PreparedStatement ps = c.prepareStatement("SELECT team_id FROM pipelines WHERE id = ?")) {
-                    ps.setObject(1, pipeline);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        team = (UUID) rs.getObject(1);
-                    }
-                }
-                long start = System.nanoTime();
-                while (sending[0]) {
-                    long due = Math.min((System.nanoTime() - start) * rate / 1_000_000_000L, maxEvents - 1);
-                    List<PointsBatch.Point> points = new ArrayList<>();
-                    // At most 1,000 points a batch (about 240 KB), as the writer cuts its records at 512 KiB.
-                    while (next.get() < due && points.size() < 1_000) {
-                        long k = next.incrementAndGet();
-                        Instant now = Instant.now();
-                        points.add(new PointsBatch.Point(
-                                now, "temp", Map.of("site", "bench"), k, UUID.randomUUID(), 0, 1, now));
-                    }
-                    if (points.isEmpty()) {
-                        Thread.sleep(5);
-                        continue;
-                    }
-                    try (PreparedStatement ps = c.prepareStatement("""
+        Thread writer = new Thread(
+                () -> {
+                    try (Connection c = DriverManager.getConnection(jdbcUrl, pgUser, pgPassword);
+                            KafkaProducer<String, byte[]> producer = producer(kafka)) {
+                        UUID team;
+                        try (PreparedStatement ps = c.prepareStatement("SELECT team_id FROM pipelines WHERE id = ?")) {
+                            ps.setObject(1, pipeline);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                rs.next();
+                                team = (UUID) rs.getObject(1);
+                            }
+                        }
+                        long start = System.nanoTime();
+                        while (sending[0]) {
+                            long due = Math.min((System.nanoTime() - start) * rate / 1_000_000_000L, maxEvents - 1);
+                            List<PointsBatch.Point> points = new ArrayList<>();
+                            // At most 1,000 points a batch (about 240 KB), as the writer cuts its records at 512 KiB.
+                            while (next.get() < due && points.size() < 1_000) {
+                                long k = next.incrementAndGet();
+                                Instant now = Instant.now();
+                                points.add(new PointsBatch.Point(
+                                        now, "temp", Map.of("site", "bench"), k, UUID.randomUUID(), 0, 1, now));
+                            }
+                            if (points.isEmpty()) {
+                                Thread.sleep(5);
+                                continue;
+                            }
+                            try (PreparedStatement ps = c.prepareStatement("""
                             INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
                             VALUES (?, ?, ?, ?, '{"site":"bench"}'::jsonb, ?, ?, 1, 0)
                             """)) {
-                        for (PointsBatch.Point p : points) {
-                            ps.setObject(1, java.time.OffsetDateTime.ofInstant(p.time(), java.time.ZoneOffset.UTC));
-                            ps.setObject(2, pipeline);
-                            ps.setObject(3, team);
-                            ps.setString(4, p.metric());
-                            ps.setDouble(5, p.value());
-                            ps.setObject(6, p.eventId());
-                            ps.addBatch();
+                                for (PointsBatch.Point p : points) {
+                                    ps.setObject(
+                                            1, java.time.OffsetDateTime.ofInstant(p.time(), java.time.ZoneOffset.UTC));
+                                    ps.setObject(2, pipeline);
+                                    ps.setObject(3, team);
+                                    ps.setString(4, p.metric());
+                                    ps.setDouble(5, p.value());
+                                    ps.setObject(6, p.eventId());
+                                    ps.addBatch();
+                                }
+                                ps.executeBatch();
+                            }
+                            // The frame may reach a viewer before the producer sees Kafka's acknowledgement: latency
+                            // counts
+                            // from the hand-over to Kafka, which includes the produce round trip.
+                            long published = System.nanoTime();
+                            for (PointsBatch.Point p : points) {
+                                acked.set((int) p.value(), published);
+                            }
+                            producer.send(new ProducerRecord<>(
+                                            Topics.POINTS,
+                                            pipeline.toString(),
+                                            PointsCodec.encode(new PointsBatch(pipeline, team, Instant.now(), points))))
+                                    .get();
+                            lastAcked.set((long) points.get(points.size() - 1).value());
+                            Thread.sleep(Math.max(0, batchMs - 1));
                         }
-                        ps.executeBatch();
+                    } catch (Exception e) {
+                        refused.incrementAndGet();
+                        System.out.println("WARN writer stopped: " + e);
                     }
-                    // The frame may reach a viewer before the producer sees Kafka's acknowledgement: latency counts
-                    // from the hand-over to Kafka, which includes the produce round trip.
-                    long published = System.nanoTime();
-                    for (PointsBatch.Point p : points) {
-                        acked.set((int) p.value(), published);
-                    }
-                    producer.send(new ProducerRecord<>(
-                                    Topics.POINTS,
-                                    pipeline.toString(),
-                                    PointsCodec.encode(new PointsBatch(pipeline, team, Instant.now(), points))))
-                            .get();
-                    lastAcked.set((long) points.get(points.size() - 1).value());
-                    Thread.sleep(Math.max(0, batchMs - 1));
-                }
-            } catch (Exception e) {
-                refused.incrementAndGet();
-                System.out.println("WARN writer stopped: " + e);
-            }
-        }, "bench-writer");
+                },
+                "bench-writer");
         writer.start();
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
         measuring[0] = true;
@@ -217,9 +221,16 @@ public final class LiveBench {
         System.out.printf(
                 "RESULT live viewers=%d events_per_s=%.0f refused=%d frames_per_s=%.0f mb_per_s=%.1f latency_samples=%d"
                         + " p50_ms=%.1f p99_ms=%.1f max_ms=%.1f frames_before_ack=%d%n",
-                n, (lastAcked.get() - e0) / took, refused.get(), (frames.get() - f0) / took,
-                (bytes.get() - b0) / took / 1e6, count, pct(sorted, 50), pct(sorted, 99),
-                count == 0 ? 0 : sorted[count - 1] / 1e6, early.get());
+                n,
+                (lastAcked.get() - e0) / took,
+                refused.get(),
+                (frames.get() - f0) / took,
+                (bytes.get() - b0) / took / 1e6,
+                count,
+                pct(sorted, 50),
+                pct(sorted, 99),
+                count == 0 ? 0 : sorted[count - 1] / 1e6,
+                early.get());
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
         long target = lastAcked.get();

@@ -19,7 +19,8 @@ public final class LiveSetup {
         UUID pipeline = UUID.fromString(args[5]);
         UUID dashboard = UUID.randomUUID();
         String token = "bench-" + UUID.randomUUID();
-        byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] hash =
+                MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try (Connection c = DriverManager.getConnection(
                 "jdbc:postgresql://" + args[0] + ":" + args[1] + "/" + args[4], args[2], args[3])) {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -37,8 +38,10 @@ public final class LiveSetup {
                     """)) {
                 ps.setObject(1, UUID.randomUUID());
                 ps.setObject(2, dashboard);
-                ps.setString(3, "{\"pipeline_id\":\"" + pipeline
-                        + "\",\"metric\":\"temp\",\"aggregation\":\"max\",\"bucket\":\"PT1S\"}");
+                ps.setString(
+                        3,
+                        "{\"pipeline_id\":\"" + pipeline
+                                + "\",\"metric\":\"temp\",\"aggregation\":\"max\",\"bucket\":\"PT1S\"}");
                 ps.executeUpdate();
             }
         }
