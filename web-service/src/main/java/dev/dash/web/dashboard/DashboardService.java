@@ -346,6 +346,22 @@ public class DashboardService {
                 .flatMap(d -> data(d, widgetId, in));
     }
 
+    /**
+     * The dashboard with its widgets for a caller that was authorised already (the live feed checks on the
+     * WebSocket upgrade); null when it does not exist (any more).
+     */
+    public Uni<Dashboard> loadAuthorised(UUID teamId, UUID id) {
+        return load(pool, teamId, id);
+    }
+
+    /**
+     * A widget's data exactly as the data endpoint answers it, for a caller that was authorised already (the
+     * live feed's snapshots and deltas).
+     */
+    public Uni<SeriesResult> widgetData(Dashboard d, UUID widgetId, DataRequest in) {
+        return Uni.createFrom().deferred(() -> data(d, widgetId, in));
+    }
+
     private Uni<SeriesResult> data(Dashboard d, UUID widgetId, DataRequest in) {
         Widget w = d.widgets().stream()
                 .filter(x -> x.id().equals(widgetId))
@@ -426,7 +442,8 @@ public class DashboardService {
         return byToken(token).flatMap(d -> data(d, widgetId, in));
     }
 
-    static byte[] hash(String token) {
+    /** The SHA-256 of a public token, as stored. */
+    public static byte[] hash(String token) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -1,5 +1,6 @@
 package dev.dash.web.replay;
 
+import dev.dash.web.websocket.Outbox;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -33,7 +34,7 @@ public class ReplayLiveWebSocket {
         // Registered before the snapshot is read, so nothing published meanwhile is missed; the outbox holds
         // it until the snapshot has gone out.
         UUID teamId = ReplayUpgradeCheck.teamId(connection.pathParam("teamId"));
-        ReplayOutbox outbox = watchers.add(connection, teamId);
+        Outbox outbox = watchers.add(connection, teamId);
         return openReplays
                 .of(teamId)
                 .onFailure()

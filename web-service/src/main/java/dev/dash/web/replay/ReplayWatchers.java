@@ -1,9 +1,11 @@
 package dev.dash.web.replay;
 
+import dev.dash.web.websocket.Outbox;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -11,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The open replay connections of this node, by team, and the fan-out of {@code dash.replays} messages to
- * them. Handing a message over never waits for a connection: each has its own {@link ReplayOutbox}.
+ * them. Handing a message over never waits for a connection: each has its own {@link Outbox}.
  */
 @ApplicationScoped
 public class ReplayWatchers {
@@ -20,17 +22,28 @@ public class ReplayWatchers {
     /** "Try again later": the client should reconnect, and gets the open replays again. */
     static final CloseReason TOO_SLOW = new CloseReason(1013, "too slow to keep up; reconnect");
 
-    private record Watcher(UUID teamId, ReplayOutbox outbox) {}
+    private record Watcher(UUID teamId, Outbox outbox) {}
 
     private final Map<String, Watcher> byConnection = new ConcurrentHashMap<>();
-    private final Map<UUID, Set<ReplayOutbox>> byTeam = new ConcurrentHashMap<>();
+    private final Map<UUID, Set<Outbox>> byTeam = new ConcurrentHashMap<>();
+    private final Event<ReplayMessage> messages;
 
     /**
-     * Registers a connection of the team; it receives live messages once {@link ReplayOutbox#start} is called
+     * A {@code dash.replays} message as it was read, for other observers on this node (the live dashboards
+     * draw replay annotations from it).
+     */
+    public record ReplayMessage(UUID teamId, String json) {}
+
+    public ReplayWatchers(Event<ReplayMessage> messages) {
+        this.messages = messages;
+    }
+
+    /**
+     * Registers a connection of the team; it receives live messages once {@link Outbox#start} is called
      * on the returned outbox (those arriving meanwhile are kept for it).
      */
-    ReplayOutbox add(WebSocketConnection connection, UUID teamId) {
-        ReplayOutbox outbox = new ReplayOutbox(
+    Outbox add(WebSocketConnection connection, UUID teamId) {
+        Outbox outbox = new Outbox(
                 text -> connection.sendText(text).subscribeAsCompletionStage(),
                 () -> {
                     Log.infof("Replay watcher %s of team %s is too slow; closing it", connection.id(), teamId);
@@ -39,7 +52,7 @@ public class ReplayWatchers {
                 MAX_WAITING);
         byConnection.put(connection.id(), new Watcher(teamId, outbox));
         byTeam.compute(teamId, (k, set) -> {
-            Set<ReplayOutbox> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            Set<Outbox> s = set == null ? ConcurrentHashMap.newKeySet() : set;
             s.add(outbox);
             return s;
         });
@@ -59,20 +72,21 @@ public class ReplayWatchers {
         });
     }
 
-    /** Hands {@code json} to every open connection of the team. */
+    /** Hands {@code json} to every open connection of the team, and to the observers of {@link ReplayMessage}. */
     public void publish(UUID teamId, String json) {
-        Set<ReplayOutbox> outboxes = byTeam.get(teamId);
+        messages.fire(new ReplayMessage(teamId, json));
+        Set<Outbox> outboxes = byTeam.get(teamId);
         if (outboxes == null) {
             return;
         }
-        for (ReplayOutbox outbox : outboxes) {
+        for (Outbox outbox : outboxes) {
             outbox.offer(json);
         }
     }
 
     /** Open connections of the team on this node. */
     public int watching(UUID teamId) {
-        Set<ReplayOutbox> outboxes = byTeam.get(teamId);
+        Set<Outbox> outboxes = byTeam.get(teamId);
         return outboxes == null ? 0 : outboxes.size();
     }
 }

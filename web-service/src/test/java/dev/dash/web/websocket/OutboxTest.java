@@ -1,4 +1,4 @@
-package dev.dash.web.replay;
+package dev.dash.web.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-class ReplayOutboxTest {
+class OutboxTest {
     /** A connection that writes at once. */
     static final class Fast implements Function<String, CompletionStage<?>> {
         final List<String> written = new ArrayList<>();
@@ -39,7 +39,7 @@ class ReplayOutboxTest {
     @Test
     void liveMessagesWaitForTheSnapshotWhichGoesOutFirstThenEverythingInOrder() {
         Fast fast = new Fast();
-        ReplayOutbox outbox = new ReplayOutbox(fast, () -> {}, 10);
+        Outbox outbox = new Outbox(fast, () -> {}, 10);
         outbox.offer("live-1");
         outbox.offer("live-2");
         assertThat(fast.written).isEmpty();
@@ -53,7 +53,7 @@ class ReplayOutboxTest {
     @Test
     void oneMessageIsInFlightAtATimeAndTheNextGoesWhenItIsWritten() {
         Slow slow = new Slow();
-        ReplayOutbox outbox = new ReplayOutbox(slow, () -> {}, 10);
+        Outbox outbox = new Outbox(slow, () -> {}, 10);
         outbox.start(List.of());
         outbox.offer("a");
         outbox.offer("b");
@@ -71,8 +71,8 @@ class ReplayOutboxTest {
         Slow slow = new Slow();
         Fast fast = new Fast();
         AtomicInteger overflows = new AtomicInteger();
-        ReplayOutbox stuck = new ReplayOutbox(slow, overflows::incrementAndGet, 3);
-        ReplayOutbox healthy = new ReplayOutbox(fast, () -> {}, 3);
+        Outbox stuck = new Outbox(slow, overflows::incrementAndGet, 3);
+        Outbox healthy = new Outbox(fast, () -> {}, 3);
         stuck.start(List.of());
         healthy.start(List.of());
 
@@ -97,7 +97,7 @@ class ReplayOutboxTest {
     @Test
     void aFailedWriteClosesTheOutbox() {
         Slow slow = new Slow();
-        ReplayOutbox outbox = new ReplayOutbox(slow, () -> {}, 10);
+        Outbox outbox = new Outbox(slow, () -> {}, 10);
         outbox.start(List.of("snap"));
         outbox.offer("live");
 
@@ -111,7 +111,7 @@ class ReplayOutboxTest {
     @Test
     void manyWritesCompletingAtOnceDoNotRecurse() {
         Fast fast = new Fast();
-        ReplayOutbox outbox = new ReplayOutbox(fast, () -> {}, 200_000);
+        Outbox outbox = new Outbox(fast, () -> {}, 200_000);
         for (int i = 0; i < 100_000; i++) {
             outbox.offer("m" + i);
         }

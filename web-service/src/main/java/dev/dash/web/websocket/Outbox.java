@@ -1,4 +1,4 @@
-package dev.dash.web.replay;
+package dev.dash.web.websocket;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -8,13 +8,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
- * What one WebSocket connection still has to be sent, in order, with one message in flight at a time. Live
+ * What one WebSocket connection still has to be sent (used by the replay watchers and the live dashboards), in order, with one message in flight at a time. Live
  * messages offered before {@link #start} are held, so the snapshot of the open replays goes out first and a
  * newer live message is never overtaken by an older snapshot row. Offering never blocks: a connection that
  * does not keep up (more than {@code limit} messages waiting) is given up, so it cannot hold back the others
  * or fill the node's memory; its client reconnects and gets the snapshot again.
+ *
+ * <p>Moved here from {@code dev.dash.web.replay} so the live dashboards share it.
  */
-final class ReplayOutbox {
+public final class Outbox {
     private final Function<String, CompletionStage<?>> send;
     private final Runnable onOverflow;
     private final int limit;
@@ -28,14 +30,14 @@ final class ReplayOutbox {
      * @param onOverflow called once when the connection is given up for being too slow
      * @param limit most messages waiting
      */
-    ReplayOutbox(Function<String, CompletionStage<?>> send, Runnable onOverflow, int limit) {
+    public Outbox(Function<String, CompletionStage<?>> send, Runnable onOverflow, int limit) {
         this.send = send;
         this.onOverflow = onOverflow;
         this.limit = limit;
     }
 
     /** Queues a live message; false when the outbox is closed (now or before). */
-    boolean offer(String message) {
+    public boolean offer(String message) {
         boolean overflow;
         synchronized (this) {
             if (closed) {
@@ -58,7 +60,7 @@ final class ReplayOutbox {
     }
 
     /** Sends {@code snapshot} first, then what was offered meanwhile and everything after. */
-    void start(List<String> snapshot) {
+    public void start(List<String> snapshot) {
         synchronized (this) {
             if (closed || started) {
                 return;
@@ -72,19 +74,19 @@ final class ReplayOutbox {
     }
 
     /** Drops what is waiting and sends nothing more. */
-    void close() {
+    public void close() {
         synchronized (this) {
             closed = true;
             queue.clear();
         }
     }
 
-    synchronized boolean isClosed() {
+    public synchronized boolean isClosed() {
         return closed;
     }
 
     /** Messages waiting (not counting the one in flight). */
-    synchronized int waiting() {
+    public synchronized int waiting() {
         return queue.size();
     }
 

@@ -1,0 +1,56 @@
+package dev.dash.web.live;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Live dashboards over WebSockets (docs/live.md), under {@code dash.live.*} (environment: {@code DASH_LIVE_*}). */
+@ConfigMapping(prefix = "dash.live")
+public interface LiveConfig {
+    /**
+     * Shortest time between two deltas of one widget: points arriving meanwhile are merged into the next
+     * one, so a widget gets at most about {@code 1 s / coalesce} frames per second however fast points come.
+     */
+    @WithDefault("100ms")
+    Duration coalesce();
+
+    /** Frames each dashboard stream keeps for clients that reconnect with their last sequence number. */
+    @WithDefault("1000")
+    int ringBuffer();
+
+    /**
+     * Frames one connection may have waiting (not yet written to its socket); a client over it is closed
+     * with 1013 and reconnects for a snapshot, so a slow client never holds back others nor fills memory.
+     */
+    @WithDefault("500")
+    int maxQueuedFrames();
+
+    /** How often each dashboard stream sends a heartbeat frame. */
+    @WithDefault("15s")
+    Duration heartbeat();
+
+    /**
+     * A connection from which nothing was heard (no message, no pong to the server's pings) for this long is
+     * closed as half-open.
+     */
+    @WithDefault("60s")
+    Duration idleTimeout();
+
+    /**
+     * How often open connections are checked against the database: a revoked or expired public token (4403),
+     * a deleted dashboard (4404), a membership ended (1008).
+     */
+    @WithDefault("5s")
+    Duration accessCheck();
+
+    /**
+     * How long a dashboard stream without viewers is kept, with its ring buffer, for viewers that come back
+     * (a reconnect storm, a page reload).
+     */
+    @WithDefault("60s")
+    Duration streamLinger();
+
+    /** How long a shared snapshot may be handed to newly joining viewers (with the frames since) before it is read again. */
+    @WithDefault("30s")
+    Duration snapshotReuse();
+}

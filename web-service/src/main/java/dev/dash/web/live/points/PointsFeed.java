@@ -1,0 +1,134 @@
+package dev.dash.web.live.points;
+
+import dev.dash.model.kafka.Topics;
+import dev.dash.web.live.stream.LiveStreams;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Reads {@code dash.points} on every web node for the live dashboards. Every node must see every point (any
+ * node may serve any viewer), so, like the replay feed, this is a plain consumer with every partition assigned,
+ * positioned at their end at start-up, without a consumer group (nothing committed, nothing left on a broker
+ * that several installations share), on a thread of its own. A point published before the node started is in
+ * Silver already and reaches viewers through their snapshot. Each record goes to {@link PointsRouter}.
+ */
+@ApplicationScoped
+public class PointsFeed {
+    private static final Duration RETRY = Duration.ofSeconds(2);
+
+    private final String bootstrapServers;
+    private final PointsRouter router;
+    private volatile boolean running;
+    private volatile boolean reading;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private final Object pauses = new Object();
+    private Thread thread;
+
+    public PointsFeed(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, LiveStreams streams) {
+        this.bootstrapServers = bootstrapServers;
+        this.router = new PointsRouter(streams::accept);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        running = true;
+        thread = new Thread(this::run, "dash-points-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        running = false;
+        // Woken up rather than interrupted: an interrupted consumer cannot close cleanly.
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        synchronized (pauses) {
+            pauses.notifyAll();
+        }
+        if (thread != null) {
+            thread.join(5_000);
+        }
+    }
+
+    /** Whether every partition of {@code dash.points} is assigned and positioned: new points are seen. */
+    public boolean reading() {
+        return reading;
+    }
+
+    private void run() {
+        while (running) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(properties())) {
+                consumer = c;
+                List<TopicPartition> partitions = c.partitionsFor(Topics.POINTS, Duration.ofSeconds(10)).stream()
+                        .map(i -> new TopicPartition(i.topic(), i.partition()))
+                        .toList();
+                if (partitions.isEmpty()) {
+                    pause();
+                    continue;
+                }
+                c.assign(partitions);
+                c.seekToEnd(partitions);
+                partitions.forEach(c::position);
+                reading = true;
+                Log.infof("Reading %s (%d partitions) for live dashboards", Topics.POINTS, partitions.size());
+                while (running) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
+                        router.accept(r);
+                    }
+                }
+            } catch (WakeupException | InterruptException e) {
+                // Stopping.
+            } catch (RuntimeException e) {
+                Log.warnf("Reading %s failed, starting again from its end: %s", Topics.POINTS, e.toString());
+                pause();
+            } finally {
+                reading = false;
+                consumer = null;
+            }
+        }
+    }
+
+    private void pause() {
+        synchronized (pauses) {
+            try {
+                if (running) {
+                    pauses.wait(RETRY.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private Properties properties() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-points-" + UUID.randomUUID());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        // Points are for viewers now: no waiting for fuller fetches.
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        return p;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.dash.web.live.stream;
+
+import dev.dash.model.api.FieldError;
+import dev.dash.web.query.QueryService.Series;
+import dev.dash.web.query.QueryService.SeriesResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** The server's frames of the live protocol (docs/live.md), written as snake_case JSON without nulls. */
+public final class Frames {
+    private Frames() {}
+
+    /** What a frame of a dashboard stream is. */
+    public sealed interface Frame permits Snapshot, Delta, DropBefore, Annotation, Heartbeat {}
+
+    /** The kinds of annotation a chart can draw as a marker. */
+    public enum AnnotationKind {
+        mapping_activated,
+        replay_started,
+        replay_succeeded,
+        replay_failed
+    }
+
+    public record Range(Instant from, Instant to) {}
+
+    /** A widget's whole data for the subscribed range: exactly the data endpoint's answer. */
+    public record Snapshot(String type, String epoch, long seq, UUID widgetId, Range range, SeriesResult data)
+            implements Frame {
+        Snapshot(String epoch, long seq, UUID widgetId, SeriesResult data) {
+            this("snapshot", epoch, seq, widgetId, new Range(data.from(), data.to()), data);
+        }
+    }
+
+    /** Whole buckets after merging: each replaces the client's bucket at its time for its label set. */
+    public record Delta(String type, String epoch, long seq, UUID widgetId, Integer mappingVersion, List<Series> series)
+            implements Frame {
+        Delta(String epoch, long seq, UUID widgetId, Integer mappingVersion, List<Series> series) {
+            this("delta", epoch, seq, widgetId, mappingVersion, series);
+        }
+    }
+
+    /** Buckets before {@code t} slid out of a relative range. */
+    public record DropBefore(String type, String epoch, long seq, UUID widgetId, Instant t) implements Frame {
+        DropBefore(String epoch, long seq, UUID widgetId, Instant t) {
+            this("drop_before", epoch, seq, widgetId, t);
+        }
+    }
+
+    public record Annotation(
+            String type,
+            String epoch,
+            long seq,
+            UUID pipelineId,
+            Instant t,
+            AnnotationKind kind,
+            String text,
+            Integer mappingVersion)
+            implements Frame {
+        Annotation(String epoch, long seq, UUID pipelineId, Instant t, AnnotationKind kind, String text, Integer v) {
+            this("annotation", epoch, seq, pipelineId, t, kind, text, v);
+        }
+    }
+
+    public record Heartbeat(String type, String epoch, long seq, Instant t) implements Frame {
+        Heartbeat(String epoch, long seq, Instant t) {
+            this("heartbeat", epoch, seq, t);
+        }
+    }
+
+    /** The answer to a client's {@code ping}; outside the stream, so without a sequence number. */
+    public record Pong(String type, Instant t) {
+        public Pong(Instant t) {
+            this("pong", t);
+        }
+    }
+
+    /** A refused client message; the connection stays open. */
+    public record Error(String type, String error, String message, List<FieldError> fields) {
+        public Error(String message, List<FieldError> fields) {
+            this("error", "invalid_request", message, fields);
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package dev.dash.web.live.stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.model.kafka.PointsBatch;
+import dev.dash.web.api.Sql;
+import dev.dash.web.dashboard.DashboardService;
+import dev.dash.web.dashboard.Dashboards.Dashboard;
+import dev.dash.web.live.LiveConfig;
+import dev.dash.web.live.stream.Frames.AnnotationKind;
+import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
+import dev.dash.web.websocket.Outbox;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.websockets.next.CloseReason;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The live dashboard streams of this node and their viewers (docs/live.md): one {@link DashboardStream} per
+ * dashboard and range, whatever the number of viewers; the points of {@code dash.points} and the replay
+ * messages of {@code dash.replays} go to the streams over their pipelines. One timer thread drives the
+ * coalescing ticks; a slower one checks open connections against the database (revoked public links, deleted
+ * dashboards, ended memberships) and closes half-open ones.
+ */
+@ApplicationScoped
+public class LiveStreams {
+    /** The client should reconnect later: it was too slow to keep up. */
+    public static final CloseReason TOO_SLOW = new CloseReason(1013, "too slow to keep up; reconnect");
+
+    public static final CloseReason REVOKED = new CloseReason(4403, "the public link was revoked or has expired");
+    public static final CloseReason DELETED = new CloseReason(4404, "the dashboard was deleted");
+    public static final CloseReason NO_ACCESS = new CloseReason(1008, "no longer a member of the team");
+    public static final CloseReason IDLE = new CloseReason(1001, "nothing heard from the client");
+
+    final LiveConfig config;
+    final DashboardService dashboards;
+    private final Pool pool;
+    private final ObjectMapper json;
+    private final Map<String, DashboardStream> streams = new ConcurrentHashMap<>();
+    private final Map<UUID, Set<DashboardStream>> byPipeline = new ConcurrentHashMap<>();
+    private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
+    private final Map<UUID, String> replayStates = new ConcurrentHashMap<>();
+    private final AtomicLong closedAsSlow = new AtomicLong();
+    private ScheduledExecutorService timer;
+
+    public LiveStreams(LiveConfig config, DashboardService dashboards, Pool pool, ObjectMapper json) {
+        this.config = config;
+        this.dashboards = dashboards;
+        this.pool = pool;
+        this.json = json;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dash-live-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = config.coalesce().toMillis();
+        timer.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        long check = config.accessCheck().toMillis();
+        timer.scheduleWithFixedDelay(this::check, check, check, TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+
+    // ---- connections ----
+
+    /** Registers an open connection; it gets frames once it subscribes. */
+    public void open(Viewer viewer) {
+        viewers.put(viewer.id(), viewer);
+    }
+
+    /** Forgets a closed connection. */
+    public void close(String connectionId) {
+        Viewer v = viewers.remove(connectionId);
+        if (v != null) {
+            detach(v);
+        }
+    }
+
+    public Viewer viewer(String connectionId) {
+        return viewers.get(connectionId);
+    }
+
+    /**
+     * (Re)subscribes a viewer to its dashboard over a range: it leaves its previous stream and joins the
+     * shared stream of this range (created on first use).
+     */
+    public Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq) {
+        String key = viewer.dashboardId + "|" + range.key();
+        DashboardStream known = streams.get(key);
+        Uni<DashboardStream> stream = known != null
+                ? Uni.createFrom().item(known)
+                : dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId).map(d -> {
+                    if (d == null) {
+                        viewer.close(DELETED);
+                        return null;
+                    }
+                    return streams.computeIfAbsent(key, k -> create(k, range, d));
+                });
+        return stream.invoke(s -> {
+                    if (s != null && viewers.containsKey(viewer.id())) {
+                        attach(viewer, s, resumeEpoch, resumeSeq);
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private DashboardStream create(String key, LiveRange range, Dashboard d) {
+        DashboardStream s = new DashboardStream(this, key, range, d);
+        for (UUID p : s.pipelines()) {
+            byPipeline.computeIfAbsent(p, x -> ConcurrentHashMap.newKeySet()).add(s);
+        }
+        Log.debugf("Live stream %s created (epoch %s)", key, s.epoch);
+        return s;
+    }
+
+    private void attach(Viewer viewer, DashboardStream stream, String resumeEpoch, Long resumeSeq) {
+        synchronized (viewer) {
+            detach(viewer);
+            viewer.outbox = new Outbox(
+                    text -> viewer.connection.sendText(text).subscribeAsCompletionStage(),
+                    () -> {
+                        closedAsSlow.incrementAndGet();
+                        Log.infof(
+                                "Live viewer %s of dashboard %s is too slow; closing it",
+                                viewer.id(), viewer.dashboardId);
+                        viewer.close(TOO_SLOW);
+                    },
+                    config.maxQueuedFrames());
+            viewer.stream = stream;
+        }
+        stream.join(viewer, resumeEpoch, resumeSeq);
+    }
+
+    private void detach(Viewer viewer) {
+        synchronized (viewer) {
+            if (viewer.stream != null) {
+                viewer.stream.leave(viewer);
+                viewer.stream = null;
+            }
+            if (viewer.outbox != null) {
+                viewer.outbox.close();
+            }
+        }
+    }
+
+    /** Open live connections on this node. */
+    public int connections() {
+        return viewers.size();
+    }
+
+    /** Connections closed for being too slow since start-up. */
+    public long closedAsSlow() {
+        return closedAsSlow.get();
+    }
+
+    /** Dashboard streams on this node. */
+    public int streams() {
+        return streams.size();
+    }
+
+    // ---- inputs ----
+
+    /** A batch from {@code dash.points}: marks what it changes in the streams over its pipeline. */
+    public void accept(PointsBatch batch) {
+        Set<DashboardStream> over = byPipeline.get(batch.pipelineId());
+        if (over != null) {
+            for (DashboardStream s : over) {
+                s.touch(batch);
+            }
+        }
+    }
+
+    /** A {@code dash.replays} message: an annotation when a replay starts or ends. */
+    void onReplay(@Observes ReplayMessage message) {
+        JsonNode m;
+        UUID replay;
+        UUID pipeline;
+        try {
+            m = json.readTree(message.json());
+            replay = UUID.fromString(m.path("id").asText());
+            pipeline = UUID.fromString(m.path("pipeline_id").asText());
+        } catch (Exception e) {
+            return;
+        }
+        String state = m.path("state").asText();
+        String before = replayStates.put(replay, state);
+        if (replayStates.size() > 10_000) {
+            replayStates.clear();
+        }
+        if (state.equals(before)) {
+            return;
+        }
+        Integer target =
+                m.hasNonNull("target_version") ? m.path("target_version").asInt() : null;
+        AnnotationKind kind;
+        String text;
+        switch (state) {
+            case "running" -> {
+                kind = AnnotationKind.replay_started;
+                text = "replay to mapping version " + target + " started";
+            }
+            case "succeeded" -> {
+                kind = AnnotationKind.replay_succeeded;
+                text = "replay to mapping version " + target + " succeeded";
+            }
+            case "failed", "cancelled" -> {
+                kind = AnnotationKind.replay_failed;
+                text = "replay to mapping version " + target + " " + state;
+            }
+            default -> {
+                return;
+            }
+        }
+        Set<DashboardStream> over = byPipeline.get(pipeline);
+        if (over != null) {
+            for (DashboardStream s : over) {
+                s.annotate(pipeline, kind, text, target);
+            }
+        }
+    }
+
+    // ---- timers ----
+
+    private void tick() {
+        try {
+            Instant now = Instant.now();
+            for (DashboardStream s : streams.values()) {
+                if (s.idleLongerThan(config.streamLinger())) {
+                    remove(s);
+                } else {
+                    s.tick(now);
+                }
+            }
+        } catch (RuntimeException e) {
+            Log.warnf("Live tick failed: %s", e.toString());
+        }
+    }
+
+    private void remove(DashboardStream s) {
+        streams.remove(s.key, s);
+        for (UUID p : s.pipelines()) {
+            byPipeline.computeIfPresent(p, (k, set) -> {
+                set.remove(s);
+                return set.isEmpty() ? null : set;
+            });
+        }
+        Log.debugf("Live stream %s removed", s.key);
+    }
+
+    /** Closes half-open connections, and those whose access ended; one query per kind for the whole node. */
+    private void check() {
+        try {
+            long idle = config.idleTimeout().toNanos();
+            long now = System.nanoTime();
+            List<Viewer> all = new ArrayList<>(viewers.values());
+            for (Viewer v : all) {
+                // Only for clients known to answer pings: a client whose pongs never arrive (or a framework that
+                // does not hand them over) must not be taken for a dead one.
+                if (v.pongs && now - v.lastSeenNanos > idle) {
+                    v.close(IDLE);
+                }
+            }
+            checkTokens(all);
+            checkDashboards();
+            checkMembers(all);
+        } catch (RuntimeException e) {
+            Log.warnf("Live access check failed: %s", e.toString());
+        }
+    }
+
+    private void checkTokens(List<Viewer> all) {
+        List<String> hashes = all.stream()
+                .map(v -> v.tokenHash)
+                .filter(h -> h != null)
+                .distinct()
+                .toList();
+        if (hashes.isEmpty()) {
+            return;
+        }
+        Sql.list(pool, r -> r.getString("h"), """
+                        SELECT encode(public_token_hash, 'hex') AS h FROM dashboards
+                        WHERE encode(public_token_hash, 'hex') = ANY($1) AND is_public
+                          AND (public_token_expires_at IS NULL OR public_token_expires_at > now())
+                        """, (Object) hashes.toArray(String[]::new))
+                .subscribe()
+                .with(
+                        valid -> {
+                            Set<String> ok = new HashSet<>(valid);
+                            all.stream()
+                                    .filter(v -> v.tokenHash != null && !ok.contains(v.tokenHash))
+                                    .forEach(v -> v.close(REVOKED));
+                        },
+                        e -> Log.warnf("Public links of live viewers not checked: %s", e.toString()));
+    }
+
+    private void checkDashboards() {
+        Map<UUID, List<DashboardStream>> byDashboard = new LinkedHashMap<>();
+        streams.values()
+                .forEach(s -> byDashboard
+                        .computeIfAbsent(s.dashboard.id(), k -> new ArrayList<>())
+                        .add(s));
+        if (byDashboard.isEmpty()) {
+            return;
+        }
+        Sql.list(pool, r -> r.getUUID("id"), "SELECT id FROM dashboards WHERE id = ANY($1)", (Object)
+                        byDashboard.keySet().toArray(UUID[]::new))
+                .subscribe()
+                .with(
+                        existing -> {
+                            Set<UUID> ok = new HashSet<>(existing);
+                            byDashboard.forEach((id, list) -> {
+                                if (!ok.contains(id)) {
+                                    list.forEach(s -> {
+                                        s.viewerList().forEach(v -> v.close(DELETED));
+                                        remove(s);
+                                    });
+                                }
+                            });
+                        },
+                        e -> Log.warnf("Dashboards of live streams not checked: %s", e.toString()));
+    }
+
+    private void checkMembers(List<Viewer> all) {
+        List<String> subjects = all.stream()
+                .map(v -> v.subject)
+                .filter(s -> s != null)
+                .distinct()
+                .toList();
+        if (subjects.isEmpty()) {
+            return;
+        }
+        Sql.list(pool, r -> r.getUUID("team_id") + "|" + r.getString("oidc_subject"), """
+                        SELECT m.team_id, u.oidc_subject FROM memberships m JOIN users u ON u.id = m.user_id
+                        WHERE u.oidc_subject = ANY($1) AND m.active
+                        """, (Object)
+                        subjects.toArray(String[]::new))
+                .subscribe()
+                .with(
+                        members -> {
+                            Set<String> ok = new HashSet<>(members);
+                            all.stream()
+                                    .filter(v -> v.subject != null && !ok.contains(v.teamId + "|" + v.subject))
+                                    .forEach(v -> v.close(NO_ACCESS));
+                        },
+                        e -> Log.warnf("Memberships of live viewers not checked: %s", e.toString()));
+    }
+
+    // ---- helpers for the streams ----
+
+    Uni<Integer> activeVersion(UUID pipelineId) {
+        return Sql.one(
+                pool,
+                r -> r.getInteger("v"),
+                "SELECT active_mapping_version AS v FROM pipelines WHERE id = $1",
+                pipelineId);
+    }
+
+    String json(Object frame) {
+        try {
+            return json.writeValueAsString(frame);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

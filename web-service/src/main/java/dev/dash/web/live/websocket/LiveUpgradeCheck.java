@@ -1,0 +1,92 @@
+package dev.dash.web.live.websocket;
+
+import dev.dash.web.api.Sql;
+import dev.dash.web.auth.Role;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Who may open a team's live dashboard (docs/live.md, docs/rbac.md): decided on the HTTP upgrade. The caller
+ * was authenticated by quarkus-oidc like any request (a bearer token, or the browser session cookie). No
+ * identity → 401; not in the team, or no such dashboard in it → 404; a cookie-authenticated upgrade whose
+ * {@code Origin} is not this server → 403 (a page of another site must not open a socket with the viewer's
+ * cookie); otherwise any role of the team (viewer or higher) may watch.
+ */
+@ApplicationScoped
+public class LiveUpgradeCheck implements HttpUpgradeCheck {
+    private final Pool pool;
+
+    public LiveUpgradeCheck(Pool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public boolean appliesTo(String endpointId) {
+        return LiveWebSocket.ID.equals(endpointId);
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        return context.securityIdentity().flatMap(identity -> {
+            String subject = subject(identity);
+            if (subject == null) {
+                return CheckResult.rejectUpgrade(401, Map.of("WWW-Authenticate", List.of("Bearer")));
+            }
+            UUID teamId = uuid(context.pathParam("teamId"));
+            UUID dashboardId = uuid(context.pathParam("dashboardId"));
+            if (teamId == null || dashboardId == null) {
+                return CheckResult.rejectUpgrade(404);
+            }
+            var headers = context.httpRequest().headers();
+            if (headers.get("Authorization") == null && !sameOrigin(headers.get("Origin"), headers.get("Host"))) {
+                return CheckResult.rejectUpgrade(403);
+            }
+            return Sql.one(pool, r -> Role.of(r.getString("role")), """
+                            SELECT m.role FROM dashboards d
+                            JOIN memberships m ON m.team_id = d.team_id AND m.active
+                            JOIN users u ON u.id = m.user_id
+                            WHERE d.id = $1 AND d.team_id = $2 AND u.oidc_subject = $3
+                            """, dashboardId, teamId, subject)
+                    .flatMap(role -> role == null || !role.atLeast(Role.VIEWER)
+                            ? CheckResult.rejectUpgrade(404)
+                            : CheckResult.permitUpgrade());
+        });
+    }
+
+    /** Whether a browser's {@code Origin} names the host the upgrade was sent to. */
+    static boolean sameOrigin(String origin, String host) {
+        if (origin == null || host == null) {
+            return false;
+        }
+        try {
+            URI o = URI.create(origin);
+            String authority = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
+            return authority != null && authority.equalsIgnoreCase(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String subject(SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return null;
+        }
+        return jwt.getSubject();
+    }
+
+    static UUID uuid(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

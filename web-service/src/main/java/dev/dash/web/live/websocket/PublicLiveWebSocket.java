@@ -1,0 +1,71 @@
+package dev.dash.web.live.websocket;
+
+import dev.dash.web.dashboard.DashboardService;
+import dev.dash.web.live.stream.LiveStreams;
+import dev.dash.web.live.stream.Viewer;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import java.util.HexFormat;
+
+/**
+ * A public dashboard, live, by its link's token (docs/live.md): read-only, checked on the upgrade by
+ * {@link PublicLiveUpgradeCheck}; a token revoked or expired later closes the connection with 4403 within the
+ * access-check interval.
+ */
+@WebSocket(path = "/public/dashboards/{token}/live", endpointId = PublicLiveWebSocket.ID)
+public class PublicLiveWebSocket {
+    static final String ID = "dash-public-dashboard-live";
+
+    private final LiveStreams streams;
+    private final LiveMessages messages;
+    private final DashboardService dashboards;
+
+    public PublicLiveWebSocket(LiveStreams streams, LiveMessages messages, DashboardService dashboards) {
+        this.streams = streams;
+        this.messages = messages;
+        this.dashboards = dashboards;
+    }
+
+    @OnOpen
+    Uni<Void> open(WebSocketConnection connection) {
+        String token = connection.pathParam("token");
+        return dashboards
+                .byToken(token)
+                .invoke(d -> streams.open(new Viewer(
+                        connection, d.teamId(), d.id(), null, HexFormat.of().formatHex(DashboardService.hash(token)))))
+                .onFailure()
+                .call(e -> connection.close(LiveStreams.REVOKED))
+                .onFailure()
+                .recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    @OnTextMessage
+    @NonBlocking
+    Uni<Void> message(WebSocketConnection connection, String text) {
+        Viewer v = streams.viewer(connection.id());
+        return v == null ? Uni.createFrom().voidItem() : messages.handle(v, text);
+    }
+
+    @OnPongMessage
+    @NonBlocking
+    void pong(WebSocketConnection connection, Buffer data) {
+        Viewer v = streams.viewer(connection.id());
+        if (v != null) {
+            v.pong();
+        }
+    }
+
+    @OnClose
+    @NonBlocking
+    void close(WebSocketConnection connection) {
+        streams.close(connection.id());
+    }
+}
