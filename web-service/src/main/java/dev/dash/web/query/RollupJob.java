@@ -81,7 +81,10 @@ public class RollupJob {
                                         RETENTION_LOCK)
                                 .flatMap(locked -> !locked
                                         ? Uni.createFrom().item(-1L)
-                                        : Sql.one(tx, r -> r.getLong("n"), "SELECT dash_apply_pipeline_retention() AS n"))))
+                                        : Sql.one(
+                                                tx,
+                                                r -> r.getLong("n"),
+                                                "SELECT dash_apply_pipeline_retention() AS n"))))
                 .invoke(n -> {
                     if (n > 0) {
                         Log.infof("Retention: %d Silver row(s) past their pipeline's retention deleted", n);
