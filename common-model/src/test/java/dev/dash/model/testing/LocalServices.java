@@ -1,6 +1,7 @@
 package dev.dash.model.testing;
 
 import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.Databases;
 import dev.dash.model.db.SchemaException;
 import dev.dash.model.db.SilverVariant;
 import java.io.IOException;
@@ -16,12 +17,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -105,23 +104,8 @@ public final class LocalServices {
      */
     public static void dropDatabase(Endpoints e, String database) {
         String maintenance = e.pgDatabase().equals(database) ? "postgres" : e.pgDatabase();
-        try (Connection c = connect(e, maintenance);
-                Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
-                if (!rs.next()) {
-                    return;
-                }
-            }
-            s.execute("ALTER DATABASE " + quote(database) + " WITH ALLOW_CONNECTIONS false");
-            Awaitility.await("DROP DATABASE " + database)
-                    .atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(250))
-                    .ignoreExceptionsMatching(ex -> ex instanceof SQLException sql && "42501".equals(sql.getSQLState())
-                            || ex.getCause() instanceof SQLException cause && "42501".equals(cause.getSQLState()))
-                    .until(() -> {
-                        s.execute("DROP DATABASE IF EXISTS " + quote(database) + " WITH (FORCE)");
-                        return true;
-                    });
+        try (Connection c = connect(e, maintenance)) {
+            Databases.drop(c, database, 60_000);
         } catch (SQLException ex) {
             throw new IllegalStateException("cannot drop database " + database + ": " + ex.getMessage(), ex);
         }
