@@ -42,7 +42,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       tagged {@code silver}, see the parent pom);
  *   <li>unset on a server without TimescaleDB: the test database, plain.
  * </ul>
- * A database that holds the other variant (made before TimescaleDB was installed) is dropped and made again.
+ * A test database that holds the other variant (made before TimescaleDB was installed), or migrations other
+ * than this build's, is dropped and made again.
  */
 public final class LocalServices {
     private static final String GROUP_PREFIX =
@@ -167,10 +168,14 @@ public final class LocalServices {
             try {
                 DashSchema.migrate(ds, "public", choice);
             } catch (SchemaException ex) {
-                if (ex.getMessage() == null || !ex.getMessage().contains("already holds")) {
+                String m = ex.getMessage() == null ? "" : ex.getMessage();
+                if (!m.contains("already holds")
+                        && !m.contains("checksum mismatch")
+                        && !m.contains("not resolved locally")) {
                     throw ex;
                 }
-                // Made with the other variant (e.g. before TimescaleDB was installed): start it afresh.
+                // Made with the other variant (e.g. before TimescaleDB was installed), or by migrations that
+                // differ from this build's (an edited one, or another branch's): a test database is disposable.
                 dropDatabase(e, e.pgDatabase());
                 createDatabaseIfMissing(
                         e.withDatabase(e.pgDatabase().equals("postgres") ? "template1" : "postgres"), e.pgDatabase());
