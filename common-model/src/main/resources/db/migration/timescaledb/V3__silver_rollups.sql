@@ -1,8 +1,12 @@
 -- Rollups on TimescaleDB: continuous aggregates with the same columns as the plain variant's tables.
 -- Real-time aggregation (materialized_only = false) adds the not-yet-materialised tail to each read.
+-- Edited in place (issue 11; see V2). Instead of TimescaleDB's default index per group-by column, one index
+-- per aggregate in the order every query filters by (pipeline, version, metric, then a bucket range), as the
+-- plain variant's primary key: the default ones let a query pick the bucket index and filter out every other
+-- pipeline's rows.
 
 CREATE MATERIALIZED VIEW metrics_1m
-WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+WITH (timescaledb.continuous, timescaledb.materialized_only = false, timescaledb.create_group_indexes = false) AS
 SELECT time_bucket(INTERVAL '1 minute', time) AS bucket,
        pipeline_id, team_id, metric, labels, mapping_version,
        count(*)           AS n,
@@ -16,7 +20,7 @@ GROUP BY bucket, pipeline_id, team_id, metric, labels, mapping_version
 WITH NO DATA;
 
 CREATE MATERIALIZED VIEW metrics_1h
-WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+WITH (timescaledb.continuous, timescaledb.materialized_only = false, timescaledb.create_group_indexes = false) AS
 SELECT time_bucket(INTERVAL '1 hour', time) AS bucket,
        pipeline_id, team_id, metric, labels, mapping_version,
        count(*)           AS n,
@@ -28,6 +32,9 @@ SELECT time_bucket(INTERVAL '1 hour', time) AS bucket,
 FROM metrics
 GROUP BY bucket, pipeline_id, team_id, metric, labels, mapping_version
 WITH NO DATA;
+
+CREATE INDEX metrics_1m_series_idx ON metrics_1m (pipeline_id, mapping_version, metric, bucket DESC);
+CREATE INDEX metrics_1h_series_idx ON metrics_1h (pipeline_id, mapping_version, metric, bucket DESC);
 
 SELECT add_continuous_aggregate_policy('metrics_1m',
     start_offset => INTERVAL '2 hours', end_offset => INTERVAL '1 minute', schedule_interval => INTERVAL '1 minute');

@@ -15,6 +15,7 @@ import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
 import dev.dash.model.signature.SignatureSigner;
 import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -38,6 +40,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * N signed events in (single and NDJSON batches): exactly N on dash.raw, exactly N distinct events in Bronze
  * read back byte for byte, and their points in Silver.
  */
+@Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 class IngestEndToEndTest {

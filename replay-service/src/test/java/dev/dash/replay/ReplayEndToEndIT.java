@@ -44,6 +44,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,6 +57,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * showed a gap (its count never went down) nor a mix of versions. The second run kills replay-service with
  * {@code kill -9} halfway and starts it again; the result is the same.
  */
+@Tag(LocalServices.SILVER_TAG)
 class ReplayEndToEndIT {
     static final Pattern ID = Pattern.compile("\"event_ids\":\\[\"([0-9a-f-]{36})\"");
     static final String V1 = """

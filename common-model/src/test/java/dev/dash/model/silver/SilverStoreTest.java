@@ -25,6 +25,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -33,6 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * the event at fault, with the database's reason and its origin, and every other event of the batch is
  * written; failures of another kind are still thrown for the caller to retry.
  */
+@Tag(LocalServices.SILVER_TAG)
 class SilverStoreTest {
     static final Instant T = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     static Endpoints endpoints;

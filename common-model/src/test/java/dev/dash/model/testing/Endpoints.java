@@ -24,6 +24,26 @@ public record Endpoints(
         String keycloakAdminUser,
         String keycloakAdminPassword) {
 
+    /** The same services with another database on the same server. */
+    public Endpoints withDatabase(String database) {
+        return new Endpoints(
+                pgHost,
+                pgPort,
+                database,
+                pgUser,
+                pgPassword,
+                pgExternal,
+                kafkaBootstrap,
+                s3Endpoint,
+                s3AccessKey,
+                s3SecretKey,
+                s3Region,
+                oidcUrl,
+                keycloakUrl,
+                keycloakAdminUser,
+                keycloakAdminPassword);
+    }
+
     /** JDBC URL of the test database. */
     public String jdbcUrl() {
         return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + pgDatabase;

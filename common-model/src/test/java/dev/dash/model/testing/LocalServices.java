@@ -1,6 +1,8 @@
 package dev.dash.model.testing;
 
 import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.Databases;
+import dev.dash.model.db.SchemaException;
 import dev.dash.model.db.SilverVariant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +12,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +30,29 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <p>{@code DASH_TEST_PG_URL} (a JDBC URL, with {@code DASH_TEST_PG_USER} and {@code DASH_TEST_PG_PASSWORD})
  * points the suite at an external PostgreSQL instead, e.g. one with TimescaleDB.
+ *
+ * <p><b>Silver variant.</b> The system property {@code dashtest.silver} (or the environment variable
+ * {@code DASH_TEST_SILVER}) says which Silver variant the run's test database carries:
+ * <ul>
+ *   <li>{@code timescaledb}, or unset when the server has the TimescaleDB extension installed: the test database
+ *       itself ({@code DASH_PG_TEST_DB}), migrated with {@link SilverVariant.Choice#TIMESCALEDB}, so that a
+ *       server with the extension installed but not preloaded fails the run instead of quietly testing plain;
+ *   <li>{@code plain}: a database of its own, {@code <DASH_PG_TEST_DB>_plain}, created when missing and
+ *       migrated with {@link SilverVariant.Choice#PLAIN} (the build's second test execution for the classes
+ *       tagged {@code silver}, see the parent pom);
+ *   <li>unset on a server without TimescaleDB: the test database, plain.
+ * </ul>
+ * A test database that holds the other variant (made before TimescaleDB was installed), or migrations other
+ * than this build's, is dropped and made again.
  */
 public final class LocalServices {
     private static final String GROUP_PREFIX =
             "dash-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    /** The JUnit tag of the test classes that touch Silver, run once per Silver variant. */
+    public static final String SILVER_TAG = "silver";
+
     private static Endpoints endpoints;
+    private static SilverVariant variant;
     private static boolean migrated;
 
     private LocalServices() {}
@@ -40,10 +65,92 @@ public final class LocalServices {
                 run(List.of("up"), 600);
                 env = servicesEnv();
             }
-            endpoints = toEndpoints(env);
+            Endpoints base = toEndpoints(env);
+            variant = decideVariant(base);
+            endpoints = variant == SilverVariant.PLAIN && requested().equals("plain")
+                    ? base.withDatabase(base.pgDatabase() + "_plain")
+                    : base;
+            if (!endpoints.pgDatabase().equals(base.pgDatabase())) {
+                createDatabaseIfMissing(base, endpoints.pgDatabase());
+            }
             startGroupsAtEnd(endpoints.kafkaBootstrap());
         }
         return endpoints;
+    }
+
+    /** The Silver variant of this run's test database (see the class comment). */
+    public static synchronized SilverVariant silverVariant() {
+        ensureStarted();
+        return variant;
+    }
+
+    /** True when the server has the TimescaleDB extension installed (so the suite must test on it). */
+    public static boolean timescaleInstalled(Endpoints e) {
+        try (Connection c = connect(e, e.pgDatabase());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException ex) {
+            throw new IllegalStateException("cannot reach the test PostgreSQL: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Drops a database the tests made. TimescaleDB's scheduler (a background worker of the superuser) may be
+     * connected to it, which {@code DROP DATABASE ... WITH (FORCE)} cannot end for a non-superuser: new
+     * connections are refused first, so the scheduler leaves and does not come back, and the drop is retried
+     * until it has gone.
+     */
+    public static void dropDatabase(Endpoints e, String database) {
+        String maintenance = e.pgDatabase().equals(database) ? "postgres" : e.pgDatabase();
+        try (Connection c = connect(e, maintenance)) {
+            Databases.drop(c, database, 60_000);
+        } catch (SQLException ex) {
+            throw new IllegalStateException("cannot drop database " + database + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static String requested() {
+        String v = System.getProperty("dashtest.silver", System.getenv("DASH_TEST_SILVER"));
+        return v == null || v.isBlank() ? "auto" : v.strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static SilverVariant decideVariant(Endpoints e) {
+        return switch (requested()) {
+            case "plain" -> SilverVariant.PLAIN;
+            case "timescaledb" -> SilverVariant.TIMESCALEDB;
+            case "auto" -> timescaleInstalled(e) ? SilverVariant.TIMESCALEDB : SilverVariant.PLAIN;
+            default ->
+                throw new IllegalStateException(
+                        "dashtest.silver / DASH_TEST_SILVER must be timescaledb, plain or auto, not " + requested());
+        };
+    }
+
+    private static void createDatabaseIfMissing(Endpoints e, String database) {
+        try (Connection c = connect(e, e.pgDatabase());
+                Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+            s.execute("CREATE DATABASE " + quote(database));
+        } catch (SQLException ex) {
+            if (!"42P04".equals(ex.getSQLState())) { // made by a concurrent JVM meanwhile
+                throw new IllegalStateException("cannot create database " + database + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private static Connection connect(Endpoints e, String database) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + e.pgHost() + ":" + e.pgPort() + "/" + database, e.pgUser(), e.pgPassword());
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     /**
@@ -57,7 +164,23 @@ public final class LocalServices {
             ds.setURL(e.jdbcUrl());
             ds.setUser(e.pgUser());
             ds.setPassword(e.pgPassword());
-            DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+            SilverVariant.Choice choice = SilverVariant.Choice.valueOf(variant.name());
+            try {
+                DashSchema.migrate(ds, "public", choice);
+            } catch (SchemaException ex) {
+                String m = ex.getMessage() == null ? "" : ex.getMessage();
+                if (!m.contains("already holds")
+                        && !m.contains("checksum mismatch")
+                        && !m.contains("not resolved locally")) {
+                    throw ex;
+                }
+                // Made with the other variant (e.g. before TimescaleDB was installed), or by migrations that
+                // differ from this build's (an edited one, or another branch's): a test database is disposable.
+                dropDatabase(e, e.pgDatabase());
+                createDatabaseIfMissing(
+                        e.withDatabase(e.pgDatabase().equals("postgres") ? "template1" : "postgres"), e.pgDatabase());
+                DashSchema.migrate(ds, "public", choice);
+            }
             migrated = true;
         }
         return e;

@@ -14,6 +14,7 @@ import dev.dash.model.mapping.Labels;
 import dev.dash.model.silver.SilverBatch;
 import dev.dash.model.silver.SilverStore;
 import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -46,12 +47,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Silver writer against the real broker and database: mapping, dual write, quarantine, records, points,
  * and the dual-write boundaries a replay waits for (docs/replay.md, step 2).
  */
+@Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 class SilverWriterTest {

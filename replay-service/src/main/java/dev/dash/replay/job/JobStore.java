@@ -1,5 +1,6 @@
 package dev.dash.replay.job;
 
+import dev.dash.model.silver.SilverRollups;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -499,31 +500,11 @@ final class JobStore {
     }
 
     /**
-     * Rebuilds the 1-minute and 1-hour rollups over [from, to] (autocommit: TimescaleDB refreshes continuous
-     * aggregates outside transactions). The watermark of the live rollup job is not moved.
+     * Rebuilds the 1-minute and 1-hour rollups over every bucket that [from, to] touches, on either Silver
+     * variant ({@link SilverRollups#refresh}). The watermark of the live rollup job is not moved.
      */
     static void refreshRollups(Connection c, Instant from, Instant to) throws SQLException {
-        if (from == null || to == null) {
-            return;
-        }
-        Timestamp f = Timestamp.from(from);
-        Timestamp t = Timestamp.from(to.plusMillis(1));
-        if ("timescaledb".equals(variant(c))) {
-            for (String view : List.of("metrics_1m", "metrics_1h")) {
-                try (PreparedStatement ps = c.prepareStatement("CALL refresh_continuous_aggregate(?, ?, ?)")) {
-                    ps.setString(1, view);
-                    ps.setTimestamp(2, f);
-                    ps.setTimestamp(3, t);
-                    ps.execute();
-                }
-            }
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, false)")) {
-            ps.setTimestamp(1, f);
-            ps.setTimestamp(2, t);
-            ps.execute();
-        }
+        SilverRollups.refresh(c, from, to);
     }
 
     private static void window(PreparedStatement ps, int at, Job job) throws SQLException {

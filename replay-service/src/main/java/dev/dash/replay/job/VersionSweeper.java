@@ -6,8 +6,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -66,9 +68,12 @@ final class VersionSweeper {
     }
 
     private void sweep(Connection c, Due d) throws SQLException {
-        Instant[] range = range(c, d);
-        long metrics = deleteBatched(c, "metrics", d);
-        long records = deleteBatched(c, "pipeline_records", d);
+        boolean timescale = "timescaledb".equals(JobStore.variant(c));
+        Instant[] range = range(c, "metrics", d);
+        long metrics = timescale ? deleteByDay(c, "metrics", d, range) : deleteBatched(c, "metrics", d);
+        long records = timescale
+                ? deleteByDay(c, "pipeline_records", d, range(c, "pipeline_records", d))
+                : deleteBatched(c, "pipeline_records", d);
         try (PreparedStatement ps = c.prepareStatement(
                 "DELETE FROM quarantine WHERE pipeline_id = ? AND mapping_version = ? AND resolved_at IS NULL")) {
             bind(ps, d);
@@ -79,7 +84,8 @@ final class VersionSweeper {
             bind(ps, d);
             ps.executeUpdate();
         }
-        if ("timescaledb".equals(JobStore.variant(c))) {
+        if (timescale) {
+            // The continuous aggregates drop the version's buckets on their refresh (outside a transaction).
             JobStore.refreshRollups(c, range[0], range[1]);
         } else {
             for (String table : List.of("metrics_1m", "metrics_1h")) {
@@ -102,14 +108,14 @@ final class VersionSweeper {
         }
     }
 
-    private static Instant[] range(Connection c, Due d) throws SQLException {
+    private static Instant[] range(Connection c, String table, Due d) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT min(time), max(time) FROM metrics WHERE pipeline_id = ? AND mapping_version = ?")) {
+                "SELECT min(time), max(time) FROM " + table + " WHERE pipeline_id = ? AND mapping_version = ?")) {
             bind(ps, d);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                Timestamp from = rs.getTimestamp(1);
-                Timestamp to = rs.getTimestamp(2);
+                OffsetDateTime from = rs.getObject(1, OffsetDateTime.class);
+                OffsetDateTime to = rs.getObject(2, OffsetDateTime.class);
                 return new Instant[] {from == null ? null : from.toInstant(), to == null ? null : to.toInstant()};
             }
         }
@@ -133,6 +139,31 @@ final class VersionSweeper {
                 return total;
             }
         }
+    }
+
+    /**
+     * On TimescaleDB: deletes the version's rows one day (one chunk) at a time. Rows of compressed chunks
+     * have no {@code ctid} to name them by, but a delete by pipeline (segment-by), version and time (order-by)
+     * removes whole compressed batches or decompresses only the batches it touches.
+     */
+    private static long deleteByDay(Connection c, String table, Due d, Instant[] range) throws SQLException {
+        if (range[0] == null) {
+            return 0;
+        }
+        long total = 0;
+        Instant day = range[0].truncatedTo(ChronoUnit.DAYS);
+        while (!day.isAfter(range[1])) {
+            Instant next = day.plus(1, ChronoUnit.DAYS);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table
+                    + " WHERE pipeline_id = ? AND mapping_version = ? AND time >= ? AND time < ?")) {
+                bind(ps, d);
+                ps.setObject(3, day.atOffset(ZoneOffset.UTC));
+                ps.setObject(4, next.atOffset(ZoneOffset.UTC));
+                total += ps.executeUpdate();
+            }
+            day = next;
+        }
+        return total;
     }
 
     private static void bind(PreparedStatement ps, Due d) throws SQLException {

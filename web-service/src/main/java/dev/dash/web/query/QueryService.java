@@ -312,7 +312,8 @@ public class QueryService {
 
     public Uni<Storage> storage(UUID teamId) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> Sql.one(
+                .flatMap(a -> variant())
+                .flatMap(v -> Sql.one(
                         pool,
                         r -> new Storage(
                                 teamId,
@@ -322,25 +323,44 @@ public class QueryService {
                                 r.getLong("bronze_bytes"),
                                 r.getLong("bronze_events"),
                                 r.getLong("limit_bytes")),
-                        """
-                        WITH w AS (SELECT date_trunc('hour', greatest(refreshed_to, '1970-01-01'::timestamptz)) AS h
-                                   FROM rollup_state WHERE name = 'metrics')
-                        SELECT
-                          coalesce((SELECT sum(n) FROM metrics_1h, w WHERE team_id = $1 AND bucket < w.h), 0)
-                            + (SELECT count(*) FROM metrics, w WHERE team_id = $1 AND time >= w.h) AS points,
-                          coalesce((SELECT pg_total_relation_size('metrics'::regclass)::float8
-                                   + coalesce((SELECT sum(pg_total_relation_size(inhrelid))::float8 FROM pg_inherits
-                                               WHERE inhparent = 'metrics'::regclass), 0)) /
-                                   nullif((SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
-                                           JOIN pg_inherits i ON i.inhrelid = c.oid
-                                           WHERE i.inhparent = 'metrics'::regclass), 0), 100) AS row_bytes,
-                          (SELECT count(*) FROM pipeline_records WHERE team_id = $1) AS records,
-                          coalesce((SELECT sum(bytes) FROM bronze_manifest b JOIN pipelines p ON p.id = b.pipeline_id
-                                    WHERE p.team_id = $1), 0)::bigint AS bronze_bytes,
-                          coalesce((SELECT sum(events) FROM bronze_manifest b JOIN pipelines p ON p.id = b.pipeline_id
-                                    WHERE p.team_id = $1), 0)::bigint AS bronze_events,
-                          (SELECT storage_limit_gb::bigint * 1073741824 FROM teams WHERE id = $1) AS limit_bytes
-                        """,
+                        (v.equals("timescaledb") ? TIMESCALE_SILVER_SIZE : PLAIN_SILVER_SIZE) + STORAGE_REST,
                         teamId));
     }
+
+    /**
+     * Points and bytes per point on plain PostgreSQL: the 1-hour rollup before its watermark plus the raw tail,
+     * and the partitions' size over their rows.
+     */
+    private static final String PLAIN_SILVER_SIZE = """
+            WITH w AS (SELECT date_trunc('hour', greatest(refreshed_to, '1970-01-01'::timestamptz)) AS h
+                       FROM rollup_state WHERE name = 'metrics')
+            SELECT
+              coalesce((SELECT sum(n) FROM metrics_1h, w WHERE team_id = $1 AND bucket < w.h), 0)
+                + (SELECT count(*) FROM metrics, w WHERE team_id = $1 AND time >= w.h) AS points,
+              coalesce((SELECT pg_total_relation_size('metrics'::regclass)::float8
+                       + coalesce((SELECT sum(pg_total_relation_size(inhrelid))::float8 FROM pg_inherits
+                                   WHERE inhparent = 'metrics'::regclass), 0)) /
+                       nullif((SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
+                               JOIN pg_inherits i ON i.inhrelid = c.oid
+                               WHERE i.inhparent = 'metrics'::regclass), 0), 100) AS row_bytes,
+            """;
+
+    /**
+     * On TimescaleDB: the 1-hour continuous aggregate (real-time aggregation adds the tail past its watermark),
+     * and the hypertable's size, compressed chunks included, over its approximate row count.
+     */
+    private static final String TIMESCALE_SILVER_SIZE = """
+            SELECT
+              coalesce((SELECT sum(n) FROM metrics_1h WHERE team_id = $1), 0)::bigint AS points,
+              coalesce(hypertable_size('metrics')::float8 / nullif(approximate_row_count('metrics'), 0), 100) AS row_bytes,
+            """;
+
+    private static final String STORAGE_REST = """
+              (SELECT count(*) FROM pipeline_records WHERE team_id = $1) AS records,
+              coalesce((SELECT sum(bytes) FROM bronze_manifest b JOIN pipelines p ON p.id = b.pipeline_id
+                        WHERE p.team_id = $1), 0)::bigint AS bronze_bytes,
+              coalesce((SELECT sum(events) FROM bronze_manifest b JOIN pipelines p ON p.id = b.pipeline_id
+                        WHERE p.team_id = $1), 0)::bigint AS bronze_events,
+              (SELECT storage_limit_gb::bigint * 1073741824 FROM teams WHERE id = $1) AS limit_bytes
+            """;
 }

@@ -13,10 +13,14 @@ import java.time.Instant;
  * On plain PostgreSQL, keeps the rollups and the watermark current and daily partitions a week ahead. Every
  * web node schedules it; a transaction-scoped advisory lock lets exactly one run at a time, and the others
  * skip that round. On TimescaleDB the continuous aggregate policies do this work and the job does nothing.
+ *
+ * <p>Once an hour it also applies the pipelines' retention ({@code dash_apply_pipeline_retention}) on plain
+ * PostgreSQL; on TimescaleDB a job of the extension's scheduler does that (migration V33).
  */
 @ApplicationScoped
 public class RollupJob {
     static final String LOCK = "dash_rollup_job";
+    static final String RETENTION_LOCK = "dash_retention_job";
 
     private final Pool pool;
     private final QueryService query;
@@ -44,6 +48,48 @@ public class RollupJob {
                     return null;
                 })
                 .replaceWithVoid();
+    }
+
+    @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledRetention() {
+        return retentionOnce()
+                .onFailure()
+                .recoverWithItem(e -> {
+                    Log.warnf("Retention round failed (the next one retries): %s", e.getMessage());
+                    return null;
+                })
+                .replaceWithVoid();
+    }
+
+    /**
+     * Deletes the Silver rows older than their pipeline's {@code retention_days}, on plain PostgreSQL and when
+     * no other node is doing it.
+     *
+     * @return rows deleted, or -1 when this node did not run it (TimescaleDB, disabled, or another node's turn)
+     */
+    public Uni<Long> retentionOnce() {
+        if (!config.rollups().enabled()) {
+            return Uni.createFrom().item(-1L);
+        }
+        return query.variant()
+                .flatMap(variant -> !variant.equals("plain")
+                        ? Uni.createFrom().item(-1L)
+                        : pool.withTransaction(tx -> Sql.one(
+                                        tx,
+                                        r -> r.getBoolean("l"),
+                                        "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS l",
+                                        RETENTION_LOCK)
+                                .flatMap(locked -> !locked
+                                        ? Uni.createFrom().item(-1L)
+                                        : Sql.one(
+                                                tx,
+                                                r -> r.getLong("n"),
+                                                "SELECT dash_apply_pipeline_retention() AS n"))))
+                .invoke(n -> {
+                    if (n > 0) {
+                        Log.infof("Retention: %d Silver row(s) past their pipeline's retention deleted", n);
+                    }
+                });
     }
 
     public Uni<Outcome> runOnce() {

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
 import dev.dash.web.testing.Tokens;
@@ -19,8 +20,10 @@ import io.restassured.http.ContentType;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 class DashboardTest {

@@ -1,5 +1,6 @@
 package dev.dash.web.testing;
 
+import dev.dash.model.silver.SilverRollups;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import java.sql.Connection;
@@ -7,6 +8,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +43,20 @@ public final class Db {
         } catch (SQLException ex) {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** Refreshes the rollups over [from, to] on either Silver variant, as a replay's cut-over does. */
+    public static void refreshRollups(Instant from, Instant to) {
+        try (Connection c = connect()) {
+            SilverRollups.refresh(c, from, to);
+        } catch (SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** The Silver variant of the test database: {@code timescaledb} or {@code plain}. */
+    public static String variant() {
+        return (String) rows("SELECT dash_silver_variant() AS v").get(0).get("v");
     }
 
     public static long count(String sql, Object... params) {

@@ -46,7 +46,7 @@ public final class BenchSetup {
                 DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", user, password)) {
             // A fresh database every run: Silver partitions and the dedupe table that earlier runs filled
             // (tens of GB after a few runs) would otherwise make each run slower than the one before.
-            admin.createStatement().execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            dev.dash.model.db.Databases.drop(admin, db, 60_000);
             admin.createStatement().execute("CREATE DATABASE " + db);
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();

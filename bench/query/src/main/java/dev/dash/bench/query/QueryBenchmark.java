@@ -2,6 +2,7 @@ package dev.dash.bench.query;
 
 import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
+import dev.dash.model.silver.SilverRollups;
 import dev.dash.web.query.SeriesSql;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,12 +25,17 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Loads 10 million points (one pipeline, one metric, 4 label sets, 30 days, plus a decoy mapping version)
- * into a database of its own, refreshes the rollups up to a minute ago (a raw tail, as in production), and
- * times the query API's statement for a 24-hour and a 30-day line chart against the same series computed
- * from the raw rows, in the same run.
+ * into a database per Silver variant ({@code dash_bench_timescaledb}, {@code dash_bench_plain}), brings the
+ * rollups to where production keeps them (plain: refreshed up to a minute ago, a raw tail after; TimescaleDB:
+ * continuous aggregates refreshed the same way and chunks older than 7 days compressed, as the policy does),
+ * and times the query API's statement for a 24-hour and a 30-day line chart on each variant against the same
+ * series computed from the raw rows, in the same run. On TimescaleDB it also reports the compression of the
+ * newest week of compressed chunks ({@code chunk_compression_stats}) and of the whole hypertable.
  *
- * <p>Arguments (system properties): {@code bench.url} (default the local {@code dash_bench} database),
- * {@code bench.user}, {@code bench.password}, {@code bench.points} (10000000), {@code bench.iterations} (200).
+ * <p>Arguments (system properties): {@code bench.url} (a database of the server to create the bench
+ * databases from, default the local {@code dash}), {@code bench.user}, {@code bench.password},
+ * {@code bench.variants} ({@code timescaledb,plain}), {@code bench.points} (10000000), {@code bench.iterations}
+ * (200).
  */
 public final class QueryBenchmark {
     private static final UUID PIPELINE = UUID.fromString("0d0e0000-0000-4000-8000-00000000be01");
@@ -37,55 +43,149 @@ public final class QueryBenchmark {
 
     private QueryBenchmark() {}
 
+    /** One timed chart: the API statement's and the raw baseline's sorted latencies. */
+    private record Timing(String variant, String chart, String bucket, String via, long[] api, long[] raw) {}
+
     public static void main(String[] args) throws Exception {
-        String url = System.getProperty("bench.url", "jdbc:postgresql://127.0.0.1:15432/dash_bench");
+        String url = System.getProperty("bench.url", "jdbc:postgresql://127.0.0.1:15432/dash");
         String user = System.getProperty("bench.user", "dash");
         String password = System.getProperty("bench.password", "dash");
         long points = Long.getLong("bench.points", 10_000_000L);
         int iterations = Integer.getInteger("bench.iterations", 200);
-
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(url);
-        ds.setUser(user);
-        ds.setPassword(password);
-        var outcome = DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
-        log("schema %s, Silver variant %s", outcome.version(), outcome.variant());
+        List<String> variants = List.of(
+                System.getProperty("bench.variants", "timescaledb,plain").split(","));
 
         Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        try (Connection c = DriverManager.getConnection(url, user, password)) {
-            load(c, points, end);
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT dash_silver_variant()")) {
-                rs.next();
-                log("variant: %s", rs.getString(1));
+        List<Timing> timings = new ArrayList<>();
+        for (String variant : variants) {
+            String dbUrl = url.substring(0, url.lastIndexOf('/') + 1) + "dash_bench_" + variant;
+            try (Connection admin = DriverManager.getConnection(url, user, password);
+                    Statement st = admin.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'dash_bench_" + variant + "'")) {
+                if (!rs.next()) {
+                    admin.createStatement().execute("CREATE DATABASE dash_bench_" + variant);
+                }
             }
-            Instant watermark = watermark(c);
-            log("rollup watermark %s", watermark);
-            for (Duration range : List.of(Duration.ofHours(24), Duration.ofDays(30))) {
-                Duration bucket = SeriesSql.autoBucket(range, 500);
-                SeriesSql.Level level = SeriesSql.level(bucket);
-                Instant from = SeriesSql.floor(end.minus(range), bucket);
-                Instant to = SeriesSql.ceil(end, bucket);
-                Instant cut = SeriesSql.floor(watermark, level.size);
-                int baselineIterations = range.toDays() >= 30 ? Math.max(5, iterations / 40) : Math.max(10, iterations / 4);
-                long[] api = time(c, SeriesSql.sql(level), from, to, cut, bucket, iterations);
-                long[] raw = time(c, SeriesSql.rawOnlySql(), from, to, from, bucket, baselineIterations);
-                log(
-                        "%-4s bucket %-6s via %-10s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (%d runs) | raw rows: p50 %8.1f ms  p95 %8.1f ms (%d runs)",
-                        range.toHours() <= 24 ? "24h" : range.toDays() + "d",
-                        bucket.toString().substring(2),
-                        level.table,
-                        ms(pct(api, 50)),
-                        ms(pct(api, 95)),
-                        ms(api[api.length - 1]),
-                        iterations,
-                        ms(pct(raw, 50)),
-                        ms(pct(raw, 95)),
-                        baselineIterations);
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(dbUrl);
+            ds.setUser(user);
+            ds.setPassword(password);
+            var outcome =
+                    DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.toUpperCase(Locale.ROOT)));
+            log("%s: schema %s, Silver variant %s", dbUrl, outcome.version(), outcome.variant());
+            try (Connection c = DriverManager.getConnection(dbUrl, user, password)) {
+                boolean timescale = variant.equals("timescaledb");
+                load(c, points, end, timescale);
+                if (timescale) {
+                    compressionReport(c);
+                }
+                Instant watermark = timescale ? null : watermark(c);
+                log("rollups: %s", timescale ? "continuous aggregates, real-time" : "watermark " + watermark);
+                for (Duration range : List.of(Duration.ofHours(24), Duration.ofDays(30))) {
+                    Duration bucket = SeriesSql.autoBucket(range, 500);
+                    SeriesSql.Level level = SeriesSql.level(bucket);
+                    Instant from = SeriesSql.floor(end.minus(range), bucket);
+                    Instant to = SeriesSql.ceil(end, bucket);
+                    // As QueryService: TimescaleDB reads the aggregates up to the end (real-time aggregation adds
+                    // the tail), plain reads the rollups up to the watermark and raw rows after it.
+                    Instant cut = timescale ? to : SeriesSql.floor(watermark, level.size);
+                    int baselineIterations =
+                            range.toDays() >= 30 ? Math.max(5, iterations / 40) : Math.max(10, iterations / 4);
+                    long[] api = time(c, SeriesSql.sql(level), from, to, cut, bucket, iterations);
+                    long[] raw = time(c, SeriesSql.rawOnlySql(), from, to, from, bucket, baselineIterations);
+                    Timing t = new Timing(
+                            variant,
+                            range.toHours() <= 24 ? "24h" : range.toDays() + "d",
+                            bucket.toString().substring(2),
+                            level.table,
+                            api,
+                            raw);
+                    timings.add(t);
+                    log(
+                            "%-11s %-4s bucket %-6s via %-10s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (%d runs) | raw rows: p50 %8.1f ms  p95 %8.1f ms (%d runs)",
+                            variant,
+                            t.chart(),
+                            t.bucket(),
+                            t.via(),
+                            ms(pct(api, 50)),
+                            ms(pct(api, 95)),
+                            ms(api[api.length - 1]),
+                            iterations,
+                            ms(pct(raw, 50)),
+                            ms(pct(raw, 95)),
+                            baselineIterations);
+                }
+            }
+        }
+        for (Timing t : timings) {
+            if (!t.variant().equals("timescaledb")) {
+                continue;
+            }
+            for (Timing p : timings) {
+                if (p.variant().equals("plain") && p.chart().equals(t.chart())) {
+                    log(
+                            "%-4s TimescaleDB / plain: p50 %.2f, p95 %.2f",
+                            t.chart(),
+                            (double) pct(t.api(), 50) / pct(p.api(), 50),
+                            (double) pct(t.api(), 95) / pct(p.api(), 95));
+                }
             }
         }
     }
 
-    private static void load(Connection c, long points, Instant end) throws SQLException {
+    /** Compresses the chunks older than 7 days (what the policy does) and prints what compression saved. */
+    private static void compressionReport(Connection c) throws SQLException {
+        long t0 = System.nanoTime();
+        int compressed = 0;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT compress_chunk(ch, if_not_compressed => true) "
+                        + "FROM show_chunks('metrics', older_than => INTERVAL '7 days') ch")) {
+            while (rs.next()) {
+                compressed++;
+            }
+        }
+        log("compressed %d chunk(s) older than 7 days in %.0f s", compressed, (System.nanoTime() - t0) / 1e9);
+        try (Statement st = c.createStatement()) {
+            st.execute("ANALYZE metrics");
+        }
+        String week = """
+                SELECT count(*), sum(before_compression_total_bytes), sum(after_compression_total_bytes),
+                       sum(before_compression_table_bytes + before_compression_toast_bytes),
+                       sum(after_compression_table_bytes + after_compression_toast_bytes)
+                FROM (SELECT s.* FROM chunk_compression_stats('metrics') s
+                      JOIN timescaledb_information.chunks ch ON ch.chunk_schema = s.chunk_schema AND ch.chunk_name = s.chunk_name
+                      WHERE s.compression_status = 'Compressed' ORDER BY ch.range_end DESC LIMIT 7) w
+                """;
+        String all = """
+                SELECT number_compressed_chunks, before_compression_total_bytes, after_compression_total_bytes,
+                       before_compression_table_bytes + before_compression_toast_bytes,
+                       after_compression_table_bytes + after_compression_toast_bytes
+                FROM hypertable_compression_stats('metrics')
+                """;
+        for (String[] q : new String[][] {{"newest week compressed", week}, {"hypertable_compression_stats", all}}) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(q[1])) {
+                rs.next();
+                long before = rs.getLong(2);
+                long after = rs.getLong(3);
+                long beforeData = rs.getLong(4);
+                long afterData = rs.getLong(5);
+                log(
+                        "compression, %s (%d chunks): %,d -> %,d bytes with indexes (%.1f %% saved); table+toast %,d -> %,d (%.1f %% saved)",
+                        q[0],
+                        rs.getLong(1),
+                        before,
+                        after,
+                        100.0 * (before - after) / before,
+                        beforeData,
+                        afterData,
+                        100.0 * (beforeData - afterData) / beforeData);
+            }
+        }
+    }
+
+    private static void load(Connection c, long points, Instant end, boolean timescale) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM metrics WHERE pipeline_id = ?")) {
             st.setObject(1, PIPELINE);
             try (ResultSet rs = st.executeQuery()) {
@@ -98,8 +198,10 @@ public final class QueryBenchmark {
         }
         try (Statement st = c.createStatement()) {
             st.execute("DELETE FROM metrics WHERE pipeline_id = '" + PIPELINE + "'");
-            st.execute("DELETE FROM metrics_1m WHERE pipeline_id = '" + PIPELINE + "'");
-            st.execute("DELETE FROM metrics_1h WHERE pipeline_id = '" + PIPELINE + "'");
+            if (!timescale) {
+                st.execute("DELETE FROM metrics_1m WHERE pipeline_id = '" + PIPELINE + "'");
+                st.execute("DELETE FROM metrics_1h WHERE pipeline_id = '" + PIPELINE + "'");
+            }
         }
         Instant start = end.minus(Duration.ofDays(30));
         try (PreparedStatement st = c.prepareStatement("SELECT dash_ensure_partitions(?, ?)")) {
@@ -107,7 +209,9 @@ public final class QueryBenchmark {
             st.setTimestamp(2, Timestamp.from(end.plus(Duration.ofDays(7))));
             st.execute();
         } catch (SQLException e) {
-            log("no partitions to create (%s)", e.getMessage().lines().findFirst().orElse(""));
+            log(
+                    "no partitions to create (%s)",
+                    e.getMessage().lines().findFirst().orElse(""));
         }
         // 90% of the points under the active version (1) on 4 sites, 10% under a decoy version (2).
         long active = points * 9 / 10;
@@ -129,15 +233,15 @@ public final class QueryBenchmark {
         }
         Instant refreshTo = end.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(1));
         t0 = System.nanoTime();
-        try (PreparedStatement st = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, true)")) {
-            st.setTimestamp(1, Timestamp.from(start.minus(Duration.ofHours(1))));
-            st.setTimestamp(2, Timestamp.from(refreshTo));
-            st.execute();
-        } catch (SQLException e) {
-            // TimescaleDB: the continuous aggregates are refreshed with CALL, outside a transaction.
-            try (Statement st = c.createStatement()) {
-                st.execute("CALL refresh_continuous_aggregate('metrics_1m', NULL, '" + refreshTo + "')");
-                st.execute("CALL refresh_continuous_aggregate('metrics_1h', NULL, '" + refreshTo + "')");
+        if (timescale) {
+            // What the continuous aggregate policies and replays do (in autocommit, whole buckets).
+            SilverRollups.refresh(c, start.minus(Duration.ofHours(1)), refreshTo.minusMillis(1));
+        } else {
+            // What the rollup job does: refresh and advance the watermark.
+            try (PreparedStatement st = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, true)")) {
+                st.setTimestamp(1, Timestamp.from(start.minus(Duration.ofHours(1))));
+                st.setTimestamp(2, Timestamp.from(refreshTo));
+                st.execute();
             }
         }
         try (Statement st = c.createStatement()) {
@@ -149,15 +253,17 @@ public final class QueryBenchmark {
 
     private static void insert(Connection c, Instant from, Instant to, double stepMillis, int version, String sites)
             throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(
-                """
+        try (PreparedStatement st = c.prepareStatement("""
                 INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
                 SELECT t, ?, ?, 'temperature', jsonb_build_object('site', s),
-                       20 + 10 * sin(extract(epoch FROM t) / 3600.0) + random(), gen_random_uuid(), ?, 0
+                       20 + 10 * sin(extract(epoch FROM t) / 3600.0) + random(),
+                       -- a UUIDv7 of the point's time, as the ingestor gives events (UuidV7)
+                       (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0') || '7'
+                        || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid,
+                       ?, 0
                 FROM generate_series(?::timestamptz, ?::timestamptz - interval '1 millisecond', make_interval(secs => ?)) t,
                      unnest(%s) s
-                """
-                        .formatted(sites))) {
+                """.formatted(sites))) {
             st.setObject(1, PIPELINE);
             st.setObject(2, TEAM);
             st.setInt(3, version);
@@ -169,7 +275,8 @@ public final class QueryBenchmark {
     }
 
     private static Instant watermark(Connection c) throws SQLException {
-        try (ResultSet rs = c.createStatement().executeQuery("SELECT refreshed_to FROM rollup_state WHERE name = 'metrics'")) {
+        try (ResultSet rs =
+                c.createStatement().executeQuery("SELECT refreshed_to FROM rollup_state WHERE name = 'metrics'")) {
             rs.next();
             return rs.getTimestamp(1).toInstant();
         }
@@ -186,7 +293,16 @@ public final class QueryBenchmark {
             m.appendReplacement(jdbc, "?");
         }
         m.appendTail(jdbc);
-        Object[] params = {PIPELINE, 1, "temperature", Timestamp.from(from), Timestamp.from(to), Timestamp.from(cut), bucket.toSeconds() + " seconds", null};
+        Object[] params = {
+            PIPELINE,
+            1,
+            "temperature",
+            Timestamp.from(from),
+            Timestamp.from(to),
+            Timestamp.from(cut),
+            bucket.toSeconds() + " seconds",
+            null
+        };
         long[] out = new long[n];
         try (PreparedStatement st = c.prepareStatement(jdbc.toString())) {
             for (int i = 0; i < order.size(); i++) {

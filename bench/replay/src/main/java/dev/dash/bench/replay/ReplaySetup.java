@@ -179,7 +179,7 @@ public final class ReplaySetup {
             throw new IllegalArgumentException("refusing to recreate database " + db);
         }
         try (Connection admin = BenchEnv.connect("postgres")) {
-            admin.createStatement().execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            dev.dash.model.db.Databases.drop(admin, db, 60_000);
             admin.createStatement().execute("CREATE DATABASE " + db);
         }
     }

@@ -1,0 +1,103 @@
+package dev.dash.model.silver;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Refreshes the Silver rollups ({@code metrics_1m}, {@code metrics_1h}) over a time range on either variant:
+ * a replay before its cut-over, the version sweeper after a delete, tests and benchmarks. On plain PostgreSQL
+ * they are tables rebuilt by {@code dash_refresh_rollups}; on TimescaleDB continuous aggregates.
+ */
+public final class SilverRollups {
+    private SilverRollups() {}
+
+    /** Which Silver variant the database has: {@code timescaledb} or {@code plain}. */
+    public static String variant(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT dash_silver_variant()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The rollups of both variants and their bucket sizes (continuous aggregates on TimescaleDB). */
+    private static final List<Map.Entry<String, Duration>> ROLLUPS =
+            List.of(Map.entry("metrics_1m", Duration.ofMinutes(1)), Map.entry("metrics_1h", Duration.ofHours(1)));
+
+    /**
+     * Rebuilds the 1-minute and 1-hour rollups over every bucket that [from, to] touches. The watermark of
+     * the live rollup job is not moved.
+     *
+     * <p>On TimescaleDB this is {@code CALL refresh_continuous_aggregate} per aggregate, which refuses to run
+     * inside a transaction block (so the connection is put in autocommit for it), takes its bounds as
+     * {@code "any"} (so they are cast to {@code timestamptz} in the statement) and refuses a window that
+     * holds no whole bucket (so the window is widened outwards to whole buckets of each aggregate: a single
+     * point still refreshes its minute and its hour). The window stops at the bucket still open now, which
+     * real-time aggregation reads from the raw rows; materialising it would leave it stale until the
+     * aggregate's policy next covers it.
+     */
+    public static void refresh(Connection c, Instant from, Instant to) throws SQLException {
+        if (from == null || to == null) {
+            return;
+        }
+        if (to.isBefore(from)) {
+            Instant t = from;
+            from = to;
+            to = t;
+        }
+        if ("timescaledb".equals(variant(c))) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(true);
+            try {
+                Instant now = Instant.now();
+                for (Map.Entry<String, Duration> rollup : ROLLUPS) {
+                    Instant[] window = bucketWindow(from, to, rollup.getValue());
+                    // Never materialise a bucket still open: its rows keep coming and real-time aggregation
+                    // serves them from the raw rows as long as the aggregate's watermark stays below it.
+                    Instant open = bucketWindow(now, now, rollup.getValue())[0];
+                    if (window[1].isAfter(open)) {
+                        window[1] = open;
+                    }
+                    if (!window[1].isAfter(window[0])) {
+                        continue;
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "CALL refresh_continuous_aggregate(?::regclass, ?::timestamptz, ?::timestamptz)")) {
+                        ps.setString(1, rollup.getKey());
+                        ps.setObject(2, window[0].atOffset(ZoneOffset.UTC));
+                        ps.setObject(3, window[1].atOffset(ZoneOffset.UTC));
+                        ps.execute();
+                    }
+                }
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, false)")) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(to.plusMillis(1)));
+            ps.execute();
+        }
+    }
+
+    /**
+     * The smallest window of whole buckets of {@code size} (aligned to the Unix epoch, as TimescaleDB's
+     * {@code time_bucket} aligns minutes and hours) that holds every instant of [from, to], to inclusive.
+     */
+    public static Instant[] bucketWindow(Instant from, Instant to, Duration size) {
+        long s = size.toSeconds();
+        long f = Math.floorDiv(from.getEpochSecond(), s) * s;
+        long t = (Math.floorDiv(to.getEpochSecond(), s) + 1) * s;
+        return new Instant[] {Instant.ofEpochSecond(f), Instant.ofEpochSecond(t)};
+    }
+}
