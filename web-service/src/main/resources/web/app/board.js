@@ -127,7 +127,7 @@ export function board(container, opts) {
       dropBefore: (id, t) => views.get(id)?.dropBefore(t),
       annotation: (f) => d.widgets.forEach((w) => { if (w.data_query?.pipeline_id === f.pipeline_id) views.get(w.id)?.annotate(f); }),
       status: setStatus,
-      poll: refreshAll,
+      poll: () => { refreshAll(); if (opts.onPoll) opts.onPoll(); },
     });
   }
   restart();

@@ -57,6 +57,7 @@ export function dashboardPage(main, { id }, query) {
     if (closed) return;
     const member = can('member');
     const admin = can('admin');
+    let polls = 0;
     const gridBox = h('div.board');
     const addBtn = member.ok ? h('button.btn.primary#add-widget', { type: 'button', onclick: () => widgetEditor(d, null, render) }, icon('plus'), 'Add widget') : null;
     const head = h('header.page-head.board-head',
@@ -78,6 +79,8 @@ export function dashboardPage(main, { id }, query) {
         if (ok !== 'yes') return;
         try { await del(teamPath(`/dashboards/${id}/widgets/${w.id}`)); render(); } catch (e) { toast(e.message, 'error'); }
       },
+      // Without the live endpoint, annotations come from the mapping versions, checked every few polls.
+      onPoll: () => { if (++polls % 4 === 0) annotateActivations(d, b); },
       onMove: async (changes) => {
         try {
           await Promise.all(changes.map((c) => patch(teamPath(`/dashboards/${id}/widgets/${c.id}`), { position: c.position })));

@@ -1,13 +1,16 @@
 // Small DOM helpers: every element is built with h(), never from HTML strings, so user data is never markup.
 
-/** h('button.btn.primary', {onclick, disabled}, 'Save') */
+/** h('button#save.btn.primary', {onclick, disabled}, 'Save'): tag, optional #id, classes. */
 export function h(spec, attrs, ...children) {
   if (attrs == null || typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs)) {
     if (attrs != null) children.unshift(attrs);
     attrs = {};
   }
+  let id = null;
+  spec = spec.replace(/#([\w-]+)/, (_, x) => { id = x; return ''; });
   const [tag, ...classes] = spec.split('.');
   const el = document.createElement(tag || 'div');
+  if (id) el.id = id;
   if (classes.length) el.className = classes.join(' ');
   for (const [k, v] of Object.entries(attrs)) {
     if (v == null || v === false) continue;

@@ -7,6 +7,7 @@ import { mappingPage } from './mapping.js';
 import { dashboardsPage, dashboardPage } from './dashboards.js';
 import { publicPage } from './public.js';
 import { teamPage } from './team.js';
+import { benchPage } from './bench.js';
 
 const app = document.getElementById('app');
 let cleanup = null;
@@ -38,6 +39,7 @@ async function render() {
     return;
   }
   document.body.classList.remove('public');
+  if (path === '/bench/stream') return benchPage(app, query);
 
   if (!session.me) {
     clear(app, loading('Signing in…'));
