@@ -63,11 +63,13 @@ export function board(container, opts) {
   }
 
   // --- the grid ---
-  const gridEl = h('div.grid-stack');
-  clear(container, gridEl);
   if (!d.widgets.length) {
     clear(container, opts.emptyState || h('div.state.empty', h('h3', 'This dashboard has no widgets yet')));
+    setStatus('idle', 'No widgets');
+    return { controls, views, annotate() {}, close() { document.removeEventListener('keydown', onKey); } };
   }
+  const gridEl = h('div.grid-stack');
+  clear(container, gridEl);
   const grid = GridStack.init({
     column: 12, cellHeight: 76, margin: 8, float: false, animate: false,
     staticGrid: !opts.editable, handle: '.widget-head', columnOpts: { breakpoints: [{ w: 700, c: 1 }] },

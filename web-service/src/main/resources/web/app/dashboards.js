@@ -1,4 +1,4 @@
-import { h, clear, icon, loading, failure, empty, field, showErrors, modal, closeModal, copy, toast, fmtAgo, fmtTime, debounce } from './dom.js';
+import { h, append, clear, icon, loading, failure, empty, field, showErrors, modal, closeModal, copy, toast, fmtAgo, fmtTime, debounce } from './dom.js';
 import { get, post, patch, del, can, teamPath, session } from './api.js';
 import { go, href } from './router.js';
 import { pageHead, roleNote } from './pipelines.js';
@@ -87,9 +87,9 @@ export function dashboardPage(main, { id }, query) {
         } catch (e) { toast('Layout not saved: ' + e.message, 'error'); }
       },
     });
-    head.querySelector('.board-actions').append(b.controls,
+    append(head.querySelector('.board-actions'), [b.controls,
       admin.ok ? h('button.btn#share', { type: 'button', onclick: () => share(d, render) }, icon('link'), d.is_public ? 'Shared' : 'Share') : null,
-      addBtn);
+      addBtn]);
     annotateActivations(d, b);
   };
   render();
@@ -115,7 +115,7 @@ async function share(d, rerender) {
   const fill = (link) => clear(body,
     h('p', 'Anyone with the link can watch this dashboard, read-only, without signing in. Nothing else of the team is visible.'),
     link ? h('div.stack', h('p.callout.warn', icon('key'), ' Copy the link now: it is shown only once.'),
-      h('div.copy-row', h('code#public-url', link), h('button.btn', { type: 'button', onclick: () => copy(link, 'Link copied') }, icon('copy'), 'Copy'))) : null,
+      h('div.copy-row', h('code#public-url', { tabindex: 0 }, link), h('button.btn', { type: 'button', onclick: () => copy(link, 'Link copied') }, icon('copy'), 'Copy'))) : null,
     d.is_public && !link ? h('p', h('span.badge.info', 'public'), ' A link is active until ', fmtTime(d.public_link_expires_at), '. Creating a new link replaces it.') : null,
     h('div.row', h('label.small', { for: 'share-days' }, 'Valid for'), days,
       h('button.btn.primary#create-link', { type: 'button', onclick: async () => {

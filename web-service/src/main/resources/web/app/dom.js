@@ -145,11 +145,11 @@ export async function copy(text, what = 'Copied') {
 export function modal(title, body, actions = [], { wide = false } = {}) {
   const dlg = h('dialog.modal' + (wide ? '.wide' : ''), { 'aria-labelledby': 'modal-title' });
   const close = h('button.icon-btn', { type: 'button', 'aria-label': 'Close', onclick: () => dlg.close() }, icon('close'));
-  dlg.append(
+  append(dlg, [
     h('header.modal-head', h('h2', { id: 'modal-title' }, title), close),
     h('div.modal-body', body),
     actions.length ? h('footer.modal-foot', actions) : null,
-  );
+  ]);
   document.body.append(dlg);
   dlg.showModal();
   return new Promise((resolve) => dlg.addEventListener('close', () => { dlg.remove(); resolve(dlg.returnValue); }));

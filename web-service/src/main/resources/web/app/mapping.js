@@ -129,7 +129,7 @@ export function mappingPage(main, { id }) {
       try {
         const r = await post(`${base}/infer`, { limit: 50 });
         const text = JSON.stringify(r.mapping, null, 2);
-        clear(panel, h('p.small.muted', `Suggested from ${r.samples} events (${r.unusable} unusable).`), h('pre.code', text),
+        clear(panel, h('p.small.muted', `Suggested from ${r.samples} events (${r.unusable} unusable).`), h('pre.code', { tabindex: 0 }, text),
           h('button.btn#use-suggestion', { type: 'button', onclick: () => { area.value = text; validate(); toast('Suggestion copied into the editor'); } }, 'Use this suggestion'));
       } catch (e) { clear(panel, e instanceof ApiError && e.status === 400 ? empty('Nothing to learn from yet', e.message) : failure(e)); }
     };
@@ -140,7 +140,7 @@ export function mappingPage(main, { id }) {
       const lines = diffLines(activeText, mine);
       const changed = lines.filter(([k]) => k !== ' ').length;
       clear(panel, h('p.small.muted', changed ? `${changed} lines differ from version ${active.version}.` : `Same as version ${active.version}.`),
-        h('pre.code.diff#diff', lines.map(([k, l]) => h('div.' + (k === '+' ? 'add' : k === '-' ? 'del' : 'same'), (k === ' ' ? '  ' : k + ' ') + l))));
+        h('pre.code.diff#diff', { tabindex: 0 }, lines.map(([k, l]) => h('div.' + (k === '+' ? 'add' : k === '-' ? 'del' : 'same'), (k === ' ' ? '  ' : k + ' ') + l))));
     };
     const history = () => {
       clear(panel, versions.length ? h('table.table.compact', h('thead', h('tr', h('th', 'Version'), h('th', 'Status'), h('th', 'Saved'), h('th', 'Activated'), h('th', h('span.sr-only', 'Open')))),

@@ -86,11 +86,11 @@ export async function showSecret(title, secret, curl) {
   if (!secret) return;
   await modal(title, h('div.stack',
     h('p.callout.warn', icon('key'), ' Copy this secret now. It is stored encrypted and will not be shown again.'),
-    h('div.copy-row', h('code.secret#secret-value', secret.value),
+    h('div.copy-row', h('code.secret#secret-value', { tabindex: 0 }, secret.value),
       h('button.btn', { type: 'button', onclick: () => copy(secret.value, 'Secret copied') }, icon('copy'), 'Copy')),
     secret.expires_at ? h('p.small.muted', 'Expires ' + fmtTime(secret.expires_at)) : null,
     curl ? h('div', h('h3', 'Try it: a signed request, ready to paste'),
-      h('pre.code#curl-example', curl),
+      h('pre.code#curl-example', { tabindex: 0 }, curl),
       h('button.btn', { type: 'button', onclick: () => copy(curl, 'Example copied') }, icon('copy'), 'Copy example'),
       h('p.small.muted', 'The signature in this example is valid for the pipeline’s timestamp tolerance (5 minutes by default).')) : null),
   [h('button.btn.primary', { type: 'button', onclick: (e) => closeModal(e.target, 'ok') }, 'I have copied it')], { wide: true });
@@ -119,7 +119,7 @@ export function pipelinePage(main, { id }) {
       h('div.grid-2',
         h('section.card', h('h2', 'Ingest'),
           h('p.muted', 'Senders POST JSON here, signed with one of the pipeline’s secrets (' + presetName(p.signature_preset) + ').'),
-          h('div.copy-row', h('code#ingest-url', p.ingest_url), h('button.btn', { type: 'button', onclick: () => copy(p.ingest_url, 'URL copied') }, icon('copy'), 'Copy')),
+          h('div.copy-row', h('code#ingest-url', { tabindex: 0 }, p.ingest_url), h('button.btn', { type: 'button', onclick: () => copy(p.ingest_url, 'URL copied') }, icon('copy'), 'Copy')),
           h('dl.facts',
             h('dt', 'Type'), h('dd', p.type),
             h('dt', 'Timestamp tolerance'), h('dd', p.timestamp_tolerance_seconds + ' s'),

@@ -214,7 +214,7 @@ export class WidgetView {
     this.destroyPlot();
     const rows = list.map((s) => ({ labels: s.labels, t: s.ts[s.ts.length - 1], v: s.vs[s.vs.length - 1], min: Math.min(...s.vs), max: Math.max(...s.vs) }))
       .sort((a, b) => b.t - a.t).slice(0, 100);
-    clear(this.el, h('div.table-wrap', h('table.table.compact',
+    clear(this.el, h('div.table-wrap', { tabindex: 0, role: 'region', 'aria-label': (this.widget.title || 'Table') + ' data' }, h('table.table.compact',
       h('thead', h('tr', h('th', 'Series'), h('th.right', 'Latest'), h('th.right', 'Min'), h('th.right', 'Max'), h('th', 'At'))),
       h('tbody', rows.map((r) => h('tr', h('td', labelText(r.labels) || this.widget.data_query?.metric || 'all'),
         h('td.right.strong', fmtNumber(r.v)), h('td.right', fmtNumber(r.min)), h('td.right', fmtNumber(r.max)), h('td', fmtAgo(new Date(r.t * 1000).toISOString()))))))));

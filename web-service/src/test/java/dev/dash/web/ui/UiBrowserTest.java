@@ -130,7 +130,7 @@ class UiBrowserTest {
             page.locator("#mapping-text").fill(BROKEN);
             page.locator("mark.err").first().waitFor();
             assertThat(page.locator("#problems li").count()).isGreaterThanOrEqualTo(1);
-            assertThat(page.locator("#problems").textContent()).contains("/fields/0/type");
+            assertThat(page.locator("#problems").textContent()).contains("/fields/0");
             assertThat(page.locator(".gutter .bad").count()).isGreaterThanOrEqualTo(1);
             Ui.shot(page, "04-mapping-error");
             page.locator("#mapping-text").fill(MAPPING);
