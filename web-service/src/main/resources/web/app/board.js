@@ -51,8 +51,11 @@ export function board(container, opts) {
     if (!on && document.fullscreenElement) document.exitFullscreen().catch(() => {});
     setTimeout(() => views.forEach((v) => v.resize()), 50);
   } }, icon('expand'));
-  const onKey = (e) => { if (e.key === 'Escape' && document.body.classList.contains('kiosk')) kioskBtn.click(); };
+  const onKey = (e) => { if (e.key === 'Escape' && document.body.classList.contains('kiosk') && !document.fullscreenElement) kioskBtn.click(); };
+  // Escape in full screen is the browser's: it leaves full screen without a keydown, so follow that too.
+  const onFullscreen = () => { if (!document.fullscreenElement && document.body.classList.contains('kiosk')) kioskBtn.click(); };
   document.addEventListener('keydown', onKey);
+  document.addEventListener('fullscreenchange', onFullscreen);
   const controls = h('div.board-controls', statusEl, picker, custom, liveBtn, kioskBtn);
 
   function setRange(r) {
@@ -66,7 +69,7 @@ export function board(container, opts) {
   if (!d.widgets.length) {
     clear(container, opts.emptyState || h('div.state.empty', h('h3', 'This dashboard has no widgets yet')));
     setStatus('idle', 'No widgets');
-    return { controls, views, annotate() {}, close() { document.removeEventListener('keydown', onKey); } };
+    return { controls, views, annotate() {}, close() { document.removeEventListener('keydown', onKey); document.removeEventListener('fullscreenchange', onFullscreen); } };
   }
   const gridEl = h('div.grid-stack');
   clear(container, gridEl);
@@ -142,6 +145,7 @@ export function board(container, opts) {
       if (live) live.close();
       ++pollSeq;
       document.removeEventListener('keydown', onKey);
+      document.removeEventListener('fullscreenchange', onFullscreen);
       views.forEach((v) => v.destroy());
       grid.destroy(false);
     },

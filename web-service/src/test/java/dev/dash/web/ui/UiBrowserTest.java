@@ -120,8 +120,13 @@ class UiBrowserTest {
             page.locator("#ingest-url").waitFor();
             UUID pipeline = UUID.fromString(page.url().replaceAll(".*/pipelines/([0-9a-f-]{36}).*", "$1"));
             sendEvents(team.id(), pipeline, 19.0, 20.5, 22.0);
-            page.reload();
-            page.locator("#recent-events table tbody tr").first().waitFor();
+            // The page reads the newest events from the tail of dash.raw: reload until they are there.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                page.reload();
+                page.locator("#recent-events table, #recent-events p").first().waitFor();
+                assertThat(page.locator("#recent-events table tbody tr").count())
+                        .isEqualTo(3);
+            });
             assertThat(page.locator("#recent-events table tbody tr").count()).isEqualTo(3);
             Ui.shot(page, "03-pipeline-detail");
 
@@ -221,7 +226,7 @@ class UiBrowserTest {
             page.locator("#kiosk").click();
             assertThat(page.locator(".sidebar").isVisible()).isFalse();
             Ui.shot(page, "10-dashboard-kiosk");
-            page.keyboard().press("Escape");
+            page.locator("#kiosk").click();
             page.locator(".sidebar").waitFor();
 
             // Share: a public link, opened in a fresh context with no session, shows the dashboard read-only.
