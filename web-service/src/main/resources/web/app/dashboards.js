@@ -188,7 +188,7 @@ async function widgetEditor(d, w, rerender) {
       if (w) await patch(teamPath(`/dashboards/${d.id}/widgets/${w.id}`), body);
       else {
         const y = d.widgets.reduce((a, x) => Math.max(a, (x.position?.y || 0) + (x.position?.h || 4)), 0);
-        body.position = { x: 0, y, w: type.value === 'stat_card' ? 3 : 6, h: type.value === 'stat_card' ? 3 : 4 };
+        body.position = { x: 0, y, w: type.value === 'stat_card' ? 4 : 6, h: type.value === 'stat_card' ? 3 : 4 };
         await post(teamPath(`/dashboards/${d.id}/widgets`), body);
       }
       closeModal(form, 'saved');
