@@ -192,12 +192,23 @@ function quarantine(p) {
   return h('section.card', h('h2', 'Quarantine'), box);
 }
 
-/** Polling status: the poll API arrives separately (issue 16); this shows what the pipeline itself says. */
+/** Polling status of a polled pipeline (`GET …/poll`, docs/polling.md), and "poll now" for admins. */
 function pollingStatus(p) {
   if (p.type !== 'polling') return null;
-  return h('section.card#polling', h('h2', 'Polling'),
-    h('dl.facts', h('dt', 'Every'), h('dd', (p.interval_seconds || '—') + ' s'), h('dt', 'Source'), h('dd', p.source_type || '—'),
-      h('dt', 'Status'), h('dd', statusBadge(p.status)), p.status_reason ? [h('dt', 'Last error'), h('dd', p.status_reason)] : null));
+  const box = h('div', loading());
+  const load = () => get(teamPath(`/pipelines/${p.id}/poll`)).then((s) => clear(box,
+    h('dl.facts',
+      h('dt', 'State'), h('dd', h('span.badge.v-' + (s.state === 'running' ? 'running' : s.state === 'paused' ? 'pending' : 'active'), s.state)),
+      h('dt', 'Every'), h('dd', (s.interval_seconds || p.interval_seconds || '—') + ' s'),
+      h('dt', 'Last poll'), h('dd', s.last_polled_at ? `${fmtAgo(s.last_polled_at)} · ${s.last_status || '—'} · ${s.last_records} records, ${s.last_pages} pages` : 'never'),
+      h('dt', 'Next poll'), h('dd', s.next_poll_at ? fmtAgo(s.next_poll_at) : '—'),
+      h('dt', 'Totals'), h('dd', `${s.total_polls} polls · ${s.total_records} records` + (s.late_polls ? ` · ${s.late_polls} late` : '')),
+      s.last_error ? [h('dt', 'Last error'), h('dd.field-error', `${s.last_error} (${fmtAgo(s.last_error_at)}${s.consecutive_failures ? `, ${s.consecutive_failures} failures in a row` : ''})`)] : null),
+    can('admin').ok ? h('button.btn.small#poll-now', { type: 'button', onclick: async () => {
+      try { await post(teamPath(`/pipelines/${p.id}/poll/now`)); toast('The next poll starts now', 'ok'); setTimeout(load, 1500); } catch (e) { toast(e.message, 'error'); }
+    } }, 'Poll now') : null)).catch((e) => clear(box, failure(e)));
+  load();
+  return h('section.card#polling', h('h2', 'Polling'), box);
 }
 
 function sinksCard(p, admin) {
