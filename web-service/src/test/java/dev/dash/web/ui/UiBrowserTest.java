@@ -12,6 +12,8 @@ import com.microsoft.playwright.options.LoadState;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.Source;
+import dev.dash.model.kafka.PointsBatch;
+import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.signature.VerificationResult;
 import dev.dash.model.testing.DashTestResource;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -382,13 +385,7 @@ class UiBrowserTest {
 
     /** Raw envelopes on dash.raw, as the ingestor publishes a verified, signed request. */
     private static void sendEvents(UUID team, UUID pipeline, double... temps) throws Exception {
-        Properties p = new Properties();
-        p.put(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                LocalServices.ensureStarted().kafkaBootstrap());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
             for (double t : temps) {
                 RawEnvelope e = new RawEnvelope(
                         UUID.randomUUID(),
@@ -407,16 +404,50 @@ class UiBrowserTest {
         }
     }
 
-    /** Points in Silver under a mapping version, as the Silver writer writes them. */
+    /**
+     * Points in Silver under a mapping version, as the Silver writer writes them: the rows are committed, then
+     * the batch is published on dash.points, which is what moves open dashboards.
+     */
     private static void points(UUID team, UUID pipeline, int version, String time, String value, int n) {
-        Db.update(
+        List<Map<String, Object>> rows = Db.rows(
                 "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version)"
                         + " SELECT " + time + ", ?, ?, 'temperature', '{\"site\":\"roof\"}', " + value
                         + ", gen_random_uuid(), ? FROM generate_series(" + (n == 1 ? 0 : 1) + ", " + (n == 1 ? 0 : n)
-                        + ") i",
+                        + ") i RETURNING time, value, event_id",
                 pipeline,
                 team,
                 version);
+        Instant now = Instant.now();
+        List<PointsBatch.Point> batch = rows.stream()
+                .map(r -> new PointsBatch.Point(
+                        ((java.sql.Timestamp) r.get("time")).toInstant(),
+                        "temperature",
+                        Map.of("site", "roof"),
+                        ((Number) r.get("value")).doubleValue(),
+                        (UUID) r.get("event_id"),
+                        0,
+                        version,
+                        now))
+                .toList();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(
+                            Topics.POINTS,
+                            pipeline.toString(),
+                            PointsCodec.encode(new PointsBatch(pipeline, team, now, batch))))
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        Properties p = new Properties();
+        p.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                LocalServices.ensureStarted().kafkaBootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(p);
     }
 
     /** The cut-over of a replay: the version becomes active, the one before is retired. */
