@@ -12,8 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -69,28 +75,52 @@ final class PointsPublisher implements AutoCloseable {
      * Publishes the batch's points, per pipeline in records of at most {@link #RECORD_MAX_BYTES}, each a {@link
      * PointsBatch} with the next points in the order written ({@link PointsCodec#encodeSplit}). All carry the
      * pipeline id as key, so they land in one partition in send order, which the (idempotent) producer keeps
-     * through retries. Only a single point over the bound (a label of half a megabyte) gets a larger record of
-     * its own, which the broker may refuse; a refused record is logged, the others still go.
+     * through retries. Returns once Kafka acknowledged every record, so the writer commits its dash.raw offsets
+     * only after the points are out (a crash in between publishes them again: at least once, never lost). Only a
+     * single point over the bound (a label of half a megabyte) gets a larger record of its own, which the broker
+     * may refuse; a refused record is logged, the others still count.
+     *
+     * @throws IllegalStateException when a record was not acknowledged within {@code timeout}
      */
-    void publish(SilverBatch batch, Instant committed) {
+    void publish(SilverBatch batch, Instant committed, Duration timeout) {
         if (batch.rows().isEmpty()) {
             return;
         }
         if (producer == null) {
             producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
         }
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        List<String> what = new ArrayList<>();
         byPipeline(batch, committed).forEach((pipeline, points) -> {
             String key = pipeline.toString();
             for (byte[] part : PointsCodec.encodeSplit(points, RECORD_MAX_BYTES)) {
-                producer.send(new ProducerRecord<>(Topics.POINTS, key, part), (meta, error) -> {
-                    if (error != null) {
-                        Log.warnf(
-                                "Publishing points of pipeline %s (a record of %d bytes) failed: %s",
-                                pipeline, part.length, error.getMessage());
-                    }
-                });
+                sent.add(producer.send(new ProducerRecord<>(Topics.POINTS, key, part)));
+                what.add("pipeline " + pipeline + " (a record of " + part.length + " bytes)");
             }
         });
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int i = 0; i < sent.size(); i++) {
+            try {
+                sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RecordTooLargeException) {
+                    // One point over the broker's bound: refused for good, so the others still count.
+                    Log.warnf(
+                            "Points of %s refused by the broker: %s",
+                            what.get(i), e.getCause().getMessage());
+                } else {
+                    throw new IllegalStateException(
+                            "publishing points of " + what.get(i) + " failed: "
+                                    + e.getCause().getMessage(),
+                            e);
+                }
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("publishing points of " + what.get(i) + " timed out", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while publishing points", e);
+            }
+        }
     }
 
     @Override

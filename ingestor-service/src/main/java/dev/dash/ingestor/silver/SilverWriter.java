@@ -41,14 +41,18 @@ import org.apache.kafka.common.TopicPartition;
  * Consumer group {@code <group-prefix>-silver}, a {@link SinkTask} on the {@link ConsumerRuntime}: maps every
  * raw event with the pipeline's active mapping version (and its pending one during a replay) ({@link
  * SilverMapper}), writes the points in batches (by row count or age, whichever first), lets the offsets be
- * committed only after the database transaction, records the dual-write boundaries ({@link
- * DualWriteBoundaries}) once the commit proved this node holds the partitions, and then publishes the batch's
- * points on {@code dash.points} ({@link PointsPublisher}). While PostgreSQL fails the runtime pauses every
+ * committed only after the database transaction and after Kafka acknowledged the batch's points on {@code
+ * dash.points} ({@link PointsPublisher}; a crash in between publishes them again, never loses them), and records
+ * the dual-write boundaries ({@link DualWriteBoundaries}) once the commit proved this node holds the partitions.
+ * While PostgreSQL or the points topic fails the runtime pauses every
  * partition and the same batch is retried with back-off, so nothing is lost and, writes being idempotent,
  * nothing is doubled. Rebalancing is eager: every partition is closed, so the batch is dropped as a whole.
  */
 @ApplicationScoped
 public class SilverWriter implements SinkTask<String, byte[]> {
+    /** How long a batch's points may take to be acknowledged on dash.points before the batch is retried. */
+    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+
     private final PipelineCache cache;
     private final SilverStore store;
     private final IngestorConfig.Silver config;
@@ -237,6 +241,14 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             Log.warnf("Silver write of %d rows failed, will retry: %s", batch.size(), e.getMessage());
             throw new RetryLater("Silver write failed: " + e.getMessage(), e);
         }
+        try {
+            // Before the offsets are committed: a crash between the two publishes the points again rather than
+            // losing them for live dashboards, sinks and p2p pipelines (they tolerate a repeat by event id).
+            points.publish(batch, Instant.now(), PUBLISH_TIMEOUT);
+        } catch (Exception e) {
+            Log.warnf("Publishing %d points on dash.points failed, will retry: %s", batch.size(), e.getMessage());
+            throw new RetryLater("dash.points publish failed: " + e.getMessage(), e);
+        }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>(offsets);
         Set<TopicPartition> missing = new HashSet<>();
         for (SilverBatch.Boundary b : batch.boundaries()) {
@@ -254,7 +266,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         return commit;
     }
 
-    /** Kafka has the batch's offsets: the boundaries are recorded, the points published, the batch cleared. */
+    /** Kafka has the batch's offsets: the boundaries are recorded, the batch cleared. */
     @Override
     public void committed(Map<TopicPartition, OffsetAndMetadata> committedOffsets) {
         if (!batch.boundaries().isEmpty()) {
@@ -273,7 +285,6 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         for (Instant received : batch.received()) {
             receiptToCommit.record(Math.max(0, nowMillis - received.toEpochMilli()), TimeUnit.MILLISECONDS);
         }
-        points.publish(batch, now);
         clear();
     }
 
