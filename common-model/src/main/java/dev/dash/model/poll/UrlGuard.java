@@ -155,6 +155,37 @@ public final class UrlGuard {
     }
 
     /**
+     * Checks a URL and every address its host resolves to, for a client that resolves the name again itself
+     * (so one public address among private ones must not open the inside).
+     *
+     * @param field the field to name in the refusal
+     * @param url the URL
+     * @return null when the URL may be called, else the reason
+     */
+    public String refusal(String field, URI url) {
+        try {
+            checkSyntax(field, url);
+            String host = literal(url.getHost().toLowerCase(Locale.ROOT));
+            if (nameAllowed(host)) {
+                return null;
+            }
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                checkAddress(field, a);
+            }
+            return null;
+        } catch (SourceConfigException e) {
+            return e.getMessage();
+        } catch (UnknownHostException e) {
+            return field + " has a host that does not resolve (" + url.getHost() + ")";
+        }
+    }
+
+    /** True for an address no outgoing request may reach unless allowed: loopback, private, link-local, ... */
+    public static boolean nonPublic(InetAddress a) {
+        return why(a) != null;
+    }
+
+    /**
      * Resolves a host and returns the address to connect to: the first resolved address that is allowed.
      * Called for every connection, so a name that later resolves elsewhere (DNS rebinding) is caught.
      *
