@@ -133,6 +133,27 @@ final class DashboardStream {
         }
     }
 
+    /**
+     * What the stream was built from: each widget's id, type and data query, in id order. A stream whose
+     * dashboard's widgets no longer give the same key is replaced ({@link LiveStreams}).
+     */
+    static String widgetKey(List<Widget> widgets) {
+        StringBuilder key = new StringBuilder();
+        widgets.stream()
+                .sorted(java.util.Comparator.comparing(Widget::id))
+                .forEach(w -> key.append(w.id())
+                        .append('|')
+                        .append(w.type())
+                        .append('|')
+                        .append(w.dataQuery())
+                        .append('\n'));
+        return key.toString();
+    }
+
+    String widgetKey() {
+        return widgetKey(dashboard.widgets());
+    }
+
     /** The pipelines the widgets read. */
     Set<UUID> pipelines() {
         Set<UUID> out = new HashSet<>();

@@ -7,6 +7,7 @@ import dev.dash.model.kafka.PointsBatch;
 import dev.dash.web.api.Sql;
 import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
+import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.live.LiveConfig;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
@@ -319,6 +320,10 @@ public class LiveStreams {
                         e -> Log.warnf("Public links of live viewers not checked: %s", e.toString()));
     }
 
+    /**
+     * Closes the viewers of deleted dashboards, and moves the viewers of a dashboard whose widgets were added,
+     * removed or changed to a fresh stream (a new epoch, so each gets snapshots of the widgets as they are now).
+     */
     private void checkDashboards() {
         Map<UUID, List<DashboardStream>> byDashboard = new LinkedHashMap<>();
         streams.values()
@@ -328,22 +333,59 @@ public class LiveStreams {
         if (byDashboard.isEmpty()) {
             return;
         }
-        Sql.list(pool, r -> r.getUUID("id"), "SELECT id FROM dashboards WHERE id = ANY($1)", (Object)
-                        byDashboard.keySet().toArray(UUID[]::new))
+        Sql.list(
+                        pool,
+                        r -> new Widget(
+                                r.getUUID("wid"),
+                                r.getUUID("id"),
+                                r.getString("type"),
+                                null,
+                                null,
+                                null,
+                                Sql.json(r, "data_query")),
+                        """
+                        SELECT d.id, w.id AS wid, w.type, w.data_query::text AS data_query
+                        FROM dashboards d LEFT JOIN widgets w ON w.dashboard_id = d.id
+                        WHERE d.id = ANY($1)
+                        """,
+                        (Object) byDashboard.keySet().toArray(UUID[]::new))
                 .subscribe()
                 .with(
-                        existing -> {
-                            Set<UUID> ok = new HashSet<>(existing);
+                        rows -> {
+                            Map<UUID, List<Widget>> now = new LinkedHashMap<>();
+                            for (Widget w : rows) {
+                                List<Widget> list = now.computeIfAbsent(w.dashboardId(), k -> new ArrayList<>());
+                                if (w.id() != null) {
+                                    list.add(w);
+                                }
+                            }
                             byDashboard.forEach((id, list) -> {
-                                if (!ok.contains(id)) {
+                                List<Widget> widgets = now.get(id);
+                                if (widgets == null) {
                                     list.forEach(s -> {
                                         s.viewerList().forEach(v -> v.close(DELETED));
                                         remove(s);
                                     });
+                                    return;
                                 }
+                                String key = DashboardStream.widgetKey(widgets);
+                                list.stream()
+                                        .filter(s -> !s.widgetKey().equals(key))
+                                        .forEach(this::replace);
                             });
                         },
                         e -> Log.warnf("Dashboards of live streams not checked: %s", e.toString()));
+    }
+
+    /** The dashboard's widgets changed: its viewers move to a new stream built from the dashboard as it is. */
+    private void replace(DashboardStream s) {
+        remove(s);
+        for (Viewer v : s.viewerList()) {
+            subscribe(v, s.range, null, null)
+                    .subscribe()
+                    .with(x -> {}, e -> Log.warnf("Live viewer %s not moved to a new stream: %s", v.id(), e));
+        }
+        Log.debugf("Live stream %s replaced: its dashboard's widgets changed", s.key);
     }
 
     private void checkMembers(List<Viewer> all) {
