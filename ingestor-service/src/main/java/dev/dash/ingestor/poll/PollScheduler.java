@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -99,6 +100,9 @@ public class PollScheduler {
             if (free <= 0 || !publisher.available()) {
                 return;
             }
+            // Every node ticks at the same rate; without a random phase the node whose tick falls first after
+            // the slots would win every claim and the others would never share the work.
+            Thread.sleep(ThreadLocalRandom.current().nextLong(config.tick().toMillis() / 2 + 1));
             List<PollRepository.Job> jobs = repository.claim(node, lease, free);
             for (PollRepository.Job job : jobs) {
                 running.put(job.pipelineId(), true);
@@ -114,6 +118,8 @@ public class PollScheduler {
                     }
                 });
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
             Log.warnf("Poll schedule not reachable (retrying next tick): %s", e.getMessage());
         }
