@@ -14,8 +14,11 @@ public interface PollConfig {
     @WithDefault("true")
     boolean enabled();
 
-    /** How often this node looks for due pipelines (and renews the leases of the polls it runs). */
-    @WithDefault("1s")
+    /**
+     * How often this node looks for due pipelines (and renews the leases of the polls it runs). A poll starts at
+     * most one tick (plus a random phase of up to half a tick, so that nodes share the claims) after its slot.
+     */
+    @WithDefault("PT0.25S")
     Duration tick();
 
     /**

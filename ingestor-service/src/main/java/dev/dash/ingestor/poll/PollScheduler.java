@@ -82,7 +82,7 @@ public class PollScheduler {
     }
 
     @Scheduled(
-            every = "${dash.poll.tick:1s}",
+            every = "${dash.poll.tick:PT0.25S}",
             delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = PollDisabled.class)
