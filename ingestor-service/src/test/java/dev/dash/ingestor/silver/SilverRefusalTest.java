@@ -3,6 +3,7 @@ package dev.dash.ingestor.silver;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dash.ingestor.pipeline.PipelineCache;
 import dev.dash.ingestor.pipeline.PipelineRepository;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
@@ -50,6 +51,9 @@ class SilverRefusalTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    PipelineCache cache;
+
     TestPipelines pipelines;
 
     @BeforeEach
@@ -66,6 +70,8 @@ class SilverRefusalTest {
     void aValuePostgresRefusesQuarantinesItsEventAndSilverGoesOn() throws Exception {
         Created p = pipelines.create(Spec.of("none").withMapping(MAPPING));
         pipelines.publish(repository.load(p.id()));
+        // The ingestor learns of the pipeline from dash.control, as after web-service's commit.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cache.get(p.id()) != null);
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         StringBuilder batch = new StringBuilder();
         for (int i = 0; i < 5; i++) {
