@@ -145,6 +145,21 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             committed.put(tp, from);
         }
         writers.putAll(opened);
+        // Everything before a committed offset is in Bronze (offsets are committed only after the upload), so
+        // the progress replays wait on is known at once, even for a partition that gets no new event.
+        Map<Integer, Long> progress = new HashMap<>();
+        offsets.forEach((tp, o) -> {
+            if (o != null) {
+                progress.put(tp.partition(), o.offset());
+            }
+        });
+        if (!progress.isEmpty()) {
+            try {
+                manifest.progress(progress);
+            } catch (Exception e) {
+                Log.debugf("bronze_progress not updated at assignment: %s", e.getMessage());
+            }
+        }
     }
 
     @Override
