@@ -140,11 +140,13 @@ class PollingClusterIT {
                                     .sorted(Comparator.naturalOrder())
                                     .toList();
                             // The first poll runs at creation, the next at the pipeline's first slot, which may
-                            // come at once; from then on one poll per slot, never two in one.
+                            // come at once; from then on one poll per slot, never two in one. A second poll in the
+                            // same slot would start within the source's 300 ms answer of the first; a poll that a
+                            // busy 2-core machine starts up to a second late shortens only the gap after it.
                             for (int i = 2; i < times.size(); i++) {
                                 assertThat(times.get(i) - times.get(i - 1))
                                         .as("gap between polls of %s", p.id())
-                                        .isGreaterThan(interval * 1000L - 700);
+                                        .isGreaterThan(interval * 1000L / 2);
                             }
                         }
                     }
