@@ -72,11 +72,17 @@ public class PollScheduler {
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        // A request in flight is answered, published and recorded (a source that was asked is counted as
+        // polled); no further page or poll is started. What does not end in time is interrupted.
         stopping = true;
-        pool.shutdownNow();
+        pool.shutdown();
         try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
+            if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+                pool.awaitTermination(2, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
+            pool.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
@@ -103,20 +109,33 @@ public class PollScheduler {
             // Every node ticks at the same rate; without a random phase the node whose tick falls first after
             // the slots would win every claim and the others would never share the work.
             Thread.sleep(ThreadLocalRandom.current().nextLong(config.tick().toMillis() / 2 + 1));
+            if (stopping) {
+                return;
+            }
             List<PollRepository.Job> jobs = repository.claim(node, lease, free);
             for (PollRepository.Job job : jobs) {
                 running.put(job.pipelineId(), true);
                 busy.incrementAndGet();
-                pool.execute(() -> {
-                    try {
-                        poller.run(node, job, () -> !stopping && Boolean.TRUE.equals(running.get(job.pipelineId())));
-                    } catch (RuntimeException e) {
-                        Log.warnf("Pipeline %s: poll failed unexpectedly: %s", job.pipelineId(), e.toString());
-                    } finally {
-                        running.remove(job.pipelineId());
-                        busy.decrementAndGet();
-                    }
-                });
+                try {
+                    pool.execute(() -> {
+                        try {
+                            poller.run(
+                                    node,
+                                    job,
+                                    () -> Boolean.TRUE.equals(running.get(job.pipelineId())),
+                                    () -> stopping);
+                        } catch (RuntimeException e) {
+                            Log.warnf("Pipeline %s: poll failed unexpectedly: %s", job.pipelineId(), e.toString());
+                        } finally {
+                            running.remove(job.pipelineId());
+                            busy.decrementAndGet();
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // Stopping: the claim's lease runs out and another node takes the poll.
+                    running.remove(job.pipelineId());
+                    busy.decrementAndGet();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

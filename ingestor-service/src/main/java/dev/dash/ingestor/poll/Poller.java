@@ -96,8 +96,10 @@ public class Poller {
      * @param node this node
      * @param job the claimed poll
      * @param owned tells whether this node still holds the lease
+     * @param stopping tells whether this node is shutting down: the page in flight is finished and saved, no
+     *     further page is fetched, and the next owner continues from the saved position
      */
-    public void run(String node, PollRepository.Job job, BooleanSupplier owned) {
+    public void run(String node, PollRepository.Job job, BooleanSupplier owned, BooleanSupplier stopping) {
         polls.increment();
         Instant started = job.startedAt();
         long latenessMs = Math.max(0, Duration.between(job.dueAt(), started).toMillis());
@@ -126,6 +128,12 @@ public class Poller {
             JsonNode max = run != null ? run.max() : state.watermark();
             int rateLimited = 0;
             while (pos != null) {
+                if (stopping.getAsBoolean()) {
+                    Log.infof(
+                            "Pipeline %s: node stopping after %d pages of this poll; the next owner continues",
+                            job.pipelineId(), pages);
+                    return;
+                }
                 if (!owned.getAsBoolean()) {
                     throw new LeaseLost();
                 }
