@@ -64,7 +64,7 @@ public interface ReplayConfig {
 
     /** Bronze settings. */
     interface Bronze {
-        /** Bucket holding the raw events, read by replays (created when missing). */
+        /** Bucket holding the raw events, read by replays (the ingestor creates it on its first start). */
         @WithDefault("dash-bronze")
         String bucket();
     }
