@@ -44,12 +44,12 @@ TARGET="${ROOT}/bench/replay/target"
 LOGS="${TARGET}/logs"
 WORK="${TARGET}/work"
 
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  ./mvnw -o -q -Pbench -pl bench/replay,replay-service -am package -DskipTests -Dspotless.check.skip=true
-fi
-eval "$(deploy/local/services env)"
 # shellcheck source=bench/lib.sh
 source "${ROOT}/bench/lib.sh"
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  dash_build -Pbench -pl bench/replay,replay-service -am package -DskipTests -Dspotless.check.skip=true
+fi
+eval "$(deploy/local/services env)"
 dash_service_flags "${DB}"
 rm -rf "${LOGS}" "${TARGET}/apps"
 mkdir -p "${LOGS}" "${WORK}" "${TARGET}/apps"
