@@ -27,6 +27,8 @@ WARMUP_EVENTS="${WARMUP_EVENTS:-100000}"
 BATCH_ROWS="${BATCH_ROWS:-10000}"
 COPY_FORMATS="${COPY_FORMATS:-text binary}"
 MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND:-0}"
+# Silver variant of the benchmark database: plain (the baseline table's shape), auto or timescaledb.
+SILVER_VARIANT="${SILVER_VARIANT:-plain}"
 ACK="${ACK:-1}"
 ACK_MODE="${ACK_MODE:-single}"
 ACK_BATCH="${ACK_BATCH:-1}"
@@ -161,6 +163,7 @@ fi
 phase "setup: ${EVENTS} events at ${EVENT_RATE}/s of history, ${WARMUP_EVENTS} for the warm-up"
 t0="$(date +%s)"
 setup="$(java -Xmx3g -cp "${CP}" "${BENCH[@]}" -Dbench.events="${EVENTS}" -Dbench.rate="${EVENT_RATE}" \
+  -Dbench.silverVariant="${SILVER_VARIANT}" \
   -Dbench.warmupEvents="${WARMUP_EVENTS}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
 eval "${setup}"
 echo "${setup}" | grep -v SAMPLE_BODY
