@@ -1,4 +1,13 @@
-# Sourced by the benchmark scripts, after `eval "$(deploy/local/services env)"`.
+# Sourced by the benchmark scripts (dash_build before `eval "$(deploy/local/services env)"`, the rest after it).
+
+# Builds with the Maven wrapper: offline first (fast, and no network needed when ~/.m2 has everything), online when
+# the offline build fails, as on a fresh clone whose local repository lacks an artifact that only this build needs.
+# Arguments: what follows `./mvnw -q`, e.g. dash_build -Pbench -pl bench/replay -am package -DskipTests.
+dash_build() {
+  if ./mvnw -o -q "$@"; then return 0; fi
+  echo "offline build failed (the local Maven repository may lack an artifact): building again online" >&2
+  ./mvnw -q "$@"
+}
 
 # JVM flags that point a packaged Dash service at the local PostgreSQL (database $1), Kafka and S3 server.
 dash_service_flags() {

@@ -30,12 +30,12 @@ DB="${BENCH_DB:-dash_bench}"
 KEYS="bench:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs="
 LOGS="${ROOT}/bench/ingest/target/logs"
 
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  ./mvnw -o -q -Pbench -pl bench/ingest,bench/ingest-baseline -am package -DskipTests -Dspotless.check.skip=true
-fi
-eval "$(deploy/local/services env)"
 # shellcheck source=bench/lib.sh
 source "${ROOT}/bench/lib.sh"
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  dash_build -Pbench -pl bench/ingest,bench/ingest-baseline -am package -DskipTests -Dspotless.check.skip=true
+fi
+eval "$(deploy/local/services env)"
 dash_service_flags "${DB}"
 mkdir -p "${LOGS}"
 CP="$(cat bench/ingest/target/classpath.txt):bench/ingest/target/classes"

@@ -25,12 +25,12 @@ DB="${BENCH_DB:-dash_bench_live}"
 KEYS="bench:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs="
 LOGS="${ROOT}/bench/live/target/logs"
 
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  ./mvnw -o -q -Pbench -pl web-service,bench/live,bench/live-baseline -am package -DskipTests -Dspotless.check.skip=true
-fi
-eval "$(deploy/local/services env)"
 # shellcheck source=bench/lib.sh
 source "${ROOT}/bench/lib.sh"
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  dash_build -Pbench -pl web-service,bench/live,bench/live-baseline -am package -DskipTests -Dspotless.check.skip=true
+fi
+eval "$(deploy/local/services env)"
 dash_service_flags "${DB}"
 mkdir -p "${LOGS}"
 CP="$(cat bench/live/target/classpath.txt):bench/live/target/classes"

@@ -18,6 +18,10 @@
 #   bench/replay/run.sh
 #   EVENTS=2000000 EVENT_RATE=100 BATCH_ROWS=10000 ACK_CONCURRENCY=8 ACK_WARMUP=10 ACK_MEASURE=20 bench/replay/run.sh
 #   SKIP_BUILD=1 ACK=0 DRAIN=0 KEEP_DB=1 COPY_FORMATS=binary APPS_FROM=/tmp/dash-head bench/replay/run.sh
+#   BEFORE_FROM=/tmp/dash-before ACK=0 COPY_FORMATS=binary bench/replay/run.sh
+# BEFORE_FROM (the root of another checkout whose replay-service is built, e.g. a `git archive` of main) measures a
+# before/after in one run: warm-up, copy-1, replay-before (that checkout's replay-service, version 2), then the rows
+# are truncated, and warm-up, copy-2, replay (this one's, version 3), copy-3, each replay on the same empty tables.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -27,6 +31,8 @@ WARMUP_EVENTS="${WARMUP_EVENTS:-100000}"
 BATCH_ROWS="${BATCH_ROWS:-10000}"
 COPY_FORMATS="${COPY_FORMATS:-text binary}"
 MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND:-0}"
+# Silver variant of the benchmark database: plain (the baseline table's shape), auto or timescaledb.
+SILVER_VARIANT="${SILVER_VARIANT:-plain}"
 ACK="${ACK:-1}"
 ACK_MODE="${ACK_MODE:-single}"
 ACK_BATCH="${ACK_BATCH:-1}"
@@ -44,12 +50,12 @@ TARGET="${ROOT}/bench/replay/target"
 LOGS="${TARGET}/logs"
 WORK="${TARGET}/work"
 
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  ./mvnw -o -q -Pbench -pl bench/replay,replay-service -am package -DskipTests -Dspotless.check.skip=true
-fi
-eval "$(deploy/local/services env)"
 # shellcheck source=bench/lib.sh
 source "${ROOT}/bench/lib.sh"
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  dash_build -Pbench -pl bench/replay,replay-service -am package -DskipTests -Dspotless.check.skip=true
+fi
+eval "$(deploy/local/services env)"
 dash_service_flags "${DB}"
 rm -rf "${LOGS}" "${TARGET}/apps"
 mkdir -p "${LOGS}" "${WORK}" "${TARGET}/apps"
@@ -58,6 +64,11 @@ mkdir -p "${LOGS}" "${WORK}" "${TARGET}/apps"
 APPS_FROM="${APPS_FROM:-${ROOT}}"
 cp -r "${APPS_FROM}/replay-service/target/quarkus-app" "${TARGET}/apps/replay"
 cp -r "${APPS_FROM}/ingestor-service/target/quarkus-app" "${TARGET}/apps/ingestor"
+BEFORE_FROM="${BEFORE_FROM:-}"
+if [[ -n "${BEFORE_FROM}" ]]; then
+  cp -r "${BEFORE_FROM}/replay-service/target/quarkus-app" "${TARGET}/apps/replay-before"
+  echo "before: the replay-service of ${BEFORE_FROM} ($(git -C "${BEFORE_FROM}" rev-parse --short HEAD 2>/dev/null || cat "${BEFORE_FROM}/.commit" 2>/dev/null || echo unknown))"
+fi
 CP="$(cat bench/replay/target/classpath.txt):bench/replay/target/classes"
 BENCH=(-Dbench.db="${DB}" -Dbench.bucket="${BUCKET}" -Dbench.work="${WORK}")
 pid_of() { deploy/local/services status | awk -v s="$1" '$1 == s { for (i = 1; i <= NF; i++) if ($i == "pid") { gsub(/,/, "", $(i + 1)); print $(i + 1) } }'; }
@@ -85,7 +96,8 @@ trap cleanup EXIT
 ) &
 sampler_pid=$!
 
-start_replay_service() {
+start_replay_service() { # [app folder under apps/, default replay]
+  local app="${1:-replay}"
   DASH_REPLAY_MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND}" DASH_REPLAY_BATCH_ROWS="${BATCH_ROWS}" \
     DASH_BRONZE_BUCKET="${BUCKET}" \
     java -Xmx1g \
@@ -94,9 +106,9 @@ start_replay_service() {
     -Dquarkus.oidc.auth-server-url="${DASH_OIDC_URL}" \
     -Dmp.messaging.incoming.dash-control.group.id=dash-bench-replay \
     ${REPLAY_OPTS:-} \
-    -jar "${TARGET}/apps/replay/quarkus-run.jar" >>"${LOGS}/replay-service.log" 2>&1 &
+    -jar "${TARGET}/apps/${app}/quarkus-run.jar" >>"${LOGS}/${app}-service.log" 2>&1 &
   replay_pid=$!
-  echo "replay-service pid ${replay_pid}" | tee -a "${LOGS}/top.log"
+  echo "replay-service (${app}) pid ${replay_pid}" | tee -a "${LOGS}/top.log"
   wait_ready "http://127.0.0.1:${REPLAY_PORT}/q/health/ready"
 }
 start_ingestor() {
@@ -161,27 +173,46 @@ fi
 phase "setup: ${EVENTS} events at ${EVENT_RATE}/s of history, ${WARMUP_EVENTS} for the warm-up"
 t0="$(date +%s)"
 setup="$(java -Xmx3g -cp "${CP}" "${BENCH[@]}" -Dbench.events="${EVENTS}" -Dbench.rate="${EVENT_RATE}" \
+  -Dbench.silverVariant="${SILVER_VARIANT}" \
   -Dbench.warmupEvents="${WARMUP_EVENTS}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
 eval "${setup}"
 echo "${setup}" | grep -v SAMPLE_BODY
 echo "setup took $(($(date +%s) - t0)) s"
 
+version=2
+if [[ -n "${BEFORE_FROM}" ]]; then
+  start_replay_service replay-before
+  phase "warm-up replay (before)"
+  replay_run warmup-before "${version}" "${WARM_PIPELINE}" | grep RESULT | record
+  vacuum_metrics warmup-before
+  quiesce
+  phase "raw COPY baseline, round 1"
+  copy_run copy-1
+  phase "replay (measured, before: ${BEFORE_FROM})"
+  replay_run replay-before "${version}" "${PIPELINE}" | grep RESULT | record
+  stop "${replay_pid}"; replay_pid=""
+  # The next replay meets the same empty tables as this one did.
+  psql_db "${DB}" "TRUNCATE metrics, metrics_1m, metrics_1h"
+  quiesce
+  version=3
+fi
 start_replay_service
 phase "warm-up replay"
-replay_run warmup 2 "${WARM_PIPELINE}" | grep RESULT | record
+replay_run warmup "${version}" "${WARM_PIPELINE}" | grep RESULT | record
 vacuum_metrics warmup
 quiesce
 
-phase "raw COPY baseline, round 1"
-copy_run copy-1
+phase "raw COPY baseline, round $([[ -n "${BEFORE_FROM}" ]] && echo 2 || echo 1)"
+copy_run "copy-$([[ -n "${BEFORE_FROM}" ]] && echo 2 || echo 1)"
 
 phase "replay (measured)"
-replay_run replay 2 "${PIPELINE}" | grep RESULT | record
+replay_run replay "${version}" "${PIPELINE}" | grep RESULT | record
 vacuum_metrics replay
 quiesce
 
-phase "raw COPY baseline, round 2"
-copy_run copy-2
+phase "raw COPY baseline, round $([[ -n "${BEFORE_FROM}" ]] && echo 3 || echo 2)"
+copy_run "copy-$([[ -n "${BEFORE_FROM}" ]] && echo 3 || echo 2)"
+version=$((version + 1))
 
 if [[ "${ACK}" == 1 ]]; then
   start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
@@ -197,7 +228,7 @@ if [[ "${ACK}" == 1 ]]; then
   ack ack-idle
 
   phase "ingest ack during a replay at full throttle"
-  replay_run replay-under-load 3 "${PIPELINE}" >"${LOGS}/replay-under-load.out" &
+  replay_run replay-under-load "${version}" "${PIPELINE}" >"${LOGS}/replay-under-load.out" &
   run_pid=$!
   for _ in $(seq 1 1200); do
     grep -q '^RUNNING' "${LOGS}/replay-under-load.out" && break
@@ -238,7 +269,8 @@ fi
 # lower idle p99 of the two idle windows. That makes both ratios conservative; the means are printed too.
 awk '
   { delete f; for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } l = f["label"] }
-  l == "replay" { r = f["events_per_s"]; rr = f["rows_per_s"] }
+  l == "replay" { r = f["events_per_s"]; rr = f["rows_per_s"]; rc = f["rollups_cutover_s"]; rs = f["running_s"] }
+  l == "replay-before" { b = f["events_per_s"]; br = f["rows_per_s"]; bc = f["rollups_cutover_s"]; bs = f["running_s"] }
   l ~ /^copy-/ {
     k = f["format"]; c[k] += f["events_per_s"]; cr[k] += f["rows_per_s"]; n[k]++
     if (f["events_per_s"] > best) { best = f["events_per_s"]; bestr = f["rows_per_s"]; bl = l }
@@ -251,7 +283,12 @@ awk '
       printf "SUMMARY raw COPY (%s) mean of %d rounds: %.0f events/s (%.0f rows/s); replay / mean %.2f\n", k, n[k], c[k] / n[k], cr[k] / n[k], (c[k] ? r * n[k] / c[k] : 0)
     }
     printf "SUMMARY replay %.0f events/s (%.0f rows/s); fastest raw COPY round (%s) %.0f events/s (%.0f rows/s); ratio %.2f\n", r, rr, bl, best, bestr, (best ? r / best : 0)
-    printf "SUMMARY target >= 200,000 events/s: %s; target >= 0.5 of raw COPY: %s\n", (r >= 200000 ? "met" : "NOT met"), (best && r / best >= 0.5 ? "met" : "NOT met")
+    printf "SUMMARY target >= 200,000 events/s: %s; target >= 0.5 of raw COPY: %s; >= 0.85 (issue 19): %s\n", (r >= 200000 ? "met" : "NOT met"), (best && r / best >= 0.5 ? "met" : "NOT met"), (best && r / best >= 0.85 ? "met" : "NOT met")
+    if (rs) printf "SUMMARY replay: running %.1f s, rollups + cut-over %.1f s (%.0f %% of the running time)\n", rs, rc, 100 * rc / rs
+    if (b) {
+      printf "SUMMARY before: replay %.0f events/s (%.0f rows/s), ratio to the fastest raw COPY %.2f; running %.1f s, rollups + cut-over %.1f s (%.0f %%)\n", b, br, (best ? b / best : 0), bs, bc, (bs ? 100 * bc / bs : 0)
+      printf "SUMMARY after / before: %.2f\n", r / b
+    }
     if (i99 != "") {
       idle = i99; if (a99 != "" && a99 < idle) idle = a99
       printf "SUMMARY ack idle before: p50 %s ms, p99 %s ms (%s events/s); idle after: p50 %s ms, p99 %s ms (%s events/s)\n", i50, i99, ie, a50, a99, ae

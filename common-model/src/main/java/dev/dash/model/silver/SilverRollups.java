@@ -6,11 +6,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Refreshes the Silver rollups ({@code metrics_1m}, {@code metrics_1h}) over a time range on either variant:
@@ -86,6 +88,50 @@ public final class SilverRollups {
         try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, false)")) {
             ps.setTimestamp(1, Timestamp.from(from));
             ps.setTimestamp(2, Timestamp.from(to.plusMillis(1)));
+            ps.execute();
+        }
+    }
+
+    /**
+     * Rebuilds the rollups of one pipeline (every mapping version of it) over every bucket that [from, to]
+     * touches, and nothing of other pipelines: what a replay wrote, before its cut-over. See {@link
+     * #refresh(Connection, UUID, Integer, Instant, Instant)}.
+     */
+    public static void refresh(Connection c, UUID pipelineId, Instant from, Instant to) throws SQLException {
+        refresh(c, pipelineId, null, from, to);
+    }
+
+    /**
+     * Rebuilds the rollups of one pipeline's mapping version ({@code null}: every version) over every bucket
+     * that [from, to] touches. On plain PostgreSQL {@code dash_refresh_rollups_pipeline} deletes and rebuilds
+     * only that pipeline's (and version's) buckets, under the rollup lock taken shared, so refreshes of other
+     * pipelines go on meanwhile and the live rollup job (which rebuilds every pipeline) waits only for this
+     * one's buckets. On TimescaleDB a continuous aggregate has no per-pipeline refresh: this is {@link
+     * #refresh(Connection, Instant, Instant)}, which re-materialises only the regions that writes invalidated.
+     */
+    public static void refresh(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
+            throws SQLException {
+        if (from == null || to == null) {
+            return;
+        }
+        if (to.isBefore(from)) {
+            Instant t = from;
+            from = to;
+            to = t;
+        }
+        if ("timescaledb".equals(variant(c))) {
+            refresh(c, from, to);
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups_pipeline(?, ?, ?, ?)")) {
+            ps.setObject(1, pipelineId);
+            if (version == null) {
+                ps.setNull(2, Types.INTEGER);
+            } else {
+                ps.setInt(2, version);
+            }
+            ps.setTimestamp(3, Timestamp.from(from));
+            ps.setTimestamp(4, Timestamp.from(to.plusMillis(1)));
             ps.execute();
         }
     }

@@ -3,6 +3,7 @@ package dev.dash.ingestor.bronze;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.envelope.EnvelopeCodec;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.kafka.runtime.ConsumerRuntime;
 import dev.dash.model.kafka.runtime.RetryLater;
@@ -171,8 +172,9 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             }
             EnvelopeCodec.Head e;
             try {
-                // Checked as a decode would, but its bytes are stored as read: no decode and encode again.
-                e = EnvelopeCodec.head(r.value());
+                // Format 1 is checked as a decode would and stored as read; format 2 is read from its headers and
+                // encoded as the Bronze line. Neither parses the body.
+                e = RawRecordCodec.head(r.headers(), r.value());
             } catch (RuntimeException ex) {
                 Log.warnf(
                         "Not archiving unreadable dash.raw record %d@%d: %s",

@@ -122,6 +122,14 @@ public interface IngestorConfig {
         /** Bodies larger than this are verified and parsed on a worker thread instead of the event loop. */
         @WithDefault("64K")
         io.quarkus.runtime.configuration.MemorySize workerThreshold();
+
+        /**
+         * The {@code dash.raw} record format this node writes (docs/architecture.md): 2, the envelope's metadata in
+         * Kafka headers and the body as the value, or 1, the JSON envelope. Every consumer reads both; during a
+         * rolling upgrade keep 1 until every node consuming {@code dash.raw} runs a version that reads format 2.
+         */
+        @WithDefault("2")
+        int rawFormat();
     }
 
     /** Pipeline configuration cache settings. */

@@ -3,8 +3,8 @@ package dev.dash.ingestor.ingest;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.pipeline.PipelineCache;
-import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.envelope.UuidV7;
 import dev.dash.model.signature.Handshake;
@@ -246,12 +246,12 @@ public class IngestService {
 
     private CompletableFuture<Outcome> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
         CachedPipeline p = prepared.pipeline();
-        List<byte[]> values = new ArrayList<>(ids.length);
+        List<RawRecordCodec.Encoded> values = new ArrayList<>(ids.length);
         String ct = prepared.events().size() > 1 || isNdjson(prepared.request().contentType())
                 ? "application/json"
                 : prepared.request().contentType();
         for (int i = 0; i < ids.length; i++) {
-            values.add(EnvelopeCodec.encode(new RawEnvelope(
+            values.add(publisher.encode(new RawEnvelope(
                     ids[i],
                     p.id(),
                     p.teamId(),

@@ -2,6 +2,8 @@ package dev.dash.ingestor.ingest;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
+import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.support.RetryingTask;
 import io.quarkus.logging.Log;
@@ -31,10 +33,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public class RawPublisher {
     private final KafkaProducer<String, byte[]> producer;
     private final RetryingTask<Integer> warmUp;
+    private final int format;
     /** While Kafka fails, nanoTime until which new requests are refused at once instead of waiting. */
     private volatile long unavailableUntil;
 
     public RawPublisher(IngestorConfig config, KafkaClients kafka) {
+        this.format = config.ingest().rawFormat();
+        if (format != 1 && format != RawRecordCodec.VERSION) {
+            throw new IllegalArgumentException("dash.ingest.raw-format must be 1 or 2, not " + format);
+        }
         long timeout = config.ingest().publishTimeout().toMillis();
         // Derived from the ingest settings unless configured (dash.kafka.client.ingest.*); the rest comes from
         // application.properties (acks=all, idempotence, batching).
@@ -67,6 +74,11 @@ public class RawPublisher {
         producer.close(Duration.ofSeconds(10));
     }
 
+    /** The envelope as a {@code dash.raw} record in the format this node writes ({@code dash.ingest.raw-format}). */
+    public RawRecordCodec.Encoded encode(RawEnvelope envelope) {
+        return RawRecordCodec.encode(envelope, format);
+    }
+
     /** Whether sends can be attempted now (metadata known, Kafka not failing a moment ago). */
     public boolean available() {
         return warmUp.done() && System.nanoTime() - unavailableUntil >= 0;
@@ -78,23 +90,26 @@ public class RawPublisher {
     }
 
     /**
-     * Sends every value under one key (one partition, in order) and completes when Kafka acknowledged all
-     * of them, or fails with the first error.
+     * Sends every record under one key (one partition, in order) and completes when Kafka acknowledged all
+     * of them, or fails with the first error. Records are in {@code dash.raw}'s format 2 ({@link
+     * RawRecordCodec}): the envelope's metadata in headers, the body as the value.
      */
-    public CompletableFuture<Void> publish(String key, List<byte[]> values) {
+    public CompletableFuture<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(values.size());
-        for (byte[] value : values) {
+        AtomicInteger remaining = new AtomicInteger(records.size());
+        for (RawRecordCodec.Encoded record : records) {
             try {
-                producer.send(new ProducerRecord<>(Topics.RAW, key, value), (meta, error) -> {
-                    if (error != null) {
-                        // A moment of refusing at once, then the next request probes Kafka again.
-                        unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                        done.completeExceptionally(error);
-                    } else if (remaining.decrementAndGet() == 0) {
-                        done.complete(null);
-                    }
-                });
+                producer.send(
+                        new ProducerRecord<>(Topics.RAW, null, key, record.value(), record.headers()),
+                        (meta, error) -> {
+                            if (error != null) {
+                                // A moment of refusing at once, then the next request probes Kafka again.
+                                unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                                done.completeExceptionally(error);
+                            } else if (remaining.decrementAndGet() == 0) {
+                                done.complete(null);
+                            }
+                        });
             } catch (RuntimeException e) {
                 unavailableUntil = System.nanoTime() + 1_000_000_000L;
                 done.completeExceptionally(e);

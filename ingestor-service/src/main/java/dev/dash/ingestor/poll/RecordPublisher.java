@@ -2,8 +2,8 @@ package dev.dash.ingestor.poll;
 
 import dev.dash.ingestor.ingest.DedupeRepository;
 import dev.dash.ingestor.ingest.RawPublisher;
-import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.envelope.UuidV7;
 import dev.dash.model.signature.VerificationResult;
@@ -93,7 +93,7 @@ public class RecordPublisher {
         }
         if (window.isZero()) {
             Instant now = Instant.now();
-            List<byte[]> values = new ArrayList<>();
+            List<RawRecordCodec.Encoded> values = new ArrayList<>();
             for (Item i : unique.values()) {
                 values.add(encode(UuidV7.next(), pipelineId, teamId, now, source, i));
             }
@@ -111,7 +111,7 @@ public class RecordPublisher {
             }
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            List<byte[]> values = new ArrayList<>();
+            List<RawRecordCodec.Encoded> values = new ArrayList<>();
             List<String> claimed = new ArrayList<>();
             List<Item> waiting = new ArrayList<>();
             Instant waitUntil = now;
@@ -155,8 +155,9 @@ public class RecordPublisher {
         return new Result(published, duplicates);
     }
 
-    private static byte[] encode(UUID id, UUID pipelineId, UUID teamId, Instant receivedAt, Source source, Item i) {
-        return EnvelopeCodec.encode(new RawEnvelope(
+    private RawRecordCodec.Encoded encode(
+            UUID id, UUID pipelineId, UUID teamId, Instant receivedAt, Source source, Item i) {
+        return publisher.encode(new RawEnvelope(
                 id,
                 pipelineId,
                 teamId,

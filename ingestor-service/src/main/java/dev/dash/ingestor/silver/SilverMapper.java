@@ -3,8 +3,8 @@ package dev.dash.ingestor.silver;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.pipeline.PipelineCache;
-import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.json.Json;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingError;
@@ -66,7 +66,8 @@ public final class SilverMapper {
         }
         RawEnvelope e;
         try {
-            e = EnvelopeCodec.decode(r.value());
+            // Format 2: metadata from the headers, the body as the value (parsed once, by the mapping).
+            e = RawRecordCodec.decode(r.headers(), r.value());
         } catch (RuntimeException ex) {
             Log.warnf("Skipping unreadable dash.raw record %d@%d: %s", r.partition(), r.offset(), ex.getMessage());
             return SKIPPED;

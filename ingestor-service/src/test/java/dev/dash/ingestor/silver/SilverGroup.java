@@ -2,7 +2,7 @@ package dev.dash.ingestor.silver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dash.model.envelope.EnvelopeCodec;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
@@ -111,7 +111,9 @@ final class SilverGroup implements AutoCloseable {
         while (reader.position(tp) < to) {
             for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
                 if (r.offset() < to && pipelineId.toString().equals(r.key())) {
-                    out.put(r.offset(), EnvelopeCodec.decode(r.value()).eventId());
+                    out.put(
+                            r.offset(),
+                            RawRecordCodec.decode(r.headers(), r.value()).eventId());
                 }
             }
         }

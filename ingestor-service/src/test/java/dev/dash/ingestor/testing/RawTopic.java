@@ -1,7 +1,7 @@
 package dev.dash.ingestor.testing;
 
-import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +60,7 @@ public final class RawTopic implements AutoCloseable {
         while (consumer.position(tp) < end) {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                 if (r.offset() < end && pipelineId.toString().equals(r.key())) {
-                    out.add(EnvelopeCodec.decode(r.value()));
+                    out.add(RawRecordCodec.decode(r.headers(), r.value()));
                 }
             }
         }

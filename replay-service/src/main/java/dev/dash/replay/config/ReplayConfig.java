@@ -90,6 +90,22 @@ public interface ReplayConfig {
         @WithDefault("10000")
         int batchRows();
 
+        /**
+         * Bronze objects of one job read and mapped at once, each on a thread of its own: the next objects are
+         * fetched and mapped while the last batches of earlier ones are written. Checkpoints stay per object and
+         * in plan order. 1 reads one object at a time (still overlapping its writes).
+         */
+        @WithDefault("2")
+        int objectsInFlight();
+
+        /**
+         * Connections one job writes Silver batches over at once (each batch is one COPY and one transaction on
+         * one of them). More than one lets PostgreSQL use more than one core for a replay; each takes a
+         * connection of the pool ({@code quarkus.datasource.jdbc.max-size}) while writing.
+         */
+        @WithDefault("2")
+        int writeConnections();
+
         /** How long a claimed job stays this node's without renewal; a dead node's jobs are resumed after it. */
         @WithDefault("30s")
         Duration lease();

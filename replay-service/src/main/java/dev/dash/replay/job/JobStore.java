@@ -507,6 +507,15 @@ final class JobStore {
         SilverRollups.refresh(c, from, to);
     }
 
+    /**
+     * Rebuilds the rollups of one pipeline's mapping version only, over every bucket that [from, to] touches
+     * ({@link SilverRollups#refresh(Connection, UUID, Integer, Instant, Instant)}): what a replay wrote.
+     */
+    static void refreshRollups(Connection c, UUID pipelineId, int version, Instant from, Instant to)
+            throws SQLException {
+        SilverRollups.refresh(c, pipelineId, version, from, to);
+    }
+
     private static void window(PreparedStatement ps, int at, Job job) throws SQLException {
         ps.setTimestamp(at, ts(job.windowFrom()));
         ps.setTimestamp(at + 1, ts(job.windowFrom()));

@@ -15,14 +15,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -159,14 +166,24 @@ final class ReplayJob implements Runnable {
         Log.infof(
                 "Replay %s of pipeline %s to version %d: %d Bronze objects (%d bytes), %d done before",
                 id, job.pipelineId(), job.targetVersion(), plan.size(), bytes, already);
-        // One writer thread for the whole job: a batch is written while the next is mapped.
-        try (Writes writes = new Writes(jobs.store())) {
-            for (JobStore.BronzeObject o : plan) {
-                if (done.contains(o.key())) {
-                    continue;
+        // Pipelined: up to objectsInFlight objects are fetched and mapped at once while earlier batches are
+        // written over up to writeConnections connections; objects are checkpointed in plan order, each once every
+        // row of it is committed, so a checkpoint never claims a row that is not in Silver.
+        List<JobStore.BronzeObject> todo =
+                plan.stream().filter(o -> !done.contains(o.key())).toList();
+        Deque<Pending> window = new ArrayDeque<>();
+        try (Pipeline pipeline = new Pipeline(jobs.store(), jobs.objectsInFlight(), jobs.writeConnections())) {
+            int next = 0;
+            while (next < todo.size() || !window.isEmpty()) {
+                // Twice the readers: a reader that finished mapping an object starts the next one at once.
+                while (next < todo.size() && window.size() < 2 * jobs.objectsInFlight()) {
+                    checkAlive();
+                    JobStore.BronzeObject o = todo.get(next++);
+                    window.add(new Pending(
+                            o, pipeline.readers.submit(() -> read(job, mapping, persist, wanted, o, pipeline))));
                 }
-                checkAlive();
-                JobStore.ObjectDone result = replayObject(job, mapping, persist, wanted, o, writes);
+                Pending head = window.poll();
+                JobStore.ObjectDone result = replayObject(job, mapping, persist, wanted, head, pipeline);
                 Boolean cancel = jobs.db(c -> {
                     c.setAutoCommit(false);
                     try {
@@ -193,19 +210,34 @@ final class ReplayJob implements Runnable {
         }
     }
 
-    /** Streams one object through the mapping into Silver; retried whole on an infrastructure failure. */
+    /** An object planned, being read and mapped on a reader thread. */
+    private record Pending(JobStore.BronzeObject object, Future<Reading> reading) {}
+
+    /** What reading and mapping one object gave: its counters and the writes of its batches (some in flight). */
+    private record Reading(
+            long events, long errors, Instant min, Instant max, List<UUID> resolved, List<Future<Long>> writes) {}
+
+    /**
+     * Waits until one object is read, mapped and written whole; an infrastructure failure (of the read or of any
+     * of its writes) reads and writes the object whole again, on this thread, after a backoff.
+     */
     private JobStore.ObjectDone replayObject(
             JobStore.Job job,
             CompiledMapping mapping,
             boolean persist,
             Set<UUID> wanted,
-            JobStore.BronzeObject o,
-            Writes writes) {
+            Pending pending,
+            Pipeline pipeline) {
+        JobStore.BronzeObject o = pending.object();
+        Future<Reading> reading = pending.reading();
         long backoff = 250;
         while (true) {
             checkAlive();
             try {
-                return read(job, mapping, persist, wanted, o, writes);
+                Reading r = reading != null ? get(reading) : read(job, mapping, persist, wanted, o, pipeline);
+                long points = awaitAll(r.writes());
+                return new JobStore.ObjectDone(
+                        o.key(), r.events(), points, o.bytes(), r.errors(), r.min(), r.max(), r.resolved());
             } catch (NoSuchKeyException e) {
                 throw new Fatal("Bronze object " + o.key() + " is in the manifest but not in the bucket");
             } catch (BronzeFormatException e) {
@@ -222,26 +254,31 @@ final class ReplayJob implements Runnable {
                     // the database may be what fails
                 }
                 backoff = jobs.backoff(backoff);
+                reading = null;
             }
         }
     }
 
-    private JobStore.ObjectDone read(
+    /**
+     * Reads one object and maps its events, handing each full batch to the pipeline's writers; returns once the
+     * last batch is handed over (not written). On a failure it waits for the writes it handed over, whatever
+     * their outcome, so that the object is never written by two attempts at once.
+     */
+    private Reading read(
             JobStore.Job job,
             CompiledMapping mapping,
             boolean persist,
             Set<UUID> wanted,
             JobStore.BronzeObject o,
-            Writes writes)
-            throws IOException, SQLException {
-        SilverStore store = jobs.store();
+            Pipeline pipeline)
+            throws IOException {
         SilverBatch batch = new SilverBatch();
         long events = 0;
-        long points = 0;
         long errors = 0;
         Instant min = null;
         Instant max = null;
         List<UUID> resolved = new ArrayList<>();
+        List<Future<Long>> writes = new ArrayList<>();
         int sinceThrottle = 0;
         try (InputStream in = jobs.open(o.key());
                 BronzeReader reader = new BronzeReader(in)) {
@@ -251,6 +288,7 @@ final class ReplayJob implements Runnable {
                 if (++sinceThrottle == 256) {
                     jobs.throttle().acquire(sinceThrottle);
                     sinceThrottle = 0;
+                    pipeline.check();
                 }
                 if (!e.pipelineId().equals(job.pipelineId())
                         || (job.windowFrom() != null && e.receivedAt().isBefore(job.windowFrom()))
@@ -293,80 +331,159 @@ final class ReplayJob implements Runnable {
                     }
                 }
                 if (batch.size() >= jobs.batchRows()) {
-                    // One batch is written while the next is read and mapped (PostgreSQL works on its own
-                    // core meanwhile); at most one is in flight.
-                    points += writes.await();
-                    writes.submit(batch);
+                    writes.add(pipeline.write(batch));
                     batch = new SilverBatch();
-                    checkAlive();
                 }
             }
             jobs.throttle().acquire(sinceThrottle);
-            // Inside the try: a failure of the write in flight fails the object, which is then read again.
-            points += writes.await();
-            points += flush(store, batch);
-        } catch (IOException | SQLException | RuntimeException e) {
-            writes.abandon();
+            if (!batch.isEmpty()) {
+                writes.add(pipeline.write(batch));
+            }
+        } catch (IOException | RuntimeException e) {
+            abandon(writes);
             throw e;
         }
-        return new JobStore.ObjectDone(o.key(), events, points, o.bytes(), errors, min, max, resolved);
+        return new Reading(events, errors, min, max, resolved, writes);
     }
 
-    /** The batch being written on the job's writer thread, if any. */
-    private static final class Writes implements AutoCloseable {
-        private final SilverStore store;
-        private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dash-replay-write");
-            t.setDaemon(true);
-            return t;
-        });
-        private Future<Long> inFlight;
-
-        Writes(SilverStore store) {
-            this.store = store;
-        }
-
-        void submit(SilverBatch batch) {
-            inFlight = thread.submit(() -> flush(store, batch));
-        }
-
-        /** Waits for the batch in flight; its rows written (0 when none). */
-        long await() throws SQLException {
-            if (inFlight == null) {
-                return 0;
-            }
+    /** Rows of every write, once all are done; the first failure is thrown once every one has ended. */
+    private static long awaitAll(List<Future<Long>> writes) throws IOException, SQLException {
+        long rows = 0;
+        Exception failure = null;
+        for (Future<Long> w : writes) {
             try {
-                return inFlight.get();
+                rows += get(w);
+            } catch (IOException | SQLException | RuntimeException e) {
+                if (failure == null || failure instanceof Stop) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            rethrow(failure);
+        }
+        return rows;
+    }
+
+    /** Waits for the writes, whatever their outcome (the object they belong to failed and is written again). */
+    private static void abandon(List<Future<Long>> writes) {
+        try {
+            awaitAll(writes);
+        } catch (IOException | SQLException | RuntimeException ignored) {
+            // superseded by the failure being handled
+        }
+    }
+
+    /** The future's value, or the exception of its task as thrown there. */
+    private static <T> T get(Future<T> f) throws IOException, SQLException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stop("interrupted");
+        } catch (CancellationException e) {
+            throw new Stop("the job's pipeline closed");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            rethrow((Exception) cause);
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private static void rethrow(Exception e) throws IOException, SQLException {
+        if (e instanceof IOException io) {
+            throw io;
+        }
+        if (e instanceof SQLException sql) {
+            throw sql;
+        }
+        if (e instanceof RuntimeException r) {
+            throw r;
+        }
+        throw new IllegalStateException(e);
+    }
+
+    /**
+     * One job's threads: readers that fetch and map objects, writers that each write one batch at a time on a
+     * connection of their own. Batches handed over and not yet written are bounded, so memory is too.
+     */
+    private final class Pipeline implements AutoCloseable {
+        final ExecutorService readers;
+        private final ExecutorService writers;
+        private final SilverStore store;
+        private final Semaphore queued;
+        private volatile boolean closed;
+
+        Pipeline(SilverStore store, int readers, int writers) {
+            this.store = store;
+            this.readers = Executors.newFixedThreadPool(Math.max(1, readers), daemon("dash-replay-read"));
+            this.writers = Executors.newFixedThreadPool(Math.max(1, writers), daemon("dash-replay-write"));
+            // A batch being written per connection, and one ready per reader.
+            this.queued = new Semaphore(Math.max(1, writers) + Math.max(1, readers));
+        }
+
+        /** Hands a batch to the writers, waiting while too many are queued; its future gives the rows written. */
+        Future<Long> write(SilverBatch batch) {
+            try {
+                while (!queued.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    check();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new Stop("interrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof SQLException sql) {
-                    throw sql;
-                }
-                throw new IllegalStateException(e.getCause());
-            } finally {
-                inFlight = null;
             }
-        }
-
-        /**
-         * An object that failed (or is stopped) waits for its write in flight, whatever its outcome, before
-         * it is read again or left to the next owner: the object is written whole again anyway.
-         */
-        void abandon() {
             try {
-                await();
-            } catch (SQLException | RuntimeException ignored) {
-                // superseded by the failure being handled
+                return writers.submit(() -> {
+                    try {
+                        return flush(store, batch);
+                    } finally {
+                        queued.release();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                queued.release();
+                throw new Stop("the job's pipeline closed");
             }
         }
 
+        /** Ends a reader's work when the job ended or lost its lease. */
+        void check() {
+            if (closed) {
+                throw new Stop("the job's pipeline closed");
+            }
+            checkAlive();
+        }
+
+        /** Stops reading, lets the writes in flight end (each is one transaction) and waits for both. */
         @Override
         public void close() {
-            abandon();
-            thread.shutdown();
+            closed = true;
+            readers.shutdown();
+            writers.shutdown();
+            try {
+                if (!readers.awaitTermination(60, TimeUnit.SECONDS)
+                        || !writers.awaitTermination(60, TimeUnit.SECONDS)) {
+                    Log.warnf("Replay %s: reads or writes still running after 60 s", id);
+                    readers.shutdownNow();
+                    writers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                readers.shutdownNow();
+                writers.shutdownNow();
+            }
         }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private static long flush(SilverStore store, SilverBatch batch) throws SQLException {
@@ -386,11 +503,9 @@ final class ReplayJob implements Runnable {
             throw new Stop("the replay is gone");
         }
         checkAlive();
-        // Before the switch: long-range queries read the rollups (docs/replay.md, step 4).
-        jobs.db(c -> {
-            JobStore.refreshRollups(c, now.minPointTime(), now.maxPointTime());
-            return null;
-        });
+        // Before the switch: long-range queries read the rollups (docs/replay.md, step 4). Only this pipeline's
+        // target version, only over the points' times.
+        refreshRollups(job, now.minPointTime(), now.maxPointTime());
         checkAlive();
         boolean switched = jobs.db(c -> {
             c.setAutoCommit(false);
@@ -412,6 +527,59 @@ final class ReplayJob implements Runnable {
             jobs.publisher().pipelineChanged(job.pipelineId());
         }
         jobs.report(id);
+    }
+
+    /**
+     * Refreshes the rollups of the pipeline's target version over [from, to]. On plain PostgreSQL a range of
+     * several hours is cut into slices of whole hours (disjoint buckets) refreshed at once over up to {@code
+     * dash.replay.write-connections} connections, so PostgreSQL can use more than one core for it; TimescaleDB's
+     * continuous aggregates are refreshed in one call.
+     */
+    private void refreshRollups(JobStore.Job job, Instant from, Instant to) {
+        if (from == null || to == null) {
+            return;
+        }
+        boolean plain = "plain".equals(jobs.db(JobStore::variant));
+        long hourFrom = Math.floorDiv(from.getEpochSecond(), 3600);
+        long hourTo = Math.floorDiv(to.getEpochSecond(), 3600) + 1;
+        int slices = plain ? (int) Math.min(jobs.writeConnections(), hourTo - hourFrom) : 1;
+        if (slices <= 1) {
+            jobs.db(c -> {
+                JobStore.refreshRollups(c, job.pipelineId(), job.targetVersion(), from, to);
+                return null;
+            });
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(slices, daemon("dash-replay-rollups"));
+        try {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int i = 0; i < slices; i++) {
+                Instant a = Instant.ofEpochSecond((hourFrom + (hourTo - hourFrom) * i / slices) * 3600);
+                // The slice ends right before the next one's first hour: buckets never overlap.
+                Instant b = Instant.ofEpochSecond((hourFrom + (hourTo - hourFrom) * (i + 1) / slices) * 3600)
+                        .minusMillis(1);
+                parts.add(pool.submit(() -> jobs.db(c -> {
+                    JobStore.refreshRollups(c, job.pipelineId(), job.targetVersion(), a, b);
+                    return null;
+                })));
+            }
+            // Every slice ends before a failure is thrown: no refresh of this job runs on after it.
+            RuntimeException failure = null;
+            for (Future<?> f : parts) {
+                try {
+                    get(f);
+                } catch (IOException | SQLException | RuntimeException e) {
+                    if (failure == null) {
+                        failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     /** Ends the replay as failed or cancelled (if still open), then tells the writers. */

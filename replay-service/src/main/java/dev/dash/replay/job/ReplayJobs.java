@@ -345,6 +345,14 @@ public class ReplayJobs {
         return config.batchRows();
     }
 
+    int objectsInFlight() {
+        return Math.max(1, config.objectsInFlight());
+    }
+
+    int writeConnections() {
+        return Math.max(1, config.writeConnections());
+    }
+
     Throttle throttle() {
         return throttle;
     }

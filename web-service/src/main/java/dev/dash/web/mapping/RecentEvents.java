@@ -1,7 +1,7 @@
 package dev.dash.web.mapping;
 
-import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -72,7 +72,7 @@ public class RecentEvents {
                         continue;
                     }
                     try {
-                        RawEnvelope e = EnvelopeCodec.decode(r.value());
+                        RawEnvelope e = RawRecordCodec.decode(r.headers(), r.value());
                         if (e.pipelineId().equals(pipelineId)) {
                             recent.addLast(e);
                             if (recent.size() > limit) {

@@ -101,7 +101,13 @@ public final class ReplaySetup {
 
         recreateDatabase(db);
         var ds = BenchEnv.dataSource();
-        DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+        // Plain by default: the baseline COPYs into a plain partitioned table of metrics' shape, and earlier figures
+        // were measured on plain (TimescaleDB is loadable here since 2026-12-05; bench.silverVariant=auto for it).
+        DashSchema.migrate(
+                ds,
+                "public",
+                SilverVariant.Choice.valueOf(
+                        BenchEnv.prop("silverVariant", "plain").toUpperCase(java.util.Locale.ROOT)));
         TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), (short) 1, 30_000);
         int partitions = BenchEnv.rawPartitions();
 

@@ -1,0 +1,163 @@
+package dev.dash.model.silver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dash.model.db.DashSchema;
+import dev.dash.model.db.SilverVariant;
+import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The per-pipeline rollup refresh a replay makes before its cut-over ({@link SilverRollups#refresh(Connection, UUID,
+ * Integer, Instant, Instant)}) on plain PostgreSQL, in a schema of its own: it rebuilds that pipeline's (and
+ * version's) buckets over the range, and leaves every other pipeline's and version's rollups as they were, stale
+ * or not.
+ */
+class SilverRollupsTest {
+    private Endpoints endpoints;
+    private String schema;
+    private DataSource ds;
+
+    @BeforeEach
+    void freshSchema() throws SQLException {
+        endpoints = LocalServices.ensureStarted();
+        schema = "rol_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        execute(dataSource(null), "CREATE SCHEMA " + schema);
+        ds = dataSource(schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        execute(ds, "SELECT dash_ensure_partitions('2020-03-04T00:00Z', '2020-03-04T23:00Z')");
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        execute(dataSource(null), "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+
+    @Test
+    void aPipelineRefreshRebuildsOnlyThatPipelinesVersionOverTheRange() throws SQLException {
+        UUID replayed = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        UUID team = UUID.randomUUID();
+        Instant t0 = Instant.parse("2020-03-04T10:15:30Z");
+        for (UUID p : new UUID[] {replayed, other}) {
+            for (int version = 1; version <= 2; version++) {
+                insert(t0, p, team, version, 1.0);
+                insert(t0.plusSeconds(10), p, team, version, 5.0);
+                insert(t0.plusSeconds(3600), p, team, version, 7.0); // 11:15, the next hour
+            }
+        }
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refresh(c, replayed, 2, t0, t0.plusSeconds(3600));
+        }
+        // Only the replayed pipeline's version 2: two minute buckets (10:15, 11:15), two hours.
+        assertThat(count("metrics_1m", null, null)).isEqualTo(2);
+        assertThat(count("metrics_1m", replayed, 2)).isEqualTo(2);
+        assertThat(count("metrics_1h", replayed, 2)).isEqualTo(2);
+        assertThat(sum("metrics_1m", replayed, 2)).isEqualTo(13.0);
+        assertThat(queryString("SELECT refreshed_to::text FROM rollup_state"))
+                .as("the live rollup job's watermark is not moved")
+                .isEqualTo("-infinity");
+
+        // Rows change within the range: a second refresh replaces the buckets (never adds to them).
+        insert(t0.plusSeconds(20), replayed, team, 2, 100.0);
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refresh(c, replayed, 2, t0, t0);
+        }
+        assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(113.0);
+        assertThat(count("metrics_1h", replayed, 2)).isEqualTo(2);
+
+        // Every version of the pipeline (null), still nothing of the other pipeline.
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refresh(c, replayed, t0, t0.plusSeconds(3600));
+        }
+        assertThat(count("metrics_1m", replayed, 1)).isEqualTo(2);
+        assertThat(count("metrics_1m", replayed, 2)).isEqualTo(2);
+        assertThat(count("metrics_1m", other, null)).isZero();
+
+        // The whole-database refresh and the per-pipeline one agree on the same rows.
+        execute(ds, "SELECT dash_refresh_rollups('2020-03-04T10:00Z', '2020-03-04T12:00Z', false)");
+        assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(113.0);
+        assertThat(count("metrics_1h", null, null)).isEqualTo(8);
+    }
+
+    private void insert(Instant time, UUID pipeline, UUID team, int version, double value) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) "
+                                + "VALUES (?, ?, ?, 'temp', '{\"site\":\"a\"}', ?, ?, ?, 0)")) {
+            ps.setObject(1, time.atOffset(ZoneOffset.UTC));
+            ps.setObject(2, pipeline);
+            ps.setObject(3, team);
+            ps.setDouble(4, value);
+            ps.setObject(5, UUID.randomUUID());
+            ps.setInt(6, version);
+            ps.executeUpdate();
+        }
+    }
+
+    private long count(String table, UUID pipeline, Integer version) throws SQLException {
+        return number("count(*)", table, pipeline, version).longValue();
+    }
+
+    private double sum(String table, UUID pipeline, Integer version) throws SQLException {
+        return number("sum(total)", table, pipeline, version).doubleValue();
+    }
+
+    private Number number(String what, String table, UUID pipeline, Integer version) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT " + what + " FROM " + table
+                                + " WHERE (?::uuid IS NULL OR pipeline_id = ?::uuid) AND (?::int IS NULL OR mapping_version = ?::int)")) {
+            ps.setObject(1, pipeline);
+            ps.setObject(2, pipeline);
+            ps.setObject(3, version);
+            ps.setObject(4, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return (Number) rs.getObject(1);
+            }
+        }
+    }
+
+    private String queryString(String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private DataSource dataSource(String currentSchema) {
+        PGSimpleDataSource d = new PGSimpleDataSource();
+        d.setServerNames(new String[] {endpoints.pgHost()});
+        d.setPortNumbers(new int[] {endpoints.pgPort()});
+        d.setDatabaseName(endpoints.pgDatabase());
+        d.setUser(endpoints.pgUser());
+        d.setPassword(endpoints.pgPassword());
+        if (currentSchema != null) {
+            d.setCurrentSchema(currentSchema);
+        }
+        return d;
+    }
+
+    private static void execute(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
