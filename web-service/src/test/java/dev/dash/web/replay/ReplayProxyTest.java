@@ -45,7 +45,7 @@ class ReplayProxyTest {
     }
 
     /** A pipeline whose version 1 is active, as a finished replay leaves it. */
-    static UUID activePipeline(Api.Team team) {
+    public static UUID activePipeline(Api.Team team) {
         UUID p = Api.pipeline(team);
         as(Tokens.OWNER)
                 .body(Map.of("document", MAPPING))
@@ -54,9 +54,10 @@ class ReplayProxyTest {
                 .statusCode(201);
         // replay-service queues a replay for the pending version when it sees the snapshot; the test stands
         // in for its cut-over (no job runs here).
-        Db.update("DELETE FROM replays WHERE pipeline_id = ?", p);
+        // Activated first: replay-service queues only for a version still pending, so none comes after the delete.
         Db.update("UPDATE data_mappings SET status = 'active', activated_at = now() WHERE pipeline_id = ?", p);
         Db.update("UPDATE pipelines SET active_mapping_version = 1 WHERE id = ?", p);
+        Db.update("DELETE FROM replays WHERE pipeline_id = ?", p);
         return p;
     }
 
