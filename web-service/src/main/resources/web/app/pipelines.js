@@ -104,7 +104,10 @@ async function pipelineForm(p) {
   const type = h('select#pipeline-type', { 'data-field': 'type', disabled: editing },
     [['realtime', 'Webhook: senders POST events to a signed URL'], ['polling', 'Polled API: Dash fetches an HTTP or GraphQL API'], ['p2p', 'From a pipeline: another pipeline’s mapped points']]
       .map(([v, l]) => h('option', { value: v, selected: v === (p ? p.type : 'realtime') }, l)));
-  const preset = h('select', { 'data-field': 'signature_preset' }, PRESETS.map(([k, l]) => h('option', { value: k, selected: p && p.signature_preset === k }, l)));
+  // A stored preset the list does not offer (none, generic HMAC set through the API) stays choosable, so saving
+  // other settings never changes it.
+  const presets = p && p.signature_preset && !PRESETS.some(([k]) => k === p.signature_preset) ? [...PRESETS, [p.signature_preset, p.signature_preset]] : PRESETS;
+  const preset = h('select', { 'data-field': 'signature_preset' }, presets.map(([k, l]) => h('option', { value: k, selected: p && p.signature_preset === k }, l)));
   const presetField = field('How senders sign their requests', preset);
   const polling = pollingForm(p && p.type === 'polling' ? p : null);
   const p2p = p2pForm(p && p.type === 'p2p' ? p : null, others);
@@ -141,10 +144,8 @@ async function pipelineForm(p) {
       if (type.value === 'polling') Object.assign(body, polling.value());
       if (type.value === 'p2p') Object.assign(body, p2p.value());
     } catch (err) { return showErrors(form, err); }
-    if (!editing) {
-      body.type = type.value;
-      if (type.value === 'realtime') body.signature_preset = preset.value;
-    }
+    if (!editing) body.type = type.value;
+    if (type.value === 'realtime' && (!editing || preset.value !== p.signature_preset)) body.signature_preset = preset.value;
     const submit = form.querySelector('button[type=submit]');
     submit.disabled = true;
     try {

@@ -34,9 +34,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(DashTestResource.class)
 @QuarkusTestResource(value = ReplayServiceResource.class, restrictToAnnotatedClass = true)
 class ReplayProxyTest {
-    private static final Map<String, Object> MAPPING =
-            Map.of("fields", List.of(Map.of("name", "t", "path", "/t", "type", "number")), "metrics", List.of("t"));
-
     @Inject
     Vertx vertx;
 
@@ -44,27 +41,10 @@ class ReplayProxyTest {
         return "/api/teams/" + team.id() + "/pipelines/" + pipeline + "/replays";
     }
 
-    /** A pipeline whose version 1 is active, as a finished replay leaves it. */
-    public static UUID activePipeline(Api.Team team) {
-        UUID p = Api.pipeline(team);
-        as(Tokens.OWNER)
-                .body(Map.of("document", MAPPING))
-                .post("/api/teams/" + team.id() + "/pipelines/" + p + "/mappings")
-                .then()
-                .statusCode(201);
-        // replay-service queues a replay for the pending version when it sees the snapshot; the test stands
-        // in for its cut-over (no job runs here).
-        // Activated first: replay-service queues only for a version still pending, so none comes after the delete.
-        Db.update("UPDATE data_mappings SET status = 'active', activated_at = now() WHERE pipeline_id = ?", p);
-        Db.update("UPDATE pipelines SET active_mapping_version = 1 WHERE id = ?", p);
-        Db.update("DELETE FROM replays WHERE pipeline_id = ?", p);
-        return p;
-    }
-
     @Test
     void anAdminReplaysQuarantinedEventsListsReadsAndCancelsIt() {
         Api.Team team = Api.demoTeam();
-        UUID p = activePipeline(team);
+        UUID p = Api.activePipeline(team);
         String id = as(Tokens.ADMIN)
                 .body(Map.of("kind", "quarantine"))
                 .post(base(team, p))
@@ -116,7 +96,7 @@ class ReplayProxyTest {
     @Test
     void aMappingReplayNeedsAPendingVersion() {
         Api.Team team = Api.demoTeam();
-        UUID p = activePipeline(team);
+        UUID p = Api.activePipeline(team);
         as(Tokens.OWNER)
                 .body(Map.of())
                 .post(base(team, p))
@@ -131,7 +111,7 @@ class ReplayProxyTest {
     @Test
     void badInputIsRefusedWithItsFieldAndNothingIsStored() {
         Api.Team team = Api.demoTeam();
-        UUID p = activePipeline(team);
+        UUID p = Api.activePipeline(team);
         as(Tokens.ADMIN)
                 .body(Map.of("kind", "everything"))
                 .post(base(team, p))
@@ -168,7 +148,7 @@ class ReplayProxyTest {
     @Test
     void viewersAndMembersAreRefusedOutsidersSeeNothingAndNothingIsStored() {
         Api.Team team = Api.demoTeam();
-        UUID p = activePipeline(team);
+        UUID p = Api.activePipeline(team);
         for (String user : List.of(Tokens.VIEWER, Tokens.MEMBER)) {
             as(user).body(Map.of("kind", "quarantine"))
                     .post(base(team, p))
@@ -190,7 +170,7 @@ class ReplayProxyTest {
 
         // Another team's pipeline under this team's path, and a replay of another pipeline: 404.
         Api.Team other = Api.team(Tokens.OWNER, Map.of());
-        UUID theirs = activePipeline(other);
+        UUID theirs = Api.activePipeline(other);
         as(Tokens.OWNER)
                 .body(Map.of("kind", "quarantine"))
                 .post(base(team, theirs))

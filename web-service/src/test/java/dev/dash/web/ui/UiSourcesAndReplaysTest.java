@@ -14,7 +14,6 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.dash.model.testing.DashTestResource;
-import dev.dash.web.replay.ReplayProxyTest;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
 import dev.dash.web.testing.ReplayServiceResource;
@@ -245,7 +244,7 @@ class UiSourcesAndReplaysTest {
     void anAdminReplaysQuarantinedEventsAndCancelsReplaysAViewerSeesNoneOfIt() {
         Api.Team team = Api.demoTeam();
         String t = team.id().toString();
-        UUID p = ReplayProxyTest.activePipeline(team);
+        UUID p = Api.activePipeline(team);
         for (int i = 0; i < 3; i++) {
             Db.update("""
                     INSERT INTO quarantine (pipeline_id, team_id, event_id, mapping_version, received_at, errors,
@@ -327,7 +326,7 @@ class UiSourcesAndReplaysTest {
     void aDashboardSaysLiveOnceAndAStatCardWithoutAnEarlierValueShowsADash() {
         Api.Team team = Api.team(Tokens.OWNER, Map.of());
         String t = team.id().toString();
-        UUID p = ReplayProxyTest.activePipeline(team);
+        UUID p = Api.activePipeline(team);
         Db.update("""
                 INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version)
                 VALUES (now() - interval '30 seconds', ?, ?, 't', '{}', 21.5, gen_random_uuid(), 1)
