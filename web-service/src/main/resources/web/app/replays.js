@@ -36,13 +36,16 @@ export async function cancelReplay(pipelineId, r) {
 /** One line of progress: state badge, objects, events, points, ETA, last error. */
 export function progressLine(r) {
   const total = r.objects_total || 0;
+  const facts = [
+    r.cancel_requested && OPEN.includes(r.state) ? 'cancelling…' : null,
+    total ? `${r.objects_done || 0} of ${total} objects` : null,
+    r.events_read ? `${fmtNumber(r.events_read)} events` : null,
+    r.points_written ? `${fmtNumber(r.points_written)} points` : null,
+    r.eta_seconds && OPEN.includes(r.state) ? `about ${Math.round(r.eta_seconds)} s left` : null,
+  ].filter(Boolean);
   return [
     h('span.badge.v-' + r.state, STATE_TEXT[r.state] || r.state),
-    r.cancel_requested && OPEN.includes(r.state) ? h('span.small.muted', ' · cancelling…') : null,
-    total ? ` ${r.objects_done || 0} of ${total} objects` : '',
-    r.events_read != null ? ` · ${fmtNumber(r.events_read)} events` : '',
-    r.points_written != null ? ` · ${fmtNumber(r.points_written)} points` : '',
-    r.eta_seconds && OPEN.includes(r.state) ? ` · about ${Math.round(r.eta_seconds)} s left` : '',
+    facts.length ? ' ' + facts.join(' · ') : '',
     r.last_error ? h('div.field-error', r.last_error) : null,
   ];
 }
@@ -109,7 +112,8 @@ export function replaysCard(p, { onChange } = {}) {
     if (i >= 0) list[i] = { ...list[i], ...r }; else list = [r, ...list];
     list.sort((a, b) => String(b.created_at || '').localeCompare(String(a.created_at || '')));
     render();
-    if (wasOpen && !OPEN.includes(r.state) && onChange) onChange(r);
+    // Only a replay that succeeded changed the pipeline (a new active version, a smaller quarantine).
+    if (wasOpen && r.state === 'succeeded' && onChange) onChange(r);
   };
 
   const startMapping = async () => {

@@ -257,12 +257,14 @@ class UiSourcesAndReplaysTest {
             Page page = ui().signIn(ctx, Tokens.ADMIN, "/t/" + t + "/pipelines/" + p);
             List<String> csp = cspErrors(page);
             page.getByText("No replays yet").waitFor();
+            page.locator("#replays").scrollIntoViewIfNeeded();
             Ui.shot(page, "35-replays-empty");
 
             page.locator("#replay-quarantine").click();
             page.locator("#confirm-replay-quarantine").click();
             page.locator("#replay-open[data-state=queued]").waitFor();
             assertThat(page.locator("#replay-open").textContent()).contains("Quarantined events → v1");
+            page.locator("#replays").scrollIntoViewIfNeeded();
             Ui.shot(page, "36-replay-quarantine-queued");
             assertThat(Db.count(
                             "SELECT count(*) FROM replays WHERE pipeline_id = ? AND kind = 'quarantine' AND state = 'queued'",
@@ -299,6 +301,7 @@ class UiSourcesAndReplaysTest {
             page.reload();
             page.locator("#replay-open[data-state=queued]").waitFor();
             assertThat(page.locator("#replay-open").textContent()).contains("History → v2");
+            page.locator("#replays").scrollIntoViewIfNeeded();
             Ui.shot(page, "37-replay-mapping-open");
             page.locator("#cancel-replay").click();
             page.locator("#confirm-cancel-replay").click();
@@ -307,6 +310,7 @@ class UiSourcesAndReplaysTest {
                             "SELECT count(*) FROM data_mappings WHERE pipeline_id = ? AND version = 2 AND status = 'cancelled'",
                             p))
                     .isEqualTo(1);
+            page.locator("#replays").scrollIntoViewIfNeeded();
             Ui.shot(page, "38-replays-history");
             assertThat(csp).isEmpty();
         }
@@ -356,8 +360,9 @@ class UiSourcesAndReplaysTest {
             page.locator(".stat-value").waitFor();
             assertThat(page.locator(".stat-value").textContent()).isEqualTo("21.50");
             assertThat(page.locator(".stat-change").textContent()).isEqualTo("—");
+            // While live the status holds only words for screen readers: attached, not visible.
             page.locator("#live-status[data-state=live], #live-status[data-state=polling]")
-                    .waitFor();
+                    .waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
             String controls = page.locator(".board-controls").innerText();
             assertThat(controls.split("Live", -1).length - 1).as(controls).isEqualTo(1);
             Ui.shot(page, "3a-dashboard-one-live");
