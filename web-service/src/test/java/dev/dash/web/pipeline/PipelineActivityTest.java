@@ -141,7 +141,7 @@ class PipelineActivityTest {
                 .then()
                 .statusCode(400)
                 .body("fields[0].field", equalTo("pipeline_id"))
-                .body("fields[0].reason", containsString("at most 500"));
+                .body("fields[0].reason", containsString("at most 100"));
         assertThat(Db.count("SELECT count(*) FROM pipeline_ingest_stats")).isEqualTo(rows);
     }
 
