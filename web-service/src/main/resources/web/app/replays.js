@@ -114,6 +114,8 @@ export function replaysCard(p, { onChange } = {}) {
     render();
     // Only a replay that succeeded changed the pipeline (a new active version, a smaller quarantine).
     if (wasOpen && r.state === 'succeeded' && onChange) onChange(r);
+    // A cancelled or failed mapping replay also ended its version: read the versions again.
+    else if (wasOpen && !OPEN.includes(r.state)) load(true);
   };
 
   const startMapping = async () => {

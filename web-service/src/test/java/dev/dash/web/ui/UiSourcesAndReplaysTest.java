@@ -310,6 +310,9 @@ class UiSourcesAndReplaysTest {
                             "SELECT count(*) FROM data_mappings WHERE pipeline_id = ? AND version = 2 AND status = 'cancelled'",
                             p))
                     .isEqualTo(1);
+            // Version 2 is no longer pending: nothing to replay into.
+            page.locator("#replay-history tbody tr").nth(1).waitFor();
+            page.locator("#start-replay").waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED));
             page.locator("#replays").scrollIntoViewIfNeeded();
             Ui.shot(page, "38-replays-history");
             assertThat(csp).isEmpty();
