@@ -20,7 +20,16 @@ export function board(container, opts) {
   let live = null;
 
   const statusEl = h('span.live-status#live-status', { role: 'status' });
-  const setStatus = (s, detail) => { statusEl.className = 'live-status ' + s; statusEl.dataset.state = s; clear(statusEl, h('span.dot', { 'aria-hidden': 'true' }), detail || s); };
+  // One "Live" on screen: while the stream is live the pressed Live toggle says so (its dot turns green) and
+  // the status line stays empty; it speaks only when there is something else to say (connecting, paused...).
+  let liveBtn = null;
+  const setStatus = (s, detail) => {
+    statusEl.className = 'live-status ' + s;
+    statusEl.dataset.state = s;
+    if (liveBtn) liveBtn.dataset.state = s;
+    if (s === 'live') { clear(statusEl, h('span.sr-only', 'Receiving live updates')); return; }
+    clear(statusEl, h('span.dot', { 'aria-hidden': 'true' }), detail || s);
+  };
 
   // --- time range picker: relative presets, or an absolute range ---
   const picker = h('select#range', { 'aria-label': 'Time range' },
@@ -37,7 +46,7 @@ export function board(container, opts) {
     custom.classList.add('hidden');
     setRange({ last: picker.value });
   });
-  const liveBtn = h('button.btn.toggle#live-toggle', { type: 'button', 'aria-pressed': String(liveOn), title: 'Live updates', onclick: () => {
+  liveBtn = h('button.btn.toggle#live-toggle', { type: 'button', 'aria-pressed': String(liveOn), title: 'Live updates on or off', onclick: () => {
     liveOn = !liveOn;
     liveBtn.setAttribute('aria-pressed', String(liveOn));
     setQuery({ live: liveOn ? null : '0' });

@@ -188,15 +188,24 @@ export function field(label, control, hint) {
 export function showErrors(form, err) {
   form.querySelectorAll('.field-error').forEach((e) => (e.textContent = ''));
   form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
-  let shown = false;
-  for (const f of (err && err.fields) || []) {
-    const c = form.querySelector(`[data-field="${CSS.escape(f.field)}"]`);
-    if (c) {
-      c.setAttribute('aria-invalid', 'true');
-      const slot = form.querySelector('#' + CSS.escape(c.id + '-err'));
-      if (slot) { slot.textContent = f.reason; shown = true; }
-    }
-  }
   const banner = form.querySelector('.form-error');
-  if (banner) banner.textContent = shown ? '' : (err && err.message) || String(err);
+  if (!err) { if (banner) banner.textContent = ''; return; }
+  let shown = false;
+  const elsewhere = [];
+  for (const f of err.fields || []) {
+    const c = form.querySelector(`[data-field="${CSS.escape(f.field)}"]`);
+    const slot = c && form.querySelector('#' + CSS.escape(c.id + '-err'));
+    if (slot) {
+      c.setAttribute('aria-invalid', 'true');
+      slot.textContent = f.reason;
+      if (!shown) c.focus({ preventScroll: false });
+      shown = true;
+    } else elsewhere.push(f);
+  }
+  // Reasons about a field the form has no control for are said in the banner, with the field named.
+  if (banner) {
+    banner.textContent = elsewhere.length
+      ? `${err.message || 'The request was refused'} (${elsewhere.map((f) => `${f.field}: ${f.reason}`).join('; ')})`
+      : (shown ? '' : err.message || String(err));
+  }
 }

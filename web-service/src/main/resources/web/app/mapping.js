@@ -2,6 +2,7 @@ import { h, clear, icon, loading, failure, empty, toast, fmtAgo, fmtNumber, debo
 import { get, post, can, teamPath, session, socket, ApiError } from './api.js';
 import { href } from './router.js';
 import { pageHead, roleNote } from './pipelines.js';
+import { progressLine, cancelReplay, OPEN } from './replays.js';
 import { pointerRanges, rangeOf, lineCol, syntaxError, diffLines } from './jsonpos.js';
 
 const SKELETON = { fields: [{ name: 'value', path: '/value', type: 'number' }], metrics: ['value'], labels: [] };
@@ -168,22 +169,38 @@ export function mappingPage(main, { id }) {
     const watchReplay = (version) => {
       const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Replay progress' });
       const text = h('div.small#replay-state', 'Waiting for the replay to start…');
-      clear(progress, h('section.card.progress-card', h('h2', `Replay into version ${version}`), bar, text,
+      const cancelBox = h('div');
+      let current = null;
+      const show = (r) => {
+        current = { ...(current || {}), ...r };
+        const total = current.objects_total || 0;
+        bar.max = Math.max(1, total); bar.value = current.state === 'succeeded' ? bar.max : (current.objects_done || 0);
+        clear(text, progressLine(current));
+        clear(cancelBox, admin.ok && OPEN.includes(current.state) ? h('button.btn.small.danger#cancel-replay', { type: 'button',
+          disabled: current.state === 'cutting_over' || !!current.cancel_requested,
+          onclick: async () => { const after = await cancelReplay(id, current); if (after) show(after); } }, icon('close'), 'Cancel replay') : null);
+      };
+      clear(progress, h('section.card.progress-card', h('div.row.between', h('h2', `Replay into version ${version}`), cancelBox), bar, text,
         h('p.small.muted', 'Dashboards keep showing the active version until the cut-over, then switch at once.')));
       if (ws) ws.close(1000);
       ws = socket(`/api/teams/${session.team.id}/replays/live`);
       ws.onmessage = (m) => {
         const r = JSON.parse(m.data);
         if (r.pipeline_id !== id || (r.target_version != null && r.target_version !== version)) return;
-        const total = r.objects_total || 0;
-        bar.max = Math.max(1, total); bar.value = r.objects_done || 0;
-        if (r.state === 'succeeded') bar.value = bar.max;
-        clear(text, h('span.badge.v-' + r.state, r.state), ' ',
-          total ? `${r.objects_done || 0} of ${total} objects` : '', r.events_read != null ? ` · ${fmtNumber(r.events_read)} events` : '',
-          r.points_written != null ? ` · ${fmtNumber(r.points_written)} points` : '', r.eta_seconds ? ` · about ${Math.round(r.eta_seconds)} s left` : '',
-          r.last_error ? h('div.field-error', r.last_error) : null);
+        show(r);
       };
       ws.onclose = (ev) => { if (!closed && ev.code !== 1000) text.append(h('div.small.muted', 'Live progress disconnected; reload to see the current state.')); };
+      // replay-service queues the replay when it sees the new version; until the socket says more, read it.
+      let tries = 0;
+      const find = async () => {
+        if (closed || current || tries++ > 20) return;
+        try {
+          const r = (await get(teamPath(`/pipelines/${id}/replays`))).find((x) => x.kind === 'mapping' && x.target_version === version);
+          if (r && !current) { show(r); return; }
+        } catch { /* the socket may still tell */ }
+        setTimeout(find, 1500);
+      };
+      if (admin.ok) find();
     };
 
     clear(main,

@@ -185,8 +185,15 @@ export class WidgetView {
     const vals = list.map(lastOf);
     const v = agg === 'count' || agg === 'sum' ? vals.reduce((a, b) => a + b, 0) : vals.reduce((a, b) => a + b, 0) / vals.length;
     const s0 = list[0];
-    const first = s0.vs[0];
-    const change = s0.vs.length > 1 && first ? ((lastOf(s0) - first) / Math.abs(first)) * 100 : null;
+    // The change over the range: from the first bucket with a value to the last one. Without an earlier
+    // value (one bucket, or only gaps before it) there is no change to show, nor from zero.
+    const fin = (x) => x != null && Number.isFinite(x);
+    let lastIdx = s0.vs.length - 1;
+    while (lastIdx >= 0 && !fin(s0.vs[lastIdx])) lastIdx--;
+    let firstIdx = 0;
+    while (firstIdx < lastIdx && !fin(s0.vs[firstIdx])) firstIdx++;
+    const first = firstIdx < lastIdx ? s0.vs[firstIdx] : null;
+    const change = first != null && fin(first) && first !== 0 ? ((s0.vs[lastIdx] - first) / Math.abs(first)) * 100 : null;
     if (!this.statEl) {
       this.destroyPlot();
       this.valueEl = h('div.stat-value');
@@ -197,8 +204,11 @@ export class WidgetView {
     }
     this.valueEl.textContent = fmtNumber(v);
     this.valueEl.dataset.value = String(v);
-    this.changeEl.className = 'stat-change ' + (change == null ? '' : change >= 0 ? 'up' : 'down');
-    this.changeEl.textContent = change == null ? agg + ' · latest bucket' : `${change >= 0 ? '▲' : '▼'} ${Math.abs(change).toFixed(1)}% over the range`;
+    const rounded = change == null ? null : Math.round(change * 10) / 10;
+    this.changeEl.className = 'stat-change ' + (rounded == null || rounded === 0 ? 'flat' : rounded > 0 ? 'up' : 'down');
+    this.changeEl.dataset.change = rounded == null ? '' : String(rounded);
+    this.changeEl.title = agg + ' · latest bucket' + (rounded == null ? '; no earlier value in the range to compare with' : ', compared with the first bucket of the range');
+    this.changeEl.textContent = rounded == null ? '—' : rounded === 0 ? 'No change over the range' : `${rounded > 0 ? '▲' : '▼'} ${Math.abs(rounded).toFixed(1)}% over the range`;
     const data = [s0.ts.slice(), s0.vs.slice()];
     const { width } = this.size();
     const sh = Math.max(30, Math.min(60, this.el.clientHeight - 70));

@@ -48,10 +48,22 @@ public final class SilverMapper {
     private static final Outcome SKIPPED = new Outcome(Status.SKIPPED, 0, null);
     private static final Outcome UNMAPPED = new Outcome(Status.UNMAPPED, 0, null);
 
+    /** Told of every event counted in a batch (its pipeline exists): the ingest rate's counts. */
+    @FunctionalInterface
+    public interface Counted {
+        void event(UUID pipelineId, java.time.Instant receivedAt);
+    }
+
     private final Pipelines pipelines;
+    private final Counted counted;
 
     public SilverMapper(Pipelines pipelines) {
+        this(pipelines, (p, t) -> {});
+    }
+
+    public SilverMapper(Pipelines pipelines, Counted counted) {
         this.pipelines = pipelines;
+        this.counted = counted;
     }
 
     /**
@@ -77,6 +89,7 @@ public final class SilverMapper {
             return SKIPPED;
         }
         batch.countEvent(e.receivedAt());
+        counted.event(p.id(), e.receivedAt());
         batch.origin(e.eventId(), e.receivedAt(), r.partition(), r.offset(), null);
         CachedPipeline.Version active = p.active();
         CachedPipeline.Version pending = p.pending();

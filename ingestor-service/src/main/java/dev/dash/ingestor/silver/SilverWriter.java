@@ -9,6 +9,7 @@ import dev.dash.model.kafka.runtime.RetryLater;
 import dev.dash.model.kafka.runtime.SinkTask;
 import dev.dash.model.kafka.runtime.Subscription;
 import dev.dash.model.kafka.runtime.TaskContext;
+import dev.dash.model.silver.IngestStats;
 import dev.dash.model.silver.SilverBatch;
 import dev.dash.model.silver.SilverStore;
 import dev.dash.model.support.Backoff;
@@ -67,6 +68,10 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private final Timer batchLatency;
     private final Timer receiptToCommit;
     private final SilverBatch batch = new SilverBatch();
+    /** The batch's events per pipeline and received minute, for the pipelines list's rate (IngestStats). */
+    private final IngestStats ingestStats = new IngestStats();
+
+    private final AgroalDataSource dataSource;
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     /** Partitions opened (the pipelines reloaded for them). */
     private final Set<TopicPartition> held = new LinkedHashSet<>();
@@ -86,7 +91,8 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.cache = cache;
         this.store = new SilverStore(dataSource);
         this.config = config.silver();
-        this.mapper = new SilverMapper(cache::getOrLoad);
+        this.dataSource = dataSource;
+        this.mapper = new SilverMapper(cache::getOrLoad, ingestStats::count);
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
         this.points = new PointsPublisher(kafka.producer("points", Map.of("client.id", "dash-silver-points")));
         this.runtime = ConsumerRuntime.bytes(
@@ -278,6 +284,14 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 Log.warnf("Dual-write boundaries not recorded, will retry: %s", e.getMessage());
             }
         }
+        try {
+            // After the offsets' commit, so a batch read again never counts twice (a crash here counts too few).
+            ingestStats.write(dataSource);
+        } catch (Exception e) {
+            Log.warnf(
+                    "Ingest rate of %d events not recorded: %s",
+                    batch.received().size(), e.getMessage());
+        }
         Instant now = Instant.now();
         long nowMillis = now.toEpochMilli();
         batchLatency.record(System.nanoTime() - writeStart, TimeUnit.NANOSECONDS);
@@ -303,6 +317,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
 
     private void clear() {
         batch.clear();
+        ingestStats.clear();
         offsets.clear();
         flushNow = false;
     }

@@ -159,6 +159,17 @@ class SilverWriterTest {
                     "SELECT (errors->0->>'field') || ' ' || (errors->0->>'code') FROM quarantine WHERE pipeline_id = ? AND mapping_version = 1 LIMIT 1",
                     p.id());
             assertThat(errors).isEqualTo("temp missing");
+            // The pipelines list's rate: every event read counts once (quarantined ones too), after the commit.
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(count(
+                                    "SELECT minute_events + prev_minute_events FROM pipeline_ingest_stats WHERE pipeline_id = ?",
+                                    p.id()))
+                            .isEqualTo(40L));
+            assertThat(count(
+                            "SELECT count(*) FROM pipeline_ingest_stats WHERE pipeline_id = ? AND last_event_at > now() - interval '1 minute'",
+                            p.id()))
+                    .isEqualTo(1L);
             assertThat(count(
                             "SELECT count(*) FROM quarantine WHERE pipeline_id = ? AND kafka_offset IS NOT NULL",
                             p.id()))

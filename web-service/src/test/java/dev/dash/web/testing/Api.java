@@ -82,6 +82,31 @@ public final class Api {
         return UUID.fromString(id);
     }
 
+    /**
+     * A pipeline whose mapping version 1 ({@code t} from {@code /t}) is active, as a finished replay leaves
+     * it: saved through the API, activated in the database as replay-service's cut-over does, and the
+     * replay that replay-service may have queued for it (when it runs in the test) removed.
+     */
+    public static UUID activePipeline(Team team) {
+        UUID p = pipeline(team);
+        as(team.user("owner"))
+                .body(Map.of(
+                        "document",
+                        Map.of(
+                                "fields",
+                                List.of(Map.of("name", "t", "path", "/t", "type", "number")),
+                                "metrics",
+                                List.of("t"))))
+                .post("/api/teams/" + team.id() + "/pipelines/" + p + "/mappings")
+                .then()
+                .statusCode(201);
+        // Activated first: replay-service queues only for a version still pending, so none comes after the delete.
+        Db.update("UPDATE data_mappings SET status = 'active', activated_at = now() WHERE pipeline_id = ?", p);
+        Db.update("UPDATE pipelines SET active_mapping_version = 1 WHERE id = ?", p);
+        Db.update("DELETE FROM replays WHERE pipeline_id = ?", p);
+        return p;
+    }
+
     public static List<Object> list(Object... items) {
         return List.of(items);
     }

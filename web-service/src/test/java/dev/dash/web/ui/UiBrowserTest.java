@@ -20,6 +20,7 @@ import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
+import dev.dash.web.testing.ReplayServiceResource;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -47,11 +48,13 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The UI in a real headless Chromium against the real service, Keycloak, PostgreSQL and Kafka. Events enter
  * as the ingestor leaves them (raw envelopes on {@code dash.raw}, points in Silver), since no ingestor runs
- * inside web-service's tests; a replay's progress and cut-over are written as replay-service writes them.
+ * inside web-service's tests; a replay's progress and cut-over are written as replay-service writes them
+ * (replay-service itself runs with its jobs off, for the replay routes the pipeline and mapping pages call).
  * Screenshots of every page go to {@code target/screenshots}.
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
+@QuarkusTestResource(value = ReplayServiceResource.class, restrictToAnnotatedClass = true)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UiBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
