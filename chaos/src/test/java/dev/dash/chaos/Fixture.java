@@ -52,6 +52,11 @@ final class Fixture {
     }
 
     Pipeline create(String label) throws SQLException {
+        return create(label, null);
+    }
+
+    /** A pipeline with a quota of {@code quotaRequestsPerSecond} (null: none). */
+    Pipeline create(String label, Integer quotaRequestsPerSecond) throws SQLException {
         UUID team = UUID.randomUUID();
         UUID id = UUID.randomUUID();
         UUID secretId = UUID.randomUUID();
@@ -60,9 +65,9 @@ final class Fixture {
             exec(c, "INSERT INTO teams (id, name, slug) VALUES (?, ?, ?)", team, "chaos " + label, "chaos-" + id);
             exec(c, """
                     INSERT INTO pipelines (id, team_id, name, type, status, signature_preset, signature_config,
-                        active_mapping_version)
-                    VALUES (?, ?, ?, 'realtime', 'active', 'github', '{}'::jsonb, 1)
-                    """, id, team, "chaos " + label);
+                        active_mapping_version, quota_requests_per_second)
+                    VALUES (?, ?, ?, 'realtime', 'active', 'github', '{}'::jsonb, 1, ?)
+                    """, id, team, "chaos " + label, quotaRequestsPerSecond);
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO pipeline_secrets (id, pipeline_id, ciphertext, hint) VALUES (?, ?, ?, ?)")) {
                 ps.setObject(1, secretId);
