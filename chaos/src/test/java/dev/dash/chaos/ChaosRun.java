@@ -58,7 +58,7 @@ final class ChaosRun {
                     Duration.ofSeconds(10),
                     Duration.ofSeconds(5),
                     400,
-                    25,
+                    3,
                     Duration.ofSeconds(150));
         }
 
@@ -75,8 +75,8 @@ final class ChaosRun {
                     Duration.ofSeconds(30),
                     Duration.ofSeconds(45),
                     Duration.ofSeconds(15),
-                    4000,
-                    20,
+                    3000,
+                    6,
                     Duration.ofSeconds(300));
         }
 
@@ -105,7 +105,7 @@ final class ChaosRun {
             Options options,
             List<FaultResult> faults,
             Reconciler.Result end,
-            Map<String, Long> heapMaxMb,
+            Map<String, String> heapMaxMb,
             Map<String, Long> outOfMemoryErrors,
             long deliveries,
             long abandoned,
@@ -189,10 +189,10 @@ final class ChaosRun {
                                 && !"waiting_for_archive".equals(fixture.replayState(replayed.id()))
                                 && !"cutting_over".equals(fixture.replayState(replayed.id())));
                 Reconciler.Result afterReplay = converge(reconciler, load.snapshot(), options.convergeTimeout());
-                Map<String, Long> heap = new HashMap<>();
+                Map<String, String> heap = new java.util.TreeMap<>();
                 Map<String, Long> oom = new HashMap<>();
                 for (DashNode n : nodes) {
-                    heap.put(n.name, n.heapMaxMb());
+                    heap.put(n.name, n.heapMaxMb() + " before a GC, " + n.liveMaxMb() + " live after");
                     oom.put(n.name, n.outOfMemoryErrors());
                 }
                 Report report = new Report(
@@ -398,7 +398,7 @@ final class ChaosRun {
                 "Load: %.0f requests/s offered (30 %% NDJSON batches of 2-20 events), %d pipelines, one mid-replay; took %s.\n\n"
                         .formatted(r.options().requestsPerSecond(), r.options().pipelines(), secs(r.took())));
         b.append(
-                "| fault | held | load (req/s) | acknowledged | missing | duplicated (raw/Bronze/Silver) | ready after heal | recovered after heal | clients saw | 503/429 with Retry-After | longest without a 2xx | replay |\n");
+                "| fault | held | answered (req/s) | acknowledged | missing | duplicated (raw/Bronze/Silver) | ready after heal | recovered after heal | clients saw | 503/429 with Retry-After | longest without a 2xx | replay |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (FaultResult f : r.faults()) {
             Reconciler.Result x = f.reconciled();
@@ -432,7 +432,7 @@ final class ChaosRun {
                 .append(".\nReplay: ")
                 .append(r.replayState())
                 .append(".\n");
-        b.append("Heap maximum (MiB, before any GC): ")
+        b.append("Heap maximum (MiB): ")
                 .append(r.heapMaxMb())
                 .append("; OutOfMemoryError lines: ")
                 .append(r.outOfMemoryErrors())

@@ -134,6 +134,15 @@ final class DashNode {
 
     /** The largest heap occupancy before any collection, over every start of this node, in MiB. */
     long heapMaxMb() throws IOException {
+        return heapMax(1);
+    }
+
+    /** The largest heap occupancy right after a collection (what was live), in MiB. */
+    long liveMaxMb() throws IOException {
+        return heapMax(3);
+    }
+
+    private long heapMax(int group) throws IOException {
         long max = 0;
         try (Stream<Path> files = Files.list(logDir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith(name + "-")
@@ -142,7 +151,7 @@ final class DashNode {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     Matcher m = GC.matcher(line);
                     if (m.find()) {
-                        max = Math.max(max, mb(m.group(1), m.group(2)));
+                        max = Math.max(max, mb(m.group(group), m.group(group + 1)));
                     }
                 }
             }

@@ -62,6 +62,7 @@ final class OverloadRun {
             ClientLog.Summary overload,
             ClientLog.Summary largeOnly,
             long heapMaxMb,
+            long liveMaxMb,
             long outOfMemoryErrors,
             Duration recoveredAfter,
             ClientLog.Summary afterDrop,
@@ -182,6 +183,7 @@ final class OverloadRun {
             Duration recovered = recoveredAfter(log.between(d0, d1), d0);
             ClientLog.Summary afterDrop = log.summarise(d0, d1);
             long heap = a.heapMaxMb();
+            long live = a.liveMaxMb();
             long oom = a.outOfMemoryErrors();
 
             // 4. Every acknowledged event stored once.
@@ -230,6 +232,7 @@ final class OverloadRun {
                     over,
                     largeOnly,
                     heap,
+                    live,
                     oom,
                     recovered,
                     afterDrop,
@@ -290,7 +293,7 @@ final class OverloadRun {
                 | answers under overload | %s |
                 | 503/429 with Retry-After | %d of %d |
                 | large bodies' answers | %s |
-                | heap maximum of the node (-Xmx%s) | %d MiB |
+                | heap of the node (-Xmx%s): most in use before a GC, most still live after one | %d MiB, %d MiB |
                 | OutOfMemoryError lines | %d |
                 | after the drop to half the sustained rate | every request 2xx again after %.1f s; %s |
                 | reconciliation | %s |
@@ -312,6 +315,7 @@ final class OverloadRun {
                         r.largeOnly().kinds(),
                         r.options().heap(),
                         r.heapMaxMb(),
+                        r.liveMaxMb(),
                         r.outOfMemoryErrors(),
                         r.recoveredAfter().toMillis() / 1000.0,
                         r.afterDrop().kinds(),
