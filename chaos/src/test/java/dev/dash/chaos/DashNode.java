@@ -137,12 +137,21 @@ final class DashNode {
         return heapMax(1);
     }
 
-    /** The largest heap occupancy right after a collection (what was live), in MiB. */
+    /**
+     * What was live at most, in MiB: the largest occupancy after a full collection when there was one (a full
+     * GC leaves only what is reachable), else the largest after any collection (an upper bound: a young
+     * collection leaves the old generation's garbage in place).
+     */
     long liveMaxMb() throws IOException {
-        return heapMax(3);
+        long full = heapMax(3, "Pause Full");
+        return full > 0 ? full : heapMax(3);
     }
 
     private long heapMax(int group) throws IOException {
+        return heapMax(group, "");
+    }
+
+    private long heapMax(int group, String only) throws IOException {
         long max = 0;
         try (Stream<Path> files = Files.list(logDir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith(name + "-")
@@ -150,7 +159,7 @@ final class DashNode {
                     .toList()) {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     Matcher m = GC.matcher(line);
-                    if (m.find()) {
+                    if (line.contains(only) && m.find()) {
                         max = Math.max(max, mb(m.group(group), m.group(group + 1)));
                     }
                 }
