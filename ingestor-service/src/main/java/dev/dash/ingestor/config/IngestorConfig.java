@@ -103,6 +103,16 @@ public interface IngestorConfig {
         @WithDefault("64M")
         io.quarkus.runtime.configuration.MemorySize maxInFlightBytes();
 
+        /**
+         * Most request-body bytes this node holds at once, from the first byte read until the answer (a request
+         * without {@code Content-Length} counts as {@code max-body-size}); a request beyond it gets 503
+         * {@code overloaded} before its body is read. Bounds the heap under a flood of large bodies, which are
+         * buffered and copied before {@code max-in-flight-bytes} is checked (the overload run saw
+         * {@code OutOfMemoryError} without it).
+         */
+        @WithDefault("32M")
+        io.quarkus.runtime.configuration.MemorySize maxBufferedBytes();
+
         /** Longest wait for Kafka's acknowledgement before answering 503 (the producer's delivery timeout). */
         @WithDefault("10s")
         Duration publishTimeout();

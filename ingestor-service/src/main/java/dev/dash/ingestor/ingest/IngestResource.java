@@ -33,11 +33,15 @@ public class IngestResource {
     private final IngestService service;
     private final long maxBodySize;
     private final long workerThreshold;
+    private final BodyBudget budget;
+    private final String retryAfter;
 
     public IngestResource(IngestService service, IngestorConfig config) {
         this.service = service;
         this.maxBodySize = config.ingest().maxBodySize().asLongValue();
         this.workerThreshold = config.ingest().workerThreshold().asLongValue();
+        this.budget = new BodyBudget(config.ingest().maxBufferedBytes().asLongValue());
+        this.retryAfter = Long.toString(Math.max(1, config.ingest().retryAfter().toSeconds()));
     }
 
     void routes(@Observes Router router) {
@@ -65,6 +69,21 @@ public class IngestResource {
             sendError(ctx, tooLarge());
             return;
         }
+        // Room for the body before any of it is read: bodies are buffered whole, then copied into events.
+        long room = length >= 0 ? length : maxBodySize;
+        if (!budget.tryAcquire(room)) {
+            sendError(
+                    ctx,
+                    new IngestRejection(
+                            503,
+                            "overloaded",
+                            null,
+                            "too many request bodies being received on this node; retry later",
+                            null,
+                            Map.of("Retry-After", retryAfter)));
+            return;
+        }
+        ctx.addEndHandler(ar -> budget.release(room));
         ctx.next();
     }
 
@@ -177,6 +196,9 @@ public class IngestResource {
     }
 
     private void failure(RoutingContext ctx) {
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+            return; // the client went away mid-body: nobody to answer, and not the server's failure
+        }
         int status = ctx.statusCode();
         if (status == 413) {
             sendError(ctx, tooLarge());

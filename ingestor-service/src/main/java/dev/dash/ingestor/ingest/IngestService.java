@@ -107,6 +107,17 @@ public class IngestService {
             throw new IngestRejection(404, "pipeline_not_found", "pipelineId", "no pipeline " + req.pipelineId());
         }
         CachedPipeline p = cache.get(id);
+        if (p == null && !cache.loaded()) {
+            // Starting: the pipelines are not loaded yet, so "no such pipeline" would be a guess, and a
+            // producer told 404 drops the delivery for good (seen by the fault suite after a restart).
+            throw new IngestRejection(
+                    503,
+                    "not_ready",
+                    null,
+                    "this node is starting and does not know its pipelines yet; retry later",
+                    null,
+                    Map.of("Retry-After", retryAfter));
+        }
         if (p == null) {
             throw new IngestRejection(404, "pipeline_not_found", "pipelineId", "no pipeline " + id);
         }

@@ -54,6 +54,9 @@ class IngestLimitsTest {
     @Inject
     PipelineRepository repository;
 
+    @Inject
+    dev.dash.ingestor.config.IngestorConfig config;
+
     @TestHTTPResource("/")
     URI base;
 
@@ -145,6 +148,87 @@ class IngestLimitsTest {
                 .as("ERROR log records")
                 .extracting(LogRecord::getMessage)
                 .isEmpty();
+    }
+
+    /**
+     * Bodies being received count against dash.ingest.max-buffered-bytes (32 MiB) from their first byte: with
+     * that much in bodies of max-body-size half-sent, one more gets 503 overloaded with Retry-After before it is
+     * read, and nothing is stored; once those connections close their room is free again. Without the budget a flood of
+     * large bodies filled the heap (OverloadIT: OutOfMemoryError in Vert.x's body handler).
+     */
+    @Test
+    void bodiesBeyondTheNodesBufferGet503WithRetryAfterBeforeBeingRead() throws Exception {
+        awaitKnown();
+        long mark = raw.mark(open.id());
+        int bodySize = (int) config.ingest().maxBodySize().asLongValue();
+        long held = config.ingest().maxBufferedBytes().asLongValue() / bodySize;
+        List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < held; i++) {
+                java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort());
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(head(bodySize).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().write("{\"n\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(head(bodySize).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                String status = in.readLine();
+                assertThat(status).startsWith("HTTP/1.1 503");
+                java.util.Map<String, String> headers = new java.util.HashMap<>();
+                String line;
+                while ((line = in.readLine()) != null && !line.isEmpty()) {
+                    int colon = line.indexOf(':');
+                    headers.put(
+                            line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                            line.substring(colon + 1).trim());
+                }
+                assertThat(headers).containsKey("retry-after");
+                char[] body = new char[Integer.parseInt(headers.get("content-length"))];
+                int read = 0;
+                while (read < body.length) {
+                    read += in.read(body, read, body.length - read);
+                }
+                JsonNode json = JSON.readTree(new String(body));
+                assertThat(json.path("status").asInt()).isEqualTo(503);
+                assertThat(json.path("error").asText()).isEqualTo("overloaded");
+                assertThat(json.path("message").asText()).contains("retry later");
+            }
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+        // Half a body more fits only once the held bodies are released.
+        HttpClient http = HttpClient.newHttpClient();
+        String big = "{\"pad\":\"" + "x".repeat(bodySize / 2) + "\"}";
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> http.send(
+                                        HttpRequest.newBuilder(base.resolve("/ingest/" + open.id()))
+                                                .header("Content-Type", "application/json")
+                                                .POST(HttpRequest.BodyPublishers.ofString(big))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 202);
+        assertThat(raw.since(open.id(), mark))
+                .as("only the last request stored")
+                .hasSize(1);
+        assertThat(errors)
+                .as("ERROR log records")
+                .extracting(LogRecord::getMessage)
+                .isEmpty();
+    }
+
+    private String head(int length) {
+        return "POST /ingest/" + open.id() + " HTTP/1.1\r\nHost: " + base.getHost()
+                + "\r\nContent-Type: application/json\r\n" + "Content-Length: " + length + "\r\n\r\n";
     }
 
     @Test
