@@ -24,6 +24,7 @@ import dev.dash.model.envelope.Source;
 import dev.dash.model.testing.DashTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -53,6 +54,9 @@ class PollingTest {
             {"version":1,"fields":[{"name":"v","path":"/v","type":"number"}],"metrics":["v"]}
             """;
     static WireMockServer api;
+
+    @Inject
+    PollScheduler scheduler;
 
     @BeforeAll
     static void startApi() {
@@ -371,5 +375,24 @@ class PollingTest {
                  "body":{"filter":{"kind":"a"}},"records":"$.hits[*]"}""".formatted(base() + p), 1);
         assertThat(r.state().get("last_status")).isEqualTo("ok");
         assertThat(r.raw()).hasSize(1);
+    }
+
+    /**
+     * The schedule is looked at every {@code dash.poll.tick} (250 ms), not once a second. Quarkus' {@code @Scheduled}
+     * checks its triggers once a second whatever {@code every} says; the tick ran at 1 s and held a node to
+     * {@code max-concurrent} (32) claims a second, so 1,000 pipelines at a 10 s interval (100 polls a second) fell
+     * further behind every slot (bench/poll: 31 polls a second, nearly every poll late).
+     */
+    @Test
+    void theScheduleIsCheckedEveryTickNotOnceASecond() {
+        long first = scheduler.ticks();
+        long start = System.nanoTime();
+        // Eight ticks of 250 ms (each plus a random phase of up to 125 ms and the claim) take about 3 s; at one
+        // tick a second they would take 8 s.
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(6))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> scheduler.ticks() - first >= 8);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
     }
 }

@@ -92,6 +92,10 @@ final class Schedule {
         double runs0 = probe.metric("dash_poll_runs_total");
         double records0 = probe.metric("dash_poll_records_total");
         long requests0 = api.requests();
+        double claimSum0 = probe.metric("dash_poll_claim_seconds_sum");
+        double claimCount0 = probe.metric("dash_poll_claim_seconds_count");
+        double runSum0 = probe.metric("dash_poll_run_seconds_sum");
+        double runCount0 = probe.metric("dash_poll_run_seconds_count");
         double cpu0 = probe.cpuSeconds();
         long[] m0 = Probe.machine();
         long t0 = System.nanoTime();
@@ -110,6 +114,10 @@ final class Schedule {
         double runs = probe.metric("dash_poll_runs_total") - runs0;
         double pulled = probe.metric("dash_poll_records_total") - records0;
         long requests = api.requests() - requests0;
+        double claimCount = probe.metric("dash_poll_claim_seconds_count") - claimCount0;
+        double claimMs = 1000 * (probe.metric("dash_poll_claim_seconds_sum") - claimSum0) / Math.max(1, claimCount);
+        double runCount = probe.metric("dash_poll_run_seconds_count") - runCount0;
+        double runMs = 1000 * (probe.metric("dash_poll_run_seconds_sum") - runSum0) / Math.max(1, runCount);
         double due = (double) n * seconds / interval;
         double heap = probe.heapAfterGcMb();
         double rss = probe.rssMb();
@@ -117,7 +125,7 @@ final class Schedule {
         System.out.printf(
                 "RESULT part=schedule pipelines=%d interval_s=%d seconds=%.0f polls=%.0f due=%.0f late=%.0f"
                         + " late_share=%.4f lateness_p50_ms=%d lateness_p99_ms=%d lateness_max_ms=%d records=%.0f"
-                        + " api_requests=%d ingestor_cpu_cores=%.2f heap_after_gc_mb=%.1f rss_mb=%.0f"
+                        + " api_requests=%d claims_per_s=%.1f claim_mean_ms=%.0f run_mean_ms=%.0f ingestor_cpu_cores=%.2f heap_after_gc_mb=%.1f rss_mb=%.0f"
                         + " machine_idle_cores=%.2f load=%s%n",
                 n,
                 interval,
@@ -131,6 +139,9 @@ final class Schedule {
                 l.length == 0 ? 0 : l[l.length - 1],
                 pulled,
                 requests,
+                claimCount / seconds,
+                claimMs,
+                runMs,
                 cpu,
                 heap,
                 rss,
