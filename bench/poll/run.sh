@@ -11,7 +11,7 @@
 #
 #   bench/poll/run.sh
 #   PARTS=schedule STEPS="1000 2000" MEASURE=60 API_DELAY_MS=200 bench/poll/run.sh
-#   PIPELINES=8 RECORDS=10000 PAGE=100 ROUNDS=2 PARTS=throughput bench/poll/run.sh
+#   PIPELINES=8 RECORDS=5000 PAGE=100 ROUNDS=2 PARTS=throughput bench/poll/run.sh
 #   SKIP_BUILD=1 INGESTOR_OPTS=-Ddash.poll.max-concurrent=64 bench/poll/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"

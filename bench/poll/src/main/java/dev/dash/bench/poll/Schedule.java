@@ -25,11 +25,11 @@ final class Schedule {
     private final BenchDb db;
     private final Probe probe;
     private final int[] steps = Arrays.stream(
-                    Env.get("STEPS", "250 500 1000 1500 2000 3000").trim().split("\\s+"))
+                    Env.get("STEPS", "500 1000 2000 3000 4000").trim().split("\\s+"))
             .mapToInt(Integer::parseInt)
             .toArray();
     private final int interval = Env.integer("INTERVAL", 10);
-    private final int warm = Env.integer("WARM", 20);
+    private final int warm = Env.integer("WARM", 30);
     private final int measure = Env.integer("MEASURE", 60);
     private final int feedRecords = Env.integer("FEED_RECORDS", 5);
     private final int delayMs = Env.integer("API_DELAY_MS", 50);

@@ -48,7 +48,7 @@ final class Throughput {
     private final BenchDb db;
     private final Probe probe;
     private final int pipelines = Env.integer("PIPELINES", 8);
-    private final int perPipeline = Env.integer("RECORDS", 10_000);
+    private final int perPipeline = Env.integer("RECORDS", 5_000);
     private final int page = Env.integer("PAGE", 100);
     private final int rounds = Env.integer("ROUNDS", 2);
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> refusals =
