@@ -27,19 +27,39 @@ final class Probe {
 
     /** Sum of every series of a counter or gauge in {@code /q/metrics}. */
     double metric(String name) throws IOException, InterruptedException {
+        return scrape().getOrDefault(name, 0.0);
+    }
+
+    /** One read of {@code /q/metrics}: every metric name with the sum of its series. */
+    java.util.Map<String, Double> scrape() throws IOException, InterruptedException {
         String text = http.send(
                         HttpRequest.newBuilder(URI.create(ingestor + "/q/metrics"))
                                 .timeout(Duration.ofSeconds(30))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
-        double sum = 0;
+        java.util.Map<String, Double> sums = new java.util.HashMap<>();
         for (String line : text.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int end = line.indexOf('{');
+            if (end < 0) {
+                end = line.indexOf(' ');
+            }
+            if (end <= 0) {
+                continue;
+            }
+            try {
+                sums.merge(
+                        line.substring(0, end),
+                        Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)),
+                        Double::sum);
+            } catch (NumberFormatException e) {
+                // a value such as NaN in another format: not a metric the benchmark reads
             }
         }
-        return sum;
+        return sums;
     }
 
     /** The ingestor's CPU time so far (user + system), in seconds, from {@code /proc/<pid>/stat}. */

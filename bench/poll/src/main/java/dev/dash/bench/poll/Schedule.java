@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -88,16 +89,10 @@ final class Schedule {
 
     /** Measures one step; true when polls were late. */
     private boolean step(int n, List<UUID> ids, SourceApi api) throws Exception {
-        double late0 = probe.metric("dash_poll_late_total");
-        double runs0 = probe.metric("dash_poll_runs_total");
-        double records0 = probe.metric("dash_poll_records_total");
         long requests0 = api.requests();
-        double claimSum0 = probe.metric("dash_poll_claim_seconds_sum");
-        double claimCount0 = probe.metric("dash_poll_claim_seconds_count");
-        double runSum0 = probe.metric("dash_poll_run_seconds_sum");
-        double runCount0 = probe.metric("dash_poll_run_seconds_count");
         double cpu0 = probe.cpuSeconds();
         long[] m0 = Probe.machine();
+        Map<String, Double> before = probe.scrape();
         long t0 = System.nanoTime();
         List<Long> lateness = new ArrayList<>();
         for (int i = 0; i < measure / interval; i++) {
@@ -106,18 +101,19 @@ final class Schedule {
                 sample(ids, lateness);
             }
         }
+        Map<String, Double> after = probe.scrape();
+        long requests = api.requests() - requests0;
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = (probe.cpuSeconds() - cpu0) / seconds;
         long[] m1 = Probe.machine();
         double idle = 2.0 * (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]);
-        double late = probe.metric("dash_poll_late_total") - late0;
-        double runs = probe.metric("dash_poll_runs_total") - runs0;
-        double pulled = probe.metric("dash_poll_records_total") - records0;
-        long requests = api.requests() - requests0;
-        double claimCount = probe.metric("dash_poll_claim_seconds_count") - claimCount0;
-        double claimMs = 1000 * (probe.metric("dash_poll_claim_seconds_sum") - claimSum0) / Math.max(1, claimCount);
-        double runCount = probe.metric("dash_poll_run_seconds_count") - runCount0;
-        double runMs = 1000 * (probe.metric("dash_poll_run_seconds_sum") - runSum0) / Math.max(1, runCount);
+        double late = delta(before, after, "dash_poll_late_total");
+        double runs = delta(before, after, "dash_poll_runs_total");
+        double pulled = delta(before, after, "dash_poll_records_total");
+        double claimCount = delta(before, after, "dash_poll_claim_seconds_count");
+        double claimMs = 1000 * delta(before, after, "dash_poll_claim_seconds_sum") / Math.max(1, claimCount);
+        double runCount = delta(before, after, "dash_poll_run_seconds_count");
+        double runMs = 1000 * delta(before, after, "dash_poll_run_seconds_sum") / Math.max(1, runCount);
         double due = (double) n * seconds / interval;
         double heap = probe.heapAfterGcMb();
         double rss = probe.rssMb();
@@ -163,6 +159,10 @@ final class Schedule {
                 }
             }
         }
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
     }
 
     private static long pct(long[] sorted, double p) {

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       bodies of {@code PAGE} records, one connection per pipeline, one request after another.
  * </ul>
  *
- * Two times per phase: until every record is acknowledged on {@code dash.raw} (the last run finished / the last
+ * Both paths first run once unmeasured with a tenth of the records (warm-up). Two times per phase: until every record is acknowledged on {@code dash.raw} (the last run finished / the last
  * 2xx), and until every record's rows are in Silver ({@code dash_silver_rows_total}); the row count is then
  * checked in the database (each record exactly once).
  */
@@ -48,7 +48,7 @@ final class Throughput {
     private final BenchDb db;
     private final Probe probe;
     private final int pipelines = Env.integer("PIPELINES", 8);
-    private final int perPipeline = Env.integer("RECORDS", 5_000);
+    private int perPipeline = Env.integer("RECORDS", 5_000);
     private final int page = Env.integer("PAGE", 100);
     private final int rounds = Env.integer("ROUNDS", 2);
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> refusals =
@@ -77,6 +77,13 @@ final class Throughput {
         List<Phase> hooks = new ArrayList<>();
         try (SourceApi api = new SourceApi(records, 0)) {
             UUID team = db.team();
+            // Unmeasured: both paths once with a tenth of the records, so that neither measured phase pays for
+            // the JIT, the connection pools and the producers' first batches.
+            int measured = perPipeline;
+            perPipeline = Math.max(page, measured / 10);
+            webhook(team, records, "warm-" + UUID.randomUUID().toString().substring(0, 8));
+            poll(team, api, "warm-" + UUID.randomUUID().toString().substring(0, 8));
+            perPipeline = measured;
             for (int round = 1; round <= rounds; round++) {
                 String prefix = "r" + round + "-" + UUID.randomUUID().toString().substring(0, 8);
                 boolean webhookFirst = round % 2 == 1;
@@ -107,6 +114,13 @@ final class Throughput {
             pollSilver += polls.get(i).silverSeconds();
             hookSilver += hooks.get(i).silverSeconds();
         }
+        StringBuilder perRound = new StringBuilder();
+        for (int i = 0; i < rounds; i++) {
+            perRound.append(i == 0 ? "" : ",")
+                    .append(String.format(
+                            "%.2f", hooks.get(i).acceptSeconds() / polls.get(i).acceptSeconds()));
+        }
+        System.out.println("RESULT part=throughput poll/webhook ratio per round (accept): " + perRound);
         long n = polls.get(0).records() * rounds;
         System.out.printf(
                 "RESULT part=throughput summary pipelines=%d records_per_pipeline=%d page=%d rounds=%d"
