@@ -104,6 +104,11 @@ final class Throughput {
                 }
             }
         }
+        // Their next slots fall within the hour: paused, they do not poll their listings again during the
+        // schedule part.
+        try (Connection c = db.connect()) {
+            BenchDb.exec(c, "UPDATE pipelines SET status = 'paused' WHERE type = 'polling'");
+        }
         double pollAccept = 0;
         double hookAccept = 0;
         double pollSilver = 0;
