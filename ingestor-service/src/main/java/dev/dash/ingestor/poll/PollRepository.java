@@ -21,36 +21,52 @@ import java.util.UUID;
 
 /**
  * The shared poll schedule in {@code poll_state}: which node owns a pipeline's poll (a lease), the cursor,
- * and the run's outcome. A due pipeline is claimed by exactly one node: the claim is one
- * {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE} whose condition PostgreSQL re-checks on the locked row,
- * so two nodes claiming at once cannot both win. Blocking JDBC, called from the poller's worker threads.
+ * and the run's outcome. A due pipeline is claimed by exactly one node: the claim locks due rows with
+ * {@code FOR UPDATE SKIP LOCKED} and sets the owner in an {@code UPDATE} whose condition PostgreSQL re-checks
+ * on the locked row, so two nodes claiming at once cannot both win. Blocking JDBC, called from the poller's worker threads.
  */
 @ApplicationScoped
 public class PollRepository {
     private static final String LEASE =
             "make_interval(secs => least(?, greatest(coalesce(p.interval_seconds, 60), 2)))";
+    /**
+     * Due pipelines, found through the index on {@code next_poll_at} (the work grows with the polls due, not with
+     * the pipelines there are), locked with {@code SKIP LOCKED} so that nodes claiming at once take different
+     * rows, and claimed by an {@code UPDATE} whose condition PostgreSQL re-checks on the locked row.
+     */
     private static final String CLAIM = """
             WITH due AS (
-                SELECT p.id, p.interval_seconds FROM pipelines p LEFT JOIN poll_state s ON s.pipeline_id = p.id
-                WHERE p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
-                  AND (s.pipeline_id IS NULL
-                       OR (coalesce(s.next_poll_at, '-infinity') <= now() AND coalesce(s.lease_until, '-infinity') < now()))
-                ORDER BY s.next_poll_at NULLS FIRST
+                SELECT s.pipeline_id AS id, p.interval_seconds
+                FROM poll_state s JOIN pipelines p ON p.id = s.pipeline_id
+                WHERE s.next_poll_at <= now() AND coalesce(s.lease_until, '-infinity') < now()
+                  AND p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
+                ORDER BY s.next_poll_at
                 LIMIT ?
+                FOR UPDATE OF s SKIP LOCKED
             ), claimed AS (
-                INSERT INTO poll_state AS s (pipeline_id, owner_node, lease_until, next_poll_at, due_at, last_started_at, updated_at)
-                SELECT d.id, ?, now() + make_interval(secs => least(?, greatest(coalesce(d.interval_seconds, 60), 2))),
-                       now(), now(), now(), now()
+                UPDATE poll_state s
+                SET owner_node = ?, lease_until = now() + make_interval(secs => least(?, greatest(coalesce(d.interval_seconds, 60), 2))),
+                    due_at = s.next_poll_at, last_started_at = now(), updated_at = now()
                 FROM due d
-                ON CONFLICT (pipeline_id) DO UPDATE
-                    SET owner_node = excluded.owner_node, lease_until = excluded.lease_until,
-                        due_at = coalesce(s.next_poll_at, now()), last_started_at = now(), updated_at = now()
-                    WHERE coalesce(s.next_poll_at, '-infinity') <= now() AND coalesce(s.lease_until, '-infinity') < now()
+                WHERE s.pipeline_id = d.id AND s.next_poll_at <= now() AND coalesce(s.lease_until, '-infinity') < now()
                 RETURNING s.pipeline_id, s.cursor, s.due_at, s.last_started_at
             )
             SELECT c.pipeline_id, c.cursor::text AS cursor, c.due_at, c.last_started_at, p.team_id, p.interval_seconds,
                    p.source_type, p.source_config, p.dedupe_window_seconds
             FROM claimed c JOIN pipelines p ON p.id = c.pipeline_id
+            """;
+    /**
+     * Puts active polling pipelines without a schedule entry (just created) on the schedule, due now, and makes
+     * an entry without a next run due now. The only statement that reads every pipeline, so it runs less often
+     * than the claim.
+     */
+    private static final String ADOPT = """
+            INSERT INTO poll_state AS s (pipeline_id, next_poll_at)
+            SELECT p.id, now() FROM pipelines p
+            WHERE p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM poll_state x WHERE x.pipeline_id = p.id AND x.next_poll_at IS NOT NULL)
+            ON CONFLICT (pipeline_id) DO UPDATE SET next_poll_at = now(), updated_at = now()
+                WHERE s.next_poll_at IS NULL
             """;
 
     private final AgroalDataSource dataSource;
@@ -121,6 +137,14 @@ public class PollRepository {
             }
         }
         return out;
+    }
+
+    /** Puts new polling pipelines on the schedule, due now; returns how many. */
+    public int adopt() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(ADOPT)) {
+            return ps.executeUpdate();
+        }
     }
 
     /** Renews the leases of the given polls; returns the ids this node still owns. */

@@ -16,6 +16,7 @@ import dev.dash.model.poll.SourceSpec;
 import dev.dash.model.poll.UrlGuard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
@@ -50,6 +51,8 @@ public class Poller {
     private final Counter late;
     private final Counter polls;
     private final Counter pulled;
+    private final Timer runs;
+    private final Timer lateness;
 
     public Poller(
             PollConfig config,
@@ -76,6 +79,12 @@ public class Poller {
         this.late = registry.counter("dash_poll_late_total");
         this.polls = registry.counter("dash_poll_runs_total");
         this.pulled = registry.counter("dash_poll_records_total");
+        this.runs = Timer.builder("dash_poll_run_seconds")
+                .description("Duration of a poll run, from its claim to its outcome saved")
+                .register(registry);
+        this.lateness = Timer.builder("dash_poll_lateness_seconds")
+                .description("How long after its slot a poll started")
+                .register(registry);
     }
 
     @PreDestroy
@@ -107,6 +116,22 @@ public class Poller {
         if (isLate) {
             late.increment();
         }
+        lateness.record(latenessMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        long runStart = System.nanoTime();
+        try {
+            runClaimed(node, job, owned, stopping, latenessMs, isLate);
+        } finally {
+            runs.record(System.nanoTime() - runStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runClaimed(
+            String node,
+            PollRepository.Job job,
+            BooleanSupplier owned,
+            BooleanSupplier stopping,
+            long latenessMs,
+            boolean isLate) {
         PollState state = PollState.fromJson(job.cursor());
         long count = 0;
         int pages = 0;
@@ -196,7 +221,9 @@ public class Poller {
                                         max,
                                         (run == null ? 0 : run.pages()) + pages,
                                         (run == null ? 0 : run.records()) + count));
-                if (!repository.saveProgress(node, job.pipelineId(), saved.toJson())) {
+                // After the last page, finish() below saves the state with the outcome in one write; a node
+                // that dies before it re-polls that page, whose records dedupe by delivery id.
+                if (pos != null && !repository.saveProgress(node, job.pipelineId(), saved.toJson())) {
                     throw new LeaseLost();
                 }
             }
