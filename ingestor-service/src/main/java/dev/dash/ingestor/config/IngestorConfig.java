@@ -122,6 +122,14 @@ public interface IngestorConfig {
         /** Bodies larger than this are verified and parsed on a worker thread instead of the event loop. */
         @WithDefault("64K")
         io.quarkus.runtime.configuration.MemorySize workerThreshold();
+
+        /**
+         * Longest time from a request's headers to the last byte of its body; a slower body is answered 408 and
+         * its connection closed, so slow senders cannot hold connections (idle ones are closed after
+         * {@code quarkus.http.idle-timeout}).
+         */
+        @WithDefault("20s")
+        Duration bodyTimeout();
     }
 
     /** Pipeline configuration cache settings. */

@@ -33,11 +33,13 @@ public class IngestResource {
     private final IngestService service;
     private final long maxBodySize;
     private final long workerThreshold;
+    private final long bodyTimeoutMillis;
 
     public IngestResource(IngestService service, IngestorConfig config) {
         this.service = service;
         this.maxBodySize = config.ingest().maxBodySize().asLongValue();
         this.workerThreshold = config.ingest().workerThreshold().asLongValue();
+        this.bodyTimeoutMillis = config.ingest().bodyTimeout().toMillis();
     }
 
     void routes(@Observes Router router) {
@@ -45,6 +47,7 @@ public class IngestResource {
         // declared length beyond it with an empty 413 and closes the connection under the client: a
         // declared length beyond this route's limit gets the JSON refusal here, before any body is read.
         router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::refuseDeclaredTooLarge);
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::bodyDeadline);
         router.post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
                 .handler(this::handle)
@@ -65,6 +68,30 @@ public class IngestResource {
             sendError(ctx, tooLarge());
             return;
         }
+        ctx.next();
+    }
+
+    /**
+     * A body must arrive within {@code dash.ingest.body-timeout} of its headers: the idle timeout alone lets a
+     * sender that trickles a byte now and then hold a connection (and its buffer) for as long as it likes.
+     */
+    private void bodyDeadline(RoutingContext ctx) {
+        long timer = ctx.vertx().setTimer(bodyTimeoutMillis, id -> {
+            if (!ctx.request().isEnded()
+                    && !ctx.response().ended()
+                    && !ctx.response().closed()) {
+                ctx.response().putHeader("Connection", "close");
+                sendError(
+                        ctx,
+                        new IngestRejection(
+                                408,
+                                "request_timeout",
+                                "body",
+                                "the body did not arrive within " + bodyTimeoutMillis + " ms"));
+                ctx.request().connection().close();
+            }
+        });
+        ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
         ctx.next();
     }
 
