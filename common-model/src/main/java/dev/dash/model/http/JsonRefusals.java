@@ -7,12 +7,14 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Gives the refusals the HTTP layer decides outside the REST resources the JSON {@link ApiError} shape: an
  * invalid or expired bearer token (401 from proactive authentication, which otherwise answers with an empty
- * body), a body beyond the upload limit (413), and any other framework failure with a 4xx status but no body of
- * its own. A failure handler before every other one; failures it does not recognise go on unchanged.
+ * body), and any other framework failure with a 4xx status but no body of its own (after the failure handlers
+ * of the route that failed, so the ingest route still answers its own 413). Failures it does not recognise go on
+ * unchanged.
  *
  * <p>Not covered, because Vert.x answers them in its HTTP codec before any route runs: a request line or header
  * section beyond {@code quarkus.http.limits.max-initial-line-length} / {@code max-header-size} (414 / 431) or a
@@ -28,28 +30,30 @@ public final class JsonRefusals {
      * @param router the service's main router
      */
     public static void install(Router router) {
-        router.route().order(SecurityHeaders.ORDER).failureHandler(JsonRefusals::handle);
+        // Authentication failures first, before Quarkus answers them without a body; other body-less 4xx last,
+        // after the routes' own failure handlers (the ingest route's JSON 413, for one) had their say.
+        router.route().order(SecurityHeaders.ORDER).failureHandler(JsonRefusals::authentication);
+        router.route().order(Integer.MAX_VALUE - 100).failureHandler(JsonRefusals::bodyless);
     }
 
-    static void handle(RoutingContext ctx) {
+    static void authentication(RoutingContext ctx) {
         HttpServerResponse r = ctx.response();
-        if (r.ended() || r.headWritten()) {
+        if (r.ended() || r.headWritten() || !isAuthenticationFailure(ctx.failure())) {
             ctx.next();
             return;
         }
-        Throwable failure = ctx.failure();
-        ApiError body;
-        if (isAuthenticationFailure(failure)) {
-            body = new ApiError(
-                    401, "unauthorized", "a valid bearer token or session is required", java.util.List.of());
-            r.putHeader("WWW-Authenticate", "Bearer");
-        } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-            body = ApiErrors.fromStatus(ctx.statusCode());
-        } else {
+        r.putHeader("WWW-Authenticate", "Bearer");
+        send(ctx, new ApiError(401, "unauthorized", "a valid bearer token or session is required", List.of()));
+    }
+
+    static void bodyless(RoutingContext ctx) {
+        HttpServerResponse r = ctx.response();
+        int status = ctx.statusCode();
+        if (r.ended() || r.headWritten() || ctx.failure() != null || status < 400 || status >= 500) {
             ctx.next();
             return;
         }
-        send(ctx, body);
+        send(ctx, ApiErrors.fromStatus(status));
     }
 
     /** Writes an error body; used by the other handlers of this package too. */

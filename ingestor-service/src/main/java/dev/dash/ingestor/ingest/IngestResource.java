@@ -50,8 +50,10 @@ public class IngestResource {
         router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::bodyDeadline);
         router.post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
-                .handler(this::handle)
-                .failureHandler(this::failure);
+                .handler(this::handle);
+        // Its own route with an early order, so this route's refusals (413 from the body handler) are answered
+        // here before the shared fallback for body-less refusals (dev.dash.model.http.JsonRefusals).
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).failureHandler(this::failure);
         // Every other method on the path: 405 with Allow (else it falls through to a 404 page).
         router.route(PATH).handler(IngestResource::methodNotAllowed);
     }
@@ -204,6 +206,10 @@ public class IngestResource {
     }
 
     private void failure(RoutingContext ctx) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            // Answered already (408 from the body deadline) or the client went away: nothing to say, no ERROR.
+            return;
+        }
         int status = ctx.statusCode();
         if (status == 413) {
             sendError(ctx, tooLarge());
