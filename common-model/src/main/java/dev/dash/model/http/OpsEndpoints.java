@@ -5,15 +5,18 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Keeps the operator endpoints ({@code /q/metrics}, {@code /q/openapi}, {@code /q/swagger-ui}) behind a bearer
- * token when one is configured ({@code dash.ops.token}, which production sets): a request without it gets a JSON
- * 401, one with it goes on without the header (so the OIDC layer of web and replay never reads it as a user's
- * token). Health checks stay open for the orchestrator's probes. Without a token (local runs, tests, benchmarks)
- * the endpoints are open, as Quarkus serves them.
+ * Keeps the operator endpoints ({@code /q/metrics}, {@code /q/openapi}, {@code /q/swagger-ui}) behind a token
+ * when one is configured ({@code dash.ops.token}, which production sets): the token is the password of HTTP Basic
+ * authentication (any user name; Prometheus' {@code basic_auth}), a request without it gets a JSON 401. Basic, not
+ * Bearer: the OIDC layer of web and replay reads every bearer token as a user's JWT and would refuse this one
+ * before the endpoint, while it leaves Basic credentials alone. Health checks stay open for the orchestrator's
+ * probes. Without a token (local runs, tests, benchmarks) the endpoints are open, as Quarkus serves them.
  */
 public final class OpsEndpoints {
     /** The operator paths. */
@@ -31,18 +34,34 @@ public final class OpsEndpoints {
         if (token.isEmpty() || token.get().isBlank()) {
             return;
         }
-        byte[] expected = ("Bearer " + token.get().strip()).getBytes(StandardCharsets.UTF_8);
+        byte[] expected = token.get().strip().getBytes(StandardCharsets.UTF_8);
         router.routeWithRegex(PATHS).order(SecurityHeaders.ORDER + 3).handler(ctx -> check(ctx, expected));
     }
 
+    /** The password of a Basic {@code Authorization} header, or nothing. */
+    static byte[] password(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return new byte[0];
+        }
+        try {
+            byte[] decoded = Base64.getDecoder().decode(header.substring(6).strip());
+            for (int i = 0; i < decoded.length; i++) {
+                if (decoded[i] == ':') {
+                    return Arrays.copyOfRange(decoded, i + 1, decoded.length);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // Not Base64: no password.
+        }
+        return new byte[0];
+    }
+
     private static void check(RoutingContext ctx, byte[] expected) {
-        String given = ctx.request().getHeader("Authorization");
-        if (given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-            ctx.request().headers().remove("Authorization");
+        if (MessageDigest.isEqual(expected, password(ctx.request().getHeader("Authorization")))) {
             ctx.next();
             return;
         }
-        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"dash-ops\"");
         JsonRefusals.send(
                 ctx, new ApiError(401, "unauthorized", "the operator endpoints need the operator token", List.of()));
     }

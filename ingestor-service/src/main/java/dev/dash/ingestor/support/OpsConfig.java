@@ -7,8 +7,8 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dash.ops")
 public interface OpsConfig {
     /**
-     * Bearer token the operator endpoints require (Prometheus sends it); unset, they are open. Production sets
-     * it (docs/deployment.md), so they are not public there.
+     * Token the operator endpoints require as the password of HTTP Basic authentication (Prometheus' {@code
+     * basic_auth}); unset, they are open. Production sets it (docs/deployment.md), so they are not public there.
      */
     Optional<String> token();
 }
