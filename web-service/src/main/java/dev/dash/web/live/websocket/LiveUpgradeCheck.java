@@ -64,11 +64,6 @@ public class LiveUpgradeCheck implements HttpUpgradeCheck {
         });
     }
 
-    /** Whether a browser's {@code Origin} names the host a plain-http upgrade was sent to. */
-    static boolean sameOrigin(String origin, String host) {
-        return SameOrigin.matches(origin, "http", host, List.of());
-    }
-
     private static String subject(SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return null;
