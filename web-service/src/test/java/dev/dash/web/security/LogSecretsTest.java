@@ -56,7 +56,7 @@ class LogSecretsTest {
                 .body(Map.of("overlap_seconds", 60))
                 .post("/api/teams/" + team.id() + "/pipelines/" + pipeline + "/secrets")
                 .then()
-                .statusCode(201)
+                .statusCode(200)
                 .extract()
                 .path("value"));
         String sinkSecret = "sink-secret-" + UUID.randomUUID();

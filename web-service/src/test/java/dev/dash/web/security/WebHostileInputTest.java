@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -33,8 +33,12 @@ class WebHostileInputTest {
     UUID pipeline;
     String mappings;
 
-    @BeforeAll
+    // Not @BeforeAll: RestAssured is pointed at the test port only once Quarkus runs the test methods.
+    @BeforeEach
     void setUp() {
+        if (team != null) {
+            return;
+        }
         team = Api.team(Tokens.OWNER, Map.of());
         pipeline = Api.pipeline(team);
         mappings = "/api/teams/" + team.id() + "/pipelines/" + pipeline + "/mappings";

@@ -22,7 +22,7 @@ import java.net.URL;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,8 +45,12 @@ class WebSecurityTest {
     Api.Team team;
     UUID pipeline;
 
-    @BeforeAll
+    // Not @BeforeAll: RestAssured is pointed at the test port only once Quarkus runs the test methods.
+    @BeforeEach
     void setUp() {
+        if (team != null) {
+            return;
+        }
         service = "http://127.0.0.1:" + base.getPort();
         team = Api.team(Tokens.OWNER, Map.of());
         pipeline = Api.pipeline(team);
