@@ -23,8 +23,8 @@ INSERT INTO memberships (id, team_id, user_id, role) VALUES
 ON CONFLICT (team_id, user_id) DO NOTHING;
 
 INSERT INTO pipelines (id, team_id, name, type, signature_preset, persist_data) VALUES
-    ('0d0e0000-0000-4000-8000-000000000300', '0d0e0000-0000-4000-8000-000000000100', 'demo-webhooks', 'realtime', 'none', true),
-    ('0d0e0000-0000-4000-8000-000000000301', '0d0e0000-0000-4000-8000-000000000100', 'demo-github', 'realtime', 'none', true)
+    ('0d0e0000-0000-4000-8000-000000000300', '0d0e0000-0000-4000-8000-000000000100', 'demo-webhooks', 'realtime', 'standard_webhooks', true),
+    ('0d0e0000-0000-4000-8000-000000000301', '0d0e0000-0000-4000-8000-000000000100', 'demo-github', 'realtime', 'github', true)
 ON CONFLICT (id) DO NOTHING;
 
 INSERT INTO dashboards (id, team_id, name, slug, layout) VALUES

@@ -28,7 +28,7 @@ public class PipelineSnapshots {
     private static final String PIPELINES = """
             SELECT id, team_id, name, type, status, coalesce(signature_preset, 'none') AS signature_preset,
                    signature_config::text AS signature_config, timestamp_tolerance_seconds, dedupe_window_seconds,
-                   quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version,
+                   quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version, allow_unsigned,
                    (extract(epoch FROM updated_at) * 1000000)::bigint AS revision
             FROM pipelines
             """;
@@ -137,7 +137,8 @@ public class PipelineSnapshots {
                                     (Integer) rs.getObject("active_mapping_version"),
                                     mappings.getOrDefault(pid, List.of()),
                                     secrets.getOrDefault(pid, List.of()),
-                                    rs.getLong("revision")));
+                                    rs.getLong("revision"),
+                                    rs.getBoolean("allow_unsigned")));
                 }
             }
         }

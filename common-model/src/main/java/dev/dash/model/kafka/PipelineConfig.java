@@ -29,6 +29,8 @@ import java.util.UUID;
  * @param mappings the active version and a pending one (during a replay); retired versions are left out
  * @param secrets the signing secrets that are not revoked, newest first
  * @param revision increases with every change, so a consumer ignores an older snapshot
+ * @param allowUnsigned whether an admin explicitly allowed a push-fed pipeline with preset {@code none} to take
+ *     unsigned pushes; without it the ingestors refuse such pushes (docs/ingest.md)
  */
 public record PipelineConfig(
         UUID id,
@@ -46,7 +48,70 @@ public record PipelineConfig(
         Integer activeMappingVersion,
         List<MappingVersion> mappings,
         List<Secret> secrets,
-        long revision) {
+        long revision,
+        boolean allowUnsigned) {
+
+    /**
+     * A snapshot without the explicit permission to take unsigned pushes ({@code allowUnsigned} false).
+     *
+     * @param id pipeline id
+     * @param teamId owning team
+     * @param name pipeline name
+     * @param type {@code realtime}, {@code polling} or {@code p2p}
+     * @param status {@code active}, {@code paused} or {@code error}
+     * @param signaturePreset the verification preset
+     * @param signatureConfig non-secret preset settings
+     * @param timestampToleranceSeconds accepted clock skew
+     * @param dedupeWindowSeconds how long a delivery id is remembered
+     * @param quotaRequestsPerSecond request quota, null for none
+     * @param quotaBytesPerSecond byte quota, null for none
+     * @param persistData whether mapped records are kept
+     * @param activeMappingVersion the active version, or null
+     * @param mappings the active and pending versions
+     * @param secrets the signing secrets
+     * @param revision the snapshot's revision
+     */
+    public PipelineConfig(
+            UUID id,
+            UUID teamId,
+            String name,
+            String type,
+            String status,
+            String signaturePreset,
+            JsonNode signatureConfig,
+            int timestampToleranceSeconds,
+            int dedupeWindowSeconds,
+            Integer quotaRequestsPerSecond,
+            Long quotaBytesPerSecond,
+            boolean persistData,
+            Integer activeMappingVersion,
+            List<MappingVersion> mappings,
+            List<Secret> secrets,
+            long revision) {
+        this(
+                id,
+                teamId,
+                name,
+                type,
+                status,
+                signaturePreset,
+                signatureConfig,
+                timestampToleranceSeconds,
+                dedupeWindowSeconds,
+                quotaRequestsPerSecond,
+                quotaBytesPerSecond,
+                persistData,
+                activeMappingVersion,
+                mappings,
+                secrets,
+                revision,
+                false);
+    }
+
+    /** Whether pushes to the ingest URL feed this pipeline ({@code realtime}); polled and p2p ones take none. */
+    public boolean pushFed() {
+        return "realtime".equals(type);
+    }
 
     /**
      * One mapping version of the pipeline.

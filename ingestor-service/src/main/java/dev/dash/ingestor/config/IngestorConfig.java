@@ -140,6 +140,14 @@ public interface IngestorConfig {
          */
         @WithDefault("2")
         int rawFormat();
+
+        /**
+         * Longest time from a request's headers to the last byte of its body; a slower body is answered 408 and
+         * its connection closed, so slow senders cannot hold connections (idle ones are closed after
+         * {@code quarkus.http.idle-timeout}).
+         */
+        @WithDefault("20s")
+        Duration bodyTimeout();
     }
 
     /** Pipeline configuration cache settings. */

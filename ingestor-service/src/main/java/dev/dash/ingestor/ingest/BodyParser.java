@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.dash.model.json.Json;
+import dev.dash.model.json.Utf8;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -111,6 +112,12 @@ final class BodyParser {
     static String validate(byte[] b, int offset, int length) {
         if (blank(b, offset, offset + length)) {
             return "the body is empty";
+        }
+        // Jackson decodes overlong forms and encoded surrogates without complaint; RFC 8259 text is UTF-8, and
+        // such bytes would only be quarantined later by the mapper, after the producer was told 202.
+        int bad = Utf8.invalidAt(b, offset, length);
+        if (bad >= 0) {
+            return "not valid UTF-8 at byte " + (bad - offset) + " (overlong, surrogate or malformed sequence)";
         }
         try (JsonParser p = Json.factory().createParser(b, offset, length)) {
             int depth = 0;

@@ -35,6 +35,7 @@ public class IngestResource {
     private final long workerThreshold;
     private final BodyBudget budget;
     private final String retryAfter;
+    private final long bodyTimeoutMillis;
 
     public IngestResource(IngestService service, IngestorConfig config) {
         this.service = service;
@@ -42,6 +43,7 @@ public class IngestResource {
         this.workerThreshold = config.ingest().workerThreshold().asLongValue();
         this.budget = new BodyBudget(config.ingest().maxBufferedBytes().asLongValue());
         this.retryAfter = Long.toString(Math.max(1, config.ingest().retryAfter().toSeconds()));
+        this.bodyTimeoutMillis = config.ingest().bodyTimeout().toMillis();
     }
 
     void routes(@Observes Router router) {
@@ -49,10 +51,13 @@ public class IngestResource {
         // declared length beyond it with an empty 413 and closes the connection under the client: a
         // declared length beyond this route's limit gets the JSON refusal here, before any body is read.
         router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::refuseDeclaredTooLarge);
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::bodyDeadline);
         router.post(PATH)
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
-                .handler(this::handle)
-                .failureHandler(this::failure);
+                .handler(this::handle);
+        // Its own route with an early order, so this route's refusals (413 from the body handler) are answered
+        // here before the shared fallback for body-less refusals (dev.dash.model.http.JsonRefusals).
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).failureHandler(this::failure);
         // Every other method on the path: 405 with Allow (else it falls through to a 404 page).
         router.route(PATH).handler(IngestResource::methodNotAllowed);
     }
@@ -84,6 +89,30 @@ public class IngestResource {
             return;
         }
         ctx.addEndHandler(ar -> budget.release(room));
+        ctx.next();
+    }
+
+    /**
+     * A body must arrive within {@code dash.ingest.body-timeout} of its headers: the idle timeout alone lets a
+     * sender that trickles a byte now and then hold a connection (and its buffer) for as long as it likes.
+     */
+    private void bodyDeadline(RoutingContext ctx) {
+        long timer = ctx.vertx().setTimer(bodyTimeoutMillis, id -> {
+            if (!ctx.request().isEnded()
+                    && !ctx.response().ended()
+                    && !ctx.response().closed()) {
+                ctx.response().putHeader("Connection", "close");
+                sendError(
+                        ctx,
+                        new IngestRejection(
+                                408,
+                                "request_timeout",
+                                "body",
+                                "the body did not arrive within " + bodyTimeoutMillis + " ms"));
+                ctx.request().connection().close();
+            }
+        });
+        ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
         ctx.next();
     }
 
@@ -196,8 +225,12 @@ public class IngestResource {
     }
 
     private void failure(RoutingContext ctx) {
-        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
-            return; // the client went away mid-body: nobody to answer, and not the server's failure
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException
+                || ctx.response().ended()
+                || ctx.response().closed()) {
+            // The client went away mid-body, or the request was answered already (408 from the body deadline):
+            // nothing to say, and not the server's failure, so no ERROR.
+            return;
         }
         int status = ctx.statusCode();
         if (status == 413) {

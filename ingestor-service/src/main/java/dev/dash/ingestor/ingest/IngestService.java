@@ -128,6 +128,17 @@ public class IngestService {
                     "status",
                     "the pipeline is " + p.config().status() + " and accepts no events");
         }
+        if (!p.config().pushFed()) {
+            // Its id is visible to anyone given a public dashboard: an ingest URL must not open a polled or
+            // p2p pipeline (unsigned by nature) to pushes.
+            throw new IngestRejection(
+                    409,
+                    "pipeline_not_push_fed",
+                    "type",
+                    "the pipeline is fed by "
+                            + ("polling".equals(p.config().type()) ? "polling its source" : "another pipeline")
+                            + " and accepts no pushes");
+        }
         byte[] body = req.body();
         String encoding = req.contentEncoding() == null
                 ? ""

@@ -68,7 +68,10 @@ public record CachedPipeline(
         SignatureVerifier verifier = null;
         String problem = null;
         String presetName = config.signaturePreset();
-        if (presetName != null && !presetName.equals("none")) {
+        if ((presetName == null || presetName.equals("none")) && config.pushFed() && !config.allowUnsigned()) {
+            problem = "the pipeline is unsigned (signature_preset none) and no admin allowed unsigned pushes"
+                    + " (allow_unsigned)";
+        } else if (presetName != null && !presetName.equals("none")) {
             try {
                 var o = dev.dash.model.json.Json.nodes().objectNode();
                 o.put("preset", presetName);

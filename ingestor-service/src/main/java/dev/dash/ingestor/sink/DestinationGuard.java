@@ -26,6 +26,17 @@ public final class DestinationGuard {
         return why == null ? null : why + " (see dash.sinks.http.allowed-destinations)";
     }
 
+    /**
+     * Resolves the URL's host again and returns a checked address to connect to, so the connection goes where
+     * the check looked (a name that resolves elsewhere a moment later, DNS rebinding, gains nothing).
+     *
+     * @throws dev.dash.model.poll.SourceConfigException when no resolved address may be reached
+     * @throws java.net.UnknownHostException when the name does not resolve
+     */
+    public InetAddress address(URI uri) throws java.net.UnknownHostException {
+        return guard.resolve("the sink URL", uri.getHost());
+    }
+
     static boolean internal(InetAddress a) {
         return UrlGuard.nonPublic(a);
     }

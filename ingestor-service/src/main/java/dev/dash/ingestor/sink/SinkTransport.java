@@ -22,10 +22,11 @@ public class SinkTransport {
     private final Mailer mailer;
     private final SinksConfig config;
 
-    public SinkTransport(SinksConfig config, Mailer mailer) {
+    public SinkTransport(SinksConfig config, Mailer mailer, io.vertx.core.Vertx vertx) {
         this.config = config;
         this.mailer = mailer;
         this.http = new HttpSender(
+                vertx,
                 new DestinationGuard(config.http().allowedDestinations().orElse(List.of())),
                 config.http().connectTimeout(),
                 config.http().requestTimeout(),

@@ -218,7 +218,8 @@ class IngestApiTest {
                 .then()
                 .statusCode(200)
                 .body("challenge", equalTo("abc123"));
-        assertThat(raw.mark(slack.id())).isEqualTo(mark);
+        // The pipeline's own records, not the partition's end offset: other runs on the shared broker write too.
+        assertThat(raw.since(slack.id(), mark)).isEmpty();
     }
 
     Stream<Arguments> rejections() {
@@ -291,7 +292,9 @@ class IngestApiTest {
                 .body("fields[0].reason", notNullValue());
         assertThat(r.extract().asString()).doesNotContain("Exception", "\tat ");
         for (UUID id : ids) {
-            assertThat(raw.mark(id)).as("dash.raw end offset for %s", id).isEqualTo(marks.get(id));
+            assertThat(raw.since(id, marks.get(id)))
+                    .as("events of %s on dash.raw", id)
+                    .isEmpty();
         }
     }
 
@@ -307,7 +310,7 @@ class IngestApiTest {
                 .body("error", equalTo("invalid_json"))
                 .body("line", equalTo(3))
                 .body("message", org.hamcrest.Matchers.startsWith("line 3:"));
-        assertThat(raw.mark(open.id())).isEqualTo(mark);
+        assertThat(raw.since(open.id(), mark)).isEmpty();
     }
 
     @Test

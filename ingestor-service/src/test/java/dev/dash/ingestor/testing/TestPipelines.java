@@ -136,8 +136,9 @@ public final class TestPipelines implements AutoCloseable {
                     "t-" + team.toString().substring(0, 23));
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO pipelines (id, team_id, name, type, status, signature_preset, signature_config,
-                        quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version)
-                    VALUES (?, ?, ?, 'realtime', ?, ?, ?::jsonb, ?, ?, ?, ?)
+                        quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version,
+                        allow_unsigned)
+                    VALUES (?, ?, ?, 'realtime', ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
                     """)) {
                 ps.setObject(1, id);
                 ps.setObject(2, team);
@@ -149,6 +150,8 @@ public final class TestPipelines implements AutoCloseable {
                 ps.setObject(8, spec.quotaBytesPerSecond());
                 ps.setBoolean(9, spec.persistData());
                 ps.setObject(10, spec.activeMapping() == null ? null : 1);
+                // An unsigned test pipeline is one an admin allowed to be unsigned (docs/ingest.md).
+                ps.setBoolean(11, spec.preset().equals("none"));
                 ps.executeUpdate();
             }
             if (!spec.preset().equals("none")) {

@@ -117,6 +117,15 @@ public class ErrorMappers {
         if ("23514".equals(e.getSqlState()) || "22P02".equals(e.getSqlState())) {
             return respond(new ApiError(400, "invalid_request", "a value is out of range", List.of()));
         }
+        if ("22021".equals(e.getSqlState()) || "22P05".equals(e.getSqlState())) {
+            // A NUL character (or one the encoding cannot hold) in a text value or parameter, found by fuzzing
+            // the audit log's entity_type: the client's input, not a server failure.
+            return respond(new ApiError(
+                    400,
+                    "invalid_request",
+                    "a text value contains a character that cannot be stored (NUL)",
+                    List.of()));
+        }
         Log.errorf(e, "Database error %s", e.getSqlState());
         return respond(new ApiError(500, "internal_error", "internal error", List.of()));
     }

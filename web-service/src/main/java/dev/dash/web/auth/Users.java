@@ -42,6 +42,12 @@ public class Users {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().failure(new UnauthorizedException());
         }
+        if (identity.hasRole(ServiceTokens.SERVICE_ROLE)) {
+            // A client-credentials token acts for no person: no user row, no team, no team creation.
+            return Uni.createFrom()
+                    .failure(ApiException.forbidden(
+                            "a service token acts for no user: it has the service role only and no team rights"));
+        }
         String subject = jwt.getSubject();
         Cached cached = cache.get(subject);
         if (cached != null && cached.at().plus(REFRESH).isAfter(Instant.now())) {

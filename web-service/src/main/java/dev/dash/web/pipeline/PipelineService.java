@@ -108,7 +108,7 @@ public class PipelineService {
                                source_pipeline_id, coalesce(signature_preset, 'none') AS signature_preset,
                                signature_config::text AS signature_config, timestamp_tolerance_seconds,
                                dedupe_window_seconds, quota_requests_per_second, quota_bytes_per_second, retention_days,
-                               persist_data, active_mapping_version, inserted_at, updated_at
+                               persist_data, active_mapping_version, inserted_at, updated_at, allow_unsigned
                         FROM pipelines WHERE id = $1 AND team_id = $2
                         """, pipelineId, teamId)
                 .flatMap(row -> row == null
@@ -164,7 +164,8 @@ public class PipelineService {
                 ingestUrl(id),
                 secrets,
                 Sql.instant(r, "inserted_at"),
-                Sql.instant(r, "updated_at"));
+                Sql.instant(r, "updated_at"),
+                r.getBoolean("allow_unsigned"));
     }
 
     private static JsonNode readJson(String text) {
@@ -199,7 +200,8 @@ public class PipelineService {
                 in.persistData() != null ? in.persistData() : p.persistData(),
                 in.dedupeWindowSeconds() != null ? in.dedupeWindowSeconds() : p.dedupeWindowSeconds(),
                 in.quotaRequestsPerSecond() != null ? in.quotaRequestsPerSecond() : p.quotaRequestsPerSecond(),
-                in.quotaBytesPerSecond() != null ? in.quotaBytesPerSecond() : p.quotaBytesPerSecond());
+                in.quotaBytesPerSecond() != null ? in.quotaBytesPerSecond() : p.quotaBytesPerSecond(),
+                in.allowUnsigned() != null ? in.allowUnsigned() : p.allowUnsigned());
     }
 
     private Valid validate(PipelineInput in) {
@@ -239,6 +241,14 @@ public class PipelineService {
         if ("p2p".equals(in.type()) && in.sourcePipelineId() == null) {
             c.fail("source_pipeline_id", "is required for a p2p pipeline");
         }
+        boolean pushFed = "realtime".equals(in.type());
+        if (pushFed && "none".equals(preset) && !Boolean.TRUE.equals(in.allowUnsigned())) {
+            // Anyone who learns the id (a public dashboard shows it) could push events: an explicit decision.
+            c.fail(
+                    "allow_unsigned",
+                    "must be true for a push-fed pipeline with signature_preset none: its ingest URL then"
+                            + " accepts events from anyone who knows the pipeline id");
+        }
         c.orThrow();
         int tolerance = in.timestampToleranceSeconds() == null ? 300 : in.timestampToleranceSeconds();
         PresetConfig presetConfig;
@@ -264,7 +274,8 @@ public class PipelineService {
                         in.persistData() != null && in.persistData(),
                         in.dedupeWindowSeconds() == null ? 259_200 : in.dedupeWindowSeconds(),
                         in.quotaRequestsPerSecond(),
-                        in.quotaBytesPerSecond()),
+                        in.quotaBytesPerSecond(),
+                        pushFed && "none".equals(preset) && Boolean.TRUE.equals(in.allowUnsigned())),
                 presetConfig);
     }
 
@@ -336,9 +347,9 @@ public class PipelineService {
                                         INSERT INTO pipelines (id, team_id, name, type, interval_seconds, source_type, source_config,
                                             source_pipeline_id, signature_preset, signature_config, timestamp_tolerance_seconds,
                                             dedupe_window_seconds, quota_requests_per_second, quota_bytes_per_second,
-                                            retention_days, persist_data, updated_at)
+                                            retention_days, persist_data, allow_unsigned, updated_at)
                                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12, $13, $14, $15, $16,
-                                            clock_timestamp())
+                                            $17, clock_timestamp())
                                         """,
                                         id,
                                         teamId,
@@ -355,7 +366,8 @@ public class PipelineService {
                                         in.quotaRequestsPerSecond(),
                                         in.quotaBytesPerSecond(),
                                         in.retentionDays(),
-                                        in.persistData()))
+                                        in.persistData(),
+                                        in.allowUnsigned()))
                                 .onFailure()
                                 .transform(e -> unique(e))
                                 .flatMap(x -> v.preset() == null
@@ -406,7 +418,7 @@ public class PipelineService {
                                                         signature_config = $9::text::jsonb, timestamp_tolerance_seconds = $10,
                                                         dedupe_window_seconds = $11, quota_requests_per_second = $12,
                                                         quota_bytes_per_second = $13, retention_days = $14, persist_data = $15,
-                                                        updated_at = clock_timestamp()
+                                                        allow_unsigned = $16, updated_at = clock_timestamp()
                                                     WHERE id = $1 AND team_id = $2
                                                     """,
                                                     pipelineId,
@@ -423,7 +435,8 @@ public class PipelineService {
                                                     in.quotaRequestsPerSecond(),
                                                     in.quotaBytesPerSecond(),
                                                     in.retentionDays(),
-                                                    in.persistData()))
+                                                    in.persistData(),
+                                                    in.allowUnsigned()))
                                             .onFailure()
                                             .transform(e -> unique(e))
                                             .flatMap(x -> needsSecret

@@ -23,7 +23,7 @@ public class PipelineSnapshots {
         Uni<Row> pipeline = Sql.one(pool, r -> r, """
                 SELECT id, team_id, name, type, status, coalesce(signature_preset, 'none') AS signature_preset,
                        signature_config::text AS signature_config, timestamp_tolerance_seconds, dedupe_window_seconds,
-                       quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version,
+                       quota_requests_per_second, quota_bytes_per_second, persist_data, active_mapping_version, allow_unsigned,
                        (extract(epoch FROM updated_at) * 1000000)::bigint AS revision
                 FROM pipelines WHERE id = $1
                 """, pipelineId);
@@ -71,7 +71,8 @@ public class PipelineSnapshots {
                         p.getInteger("active_mapping_version"),
                         t.getItem1(),
                         t.getItem2(),
-                        p.getLong("revision"));
+                        p.getLong("revision"),
+                        p.getBoolean("allow_unsigned"));
             });
         });
     }

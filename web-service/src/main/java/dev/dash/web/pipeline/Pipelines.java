@@ -20,6 +20,8 @@ public final class Pipelines {
      * @param signatureConfig for {@code generic_hmac}: {@code {"generic": {recipe}}}; otherwise empty
      * @param sourceConfig for polling pipelines: the request to poll (URL, headers with credentials...);
      *     stored encrypted, shown only to admins
+     * @param allowUnsigned true to let a push-fed pipeline with {@code signature_preset: none} take unsigned
+     *     pushes; required for that combination (an admin's explicit decision), ignored for other types
      */
     public record PipelineInput(
             String name,
@@ -35,7 +37,8 @@ public final class Pipelines {
             Boolean persistData,
             Integer dedupeWindowSeconds,
             Integer quotaRequestsPerSecond,
-            Long quotaBytesPerSecond) {}
+            Long quotaBytesPerSecond,
+            Boolean allowUnsigned) {}
 
     /**
      * A signing secret as listed: never its value.
@@ -51,6 +54,7 @@ public final class Pipelines {
      *
      * @param sourceConfig decrypted, for admins and owners only (null for others)
      * @param ingestUrl where producers POST events
+     * @param allowUnsigned whether an admin allowed unsigned pushes (push-fed pipelines with preset none only)
      */
     public record Pipeline(
             UUID id,
@@ -75,7 +79,8 @@ public final class Pipelines {
             String ingestUrl,
             List<SecretInfo> secrets,
             Instant insertedAt,
-            Instant updatedAt) {
+            Instant updatedAt,
+            boolean allowUnsigned) {
 
         /** The same pipeline without its source config (for the audit log and non-admins). */
         public Pipeline redacted() {
@@ -102,7 +107,8 @@ public final class Pipelines {
                     ingestUrl,
                     secrets,
                     insertedAt,
-                    updatedAt);
+                    updatedAt,
+                    allowUnsigned);
         }
     }
 

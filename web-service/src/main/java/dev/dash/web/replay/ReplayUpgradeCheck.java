@@ -2,6 +2,8 @@ package dev.dash.web.replay;
 
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Role;
+import dev.dash.web.auth.SameOrigin;
+import dev.dash.web.auth.SecurityConfig;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
@@ -17,16 +19,19 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * request, before any WebSocket exists. The caller was already authenticated by quarkus-oidc like any other
  * request (a bearer token, or the browser session cookie through the {@code web} tenant); an invalid token
  * never gets here (401 from the HTTP layer). Here: no identity → 401; not in the team (or no such team) →
- * 404; in the team below admin → 403. A refused upgrade has no body.
+ * 404; in the team below admin → 403; a cookie-authenticated upgrade whose {@code Origin} is not this site (or
+ * is missing or {@code null}) → 403. A refused upgrade has no body.
  */
 @ApplicationScoped
 public class ReplayUpgradeCheck implements HttpUpgradeCheck {
     static final Role MIN_ROLE = Role.ADMIN;
 
     private final Pool pool;
+    private final List<String> trustedOrigins;
 
-    public ReplayUpgradeCheck(Pool pool) {
+    public ReplayUpgradeCheck(Pool pool, SecurityConfig security) {
         this.pool = pool;
+        this.trustedOrigins = security.trustedOrigins().orElse(List.of());
     }
 
     @Override
@@ -44,6 +49,11 @@ public class ReplayUpgradeCheck implements HttpUpgradeCheck {
             UUID teamId = teamId(context.pathParam("teamId"));
             if (teamId == null) {
                 return CheckResult.rejectUpgrade(404);
+            }
+            var request = context.httpRequest();
+            if (SameOrigin.cookieAuthenticated(request) && !SameOrigin.check(request, trustedOrigins)) {
+                // A page of another site must not open the team's stream with the admin's cookie.
+                return CheckResult.rejectUpgrade(403);
             }
             return Sql.one(pool, r -> Role.of(r.getString("role")), """
                             SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.json.Json;
+import dev.dash.model.poll.UrlGuard;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
@@ -41,12 +42,14 @@ public class SinkService {
     private final Access access;
     private final AuditLog audit;
     private final Crypto crypto;
+    private final UrlGuard guard;
 
-    public SinkService(Pool pool, Access access, AuditLog audit, Crypto crypto) {
+    public SinkService(Pool pool, Access access, AuditLog audit, Crypto crypto, WebSinkConfig sinks) {
         this.pool = pool;
         this.access = access;
         this.audit = audit;
         this.crypto = crypto;
+        this.guard = new UrlGuard(sinks.allowedDestinations().orElse(List.of()));
     }
 
     public Uni<List<Sink>> list(UUID teamId, UUID pipelineId) {
@@ -69,7 +72,7 @@ public class SinkService {
     public Uni<Sink> create(UUID teamId, UUID pipelineId, SinkInput in) {
         Checks.start().require("body", in).orThrow();
         Checks c = Checks.start().oneOf("type", in.type(), Sinks.TYPES, true);
-        ObjectNode config = Sinks.validate(c, in.type(), in.config());
+        ObjectNode config = Sinks.validate(c, in.type(), in.config(), guard);
         ObjectNode delivery = in.type() != null && Sinks.TYPES.contains(in.type())
                 ? Sinks.delivery(c, in.type(), in.delivery())
                 : null;
@@ -106,7 +109,7 @@ public class SinkService {
                                 c.fail("type", "cannot change; create another sink");
                             }
                             ObjectNode config =
-                                    in.config() == null ? null : Sinks.validate(c, before.type(), in.config());
+                                    in.config() == null ? null : Sinks.validate(c, before.type(), in.config(), guard);
                             ObjectNode delivery =
                                     in.delivery() == null ? null : Sinks.delivery(c, before.type(), in.delivery());
                             c.orThrow();

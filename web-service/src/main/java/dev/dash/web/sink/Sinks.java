@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dash.model.json.Json;
+import dev.dash.model.poll.SourceConfigException;
+import dev.dash.model.poll.UrlGuard;
 import dev.dash.web.api.Checks;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,6 +29,20 @@ public final class Sinks {
     private static final int MAX_HEADERS = 32;
     private static final int MAX_RECIPIENTS = 20;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
+    private static final Set<String> RESERVED_HEADERS = Set.of(
+            "host",
+            "content-length",
+            "content-type",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+            "upgrade",
+            "te",
+            "trailer",
+            "expect",
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "headers", "secret");
     private static final Set<String> SLACK_FIELDS = Set.of("webhook_url");
     private static final Set<String> EMAIL_FIELDS = Set.of("to");
@@ -248,7 +264,7 @@ public final class Sinks {
     }
 
     /** Checks {@code config} for {@code type} into {@code c}; returns the normalised config, or null if invalid. */
-    static ObjectNode validate(Checks c, String type, JsonNode config) {
+    static ObjectNode validate(Checks c, String type, JsonNode config, UrlGuard guard) {
         if (config == null) {
             c.fail("config", "is required");
             return null;
@@ -275,7 +291,7 @@ public final class Sinks {
         }
         switch (type) {
             case "webhook" -> {
-                url(c, "config.url", config.get("url"), out, "url");
+                url(c, "config.url", config.get("url"), out, "url", guard);
                 JsonNode headers = config.get("headers");
                 if (headers != null && !headers.isNull()) {
                     if (!headers.isObject()) {
@@ -288,6 +304,11 @@ public final class Sinks {
                             String field = "config.headers." + e.getKey();
                             if (!HEADER_NAME.matcher(e.getKey()).matches()) {
                                 c.fail(field, "is not a valid header name");
+                            } else if (RESERVED_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))
+                                    || e.getKey().toLowerCase(Locale.ROOT).startsWith("proxy-")) {
+                                // Host would send the request to another virtual host than the checked URL;
+                                // the others are the transport's or Dash's own signature.
+                                c.fail(field, "is set by Dash and cannot be configured");
                             } else if (!e.getValue().isTextual()) {
                                 c.fail(field, "must be a string");
                             } else if (e.getValue().asText().length() > 1024
@@ -310,7 +331,7 @@ public final class Sinks {
                     }
                 }
             }
-            case "slack" -> url(c, "config.webhook_url", config.get("webhook_url"), out, "webhook_url");
+            case "slack" -> url(c, "config.webhook_url", config.get("webhook_url"), out, "webhook_url", guard);
             default -> {
                 JsonNode to = config.get("to");
                 if (to == null || to.isNull()) {
@@ -338,7 +359,7 @@ public final class Sinks {
         return errors(c) == before ? out : null;
     }
 
-    private static void url(Checks c, String field, JsonNode value, ObjectNode out, String key) {
+    private static void url(Checks c, String field, JsonNode value, ObjectNode out, String key, UrlGuard guard) {
         if (value == null || value.isNull()) {
             c.fail(field, "is required");
             return;
@@ -354,7 +375,12 @@ public final class Sinks {
                 c.fail(field, "must be an http or https URL");
                 return;
             }
+            // What can be told without resolving (user info, loopback and metadata names, non-canonical or
+            // private IP literals); the ingestors check the resolved address of every delivery as well.
+            guard.checkSyntax(field, uri);
             out.put(key, uri.toString());
+        } catch (SourceConfigException e) {
+            c.fail(field, e.reason());
         } catch (URISyntaxException e) {
             c.fail(field, "must be an http or https URL");
         }

@@ -151,6 +151,25 @@ class ReplayLiveWebSocketTest {
         assertThat(owner.next()).isEqualTo(message);
     }
 
+    /** Cross-site WebSocket hijacking: a page of another site must not open the stream with the cookie. */
+    @Test
+    void aCookieUpgradeFromAnotherSiteOrAnOpaqueOriginIsRefused() {
+        Api.Team team = Api.team(Tokens.OWNER, Map.of());
+        String cookie = browserSession(Tokens.OWNER, "owner-demo-pw");
+        assertThat(refusal(team.id(), Map.of("Cookie", cookie, "Origin", "http://evil.example")))
+                .isEqualTo(403);
+        assertThat(refusal(team.id(), Map.of("Cookie", cookie, "Origin", "null")))
+                .isEqualTo(403);
+        assertThat(refusal(
+                        team.id(),
+                        Map.of("Cookie", cookie, "Origin", "http://127.0.0.1:" + base.getPort() + ".evil.example")))
+                .isEqualTo(403);
+        // A bearer token is not sent by a browser on its own: no Origin rule for it.
+        connect(
+                team.id(),
+                Map.of("Authorization", "Bearer " + Tokens.of(Tokens.OWNER), "Origin", "http://evil.example"));
+    }
+
     @Test
     void onConnectingAWatcherGetsTheTeamsOpenReplaysFromTheTableBeforeAnythingLive() throws Exception {
         Api.Team team = Api.team(Tokens.OWNER, Map.of("admin", Tokens.ADMIN));

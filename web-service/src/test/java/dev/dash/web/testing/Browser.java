@@ -25,6 +25,32 @@ public final class Browser {
             .build();
     private final Map<String, Map<String, String>> jars = new LinkedHashMap<>();
 
+    private static final java.util.regex.Pattern FORM_ACTION =
+            java.util.regex.Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"");
+
+    /**
+     * Logs in through the browser flow (Keycloak's form) at {@code service} and answers the session cookie
+     * header ({@code q_session_web...=...}).
+     */
+    public static String session(String service, String user, String password) {
+        Browser browser = new Browser();
+        HttpResponse<String> login = browser.get(service + "/login");
+        HttpResponse<String> page = browser.get(location(login));
+        java.util.regex.Matcher action = FORM_ACTION.matcher(page.body());
+        if (!action.find()) {
+            throw new AssertionError("no login form in " + page.body());
+        }
+        HttpResponse<String> posted = browser.postForm(
+                action.group(1).replace("&amp;", "&"),
+                Map.of("username", user, "password", password, "credentialId", ""));
+        browser.get(location(posted));
+        Map<String, String> session = browser.cookies(service, n -> n.startsWith("q_session_web"));
+        if (session.isEmpty()) {
+            throw new AssertionError("no session cookie after logging in as " + user);
+        }
+        return header(session);
+    }
+
     public HttpResponse<String> get(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).GET(), url);
     }

@@ -2,12 +2,13 @@ package dev.dash.web.live.websocket;
 
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Role;
+import dev.dash.web.auth.SameOrigin;
+import dev.dash.web.auth.SecurityConfig;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,9 +24,11 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @ApplicationScoped
 public class LiveUpgradeCheck implements HttpUpgradeCheck {
     private final Pool pool;
+    private final List<String> trustedOrigins;
 
-    public LiveUpgradeCheck(Pool pool) {
+    public LiveUpgradeCheck(Pool pool, SecurityConfig security) {
         this.pool = pool;
+        this.trustedOrigins = security.trustedOrigins().orElse(List.of());
     }
 
     @Override
@@ -45,8 +48,8 @@ public class LiveUpgradeCheck implements HttpUpgradeCheck {
             if (teamId == null || dashboardId == null) {
                 return CheckResult.rejectUpgrade(404);
             }
-            var headers = context.httpRequest().headers();
-            if (headers.get("Authorization") == null && !sameOrigin(headers.get("Origin"), headers.get("Host"))) {
+            var request = context.httpRequest();
+            if (request.getHeader("Authorization") == null && !SameOrigin.check(request, trustedOrigins)) {
                 return CheckResult.rejectUpgrade(403);
             }
             return Sql.one(pool, r -> Role.of(r.getString("role")), """
@@ -59,20 +62,6 @@ public class LiveUpgradeCheck implements HttpUpgradeCheck {
                             ? CheckResult.rejectUpgrade(404)
                             : CheckResult.permitUpgrade());
         });
-    }
-
-    /** Whether a browser's {@code Origin} names the host the upgrade was sent to. */
-    static boolean sameOrigin(String origin, String host) {
-        if (origin == null || host == null) {
-            return false;
-        }
-        try {
-            URI o = URI.create(origin);
-            String authority = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
-            return authority != null && authority.equalsIgnoreCase(host);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private static String subject(SecurityIdentity identity) {
