@@ -290,7 +290,7 @@ class DashSchemaTest {
                                     "SELECT string_agg(attname || coalesce(':' || segmentby_column_index, '') "
                                             + "|| coalesce('/' || orderby_column_index, ''), ',' ORDER BY attname) "
                                             + "FROM timescaledb_information.compression_settings WHERE hypertable_name = 'metrics'"))
-                    .isEqualTo("event_id/3,mapping_version/2,metric:2,pipeline_id:1,seq/4,time/1");
+                    .isEqualTo("event_id/3,labels:3,mapping_version/2,metric:2,pipeline_id:1,seq/4,time/1");
             // Compression, continuous aggregate refreshes and per-pipeline retention are scheduled.
             assertThat(queryString(
                             ds,

@@ -271,9 +271,11 @@ class QueryTest {
         write(pipeline, start, now, 10);
         write(other, start, now, 10);
         runRollupJob();
+        // Row versions of the other pipeline's minute buckets (plain: tables; TimescaleDB's aggregates are views).
+        boolean plain = Db.variant().equals("plain");
         String otherRollups =
                 "SELECT string_agg(xmin::text || ctid::text, ',' ORDER BY bucket, labels::text) AS v FROM metrics_1m WHERE pipeline_id = ?";
-        Object otherBefore = Db.rows(otherRollups, other).get(0).get("v");
+        Object otherBefore = plain ? Db.rows(otherRollups, other).get(0).get("v") : null;
 
         Instant rangeFrom = now.truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(5));
         Instant rangeTo = now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
@@ -296,7 +298,8 @@ class QueryTest {
                         java.sql.Timestamp.from(fiveDays)))
                 .as("the 5-day-old point (two sites) in the hourly rollup")
                 .isEqualTo(2);
-        if (Db.variant().equals("plain")) {
+        if (plain) {
+            assertThat(otherBefore).isNotNull();
             assertThat(Db.rows(otherRollups, other).get(0).get("v"))
                     .as("the other pipeline's minute buckets were not rewritten")
                     .isEqualTo(otherBefore);
