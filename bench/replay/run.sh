@@ -18,6 +18,12 @@
 #   bench/replay/run.sh
 #   EVENTS=2000000 EVENT_RATE=100 BATCH_ROWS=10000 ACK_CONCURRENCY=8 ACK_WARMUP=10 ACK_MEASURE=20 bench/replay/run.sh
 #   SKIP_BUILD=1 ACK=0 DRAIN=0 KEEP_DB=1 COPY_FORMATS=binary APPS_FROM=/tmp/dash-head bench/replay/run.sh
+#
+# VARIANTS: the Silver variants to measure, one after the other in the same run, each on a database of its own
+# (${BENCH_DB}_<variant>) set up afresh with that variant forced: "auto" (default: one database, TimescaleDB when
+# the server can load it), "timescaledb", "plain", or "timescaledb plain" to compare them (a closing line gives the
+# TimescaleDB / plain ratios of the replay rate, the rollups + cut-over time and the end-to-end time):
+#   VARIANTS="timescaledb plain" ACK=0 COPY_FORMATS=binary bench/replay/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -37,7 +43,9 @@ ACK_PREWARM="${ACK_PREWARM:-20}"
 DRAIN="${DRAIN:-1}"
 REPLAY_PORT="${REPLAY_PORT:-18184}"
 INGESTOR_PORT="${INGESTOR_PORT:-18185}"
-DB="${BENCH_DB:-dash_bench_replay}"
+BASE_DB="${BENCH_DB:-dash_bench_replay}"
+VARIANTS="${VARIANTS:-auto}"
+DB="${BASE_DB}"
 BUCKET="${BENCH_BUCKET:-dash-bench-replay-bronze}"
 KEYS="bench:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs="
 TARGET="${ROOT}/bench/replay/target"
@@ -93,6 +101,7 @@ start_replay_service() {
     "${DASH_SERVICE_FLAGS[@]}" \
     -Dquarkus.oidc.auth-server-url="${DASH_OIDC_URL}" \
     -Dmp.messaging.incoming.dash-control.group.id=dash-bench-replay \
+    -Ddash.schema.silver-variant="${VARIANT}" \
     ${REPLAY_OPTS:-} \
     -jar "${TARGET}/apps/replay/quarkus-run.jar" >>"${LOGS}/replay-service.log" 2>&1 &
   replay_pid=$!
@@ -151,75 +160,87 @@ ack() {
   wait "${cpu_pid}"
   grep RESULT "${LOGS}/$1-cpu.out" | record
 }
-record() { tee -a "${LOGS}/results.txt"; }
+record() { tee -a "${LOGS}/results.txt" "${LOGS}/results-${VARIANT}.txt"; }
 
 if git -C "${APPS_FROM}" rev-parse --git-dir >/dev/null 2>&1; then
   echo "measuring ${APPS_FROM} at $(git -C "${APPS_FROM}" rev-parse --short HEAD)$(git -C "${APPS_FROM}" status --porcelain -- common-model/src/main replay-service/src/main ingestor-service/src/main | awk '{ printf " + uncommitted %s", $2 }')"
 else
   echo "measuring the services built in ${APPS_FROM} (not a git checkout; .commit: $(cat "${APPS_FROM}/.commit" 2>/dev/null || echo none))"
 fi
-phase "setup: ${EVENTS} events at ${EVENT_RATE}/s of history, ${WARMUP_EVENTS} for the warm-up"
-t0="$(date +%s)"
-setup="$(java -Xmx3g -cp "${CP}" "${BENCH[@]}" -Dbench.events="${EVENTS}" -Dbench.rate="${EVENT_RATE}" \
-  -Dbench.warmupEvents="${WARMUP_EVENTS}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
-eval "${setup}"
-echo "${setup}" | grep -v SAMPLE_BODY
-echo "setup took $(($(date +%s) - t0)) s"
+# One variant: its own database, set up afresh with the variant forced; the phases below; the replay-service stopped.
+run_variant() {
+  VARIANT="$1"
+  if [[ "${VARIANTS}" == "auto" ]]; then DB="${BASE_DB}"; else DB="${BASE_DB}_${VARIANT}"; fi
+  dash_service_flags "${DB}"
+  BENCH=(-Dbench.db="${DB}" -Dbench.bucket="${BUCKET}" -Dbench.work="${WORK}" -Dbench.variant="${VARIANT}")
+  echo "== Silver variant ${VARIANT}, database ${DB}" | tee -a "${LOGS}/results.txt"
+  phase "setup: ${EVENTS} events at ${EVENT_RATE}/s of history, ${WARMUP_EVENTS} for the warm-up"
+  t0="$(date +%s)"
+  setup="$(java -Xmx3g -cp "${CP}" "${BENCH[@]}" -Dbench.events="${EVENTS}" -Dbench.rate="${EVENT_RATE}" \
+    -Dbench.warmupEvents="${WARMUP_EVENTS}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
+  eval "${setup}"
+  echo "${setup}" | grep -v SAMPLE_BODY
+  echo "setup took $(($(date +%s) - t0)) s"
 
-start_replay_service
-phase "warm-up replay"
-replay_run warmup 2 "${WARM_PIPELINE}" | grep RESULT | record
-vacuum_metrics warmup
-quiesce
-
-phase "raw COPY baseline, round 1"
-copy_run copy-1
-
-phase "replay (measured)"
-replay_run replay 2 "${PIPELINE}" | grep RESULT | record
-vacuum_metrics replay
-quiesce
-
-phase "raw COPY baseline, round 2"
-copy_run copy-2
-
-if [[ "${ACK}" == 1 ]]; then
-  start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
-  ing="$(java -cp "${CP}" dev.dash.bench.ingest.BenchSetup "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DASH_PG_USER}" \
-    "${DASH_PG_PASSWORD}" "${DB}" "${DASH_KAFKA_BOOTSTRAP}" "${KEYS}" 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=' | sed 's/^/ING_/')"
-  eval "${ing}"
-  load=("http://127.0.0.1:${INGESTOR_PORT}" "${ING_PIPELINE}" "${ING_SECRET_ID}" "${ING_SECRET}" "${ACK_MODE}" "${ACK_BATCH}" \
-    "${ACK_CONCURRENCY}" "${ACK_WARMUP}" "${ACK_MEASURE}")
-  # A fresh ingestor is still compiling: warm it up first, so the idle phase is not slower for that reason.
-  phase "ingest warm-up load (${ACK_PREWARM} s, not reported)"
-  java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "${load[@]:0:7}" 0 "${ACK_PREWARM}" ack-prewarm >/dev/null
-  phase "ingest ack, idle"
-  ack ack-idle
-
-  phase "ingest ack during a replay at full throttle"
-  replay_run replay-under-load 3 "${PIPELINE}" >"${LOGS}/replay-under-load.out" &
-  run_pid=$!
-  for _ in $(seq 1 1200); do
-    grep -q '^RUNNING' "${LOGS}/replay-under-load.out" && break
-    sleep 0.25
-  done
-  ack ack-replay
-  gen_end="$(date +%s.%N)"
-  wait "${run_pid}"
-  grep RESULT "${LOGS}/replay-under-load.out" | record
-  left="$(grep -o 'left_running_epoch=[0-9.]*' "${LOGS}/replay-under-load.out" | cut -d= -f2)"
-  if [[ "$(echo "${left} > ${gen_end}" | bc)" == 1 ]]; then
-    echo "the replay ran during the whole load window (it left running $(echo "${left} - ${gen_end}" | bc) s after the load ended)"
-  else
-    echo "WARNING: the replay finished $(echo "${gen_end} - ${left}" | bc) s before the load ended: ack-replay is not all under replay"
-  fi
-  vacuum_metrics replay-under-load
+  start_replay_service
+  phase "warm-up replay"
+  replay_run warmup 2 "${WARM_PIPELINE}" | grep RESULT | record
+  vacuum_metrics warmup
   quiesce
-  phase "ingest ack, idle again (after the replay, its rollups and a VACUUM)"
-  ack ack-idle-after
-  stop "${ingestor_pid}"; ingestor_pid=""
-fi
-stop "${replay_pid}"; replay_pid=""
+
+  phase "raw COPY baseline, round 1"
+  copy_run copy-1
+
+  phase "replay (measured)"
+  replay_run replay 2 "${PIPELINE}" | grep RESULT | record
+  vacuum_metrics replay
+  quiesce
+
+  phase "raw COPY baseline, round 2"
+  copy_run copy-2
+
+  if [[ "${ACK}" == 1 ]]; then
+    start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
+    ing="$(java -cp "${CP}" dev.dash.bench.ingest.BenchSetup "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DASH_PG_USER}" \
+      "${DASH_PG_PASSWORD}" "${DB}" "${DASH_KAFKA_BOOTSTRAP}" "${KEYS}" 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=' | sed 's/^/ING_/')"
+    eval "${ing}"
+    load=("http://127.0.0.1:${INGESTOR_PORT}" "${ING_PIPELINE}" "${ING_SECRET_ID}" "${ING_SECRET}" "${ACK_MODE}" "${ACK_BATCH}" \
+      "${ACK_CONCURRENCY}" "${ACK_WARMUP}" "${ACK_MEASURE}")
+    # A fresh ingestor is still compiling: warm it up first, so the idle phase is not slower for that reason.
+    phase "ingest warm-up load (${ACK_PREWARM} s, not reported)"
+    java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "${load[@]:0:7}" 0 "${ACK_PREWARM}" ack-prewarm >/dev/null
+    phase "ingest ack, idle"
+    ack ack-idle
+
+    phase "ingest ack during a replay at full throttle"
+    replay_run replay-under-load 3 "${PIPELINE}" >"${LOGS}/replay-under-load.out" &
+    run_pid=$!
+    for _ in $(seq 1 1200); do
+      grep -q '^RUNNING' "${LOGS}/replay-under-load.out" && break
+      sleep 0.25
+    done
+    ack ack-replay
+    gen_end="$(date +%s.%N)"
+    wait "${run_pid}"
+    grep RESULT "${LOGS}/replay-under-load.out" | record
+    left="$(grep -o 'left_running_epoch=[0-9.]*' "${LOGS}/replay-under-load.out" | cut -d= -f2)"
+    if [[ "$(echo "${left} > ${gen_end}" | bc)" == 1 ]]; then
+      echo "the replay ran during the whole load window (it left running $(echo "${left} - ${gen_end}" | bc) s after the load ended)"
+    else
+      echo "WARNING: the replay finished $(echo "${gen_end} - ${left}" | bc) s before the load ended: ack-replay is not all under replay"
+    fi
+    vacuum_metrics replay-under-load
+    quiesce
+    phase "ingest ack, idle again (after the replay, its rollups and a VACUUM)"
+    ack ack-idle-after
+    stop "${ingestor_pid}"; ingestor_pid=""
+  fi
+  stop "${replay_pid}"; replay_pid=""
+}
+VARIANT=auto
+for v in ${VARIANTS}; do
+  run_variant "${v}"
+done
 
 if [[ "${ACK}" == 1 && "${DRAIN}" == 1 ]]; then
   # dash.raw and its consumer groups are shared with every other ingestor on this machine: leave no backlog.
@@ -236,31 +257,50 @@ fi
 # The figures against their targets (docs/benchmarks.md, "Replay"). Neighbours on a shared machine only ever slow a
 # phase down, so the baselines are the best of their rounds: the fastest COPY round (of the fastest format) and the
 # lower idle p99 of the two idle windows. That makes both ratios conservative; the means are printed too.
-awk '
-  { delete f; for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } l = f["label"] }
-  l == "replay" { r = f["events_per_s"]; rr = f["rows_per_s"] }
-  l ~ /^copy-/ {
-    k = f["format"]; c[k] += f["events_per_s"]; cr[k] += f["rows_per_s"]; n[k]++
-    if (f["events_per_s"] > best) { best = f["events_per_s"]; bestr = f["rows_per_s"]; bl = l }
-  }
-  l == "ack-idle" { i50 = f["p50_ms"]; i99 = f["p99_ms"]; ie = f["events_per_s"] }
-  l == "ack-replay" { d50 = f["p50_ms"]; d99 = f["p99_ms"]; de = f["events_per_s"] }
-  l == "ack-idle-after" { a50 = f["p50_ms"]; a99 = f["p99_ms"]; ae = f["events_per_s"] }
-  END {
-    for (k in n) {
-      printf "SUMMARY raw COPY (%s) mean of %d rounds: %.0f events/s (%.0f rows/s); replay / mean %.2f\n", k, n[k], c[k] / n[k], cr[k] / n[k], (c[k] ? r * n[k] / c[k] : 0)
+summarise() {
+  awk '
+    { delete f; for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } l = f["label"] }
+    l == "replay" { r = f["events_per_s"]; rr = f["rows_per_s"] }
+    l ~ /^copy-/ {
+      k = f["format"]; c[k] += f["events_per_s"]; cr[k] += f["rows_per_s"]; n[k]++
+      if (f["events_per_s"] > best) { best = f["events_per_s"]; bestr = f["rows_per_s"]; bl = l }
     }
-    printf "SUMMARY replay %.0f events/s (%.0f rows/s); fastest raw COPY round (%s) %.0f events/s (%.0f rows/s); ratio %.2f\n", r, rr, bl, best, bestr, (best ? r / best : 0)
-    printf "SUMMARY target >= 200,000 events/s: %s; target >= 0.5 of raw COPY: %s\n", (r >= 200000 ? "met" : "NOT met"), (best && r / best >= 0.5 ? "met" : "NOT met")
-    if (i99 != "") {
-      idle = i99; if (a99 != "" && a99 < idle) idle = a99
-      printf "SUMMARY ack idle before: p50 %s ms, p99 %s ms (%s events/s); idle after: p50 %s ms, p99 %s ms (%s events/s)\n", i50, i99, ie, a50, a99, ae
-      printf "SUMMARY ack during the replay: p50 %s ms, p99 %s ms (%s events/s); p99 / idle before %.2f, / idle after %.2f\n", d50, d99, de, d99 / i99, (a99 ? d99 / a99 : 0)
-      printf "SUMMARY target ack p99 during replay <= 2x idle (the lower idle p99, %s ms): %s (%.2f)\n", idle, (d99 <= 2 * idle ? "met" : "NOT met"), d99 / idle
-    }
-  }' "${LOGS}/results.txt"
+    l == "ack-idle" { i50 = f["p50_ms"]; i99 = f["p99_ms"]; ie = f["events_per_s"] }
+    l == "ack-replay" { d50 = f["p50_ms"]; d99 = f["p99_ms"]; de = f["events_per_s"] }
+    l == "ack-idle-after" { a50 = f["p50_ms"]; a99 = f["p99_ms"]; ae = f["events_per_s"] }
+    END {
+      for (k in n) {
+        printf "SUMMARY raw COPY (%s) mean of %d rounds: %.0f events/s (%.0f rows/s); replay / mean %.2f\n", k, n[k], c[k] / n[k], cr[k] / n[k], (c[k] ? r * n[k] / c[k] : 0)
+      }
+      printf "SUMMARY replay %.0f events/s (%.0f rows/s); fastest raw COPY round (%s) %.0f events/s (%.0f rows/s); ratio %.2f\n", r, rr, bl, best, bestr, (best ? r / best : 0)
+      printf "SUMMARY target >= 200,000 events/s: %s; target >= 0.5 of raw COPY: %s\n", (r >= 200000 ? "met" : "NOT met"), (best && r / best >= 0.5 ? "met" : "NOT met")
+      if (i99 != "") {
+        idle = i99; if (a99 != "" && a99 < idle) idle = a99
+        printf "SUMMARY ack idle before: p50 %s ms, p99 %s ms (%s events/s); idle after: p50 %s ms, p99 %s ms (%s events/s)\n", i50, i99, ie, a50, a99, ae
+        printf "SUMMARY ack during the replay: p50 %s ms, p99 %s ms (%s events/s); p99 / idle before %.2f, / idle after %.2f\n", d50, d99, de, d99 / i99, (a99 ? d99 / a99 : 0)
+        printf "SUMMARY target ack p99 during replay <= 2x idle (the lower idle p99, %s ms): %s (%.2f)\n", idle, (d99 <= 2 * idle ? "met" : "NOT met"), d99 / idle
+      }
+    }' "$1"
+}
+for v in ${VARIANTS}; do
+  echo "SUMMARY == Silver variant ${v}"
+  summarise "${LOGS}/results-${v}.txt"
+done
+if [[ -f "${LOGS}/results-timescaledb.txt" && -f "${LOGS}/results-plain.txt" ]]; then
+  # The same replay on both variants in this run: TimescaleDB against plain PostgreSQL.
+  awk '
+    { delete f; for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+    f["label"] == "replay" { v = (FILENAME ~ /timescaledb/) ? "t" : "p"; r[v] = f["events_per_s"]; c[v] = f["rollups_cutover_s"]; e[v] = f["end_to_end_s"] }
+    END {
+      printf "SUMMARY replay, TimescaleDB / plain: events/s %.0f / %.0f = %.2f; rollups + cut-over %.2f s / %.2f s = %.2f; end to end %.2f s / %.2f s = %.2f\n", r["t"], r["p"], (r["p"] ? r["t"] / r["p"] : 0), c["t"], c["p"], (c["p"] ? c["t"] / c["p"] : 0), e["t"], e["p"], (e["p"] ? e["t"] / e["p"] : 0)
+    }' "${LOGS}/results-timescaledb.txt" "${LOGS}/results-plain.txt"
+fi
 
 if [[ -z "${KEEP_DB:-}" ]]; then
-  psql_db postgres "DROP DATABASE IF EXISTS ${DB} WITH (FORCE)"
+  for v in ${VARIANTS}; do
+    if [[ "${VARIANTS}" == "auto" ]]; then d="${BASE_DB}"; else d="${BASE_DB}_${v}"; fi
+    # A TimescaleDB background worker may hold the database for a moment (not a superuser here: it cannot be ended).
+    psql_db postgres "DROP DATABASE IF EXISTS ${d} WITH (FORCE)" || echo "could not drop ${d} (drop it later)"
+  done
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); top samples: ${LOGS}/top.log"

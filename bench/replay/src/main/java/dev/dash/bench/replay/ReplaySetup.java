@@ -101,7 +101,12 @@ public final class ReplaySetup {
 
         recreateDatabase(db);
         var ds = BenchEnv.dataSource();
-        DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+        // bench.variant (run.sh's VARIANTS): the Silver variant of the fresh database, auto by default.
+        DashSchema.migrate(
+                ds,
+                "public",
+                SilverVariant.Choice.valueOf(
+                        BenchEnv.prop("variant", "auto").toUpperCase(java.util.Locale.ROOT)));
         TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), (short) 1, 30_000);
         int partitions = BenchEnv.rawPartitions();
 
