@@ -94,6 +94,17 @@ public final class QueryBenchmark {
             Instant from = SeriesSql.floor(end.minus(range), bucket);
             Instant to = SeriesSql.ceil(end, bucket);
             String chart = range.toHours() <= 24 ? "24h" : range.toDays() + "d";
+            // Both brought up to a minute ago right before the chart, as the plain job (every minute) and
+            // TimescaleDB's policies (every minute, in the database itself) keep them: otherwise an hour turning
+            // during the run moves TimescaleDB's watermark and not plain's, and their raw tails differ.
+            for (var e : connections.entrySet()) {
+                Instant now = Instant.now();
+                refresh(
+                        e.getValue(),
+                        now.minus(Duration.ofHours(2)),
+                        now,
+                        e.getKey().equals("timescaledb"));
+            }
             // As QueryService on both variants: the rollup up to its watermark, rounded down to its buckets,
             // and the raw rows after it (TimescaleDB's aggregates are read materialised only).
             java.util.Map<String, Instant> cuts = new java.util.LinkedHashMap<>();
@@ -129,8 +140,10 @@ public final class QueryBenchmark {
                     ? rawIterations
                     : range.toDays() >= 30 ? Math.max(5, iterations / 40) : Math.max(10, iterations / 4);
             for (var e : connections.entrySet()) {
-                long[] sorted =
-                        api.get(e.getKey()).stream().mapToLong(Long::longValue).sorted().toArray();
+                long[] sorted = api.get(e.getKey()).stream()
+                        .mapToLong(Long::longValue)
+                        .sorted()
+                        .toArray();
                 long[] raw = baselineIterations <= 0
                         ? new long[] {0}
                         : time(e.getValue(), SeriesSql.rawOnlySql(), from, to, from, bucket, baselineIterations);
@@ -295,7 +308,9 @@ public final class QueryBenchmark {
             st.setTimestamp(2, Timestamp.from(end.plus(Duration.ofDays(7))));
             st.execute();
         } catch (SQLException e) {
-            log("no partitions to create (%s)", e.getMessage().lines().findFirst().orElse(""));
+            log(
+                    "no partitions to create (%s)",
+                    e.getMessage().lines().findFirst().orElse(""));
         }
         long active = points * 9 / 10;
         double stepActive = Duration.ofDays(30).toMillis() / (active / 4.0);

@@ -105,8 +105,7 @@ public final class ReplaySetup {
         DashSchema.migrate(
                 ds,
                 "public",
-                SilverVariant.Choice.valueOf(
-                        BenchEnv.prop("variant", "auto").toUpperCase(java.util.Locale.ROOT)));
+                SilverVariant.Choice.valueOf(BenchEnv.prop("variant", "auto").toUpperCase(java.util.Locale.ROOT)));
         TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), (short) 1, 30_000);
         int partitions = BenchEnv.rawPartitions();
 
