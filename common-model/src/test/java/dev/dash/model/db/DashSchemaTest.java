@@ -214,6 +214,17 @@ class DashSchemaTest {
                 .isEqualTo(before);
         assertThat(queryString(ds, "SELECT refreshed_to::text FROM rollup_state"))
                 .startsWith("2020-03-05 00:00:00");
+
+        // What a replay's cut-over calls for its pipeline: only that pipeline's buckets are rebuilt.
+        insertMetric(ds, t.plusSeconds(120), late, team, UUID.randomUUID(), 0, 7.0);
+        try (Connection c = ds.getConnection()) {
+            dev.dash.model.silver.SilverRollups.refresh(c, late, t.plusSeconds(120), t.plusSeconds(120));
+        }
+        assertThat(queryLong(ds, "SELECT sum(n) FROM metrics_1h WHERE pipeline_id = '" + late + "'"))
+                .isEqualTo(3);
+        assertThat(queryString(ds, otherRows))
+                .as("the other pipeline still untouched")
+                .isEqualTo(before);
     }
 
     @Test
