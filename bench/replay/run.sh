@@ -29,7 +29,7 @@ EVENTS="${EVENTS:-2000000}"
 EVENT_RATE="${EVENT_RATE:-100}"
 WARMUP_EVENTS="${WARMUP_EVENTS:-100000}"
 BATCH_ROWS="${BATCH_ROWS:-10000}"
-COPY_FORMATS="${COPY_FORMATS:-text binary}"
+COPY_FORMATS="${COPY_FORMATS-text binary}"  # empty: no COPY baseline
 MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND:-0}"
 # Silver variant of the benchmark database: plain (the baseline table's shape), auto or timescaledb.
 SILVER_VARIANT="${SILVER_VARIANT:-plain}"
@@ -43,7 +43,9 @@ ACK_PREWARM="${ACK_PREWARM:-20}"
 DRAIN="${DRAIN:-1}"
 REPLAY_PORT="${REPLAY_PORT:-18184}"
 INGESTOR_PORT="${INGESTOR_PORT:-18185}"
-DB="${BENCH_DB:-dash_bench_replay}"
+BASE_DB="${BENCH_DB:-dash_bench_replay}"
+VARIANTS="${VARIANTS:-auto}"
+DB="${BASE_DB}"
 BUCKET="${BENCH_BUCKET:-dash-bench-replay-bronze}"
 KEYS="bench:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs="
 TARGET="${ROOT}/bench/replay/target"
@@ -105,6 +107,7 @@ start_replay_service() { # [app folder under apps/, default replay]
     "${DASH_SERVICE_FLAGS[@]}" \
     -Dquarkus.oidc.auth-server-url="${DASH_OIDC_URL}" \
     -Dmp.messaging.incoming.dash-control.group.id=dash-bench-replay \
+    -Ddash.schema.silver-variant="${VARIANT}" \
     ${REPLAY_OPTS:-} \
     -jar "${TARGET}/apps/${app}/quarkus-run.jar" >>"${LOGS}/${app}-service.log" 2>&1 &
   replay_pid=$!
@@ -163,7 +166,7 @@ ack() {
   wait "${cpu_pid}"
   grep RESULT "${LOGS}/$1-cpu.out" | record
 }
-record() { tee -a "${LOGS}/results.txt"; }
+record() { tee -a "${LOGS}/results.txt" "${LOGS}/results-${VARIANT}.txt"; }
 
 if git -C "${APPS_FROM}" rev-parse --git-dir >/dev/null 2>&1; then
   echo "measuring ${APPS_FROM} at $(git -C "${APPS_FROM}" rev-parse --short HEAD)$(git -C "${APPS_FROM}" status --porcelain -- common-model/src/main replay-service/src/main ingestor-service/src/main | awk '{ printf " + uncommitted %s", $2 }')"
@@ -246,11 +249,60 @@ if [[ "${ACK}" == 1 ]]; then
   fi
   vacuum_metrics replay-under-load
   quiesce
-  phase "ingest ack, idle again (after the replay, its rollups and a VACUUM)"
-  ack ack-idle-after
-  stop "${ingestor_pid}"; ingestor_pid=""
-fi
-stop "${replay_pid}"; replay_pid=""
+
+  phase "raw COPY baseline, round 1"
+  copy_run copy-1
+
+  phase "replay (measured)"
+  replay_run replay 2 "${PIPELINE}" | grep RESULT | record
+  vacuum_metrics replay
+  quiesce
+
+  phase "raw COPY baseline, round 2"
+  copy_run copy-2
+
+  if [[ "${ACK}" == 1 ]]; then
+    start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
+    ing="$(java -cp "${CP}" dev.dash.bench.ingest.BenchSetup "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DASH_PG_USER}" \
+      "${DASH_PG_PASSWORD}" "${DB}" "${DASH_KAFKA_BOOTSTRAP}" "${KEYS}" 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=' | sed 's/^/ING_/')"
+    eval "${ing}"
+    load=("http://127.0.0.1:${INGESTOR_PORT}" "${ING_PIPELINE}" "${ING_SECRET_ID}" "${ING_SECRET}" "${ACK_MODE}" "${ACK_BATCH}" \
+      "${ACK_CONCURRENCY}" "${ACK_WARMUP}" "${ACK_MEASURE}")
+    # A fresh ingestor is still compiling: warm it up first, so the idle phase is not slower for that reason.
+    phase "ingest warm-up load (${ACK_PREWARM} s, not reported)"
+    java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "${load[@]:0:7}" 0 "${ACK_PREWARM}" ack-prewarm >/dev/null
+    phase "ingest ack, idle"
+    ack ack-idle
+
+    phase "ingest ack during a replay at full throttle"
+    replay_run replay-under-load 3 "${PIPELINE}" >"${LOGS}/replay-under-load.out" &
+    run_pid=$!
+    for _ in $(seq 1 1200); do
+      grep -q '^RUNNING' "${LOGS}/replay-under-load.out" && break
+      sleep 0.25
+    done
+    ack ack-replay
+    gen_end="$(date +%s.%N)"
+    wait "${run_pid}"
+    grep RESULT "${LOGS}/replay-under-load.out" | record
+    left="$(grep -o 'left_running_epoch=[0-9.]*' "${LOGS}/replay-under-load.out" | cut -d= -f2)"
+    if [[ "$(echo "${left} > ${gen_end}" | bc)" == 1 ]]; then
+      echo "the replay ran during the whole load window (it left running $(echo "${left} - ${gen_end}" | bc) s after the load ended)"
+    else
+      echo "WARNING: the replay finished $(echo "${gen_end} - ${left}" | bc) s before the load ended: ack-replay is not all under replay"
+    fi
+    vacuum_metrics replay-under-load
+    quiesce
+    phase "ingest ack, idle again (after the replay, its rollups and a VACUUM)"
+    ack ack-idle-after
+    stop "${ingestor_pid}"; ingestor_pid=""
+  fi
+  stop "${replay_pid}"; replay_pid=""
+}
+VARIANT=auto
+for v in ${VARIANTS}; do
+  run_variant "${v}"
+done
 
 if [[ "${ACK}" == 1 && "${DRAIN}" == 1 ]]; then
   # dash.raw and its consumer groups are shared with every other ingestor on this machine: leave no backlog.
@@ -298,6 +350,10 @@ awk '
   }' "${LOGS}/results.txt"
 
 if [[ -z "${KEEP_DB:-}" ]]; then
-  psql_db postgres "DROP DATABASE IF EXISTS ${DB} WITH (FORCE)"
+  for v in ${VARIANTS}; do
+    if [[ "${VARIANTS}" == "auto" ]]; then d="${BASE_DB}"; else d="${BASE_DB}_${v}"; fi
+    # A TimescaleDB background worker may hold the database for a moment (not a superuser here: it cannot be ended).
+    psql_db postgres "DROP DATABASE IF EXISTS ${d} WITH (FORCE)" || echo "could not drop ${d} (drop it later)"
+  done
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); top samples: ${LOGS}/top.log"

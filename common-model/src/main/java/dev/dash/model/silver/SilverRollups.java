@@ -18,6 +18,11 @@ import java.util.UUID;
  * Refreshes the Silver rollups ({@code metrics_1m}, {@code metrics_1h}) over a time range on either variant:
  * a replay before its cut-over, the version sweeper after a delete, tests and benchmarks. On plain PostgreSQL
  * they are tables rebuilt by {@code dash_refresh_rollups}; on TimescaleDB continuous aggregates.
+ *
+ * <p>Live writes need no call: on plain PostgreSQL {@link SilverStore} logs the hours each batch touched and
+ * the web nodes' rollup job rebuilds exactly those, per pipeline; on TimescaleDB the extension logs them and
+ * its refresh policies materialise them (migrations {@code V60}). Queries read the rollups up to {@link
+ * #watermark} and the raw rows after it.
  */
 public final class SilverRollups {
     private SilverRollups() {}
@@ -44,8 +49,8 @@ public final class SilverRollups {
      * {@code "any"} (so they are cast to {@code timestamptz} in the statement) and refuses a window that
      * holds no whole bucket (so the window is widened outwards to whole buckets of each aggregate: a single
      * point still refreshes its minute and its hour). The window stops at the bucket still open now, which
-     * real-time aggregation reads from the raw rows; materialising it would leave it stale until the
-     * aggregate's policy next covers it.
+     * queries read from the raw rows (after the aggregate's watermark); materialising it would move the
+     * watermark past rows still to come, leaving them out until the aggregate's policy next covers it.
      */
     public static void refresh(Connection c, Instant from, Instant to) throws SQLException {
         if (from == null || to == null) {
@@ -63,8 +68,8 @@ public final class SilverRollups {
                 Instant now = Instant.now();
                 for (Map.Entry<String, Duration> rollup : ROLLUPS) {
                     Instant[] window = bucketWindow(from, to, rollup.getValue());
-                    // Never materialise a bucket still open: its rows keep coming and real-time aggregation
-                    // serves them from the raw rows as long as the aggregate's watermark stays below it.
+                    // Never materialise a bucket still open: its rows keep coming, and queries read them from
+                    // the raw rows as long as the aggregate's watermark stays below it.
                     Instant open = bucketWindow(now, now, rollup.getValue())[0];
                     if (window[1].isAfter(open)) {
                         window[1] = open;
@@ -133,6 +138,23 @@ public final class SilverRollups {
             ps.setTimestamp(3, Timestamp.from(from));
             ps.setTimestamp(4, Timestamp.from(to.plusMillis(1)));
             ps.execute();
+        }
+    }
+
+    /**
+     * Up to where a rollup ({@code metrics_1m} or {@code metrics_1h}) is materialised: readers take its buckets
+     * before this instant and the raw rows from it on ({@code dash_rollup_watermark}). Null when nothing is.
+     */
+    public static Instant watermark(Connection c, String rollup) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz)")) {
+            ps.setString(1, rollup);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getTimestamp(1) == null) {
+                    return null;
+                }
+                return rs.getTimestamp(1).toInstant();
+            }
         }
     }
 

@@ -53,6 +53,8 @@ public final class SilverStore {
     private final DataSource dataSource;
     /** UTC days whose partitions exist already (process-wide; partitions are never dropped for recent days). */
     private final Set<LocalDate> preparedDays = ConcurrentHashMap.newKeySet();
+    /** Whether the database is plain PostgreSQL, whose rollups follow SilverStore's invalidation log. */
+    private volatile Boolean logsInvalidations;
 
     public SilverStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -152,6 +154,7 @@ public final class SilverStore {
                     c.rollback();
                     inserted = writeMetrics(c, batch);
                 }
+                invalidateRollups(c, batch);
                 writeRecords(c, batch);
                 if (withQuarantine) {
                     writeQuarantine(c, batch);
@@ -165,6 +168,44 @@ public final class SilverStore {
                 c.setAutoCommit(auto);
             }
         }
+    }
+
+    /**
+     * On plain PostgreSQL, logs each (pipeline, UTC hour) the batch's rows fall in, in the batch's transaction,
+     * for the rollup job to rebuild exactly those (migration {@code plain/V60}); a late point of any age thus
+     * reaches the rollups in the job's next round. On TimescaleDB the extension keeps its own log.
+     */
+    private void invalidateRollups(Connection c, SilverBatch batch) throws SQLException {
+        if (batch.rows.isEmpty() || !logsInvalidations(c)) {
+            return;
+        }
+        Set<Map.Entry<UUID, Long>> hours = new java.util.HashSet<>();
+        for (SilverBatch.Row r : batch.rows) {
+            hours.add(Map.entry(r.pipelineId(), Math.floorDiv(r.time().getEpochSecond(), 3600L)));
+        }
+        Object[] pipelines = new Object[hours.size()];
+        Object[] starts = new Object[hours.size()];
+        int i = 0;
+        for (Map.Entry<UUID, Long> h : hours) {
+            pipelines[i] = h.getKey();
+            starts[i] = Instant.ofEpochSecond(h.getValue() * 3600L).toString();
+            i++;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT dash_invalidate_rollups(?::uuid[], ?::timestamptz[])")) {
+            ps.setArray(1, c.createArrayOf("uuid", pipelines));
+            ps.setArray(2, c.createArrayOf("text", starts));
+            ps.execute();
+        }
+    }
+
+    /** Whether this database is the plain variant (asked once: a database keeps its variant). */
+    private boolean logsInvalidations(Connection c) throws SQLException {
+        Boolean known = logsInvalidations;
+        if (known == null) {
+            known = "plain".equals(SilverRollups.variant(c));
+            logsInvalidations = known;
+        }
+        return known;
     }
 
     private void prepareDays(Connection c, SilverBatch batch) throws SQLException {

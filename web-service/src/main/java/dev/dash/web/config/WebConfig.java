@@ -101,10 +101,6 @@ public interface WebConfig {
         /** Whether this node takes part in the rollup job (one node runs it at a time, by advisory lock). */
         @WithDefault("true")
         boolean enabled();
-
-        /** How far back each run recomputes the rollups, to take in late points. */
-        @WithDefault("2h")
-        Duration lookback();
     }
 
     /** Schema settings. */

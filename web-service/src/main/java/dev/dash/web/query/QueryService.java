@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Series over Silver for one pipeline and metric, on the pipeline's active mapping version only. Long
- * ranges read the 1-minute or 1-hour rollups (plus raw rows after the rollup watermark on plain
- * PostgreSQL), so a 30-day chart reads hundreds of rows, not millions.
+ * ranges read the 1-minute or 1-hour rollups up to their watermark plus the raw rows after it (on both Silver
+ * variants), so a 30-day chart reads hundreds of rows, not millions.
  */
 @ApplicationScoped
 public class QueryService {
@@ -178,19 +178,22 @@ public class QueryService {
                 in.aggregation() == null ? "avg" : in.aggregation());
     }
 
-    /** Where rollup rows stop and raw rows take over. */
+    /**
+     * Where rollup rows stop and raw rows take over: the rollup's watermark ({@code dash_rollup_watermark}: the
+     * plain variant's job watermark, a continuous aggregate's own on TimescaleDB, whose aggregates are read
+     * materialised only), rounded down to the rollup's buckets. The same on both variants, so both give the
+     * same series.
+     */
     private Uni<Instant> cut(Parsed q) {
         if (q.level() == SeriesSql.Level.RAW) {
             return Uni.createFrom().item(q.from());
         }
-        return variant()
-                .flatMap(v -> v.equals("timescaledb")
-                        ? Uni.createFrom().item(q.to())
-                        : Sql.one(
-                                        pool,
-                                        r -> Sql.instant(r, "w"),
-                                        "SELECT greatest(refreshed_to, '1970-01-01'::timestamptz) AS w FROM rollup_state WHERE name = 'metrics'")
-                                .map(w -> w == null ? q.from() : SeriesSql.floor(w, q.level().size)));
+        return Sql.one(
+                        pool,
+                        r -> Sql.instant(r, "w"),
+                        "SELECT greatest(dash_rollup_watermark($1), '1970-01-01'::timestamptz) AS w",
+                        q.level().table)
+                .map(w -> w == null ? q.from() : SeriesSql.floor(w, q.level().size));
     }
 
     /** {@code SELECT dash_silver_variant()}, asked once. */
@@ -254,6 +257,14 @@ public class QueryService {
     }
 
     // ---- quarantine and storage ----
+
+    /** A team's Silver points: the 1-hour rollup before its watermark, raw rows after it (both variants). */
+    private static final String POINTS = """
+            WITH w AS (SELECT date_trunc('hour', greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz)) AS h)
+            SELECT
+              coalesce((SELECT sum(n) FROM metrics_1h, w WHERE team_id = $1 AND bucket < w.h), 0)::bigint
+                + (SELECT count(*) FROM metrics, w WHERE team_id = $1 AND time >= w.h) AS points,
+            """;
 
     public record QuarantinedEvent(
             long id,
@@ -331,12 +342,7 @@ public class QueryService {
      * Points and bytes per point on plain PostgreSQL: the 1-hour rollup before its watermark plus the raw tail,
      * and the partitions' size over their rows.
      */
-    private static final String PLAIN_SILVER_SIZE = """
-            WITH w AS (SELECT date_trunc('hour', greatest(refreshed_to, '1970-01-01'::timestamptz)) AS h
-                       FROM rollup_state WHERE name = 'metrics')
-            SELECT
-              coalesce((SELECT sum(n) FROM metrics_1h, w WHERE team_id = $1 AND bucket < w.h), 0)
-                + (SELECT count(*) FROM metrics, w WHERE team_id = $1 AND time >= w.h) AS points,
+    private static final String PLAIN_SILVER_SIZE = POINTS + """
               coalesce((SELECT pg_total_relation_size('metrics'::regclass)::float8
                        + coalesce((SELECT sum(pg_total_relation_size(inhrelid))::float8 FROM pg_inherits
                                    WHERE inhparent = 'metrics'::regclass), 0)) /
@@ -346,12 +352,10 @@ public class QueryService {
             """;
 
     /**
-     * On TimescaleDB: the 1-hour continuous aggregate (real-time aggregation adds the tail past its watermark),
-     * and the hypertable's size, compressed chunks included, over its approximate row count.
+     * On TimescaleDB: the same count (the 1-hour aggregate is read materialised only, up to its watermark), and
+     * the hypertable's size, compressed chunks included, over its approximate row count.
      */
-    private static final String TIMESCALE_SILVER_SIZE = """
-            SELECT
-              coalesce((SELECT sum(n) FROM metrics_1h WHERE team_id = $1), 0)::bigint AS points,
+    private static final String TIMESCALE_SILVER_SIZE = POINTS + """
               coalesce(hypertable_size('metrics')::float8 / nullif(approximate_row_count('metrics'), 0), 100) AS row_bytes,
             """;
 

@@ -10,9 +10,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 
 /**
- * On plain PostgreSQL, keeps the rollups and the watermark current and daily partitions a week ahead. Every
- * web node schedules it; a transaction-scoped advisory lock lets exactly one run at a time, and the others
- * skip that round. On TimescaleDB the continuous aggregate policies do this work and the job does nothing.
+ * On plain PostgreSQL, keeps the rollups and the watermark current and daily partitions a week ahead: every
+ * minute it rebuilds the hours that Silver writes touched, per pipeline (the invalidation log that {@code
+ * SilverStore} keeps, like TimescaleDB's for its continuous aggregates), however old. Every web node schedules
+ * it; an advisory lock lets exactly one run at a time, and the others skip that round. On TimescaleDB the
+ * continuous aggregate policies do this work and the job does nothing.
  *
  * <p>Once an hour it also applies the pipelines' retention ({@code dash_apply_pipeline_retention}) on plain
  * PostgreSQL; on TimescaleDB a job of the extension's scheduler does that (migration V33).
@@ -36,8 +38,9 @@ public class RollupJob {
      * What one round did.
      *
      * @param ran false when another node held the lock, the variant is TimescaleDB, or the job is disabled
+     * @param rangesRebuilt (pipeline, run of hours) rebuilt from the invalidation log
      */
-    public record Outcome(boolean ran, Instant refreshedTo, int partitionsCreated) {}
+    public record Outcome(boolean ran, Instant refreshedTo, int partitionsCreated, int rangesRebuilt) {}
 
     @Scheduled(every = "60s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
@@ -92,40 +95,52 @@ public class RollupJob {
                 });
     }
 
+    /**
+     * One round on plain PostgreSQL: claims the (pipeline, hour) entries that {@code SilverStore} logged since
+     * the last round, rebuilds exactly those hours of exactly those pipelines (late points of any age
+     * included), moves the watermark to the current minute, and keeps partitions a week ahead. The claim and
+     * the rebuild are two transactions (migration {@code plain/V60} says why), so the node holds a session
+     * advisory lock for the round instead of a transaction one.
+     */
     public Uni<Outcome> runOnce() {
         if (!config.rollups().enabled()) {
-            return Uni.createFrom().item(new Outcome(false, null, 0));
+            return Uni.createFrom().item(new Outcome(false, null, 0, 0));
         }
         return query.variant()
                 .flatMap(variant -> !variant.equals("plain")
-                        ? Uni.createFrom().item(new Outcome(false, null, 0))
-                        : pool.withTransaction(tx -> Sql.one(
-                                                tx,
-                                                r -> r.getBoolean("l"),
-                                                "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS l",
-                                                LOCK)
-                                        .flatMap(locked -> {
-                                            if (!locked) {
-                                                return Uni.createFrom().item(new Outcome(false, null, 0));
-                                            }
-                                            Instant to =
-                                                    Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
-                                            Instant from =
-                                                    to.minus(config.rollups().lookback());
-                                            return Sql.run(tx, "SELECT dash_refresh_rollups($1, $2, true)", from, to)
-                                                    .flatMap(
-                                                            x -> Sql.one(
-                                                                    tx,
-                                                                    r -> r.getInteger("n"),
-                                                                    "SELECT dash_ensure_partitions(now(), now() + interval '7 days') AS n"))
-                                                    .map(n -> new Outcome(true, to, n));
-                                        }))
-                                .invoke(o -> {
-                                    if (o.ran()) {
-                                        Log.debugf(
-                                                "Rollups refreshed to %s, %d partition(s) created",
-                                                o.refreshedTo(), o.partitionsCreated());
-                                    }
-                                }));
+                        ? Uni.createFrom().item(new Outcome(false, null, 0, 0))
+                        : pool.withConnection(conn -> Sql.one(
+                                        conn,
+                                        r -> r.getBoolean("l"),
+                                        "SELECT pg_try_advisory_lock(hashtext($1)) AS l",
+                                        LOCK)
+                                .flatMap(locked -> !locked
+                                        ? Uni.createFrom().item(new Outcome(false, null, 0, 0))
+                                        : round(conn)
+                                                .onTermination()
+                                                .call(() -> Sql.run(
+                                                                conn, "SELECT pg_advisory_unlock(hashtext($1))", LOCK)
+                                                        .onFailure()
+                                                        .recoverWithNull()))))
+                .invoke(o -> {
+                    if (o.ran()) {
+                        Log.debugf(
+                                "Rollups: %d pipeline range(s) rebuilt, refreshed to %s, %d partition(s) created",
+                                (Object) o.rangesRebuilt(), o.refreshedTo(), o.partitionsCreated());
+                    }
+                });
+    }
+
+    private Uni<Outcome> round(io.vertx.mutiny.sqlclient.SqlConnection conn) {
+        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        // Each statement outside a transaction block commits on its own: the claim first, then the rebuild.
+        return Sql.one(conn, r -> r.getInteger("n"), "SELECT dash_claim_rollup_invalidations() AS n")
+                .flatMap(claimed ->
+                        Sql.one(conn, r -> r.getInteger("n"), "SELECT dash_refresh_invalidated_rollups($1) AS n", to))
+                .flatMap(ranges -> Sql.one(
+                                conn,
+                                r -> r.getInteger("n"),
+                                "SELECT dash_ensure_partitions(now(), now() + interval '7 days') AS n")
+                        .map(n -> new Outcome(true, to, n, ranges)));
     }
 }

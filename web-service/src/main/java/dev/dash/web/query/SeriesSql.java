@@ -7,8 +7,10 @@ import java.util.List;
 /**
  * The Silver series query, as SQL over the rollups and the raw rows; plain Java so the benchmark runs the
  * very same statement. One statement serves both Silver variants: rollup rows before the cut and raw rows
- * from the cut on, re-bucketed and merged. On TimescaleDB the cut is the end of the range (the continuous
- * aggregates add the not-yet-materialised tail themselves); on plain PostgreSQL it is the rollup watermark.
+ * from the cut on, re-bucketed and merged. The cut is the rollup's watermark ({@code dash_rollup_watermark})
+ * rounded down to its buckets: the plain variant's job watermark, or on TimescaleDB the continuous aggregate's
+ * own, whose aggregates are read materialised only. Grouping the raw tail here rather than inside the view
+ * (real-time aggregation) made TimescaleDB's reads as fast as plain PostgreSQL's (docs/benchmarks.md).
  *
  * <p>Parameters: $1 pipeline, $2 mapping version, $3 metric, $4 from, $5 to, $6 cut, $7 bucket (text
  * interval), $8 label filter (JSON object text, containment) or null.

@@ -29,13 +29,16 @@ import org.postgresql.ds.PGSimpleDataSource;
  * rollups to where production keeps them (plain: refreshed up to a minute ago, a raw tail after; TimescaleDB:
  * continuous aggregates refreshed the same way and chunks older than 7 days compressed, as the policy does),
  * and times the query API's statement for a 24-hour and a 30-day line chart on each variant against the same
- * series computed from the raw rows, in the same run. On TimescaleDB it also reports the compression of the
- * newest week of compressed chunks ({@code chunk_compression_stats}) and of the whole hypertable.
+ * series computed from the raw rows, in the same run. The variants take turns in blocks of runs, so both see
+ * the same neighbours. Data loaded by an earlier run is topped up to now first. On TimescaleDB it also reports
+ * the compression of the newest week of compressed chunks ({@code chunk_compression_stats}) and of the whole
+ * hypertable.
  *
  * <p>Arguments (system properties): {@code bench.url} (a database of the server to create the bench
  * databases from, default the local {@code dash}), {@code bench.user}, {@code bench.password},
  * {@code bench.variants} ({@code timescaledb,plain}), {@code bench.points} (10000000), {@code bench.iterations}
- * (200).
+ * (200 per variant and chart), {@code bench.blocks} (10 turns), {@code bench.raw-iterations} (runs of the raw
+ * baseline; 0 skips it; default 50 for 24 hours, 5 for 30 days).
  */
 public final class QueryBenchmark {
     private static final UUID PIPELINE = UUID.fromString("0d0e0000-0000-4000-8000-00000000be01");
@@ -52,11 +55,13 @@ public final class QueryBenchmark {
         String password = System.getProperty("bench.password", "dash");
         long points = Long.getLong("bench.points", 10_000_000L);
         int iterations = Integer.getInteger("bench.iterations", 200);
+        int blocks = Integer.getInteger("bench.blocks", 10);
+        Integer rawIterations = Integer.getInteger("bench.raw-iterations");
         List<String> variants = List.of(
                 System.getProperty("bench.variants", "timescaledb,plain").split(","));
 
         Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        List<Timing> timings = new ArrayList<>();
+        java.util.Map<String, Connection> connections = new java.util.LinkedHashMap<>();
         for (String variant : variants) {
             String dbUrl = url.substring(0, url.lastIndexOf('/') + 1) + "dash_bench_" + variant;
             try (Connection admin = DriverManager.getConnection(url, user, password);
@@ -74,49 +79,93 @@ public final class QueryBenchmark {
             var outcome =
                     DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.toUpperCase(Locale.ROOT)));
             log("%s: schema %s, Silver variant %s", dbUrl, outcome.version(), outcome.variant());
-            try (Connection c = DriverManager.getConnection(dbUrl, user, password)) {
-                boolean timescale = variant.equals("timescaledb");
-                load(c, points, end, timescale);
-                if (timescale) {
-                    compressionReport(c);
-                }
-                Instant watermark = timescale ? null : watermark(c);
-                log("rollups: %s", timescale ? "continuous aggregates, real-time" : "watermark " + watermark);
-                for (Duration range : List.of(Duration.ofHours(24), Duration.ofDays(30))) {
-                    Duration bucket = SeriesSql.autoBucket(range, 500);
-                    SeriesSql.Level level = SeriesSql.level(bucket);
-                    Instant from = SeriesSql.floor(end.minus(range), bucket);
-                    Instant to = SeriesSql.ceil(end, bucket);
-                    // As QueryService: TimescaleDB reads the aggregates up to the end (real-time aggregation adds
-                    // the tail), plain reads the rollups up to the watermark and raw rows after it.
-                    Instant cut = timescale ? to : SeriesSql.floor(watermark, level.size);
-                    int baselineIterations =
-                            range.toDays() >= 30 ? Math.max(5, iterations / 40) : Math.max(10, iterations / 4);
-                    long[] api = time(c, SeriesSql.sql(level), from, to, cut, bucket, iterations);
-                    long[] raw = time(c, SeriesSql.rawOnlySql(), from, to, from, bucket, baselineIterations);
-                    Timing t = new Timing(
-                            variant,
-                            range.toHours() <= 24 ? "24h" : range.toDays() + "d",
-                            bucket.toString().substring(2),
-                            level.table,
-                            api,
-                            raw);
-                    timings.add(t);
-                    log(
-                            "%-11s %-4s bucket %-6s via %-10s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (%d runs) | raw rows: p50 %8.1f ms  p95 %8.1f ms (%d runs)",
-                            variant,
-                            t.chart(),
-                            t.bucket(),
-                            t.via(),
-                            ms(pct(api, 50)),
-                            ms(pct(api, 95)),
-                            ms(api[api.length - 1]),
-                            iterations,
-                            ms(pct(raw, 50)),
-                            ms(pct(raw, 95)),
-                            baselineIterations);
+            Connection c = DriverManager.getConnection(dbUrl, user, password);
+            connections.put(variant, c);
+            boolean timescale = variant.equals("timescaledb");
+            load(c, points, end, timescale);
+            if (timescale) {
+                compressionReport(c);
+            }
+        }
+        List<Timing> timings = new ArrayList<>();
+        for (Duration range : List.of(Duration.ofHours(24), Duration.ofDays(30))) {
+            Duration bucket = SeriesSql.autoBucket(range, 500);
+            SeriesSql.Level level = SeriesSql.level(bucket);
+            Instant from = SeriesSql.floor(end.minus(range), bucket);
+            Instant to = SeriesSql.ceil(end, bucket);
+            String chart = range.toHours() <= 24 ? "24h" : range.toDays() + "d";
+            // Both brought up to a minute ago right before the chart, as the plain job (every minute) and
+            // TimescaleDB's policies (every minute, in the database itself) keep them: otherwise an hour turning
+            // during the run moves TimescaleDB's watermark and not plain's, and their raw tails differ.
+            for (var e : connections.entrySet()) {
+                Instant now = Instant.now();
+                refresh(
+                        e.getValue(),
+                        now.minus(Duration.ofHours(2)),
+                        now,
+                        e.getKey().equals("timescaledb"));
+            }
+            // As QueryService on both variants: the rollup up to its watermark, rounded down to its buckets,
+            // and the raw rows after it (TimescaleDB's aggregates are read materialised only).
+            java.util.Map<String, Instant> cuts = new java.util.LinkedHashMap<>();
+            for (var e : connections.entrySet()) {
+                Instant w = SilverRollups.watermark(e.getValue(), level.table);
+                cuts.put(e.getKey(), w == null ? from : SeriesSql.floor(w, level.size));
+                log(
+                        "%-11s %-4s %s watermark %s: raw tail of %d s",
+                        e.getKey(),
+                        chart,
+                        level.table,
+                        w,
+                        Duration.between(cuts.get(e.getKey()), end).toSeconds());
+            }
+            // The variants take turns in blocks, so that the neighbours' load weighs on both alike.
+            java.util.Map<String, List<Long>> api = new java.util.LinkedHashMap<>();
+            for (int block = 0; block < blocks; block++) {
+                for (var e : connections.entrySet()) {
+                    long[] t = time(
+                            e.getValue(),
+                            SeriesSql.sql(level),
+                            from,
+                            to,
+                            cuts.get(e.getKey()),
+                            bucket,
+                            Math.max(1, iterations / blocks));
+                    for (long x : t) {
+                        api.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(x);
+                    }
                 }
             }
+            int baselineIterations = rawIterations != null
+                    ? rawIterations
+                    : range.toDays() >= 30 ? Math.max(5, iterations / 40) : Math.max(10, iterations / 4);
+            for (var e : connections.entrySet()) {
+                long[] sorted = api.get(e.getKey()).stream()
+                        .mapToLong(Long::longValue)
+                        .sorted()
+                        .toArray();
+                long[] raw = baselineIterations <= 0
+                        ? new long[] {0}
+                        : time(e.getValue(), SeriesSql.rawOnlySql(), from, to, from, bucket, baselineIterations);
+                Timing t = new Timing(e.getKey(), chart, bucket.toString().substring(2), level.table, sorted, raw);
+                timings.add(t);
+                log(
+                        "%-11s %-4s bucket %-6s via %-10s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (%d runs) | raw rows: p50 %8.1f ms  p95 %8.1f ms (%d runs)",
+                        t.variant(),
+                        t.chart(),
+                        t.bucket(),
+                        t.via(),
+                        ms(pct(sorted, 50)),
+                        ms(pct(sorted, 95)),
+                        ms(sorted[sorted.length - 1]),
+                        sorted.length,
+                        ms(pct(raw, 50)),
+                        ms(pct(raw, 95)),
+                        baselineIterations);
+            }
+        }
+        for (Connection c : connections.values()) {
+            c.close();
         }
         for (Timing t : timings) {
             if (!t.variant().equals("timescaledb")) {
@@ -192,6 +241,7 @@ public final class QueryBenchmark {
                 rs.next();
                 if (rs.getLong(1) >= points) {
                     log("%d points already loaded", rs.getLong(1));
+                    topUp(c, points, end, timescale);
                     return;
                 }
             }
@@ -231,15 +281,59 @@ public final class QueryBenchmark {
         try (Statement st = c.createStatement()) {
             st.execute("ANALYZE metrics");
         }
+        refresh(c, start.minus(Duration.ofHours(1)), end, timescale);
+    }
+
+    /**
+     * Data loaded by an earlier run ends where that run ended: the points since then are added (at the same
+     * rates), so that the last hour holds a full raw tail as in production, and the rollups brought up to a
+     * minute ago again.
+     */
+    private static void topUp(Connection c, long points, Instant end, boolean timescale) throws SQLException {
+        Instant last;
+        try (PreparedStatement st =
+                c.prepareStatement("SELECT max(time) FROM metrics WHERE pipeline_id = ? AND mapping_version = 1")) {
+            st.setObject(1, PIPELINE);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                last = rs.getTimestamp(1).toInstant();
+            }
+        }
+        Instant from = last.plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+        if (!from.isBefore(end)) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement("SELECT dash_ensure_partitions(?, ?)")) {
+            st.setTimestamp(1, Timestamp.from(from));
+            st.setTimestamp(2, Timestamp.from(end.plus(Duration.ofDays(7))));
+            st.execute();
+        } catch (SQLException e) {
+            log(
+                    "no partitions to create (%s)",
+                    e.getMessage().lines().findFirst().orElse(""));
+        }
+        long active = points * 9 / 10;
+        double stepActive = Duration.ofDays(30).toMillis() / (active / 4.0);
+        double stepDecoy = Duration.ofDays(30).toMillis() / (double) (points - active);
+        insert(c, from, end, stepActive, 1, "ARRAY['north', 'south', 'east', 'west']");
+        insert(c, from, end, stepDecoy, 2, "ARRAY['north']");
+        log("topped up from %s to %s", from, end);
+        refresh(c, from.minus(Duration.ofHours(1)), end, timescale);
+    }
+
+    /** Brings the rollups up to a minute before {@code end}, as production keeps them. */
+    private static void refresh(Connection c, Instant from, Instant end, boolean timescale) throws SQLException {
         Instant refreshTo = end.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(1));
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         if (timescale) {
-            // What the continuous aggregate policies and replays do (in autocommit, whole buckets).
-            SilverRollups.refresh(c, start.minus(Duration.ofHours(1)), refreshTo.minusMillis(1));
+            // What the continuous aggregate policies and replays do (in autocommit, whole buckets, never the
+            // bucket still open).
+            SilverRollups.refresh(c, from, refreshTo.minusMillis(1));
         } else {
-            // What the rollup job does: refresh and advance the watermark.
+            // What the rollup job ends with: the buckets rebuilt and the watermark advanced (rows written by
+            // SilverStore would be rebuilt per pipeline from its log; these were inserted by SQL).
             try (PreparedStatement st = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, true)")) {
-                st.setTimestamp(1, Timestamp.from(start.minus(Duration.ofHours(1))));
+                st.setTimestamp(1, Timestamp.from(from));
                 st.setTimestamp(2, Timestamp.from(refreshTo));
                 st.execute();
             }
@@ -271,14 +365,6 @@ public final class QueryBenchmark {
             st.setTimestamp(5, Timestamp.from(to));
             st.setDouble(6, stepMillis / 1000.0);
             st.execute();
-        }
-    }
-
-    private static Instant watermark(Connection c) throws SQLException {
-        try (ResultSet rs =
-                c.createStatement().executeQuery("SELECT refreshed_to FROM rollup_state WHERE name = 'metrics'")) {
-            rs.next();
-            return rs.getTimestamp(1).toInstant();
         }
     }
 
