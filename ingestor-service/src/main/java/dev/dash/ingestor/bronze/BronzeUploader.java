@@ -2,7 +2,7 @@ package dev.dash.ingestor.bronze;
 
 import dev.dash.model.bronze.BronzeKey;
 import io.quarkus.logging.Log;
-import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -60,12 +60,9 @@ final class BronzeUploader {
         ObjectParts parts = f.parts();
         String k = f.key().format();
         if (parts.uploadId() == null && !parts.hasFullParts()) {
-            int length = parts.tailLength();
-            byte[] tail = parts.tail();
             s3.putObject(
                     b -> b.bucket(bucket).key(k).contentType(CONTENT_TYPE).contentEncoding("gzip"),
-                    RequestBody.fromContentProvider(
-                            () -> new ByteArrayInputStream(tail, 0, length), length, CONTENT_TYPE));
+                    body(parts.tail(), parts.tailLength()));
             return;
         }
         uploadFullParts(f.key(), parts);
@@ -105,6 +102,14 @@ final class BronzeUploader {
         }
     }
 
+    /**
+     * A body of known length held in memory, as the SDK sends byte arrays (it copies the slice, so an upload
+     * briefly holds its part twice: still bounded by the part size, not the object).
+     */
+    private static RequestBody body(byte[] bytes, int length) {
+        return RequestBody.fromByteBuffer(ByteBuffer.wrap(bytes, 0, length));
+    }
+
     private String uploadPart(String key, ObjectParts parts, byte[] bytes, int length) {
         int number = parts.etags().size() + 1;
         try {
@@ -114,8 +119,7 @@ final class BronzeUploader {
                                     .uploadId(parts.uploadId())
                                     .partNumber(number)
                                     .contentLength((long) length),
-                            RequestBody.fromContentProvider(
-                                    () -> new ByteArrayInputStream(bytes, 0, length), length, CONTENT_TYPE))
+                            body(bytes, length))
                     .eTag();
         } catch (NoSuchUploadException e) {
             throw new UploadLost("the multipart upload of " + key + " is gone", e);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -64,7 +65,9 @@ class BronzeMultipartTest {
     }
 
     static S3Client client(String endpoint) {
+        // The HTTP client the ingestor uses (quarkus.s3.sync-client.type=url).
         return S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.create())
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(env.s3Region()))
                 .forcePathStyle(true)
