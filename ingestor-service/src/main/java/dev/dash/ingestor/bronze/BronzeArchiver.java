@@ -28,7 +28,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -37,11 +36,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  * object, and lets a partition's offset be committed only up to the oldest event not yet uploaded (Kafka
  * Connect's S3 sink {@code preCommit}). While S3 or PostgreSQL fails the runtime pauses consumption and the
  * same upload is retried with back-off: the lag grows, nothing is lost, and a retried upload rewrites the same
- * key.
+ * key. Objects larger than {@code dash.bronze.part-size} are streamed as multipart uploads, a part as soon as
+ * it is full, so memory per open object is about one part, not the object ({@link BronzeUploader}).
  */
 @ApplicationScoped
 public class BronzeArchiver implements SinkTask<String, byte[]> {
-    private final S3Client s3;
+    static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
+
+    private final BronzeUploader uploader;
     private final ManifestRepository manifest;
     private final IngestorConfig.Bronze config;
     private final Clock clock;
@@ -52,6 +55,7 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
     private final Counter events;
     private final ConsumerRuntime<String, byte[]> runtime;
     private volatile boolean stuck;
+    private volatile long heldBytes;
     private TaskContext context;
 
     public BronzeArchiver(
@@ -61,13 +65,18 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             Clock clock,
             MeterRegistry registry,
             KafkaClients kafka) {
-        this.s3 = s3;
         this.manifest = manifest;
         this.config = config.bronze();
         if (this.config.compressionLevel() < 1 || this.config.compressionLevel() > 9) {
             throw new IllegalArgumentException("dash.bronze.compression-level must be 1 (fastest) to 9 (smallest), not "
                     + this.config.compressionLevel());
         }
+        long partSize = this.config.partSize().asLongValue();
+        if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+            throw new IllegalArgumentException(
+                    "dash.bronze.part-size must be 5M to 1G (S3's smallest part is 5 MiB), not " + partSize);
+        }
+        this.uploader = new BronzeUploader(s3, this.config.bucket());
         this.clock = clock;
         this.objects = Counter.builder("dash.bronze.objects")
                 .description("Bronze objects uploaded")
@@ -87,6 +96,10 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(200)),
                 this);
+        Gauge.builder("dash.bronze.held.bytes", this, a -> a.heldBytes)
+                .description("Bytes the open and finished Bronze objects of this node hold in memory")
+                .baseUnit("bytes")
+                .register(registry);
         Gauge.builder("dash.bronze.lag", runtime, ConsumerRuntime::lag)
                 .description("dash.raw records not yet archived, over the partitions this node holds")
                 .register(registry);
@@ -139,6 +152,7 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
                                 config.rotateBytes().asLongValue(),
                                 config.rotateAge(),
                                 config.compressionLevel(),
+                                (int) config.partSize().asLongValue(),
                                 manifest.archivedAfter(tp.partition(), from)));
             } catch (java.sql.SQLException e) {
                 throw new RetryLater("cannot read the Bronze manifest: " + e.getMessage(), e);
@@ -165,6 +179,9 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
 
     @Override
     public void put(List<ConsumerRecord<String, byte[]>> records) {
+        // Parts go out as soon as they are full, which bounds the memory per object; a failure leaves them
+        // for preCommit, which retries and pauses consumption (put itself must not fail once it kept records).
+        boolean uploading = true;
         for (ConsumerRecord<String, byte[]> r : records) {
             PartitionWriter w = writers.get(new TopicPartition(r.topic(), r.partition()));
             if (w == null) {
@@ -184,8 +201,29 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             }
             w.add(r.offset(), e);
             events.increment();
+            if (uploading && w.hasFullParts()) {
+                try {
+                    uploadParts(w);
+                } catch (RuntimeException ex) {
+                    uploading = false;
+                    Log.debugf("Bronze part upload failed, left for the commit: %s", ex.getMessage());
+                }
+            }
         }
         writers.values().forEach(PartitionWriter::rotateDue);
+        measureHeld();
+    }
+
+    private void uploadParts(PartitionWriter w) {
+        w.openParts().forEach(uploader::uploadFullParts);
+    }
+
+    private void measureHeld() {
+        long held = 0;
+        for (PartitionWriter w : writers.values()) {
+            held += w.heldBytes();
+        }
+        heldBytes = held;
     }
 
     /** Uploads every finished object in order, records it, and returns what is now fully archived. */
@@ -208,6 +246,11 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
                 commit.put(entry.getKey(), new OffsetAndMetadata(next));
             }
         }
+        measureHeld();
+        if (failure instanceof BronzeUploader.UploadLost lost) {
+            // The parts sent are gone: end the consumer session, so the object is read again from Kafka.
+            throw lost;
+        }
         if (failure != null) {
             if (!stuck) {
                 Log.warnf("Bronze upload failed; pausing consumption and retrying: %s", failure.getMessage());
@@ -226,18 +269,13 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
     private void upload(PartitionWriter w) throws Exception {
         PartitionWriter.Finished f;
         while ((f = w.peek()) != null) {
-            PartitionWriter.Finished obj = f;
-            s3.putObject(
-                    b -> b.bucket(config.bucket())
-                            .key(obj.key().format())
-                            .contentType("application/x-ndjson")
-                            .contentEncoding("gzip"),
-                    RequestBody.fromBytes(obj.bytes()));
-            manifest.record(obj.entry());
+            uploader.finish(f);
+            manifest.record(f.entry());
             w.uploaded();
             objects.increment();
-            bytes.increment(obj.bytes().length);
+            bytes.increment(f.entry().bytes());
         }
+        uploadParts(w);
     }
 
     @Override
@@ -273,9 +311,14 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> {
-            writers.remove(tp);
+            PartitionWriter w = writers.remove(tp);
+            if (w != null) {
+                // Objects not uploaded are read again by the next owner; their started uploads are not needed.
+                w.abandon().forEach(s -> uploader.abort(s.key(), s.uploadId()));
+            }
             committed.remove(tp);
         });
+        measureHeld();
         if (writers.isEmpty()) {
             stuck = false;
         }

@@ -4,7 +4,6 @@ import dev.dash.model.bronze.BronzeKey;
 import dev.dash.model.bronze.BronzeWriter;
 import dev.dash.model.bronze.ManifestEntry;
 import dev.dash.model.envelope.EnvelopeCodec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -23,26 +22,32 @@ import java.util.UUID;
  * {@code TopicPartitionWriter}): one open object per pipeline, closed by event count, size, age (by the
  * injected clock) or when an event of another UTC hour arrives, and queued for upload. The offset that may be
  * committed is the start of the oldest object not uploaded yet, so a restart re-reads exactly what is not in
- * S3. Not thread-safe: owned by the archiver's consumer thread.
+ * S3. An object's compressed bytes go into {@link ObjectParts}: parts of {@code partSize} bytes that the
+ * archiver uploads as soon as they are full (multipart upload), so an open object holds about one part in
+ * memory, not the whole object. Not thread-safe: owned by the archiver's consumer thread.
  */
 final class PartitionWriter {
-    /** A finished object waiting for its upload. */
-    record Finished(BronzeKey key, byte[] bytes, ManifestEntry entry) {}
+    /** A finished object waiting for the upload of its last part (or of all of it, if it fits one part). */
+    record Finished(BronzeKey key, ObjectParts parts, ManifestEntry entry) {}
+
+    /** An object whose upload was started, for aborting it when the object is given up. */
+    record Started(BronzeKey key, String uploadId) {}
 
     private static final class Open {
         final BronzeKey key;
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+        final ObjectParts parts;
         final BronzeWriter writer;
         final Instant openedAt;
         final Instant hour;
         long lastOffset;
 
-        Open(BronzeKey key, Instant openedAt, Instant hour, int level) {
+        Open(BronzeKey key, Instant openedAt, Instant hour, int level, int partSize) {
             this.key = key;
             this.openedAt = openedAt;
             this.hour = hour;
+            this.parts = new ObjectParts(partSize);
             try {
-                this.writer = new BronzeWriter(buffer, level);
+                this.writer = new BronzeWriter(parts, level);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -55,6 +60,7 @@ final class PartitionWriter {
     private final long rotateBytes;
     private final java.time.Duration rotateAge;
     private final int level;
+    private final int partSize;
     private final Map<UUID, Open> open = new HashMap<>();
     private final Deque<Finished> finished = new ArrayDeque<>();
     /** Per pipeline, the last offset already in an uploaded object (events at or before it are skipped). */
@@ -69,8 +75,10 @@ final class PartitionWriter {
             long rotateBytes,
             java.time.Duration rotateAge,
             int level,
+            int partSize,
             Map<UUID, Long> archivedUpTo) {
         this.partition = partition;
+        this.partSize = partSize;
         this.clock = clock;
         this.rotateEvents = rotateEvents;
         this.rotateBytes = rotateBytes;
@@ -98,7 +106,8 @@ final class PartitionWriter {
                     BronzeKey.forFirstEvent(e.pipelineId(), e.receivedAt(), partition, offset),
                     clock.instant(),
                     hour,
-                    level);
+                    level,
+                    partSize);
             open.put(e.pipelineId(), o);
         }
         try {
@@ -139,10 +148,62 @@ final class PartitionWriter {
         try {
             BronzeWriter.Stats stats = o.writer.finish();
             o.writer.close();
-            finished.add(new Finished(o.key, o.buffer.toByteArray(), ManifestEntry.of(o.key, stats, o.lastOffset)));
+            finished.add(new Finished(o.key, o.parts, ManifestEntry.of(o.key, stats, o.lastOffset)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The parts of every object still open, keyed by object (for uploading the full ones). */
+    Map<BronzeKey, ObjectParts> openParts() {
+        Map<BronzeKey, ObjectParts> parts = new HashMap<>();
+        for (Open o : open.values()) {
+            parts.put(o.key, o.parts);
+        }
+        return parts;
+    }
+
+    /** Whether an open object has a full part waiting for its upload. */
+    boolean hasFullParts() {
+        for (Open o : open.values()) {
+            if (o.parts.hasFullParts()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes the objects of this partition hold in memory, open and finished. */
+    long heldBytes() {
+        long held = 0;
+        for (Open o : open.values()) {
+            held += o.parts.heldBytes();
+        }
+        for (Finished f : finished) {
+            held += f.parts().heldBytes();
+        }
+        return held;
+    }
+
+    /**
+     * Gives up every object not uploaded (the partition is gone without its last upload): returns the
+     * multipart uploads they had started, which must be aborted; the next owner writes them again.
+     */
+    java.util.List<Started> abandon() {
+        java.util.List<Started> started = new ArrayList<>();
+        for (Finished f : finished) {
+            if (f.parts().uploadId() != null) {
+                started.add(new Started(f.key(), f.parts().uploadId()));
+            }
+        }
+        for (Open o : open.values()) {
+            if (o.parts.uploadId() != null) {
+                started.add(new Started(o.key, o.parts.uploadId()));
+            }
+        }
+        finished.clear();
+        open.clear();
+        return started;
     }
 
     /** The next finished object to upload, or null. */

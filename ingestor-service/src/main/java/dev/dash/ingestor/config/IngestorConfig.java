@@ -175,6 +175,14 @@ public interface IngestorConfig {
         @WithDefault("64M")
         io.quarkus.runtime.configuration.MemorySize rotateBytes();
 
+        /**
+         * Size of the parts of a multipart upload (5M to 1G; S3's smallest part is 5 MiB): an object is sent to
+         * S3 a part at a time as its compressed bytes fill one, so an open object holds about one part in
+         * memory; an object smaller than a part is sent with one PUT when it closes.
+         */
+        @WithDefault("8M")
+        io.quarkus.runtime.configuration.MemorySize partSize();
+
         /** An object is uploaded at the latest this long after its first event was added. */
         @WithDefault("60s")
         Duration rotateAge();

@@ -148,25 +148,33 @@ public class IngestResource {
                 receivedAt);
         if (body.length > workerThreshold) {
             // Verifying and parsing a large batch takes milliseconds: not on the event loop.
-            ctx.vertx()
-                    .<Object>executeBlocking(() -> service.prepare(req), false)
-                    .onComplete(ar -> {
-                        if (ar.failed()) {
-                            answerError(ctx, ar.cause());
-                        } else {
-                            proceed(ctx, ar.result());
-                        }
-                    });
+            prepareOnWorker(ctx, req);
             return;
         }
         Object prepared;
         try {
-            prepared = service.prepare(req);
+            prepared = service.prepare(req, false);
+        } catch (QuotaLimiter.NeedsLease e) {
+            // The node's share of the quota ran out: the next share comes from the database, not on the event loop.
+            prepareOnWorker(ctx, req);
+            return;
         } catch (RuntimeException e) {
             answerError(ctx, e);
             return;
         }
         proceed(ctx, prepared);
+    }
+
+    private void prepareOnWorker(RoutingContext ctx, IngestService.Request req) {
+        ctx.vertx()
+                .<Object>executeBlocking(() -> service.prepare(req, true), false)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        answerError(ctx, ar.cause());
+                    } else {
+                        proceed(ctx, ar.result());
+                    }
+                });
     }
 
     private void proceed(RoutingContext ctx, Object prepared) {

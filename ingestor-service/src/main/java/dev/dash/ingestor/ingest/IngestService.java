@@ -36,7 +36,7 @@ public class IngestService {
     private final RawPublisher publisher;
     private final DedupeRepository dedupe;
     private final InFlight inFlight;
-    private final QuotaLimiter quotas = new QuotaLimiter(System::nanoTime);
+    private final QuotaLimiter quotas;
     private final IngestMetrics metrics;
     private final long maxBodySize;
     private final Duration lease;
@@ -46,9 +46,11 @@ public class IngestService {
             PipelineCache cache,
             RawPublisher publisher,
             DedupeRepository dedupe,
+            QuotaRepository quotaBuckets,
             IngestorConfig config,
             MeterRegistry registry) {
         this.cache = cache;
+        this.quotas = new QuotaLimiter(System::nanoTime, quotaBuckets, quotaBuckets.prefetchExecutor());
         this.publisher = publisher;
         this.dedupe = dedupe;
         IngestorConfig.Ingest c = config.ingest();
@@ -86,17 +88,22 @@ public class IngestService {
      */
     public record Outcome(int status, UUID[] eventIds, Handshake.Response challenge) {}
 
-    /** Runs the synchronous checks; throws {@link IngestRejection}; returns null... never: a handshake is an outcome. */
-    public Object prepare(Request req) {
+    /**
+     * Runs the synchronous checks; throws {@link IngestRejection}; returns an {@link Outcome} for a handshake,
+     * else a {@link Prepared}. With {@code mayBlock} false (the event loop) it throws {@link
+     * QuotaLimiter.NeedsLease} when the pipeline's quota must be leased from the database: the caller then runs
+     * it again on a worker with {@code mayBlock} true.
+     */
+    public Object prepare(Request req, boolean mayBlock) {
         try {
-            return prepareChecked(req);
+            return prepareChecked(req, mayBlock);
         } catch (IngestRejection r) {
             metrics.rejected(r.error());
             throw r;
         }
     }
 
-    private Object prepareChecked(Request req) {
+    private Object prepareChecked(Request req, boolean mayBlock) {
         if (req.body().length > maxBodySize) {
             throw new IngestRejection(413, "body_too_large", "body", "the body exceeds " + maxBodySize + " bytes");
         }
@@ -173,7 +180,7 @@ public class IngestService {
                         reason.replace('_', ' ') + (verification.detail() == null ? "" : ": " + verification.detail()));
             }
         }
-        quotas.check(p.config(), body.length);
+        quotas.check(p.config(), body.length, mayBlock);
         List<byte[]> events = isNdjson(req.contentType()) ? BodyParser.ndjson(body) : BodyParser.single(body);
         return new Prepared(p, req, verification, events, req.headers().select(p.keptHeaders()), body.length);
     }

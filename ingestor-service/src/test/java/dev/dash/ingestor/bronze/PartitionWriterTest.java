@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class PartitionWriterTest {
     static final Instant T = Instant.parse("2026-11-21T10:59:58Z");
+    static final int PART = 5 * 1024 * 1024;
     final UUID a = UUID.randomUUID();
     final UUID b = UUID.randomUUID();
     final MutableClock clock = new MutableClock(T);
@@ -37,7 +38,7 @@ class PartitionWriterTest {
 
     @Test
     void rotatesByCountAndCommitsOnlyUpToTheOldestObjectNotUploaded() {
-        PartitionWriter w = new PartitionWriter(3, clock, 2, Long.MAX_VALUE, Duration.ofMinutes(1), 3, Map.of());
+        PartitionWriter w = new PartitionWriter(3, clock, 2, Long.MAX_VALUE, Duration.ofMinutes(1), 3, PART, Map.of());
         w.add(10, envelope(a, T));
         w.add(11, envelope(b, T));
         w.add(12, envelope(a, T));
@@ -54,7 +55,8 @@ class PartitionWriterTest {
 
     @Test
     void rotatesByAgeOnTheInjectedClockAndByHour() {
-        PartitionWriter w = new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, Map.of());
+        PartitionWriter w =
+                new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, PART, Map.of());
         w.add(0, envelope(a, T));
         clock.now = T.plusSeconds(59);
         w.rotateDue();
@@ -71,7 +73,7 @@ class PartitionWriterTest {
     @Test
     void skipsEventsAlreadyInAnUploadedObject() {
         PartitionWriter w =
-                new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, Map.of(a, 5L));
+                new PartitionWriter(0, clock, 1000, Long.MAX_VALUE, Duration.ofSeconds(60), 3, PART, Map.of(a, 5L));
         w.add(4, envelope(a, T));
         w.add(5, envelope(a, T));
         w.add(6, envelope(b, T));

@@ -38,21 +38,14 @@ public interface WebConfig {
     interface Control {
         /**
          * Longest wait for Kafka to acknowledge a snapshot sent after a change; beyond it (or on an error) the
-         * change still succeeds and the pipeline is queued for redelivery.
+         * change still succeeds and the pipeline stays in the outbox for redelivery.
          */
         @WithDefault("10s")
         Duration sendTimeout();
 
-        /** How often the queued pipelines are published again, until Kafka acknowledges them. */
+        /** How often the pipelines in the outbox are published again, until Kafka acknowledges them. */
         @WithDefault("5s")
         Duration redeliveryInterval();
-
-        /**
-         * At start-up, the snapshots of pipelines changed this recently are published again, in case a node
-         * stopped between a commit and its publication.
-         */
-        @WithDefault("15m")
-        Duration startupCatchUp();
     }
 
     /** Encryption keys. */

@@ -10,9 +10,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
@@ -20,10 +18,12 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
  * pipeline is gone. Callers invoke it only after their transaction committed, so consumers never see a
  * change that was rolled back; the snapshot is read fresh from the database, so the newest state wins.
  *
- * <p>A committed change must not be lost because Kafka was away: when a send fails or is not acknowledged
- * within {@code dash.control.send-timeout}, the caller still succeeds and the pipeline id is queued;
- * {@link ControlRedelivery} publishes the queued ids again (snapshot or tombstone, whichever is current then)
- * until Kafka acknowledges them.
+ * <p>A committed change must not be lost because Kafka was away, nor because this node stopped before Kafka
+ * took it: the change's own transaction queued the pipeline in the {@code control_outbox} table (a trigger on
+ * {@code pipelines}). When Kafka acknowledges a state read after the queued change, the row is deleted; when a
+ * send fails or is not acknowledged within {@code dash.control.send-timeout}, the caller still succeeds and the
+ * row stays, and {@link ControlRedelivery} (on any web node, after any restart) publishes it again until
+ * Kafka acknowledges it.
  */
 @ApplicationScoped
 public class ControlPublisher {
@@ -31,22 +31,26 @@ public class ControlPublisher {
 
     private final MutinyEmitter<Record<String, byte[]>> emitter;
     private final PipelineSnapshots snapshots;
+    private final ControlOutboxRepository outbox;
     private final WebConfig config;
-    private final Set<UUID> undelivered = ConcurrentHashMap.newKeySet();
 
     public ControlPublisher(
             @Channel(CHANNEL) MutinyEmitter<Record<String, byte[]>> emitter,
             PipelineSnapshots snapshots,
+            ControlOutboxRepository outbox,
             WebConfig config) {
         this.emitter = emitter;
         this.snapshots = snapshots;
+        this.outbox = outbox;
         this.config = config;
     }
 
-    /** Publishes the pipeline's current state; never fails: what Kafka did not take is queued for redelivery. */
+    /** Publishes the pipeline's current state; never fails: what Kafka did not take stays in the outbox. */
     public Uni<Void> publish(UUID pipelineId) {
         return deliver(pipelineId).onFailure().recoverWithItem(e -> {
-            queue(pipelineId, e);
+            Log.warnf(
+                    "Snapshot of pipeline %s not delivered to dash.control (%s); it stays in the outbox for redelivery",
+                    pipelineId, e.getMessage());
             return null;
         });
     }
@@ -61,7 +65,7 @@ public class ControlPublisher {
                 .replaceWithVoid();
     }
 
-    /** Publishes the pipeline's removal (a tombstone, as the pipeline row is gone); queued if Kafka is away. */
+    /** Publishes the pipeline's removal (a tombstone, as the pipeline row is gone); kept in the outbox if Kafka is away. */
     public Uni<Void> tombstone(UUID pipelineId) {
         return publish(pipelineId);
     }
@@ -71,32 +75,20 @@ public class ControlPublisher {
     }
 
     /**
-     * Publishes the current snapshot (or tombstone) and completes when Kafka acknowledged it; fails
-     * otherwise. Delivery of a queued id succeeding takes it off the queue.
+     * Publishes the current snapshot (or tombstone) and completes when Kafka acknowledged it, then takes the
+     * pipeline off the outbox unless a newer change queued it meanwhile; fails otherwise. The outbox entry is
+     * read before the snapshot, so the state sent is at least as new as the change that queued it.
      */
     Uni<Void> deliver(UUID pipelineId) {
-        return snapshots
-                .load(pipelineId)
-                .flatMap(snapshot -> snapshot == null ? send(pipelineId, null) : send(snapshot))
-                .ifNoItem()
-                .after(config.control().sendTimeout())
-                .failWith(() -> new IllegalStateException(
-                        "Kafka did not acknowledge within " + config.control().sendTimeout()))
-                .invoke(() -> undelivered.remove(pipelineId));
-    }
-
-    /** The pipelines whose newest state Kafka has not acknowledged yet. */
-    Set<UUID> undelivered() {
-        return Set.copyOf(undelivered);
-    }
-
-    /** Queues a pipeline for redelivery; {@code cause} is null for the start-up catch-up. */
-    void queue(UUID pipelineId, Throwable cause) {
-        if (undelivered.add(pipelineId) && cause != null) {
-            Log.warnf(
-                    "Snapshot of pipeline %s not delivered to dash.control (%s); queued for redelivery",
-                    pipelineId, cause.getMessage());
-        }
+        return outbox.seq(pipelineId)
+                .flatMap(seq -> snapshots
+                        .load(pipelineId)
+                        .flatMap(snapshot -> snapshot == null ? send(pipelineId, null) : send(snapshot))
+                        .ifNoItem()
+                        .after(config.control().sendTimeout())
+                        .failWith(() -> new IllegalStateException("Kafka did not acknowledge within "
+                                + config.control().sendTimeout()))
+                        .flatMap(x -> seq == null ? Uni.createFrom().voidItem() : outbox.delivered(pipelineId, seq)));
     }
 
     private Uni<Void> send(PipelineConfig snapshot) {
