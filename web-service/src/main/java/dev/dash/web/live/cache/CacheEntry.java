@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -24,8 +25,11 @@ import java.util.TreeSet;
  * <p><b>Reads and points.</b> A read sees exactly the points committed before its snapshot; a point arrives on
  * {@code dash.points} some time after its commit. So for each point the entry asks which read last covered its
  * bucket: committed (the batch's {@code committedAt}) more than {@code margin} before that read started, the read
- * has it (skip); committed more than {@code margin} after that read ended, it does not (merge); in between, or while
- * the read is in flight, nobody knows: the bucket is read again ({@link #nextRead}). Points are never counted twice
+ * has it (skip); committed more than {@code margin} after that read ended, it does not (merge); a point arriving while
+ * the read runs waits for its result. In between nobody knows: the point is taken as not read when committed after
+ * the read started (merged), and its bucket is read again once closed ({@link #nextRead}), which settles it. Reads
+ * are rare (the first, a refresh, those settling buckets), so points are merged without reads in the steady state.
+ * Points are never counted twice
  * from a redelivered batch: the cache skips identities it saw ({@link HotCache}). A refresh read of everything
  * every {@code refresh} replaces what drifted (a redelivery the identity window no longer remembers, the last bit
  * of a floating-point sum added in another order).
@@ -111,6 +115,8 @@ public final class CacheEntry {
 
     private record Change(long counter, SeriesCells series, long bucket) {}
 
+    private record Held(PointsBatch.Point point, long bucket, long micros, long committedMillis) {}
+
     /**
      * A read of the buckets {@code [from, to)} (epoch seconds), started and ended at these wall-clock millis (end
      * 0 while in flight).
@@ -121,6 +127,8 @@ public final class CacheEntry {
         final boolean full;
         final long startMillis;
         long endMillis;
+        /** Points of its buckets that arrived while it ran. */
+        final List<Held> held = new ArrayList<>();
 
         Read(long from, long to, boolean full, long startMillis) {
             this.from = from;
@@ -290,11 +298,27 @@ public final class CacheEntry {
         if (committedMillis < r.startMillis - marginMillis) {
             return; // the read has it
         }
-        if (r.endMillis == 0 || committedMillis <= r.endMillis + marginMillis || version == null) {
-            uncertain.add(b);
+        if (r.endMillis == 0) {
+            r.held.add(new Held(p, b, micros, committedMillis)); // placed once the read's result is in
             return;
         }
-        merge(p, b, micros);
+        place(p, b, micros, committedMillis, r);
+    }
+
+    /**
+     * A point against the finished read that last covered its bucket: committed after it, merged; committed while
+     * it ran, nobody knows whether the read has it: taken as not (merged) when committed after the read started,
+     * and the bucket is read again once it is closed (no more points due), which settles it.
+     */
+    private void place(PointsBatch.Point p, long b, long micros, long committedMillis, Read r) {
+        if (committedMillis > r.endMillis + marginMillis) {
+            merge(p, b, micros);
+            return;
+        }
+        if (committedMillis >= r.startMillis) {
+            merge(p, b, micros);
+        }
+        uncertain.add(b);
     }
 
     private void merge(PointsBatch.Point p, long b, long micros) {
@@ -385,11 +409,15 @@ public final class CacheEntry {
             to = pendingTo;
             pendingFrom = Long.MAX_VALUE;
             pendingTo = Long.MIN_VALUE;
-        } else if (!uncertain.isEmpty()) {
-            from = uncertain.first();
-            to = uncertain.last() + width;
         } else {
-            return null;
+            // Only closed buckets: one still receiving points would be as uncertain after the read as before.
+            long closed = Math.floorDiv(nowMillis - 1000 - 2 * marginMillis, 1000L) - width;
+            NavigableSet<Long> due = uncertain.headSet(closed, true);
+            if (due.isEmpty()) {
+                return null;
+            }
+            from = due.first();
+            to = due.last() + width;
         }
         uncertain.subSet(from, true, to, false).clear();
         inFlight = new Read(from, to, from <= coverFrom && to == Long.MAX_VALUE, nowMillis);
@@ -465,6 +493,12 @@ public final class CacheEntry {
         if (r.full) {
             lastFullReadMillis = nowMillis;
         }
+        for (Held h : r.held) {
+            if (version != null && h.point().mappingVersion() == version) {
+                place(h.point(), h.bucket(), h.micros(), h.committedMillis(), r);
+            }
+        }
+        r.held.clear();
         // Keep the reads a late point may still be placed against: the last full one and those after it.
         if (r.full) {
             while (reads.peekFirst() != r) {
@@ -486,6 +520,7 @@ public final class CacheEntry {
     void readFailed(Read r) {
         inFlight = null;
         reads.remove(r);
+        r.held.clear();
         pending(r.from, r.to);
     }
 

@@ -154,9 +154,13 @@ public final class Viewer {
 
     private void send(Buffer frame) {
         if (socket != null) {
-            // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true))
-                    .onComplete(written);
+            try {
+                // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
+                socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true))
+                        .onComplete(written);
+            } catch (IllegalStateException e) {
+                written(null); // closed meanwhile
+            }
         } else {
             connection.sendText(frame.toString()).subscribe().with(ok -> {}, e -> written(null));
         }

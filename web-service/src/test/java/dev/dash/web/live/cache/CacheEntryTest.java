@@ -18,6 +18,8 @@ class CacheEntryTest {
     private static final UUID PIPELINE = UUID.randomUUID();
     private static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
     private static final long MARGIN = 250;
+    /** Wall-clock millis of the first read: two minutes after T0, so the buckets below are closed. */
+    private static final long M = T0.toEpochMilli() + 120_000;
 
     private final WidgetQuery query = new WidgetQuery(PIPELINE, "temp", Map.of(), 10);
     private final Object reader = new Object();
@@ -25,11 +27,11 @@ class CacheEntryTest {
     private CacheEntry seeded(int maxBuckets, List<CacheEntry.Row> rows) {
         CacheEntry e = new CacheEntry(query, MARGIN, maxBuckets);
         e.need(reader, T0);
-        CacheEntry.Read seed = e.nextRead(1_000);
+        CacheEntry.Read seed = e.nextRead(M);
         assertThat(seed.from()).isEqualTo(T0.getEpochSecond());
         assertThat(seed.to()).isEqualTo(Long.MAX_VALUE);
         assertThat(e.usable()).isFalse();
-        e.readDone(seed, 1, rows, 1_100);
+        e.readDone(seed, 1, rows, M + 100);
         assertThat(e.usable()).isTrue();
         return e;
     }
@@ -38,9 +40,9 @@ class CacheEntryTest {
     void pointsCommittedAfterTheReadMergeIntoEveryAggregationAsTheDataEndpointComputesIt() {
         CacheEntry e = seeded(1000, List.of(row("a", T0, 2, 10, 4, 6, 6, T0.plusSeconds(3))));
         long cursor = e.cursor();
-        e.point(point(T0.plusSeconds(5), "a", 1, 1), 2_000);
-        e.point(point(T0.plusSeconds(2), "a", 9, 1), 2_000); // earlier in time: not the last value
-        e.point(point(T0.plusSeconds(12), "b", 7, 1), 2_000);
+        e.point(point(T0.plusSeconds(5), "a", 1, 1), M + 1_000);
+        e.point(point(T0.plusSeconds(2), "a", 9, 1), M + 1_000); // earlier in time: not the last value
+        e.point(point(T0.plusSeconds(12), "b", 7, 1), M + 1_000);
 
         assertThat(values(e.changes(cursor, T0, T0.plusSeconds(60), "sum")))
                 .isEqualTo(Map.of("{room=a}@0", 20.0, "{room=b}@10", 7.0));
@@ -55,40 +57,56 @@ class CacheEntryTest {
     }
 
     @Test
-    void aPointTheReadAlreadyHadIsNotCountedAgainAndOneCommittedDuringTheReadHasItsBucketReadAgain() {
+    void aPointTheReadAlreadyHadIsNotCountedAgainAndOneCommittedDuringTheReadHasItsBucketSettledByAReadOnceClosed() {
         CacheEntry e = seeded(1000, List.of(row("a", T0, 1, 5, 5, 5, 5, T0)));
         long cursor = e.cursor();
         // Committed well before the read started (its record arrived late): the read has it.
-        e.point(point(T0.plusSeconds(1), "a", 5, 1), 1_000 - MARGIN - 1);
+        e.point(point(T0.plusSeconds(1), "a", 5, 1), M - MARGIN - 1);
         assertThat(e.changes(cursor, T0, T0.plusSeconds(60), "sum")).isEmpty();
-        assertThat(e.nextRead(3_000)).isNull();
-        // Committed while the read ran: no one knows whether it has it, so its bucket is read again.
-        e.point(point(T0.plusSeconds(21), "a", 3, 1), 1_050);
-        assertThat(e.changes(cursor, T0, T0.plusSeconds(60), "sum")).isEmpty();
-        CacheEntry.Read verify = e.nextRead(3_000);
+        assertThat(e.nextRead(M + 3_000)).isNull();
+        // Committed while the read ran: taken as not read (shown at once), and its bucket is read again to settle it.
+        e.point(point(T0.plusSeconds(21), "a", 3, 1), M + 50);
+        assertThat(values(e.changes(cursor, T0, T0.plusSeconds(60), "sum"))).isEqualTo(Map.of("{room=a}@20", 3.0));
+        CacheEntry.Read verify = e.nextRead(M + 3_000);
         assertThat(verify.from()).isEqualTo(T0.plusSeconds(20).getEpochSecond());
         assertThat(verify.to()).isEqualTo(T0.plusSeconds(30).getEpochSecond());
-        e.readDone(verify, 1, List.of(row("a", T0.plusSeconds(20), 1, 3, 3, 3, 3, T0.plusSeconds(21))), 3_100);
-        assertThat(values(e.changes(cursor, T0, T0.plusSeconds(60), "sum"))).isEqualTo(Map.of("{room=a}@20", 3.0));
-        // A read that finds a bucket as it was is no change.
+        // While that read runs a point of its bucket waits for the result; committed after it, it is merged then.
+        e.point(point(T0.plusSeconds(22), "a", 4, 1), M + 3_050);
+        long before = e.cursor();
+        e.readDone(verify, 1, List.of(row("a", T0.plusSeconds(20), 1, 3, 3, 3, 3, T0.plusSeconds(21))), M + 3_100);
+        assertThat(values(e.changes(before, T0, T0.plusSeconds(60), "sum"))).isEqualTo(Map.of("{room=a}@20", 7.0));
+        // The held point was committed while the read ran: its bucket is settled by one more read, and a read that
+        // finds the bucket as it is is no change.
+        CacheEntry.Read again = e.nextRead(M + 6_000);
+        assertThat(again).isNotNull();
         long after = e.cursor();
-        CacheEntry.Read again = readOf(e, T0.plusSeconds(20), 4_000);
-        e.readDone(again, 1, List.of(row("a", T0.plusSeconds(20), 1, 3, 3, 3, 3, T0.plusSeconds(21))), 4_100);
+        e.readDone(again, 1, List.of(row("a", T0.plusSeconds(20), 2, 7, 3, 4, 4, T0.plusSeconds(22))), M + 6_100);
         assertThat(e.changes(after, T0, T0.plusSeconds(60), "sum")).isEmpty();
+        assertThat(e.nextRead(M + 9_000)).isNull();
+    }
+
+    @Test
+    void aBucketStillReceivingPointsIsNotReadUntilItCloses() {
+        CacheEntry e = seeded(1000, List.of());
+        long now = T0.plusSeconds(55).toEpochMilli();
+        e.point(point(T0.plusSeconds(51), "a", 1, 1), M + 50);
+        // Bucket [50, 60) is open until T0+60 (and a second more for the writer): no read yet.
+        assertThat(e.nextRead(now)).isNull();
+        assertThat(e.nextRead(T0.plusSeconds(62).toEpochMilli())).isNotNull();
     }
 
     @Test
     void onlyTheActiveVersionIsMergedAndANewerVersionStartsTheEntryOver() {
         CacheEntry e = seeded(1000, List.of());
         long cursor = e.cursor();
-        e.point(point(T0.plusSeconds(1), "a", 100, 2), 5_000);
+        e.point(point(T0.plusSeconds(1), "a", 100, 2), M + 5_000);
         assertThat(e.changes(cursor, T0, T0.plusSeconds(60), "sum")).isEmpty();
         assertThat(e.takeVersionSuspect()).isTrue();
         assertThat(e.versionIs(2)).isTrue();
         assertThat(e.usable()).isFalse();
-        CacheEntry.Read reseed = e.nextRead(6_000);
+        CacheEntry.Read reseed = e.nextRead(M + 6_000);
         assertThat(reseed.to()).isEqualTo(Long.MAX_VALUE);
-        e.readDone(reseed, 2, List.of(row("a", T0, 1, 100, 100, 100, 100, T0.plusSeconds(1))), 6_100);
+        e.readDone(reseed, 2, List.of(row("a", T0, 1, 100, 100, 100, 100, T0.plusSeconds(1))), M + 6_100);
         assertThat(e.version()).isEqualTo(2);
         assertThat(values(e.changes(0, T0, T0.plusSeconds(60), "sum"))).isEqualTo(Map.of("{room=a}@0", 100.0));
     }
@@ -97,17 +115,17 @@ class CacheEntryTest {
     void memoryIsBoundedTheEntryGivesUpOverItsLimitAndSlidBucketsAreForgotten() {
         CacheEntry e = seeded(5, List.of());
         for (int i = 0; i < 5; i++) {
-            e.point(point(T0.plusSeconds(10L * i), "a", 1, 1), 5_000);
+            e.point(point(T0.plusSeconds(10L * i), "a", 1, 1), M + 5_000);
         }
         assertThat(e.cells()).isEqualTo(5);
         e.need(reader, T0.plusSeconds(20));
         e.trim();
         assertThat(e.cells()).isEqualTo(3);
-        e.point(point(T0.plusSeconds(5), "a", 1, 1), 5_000); // before what anyone needs: ignored
+        e.point(point(T0.plusSeconds(5), "a", 1, 1), M + 5_000); // before what anyone needs: ignored
         assertThat(e.cells()).isEqualTo(3);
-        e.point(point(T0.plusSeconds(60), "b", 1, 1), 5_000);
-        e.point(point(T0.plusSeconds(70), "b", 1, 1), 5_000);
-        e.point(point(T0.plusSeconds(80), "b", 1, 1), 5_000);
+        e.point(point(T0.plusSeconds(60), "b", 1, 1), M + 5_000);
+        e.point(point(T0.plusSeconds(70), "b", 1, 1), M + 5_000);
+        e.point(point(T0.plusSeconds(80), "b", 1, 1), M + 5_000);
         assertThat(e.overflowed()).isTrue();
         assertThat(e.usable()).isFalse();
         assertThat(e.cells()).isZero();
@@ -118,26 +136,18 @@ class CacheEntryTest {
         HotCache cache = new HotCache(LiveConfigs.defaults(), null, null);
         CacheEntry e = cache.attach(query, T0, reader);
         synchronized (e) {
-            e.readDone(e.nextRead(1_000), 1, List.of(), 1_100);
+            e.readDone(e.nextRead(M), 1, List.of(), M + 100);
         }
         List<PointsBatch.Point> points = new ArrayList<>();
         points.add(point(T0.plusSeconds(1), "a", 4, 1));
         points.add(point(T0.plusSeconds(1), "a", 6, 1));
-        cache.accept(new PointsBatch(PIPELINE, UUID.randomUUID(), Instant.ofEpochMilli(5_000), points));
+        cache.accept(new PointsBatch(PIPELINE, UUID.randomUUID(), Instant.ofEpochMilli(M + 5_000), points));
         // The writer published the batch again after a restart: a new commit time, the same points.
-        cache.accept(new PointsBatch(PIPELINE, UUID.randomUUID(), Instant.ofEpochMilli(9_000), points));
+        cache.accept(new PointsBatch(PIPELINE, UUID.randomUUID(), Instant.ofEpochMilli(M + 9_000), points));
         synchronized (e) {
             assertThat(values(e.changes(0, T0, T0.plusSeconds(60), "sum"))).isEqualTo(Map.of("{room=a}@0", 10.0));
         }
         assertThat(cache.duplicates()).isEqualTo(2);
-    }
-
-    /** A read of the bucket again: a point committed while the last read of it ran asks for it. */
-    private static CacheEntry.Read readOf(CacheEntry e, Instant bucket, long now) {
-        e.point(point(bucket.plusSeconds(1), "zz", 0, 1), 3_100);
-        CacheEntry.Read r = e.nextRead(now);
-        assertThat(r).isNotNull();
-        return r;
     }
 
     static PointsBatch.Point point(Instant t, String room, double v, int version) {
