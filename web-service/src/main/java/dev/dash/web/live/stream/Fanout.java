@@ -74,7 +74,12 @@ final class Fanout {
                 for (Viewer v : viewers) {
                     // A viewer that moved to another stream meanwhile no longer gets this one's frames.
                     if (v.stream == stream) {
-                        v.write(frame);
+                        try {
+                            v.write(frame);
+                        } catch (RuntimeException e) {
+                            // One viewer's failure never keeps the frame from the others.
+                            v.stop();
+                        }
                     }
                 }
             };

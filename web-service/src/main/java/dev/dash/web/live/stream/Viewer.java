@@ -121,6 +121,15 @@ public final class Viewer {
         if (closed) {
             return;
         }
+        try {
+            writeOrKeep(frame);
+        } catch (IllegalStateException e) {
+            // The socket closed meanwhile (Vert.x throws "WebSocket is closed"); its close callback unregisters it.
+            stop();
+        }
+    }
+
+    private void writeOrKeep(Buffer frame) {
         if ((waiting != null && !waiting.isEmpty()) || (socket != null && socket.writeQueueFull())) {
             if (waiting == null) {
                 waiting = new ArrayDeque<>();
@@ -147,20 +156,20 @@ public final class Viewer {
     }
 
     private synchronized void drain() {
-        while (!closed && waiting != null && !waiting.isEmpty() && !socket.writeQueueFull()) {
-            send(waiting.pollFirst());
+        try {
+            while (!closed && waiting != null && !waiting.isEmpty() && !socket.writeQueueFull()) {
+                send(waiting.pollFirst());
+            }
+        } catch (IllegalStateException e) {
+            stop();
         }
     }
 
     private void send(Buffer frame) {
         if (socket != null) {
-            try {
-                // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
-                socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true))
-                        .onComplete(written);
-            } catch (IllegalStateException e) {
-                written(null); // closed meanwhile
-            }
+            // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true))
+                    .onComplete(written);
         } else {
             connection.sendText(frame.toString()).subscribe().with(ok -> {}, e -> written(null));
         }
