@@ -1,34 +1,42 @@
 #!/usr/bin/env bash
-# Live dashboard benchmark (docs/benchmarks.md, "Live dashboards"). Builds the web node, the load client and a
-# bare WebSockets Next echo app; prepares its own database (dash_bench_live: a pipeline, a dashboard with one
-# line chart, a public link); then, for each viewer count, starts the packaged web node (1 GB heap) and the
-# echo app as separate processes and measures both in the same run:
+# Live dashboard benchmark (docs/benchmarks.md, "Live dashboards"), end to end. Builds the web node, the ingestor,
+# the load client and a bare WebSockets Next echo app; prepares its own database (dash_bench_live: a GitHub-signed
+# pipeline, a dashboard with one line chart, a public link); starts one packaged ingestor (ingest API + Silver
+# writer, consumer groups under a prefix of its own); then, for each viewer count, starts the packaged web node
+# (1 GB heap) and the echo app as separate processes and measures both in the same run:
 #   echo   connections to the bare echo endpoint: heap per connection, round trip at RATE messages/s
-#   live   viewers of the dashboard: heap per viewer, latency from the points' publication (as the Silver
-#          writer publishes them, RATE events/s) to the frame at the client, frames/s, reconnect storm
+#   live   viewers of the dashboard: heap per viewer; signed webhooks at RATE events/s into the ingestor ->
+#          dash.raw -> Silver writer -> dash.points -> web node -> viewers: latency from the ingest 2xx to the
+#          frame at the viewer (split at the writer's commit), frames/s, reconnect storm
 # Needs the local services (deploy/local/services up).
 #
 #   bench/live/run.sh
-#   VIEWERS="1000 10000" WARMUP=20 MEASURE=30 RATE=1000 bench/live/run.sh
-#   SKIP_BUILD=1 bench/live/run.sh     # reuse the last build
+#   VIEWERS="100 1000 10000" WARMUP=20 MEASURE=30 RATE=1000 BATCH=10 bench/live/run.sh   # BATCH: events a request
+#   SKIP_BUILD=1 bench/live/run.sh                          # reuse the last build
+#   WEB_OPTS=-Ddash.live.cache.enabled=false bench/live/run.sh   # deltas read from Silver (no hot cache)
+#   INGESTOR_OPTS=-Ddash.silver.flush-interval=50ms bench/live/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
-VIEWERS="${VIEWERS:-1000 10000}"
+VIEWERS="${VIEWERS:-100 1000 10000}"
 WARMUP="${WARMUP:-20}"
 MEASURE="${MEASURE:-30}"
 RATE="${RATE:-1000}"
-BATCH_MS="${BATCH_MS:-50}"
+BATCH="${BATCH:-10}"
 WEB_PORT="${WEB_PORT:-18283}"
 ECHO_PORT="${ECHO_PORT:-18284}"
+INGESTOR_PORT="${INGESTOR_PORT:-18285}"
 DB="${BENCH_DB:-dash_bench_live}"
 KEYS="bench:jGIDyZYyhFHBT58r5XLU8XkFECLKXxhexxCfFBxoEjs="
 LOGS="${ROOT}/bench/live/target/logs"
+# Consumer groups of this run only: dash.raw is shared with every other ingestor on the broker, and a group of
+# its own that starts at the end of dash.raw takes neither their partitions nor their backlog.
+GROUP_PREFIX="bench-live-$(date +%s)-$$"
 
 # shellcheck source=bench/lib.sh
 source "${ROOT}/bench/lib.sh"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-  dash_build -Pbench -pl web-service,bench/live,bench/live-baseline -am package -DskipTests -Dspotless.check.skip=true
+  dash_build -Pbench -pl web-service,ingestor-service,bench/live,bench/live-baseline -am package -DskipTests -Dspotless.check.skip=true
 fi
 eval "$(deploy/local/services env)"
 dash_service_flags "${DB}"
@@ -43,11 +51,29 @@ eval "$(java -cp "${CP}" dev.dash.bench.live.LiveSetup "${DASH_PG_HOST}" "${DASH
 
 web_pid=""
 echo_pid=""
+ingestor_pid=""
 cleanup() {
-  for p in ${web_pid} ${echo_pid}; do kill "${p}" 2>/dev/null || true; done
+  for p in ${web_pid} ${echo_pid} ${ingestor_pid}; do kill "${p}" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
+
+# The ingestor: ingest API and Silver writer (the Bronze archiver, sinks and p2p are not on the path to viewers).
+java -Xmx1g \
+  -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
+  "${DASH_SERVICE_FLAGS[@]}" \
+  -Ddash.crypto.keys="${KEYS}" -Ddash.bronze.bucket=dash-bench-live-bronze \
+  -Ddash.kafka.group-prefix="${GROUP_PREFIX}" -Ddash.kafka.client.silver.auto.offset.reset=latest \
+  -Ddash.bronze.archiver-enabled=false -Ddash.sinks.enabled=false -Ddash.p2p.enabled=false \
+  ${INGESTOR_OPTS:-} \
+  -jar ingestor-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/ingestor.log" 2>&1 &
+ingestor_pid=$!
+wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 120
+# The writer's group has its partitions once its lag is reported.
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -q '^dash_silver_lag' && break
+  sleep 0.5
+done
 
 bench() { java -Xmx1g -cp "${CP}" dev.dash.bench.live.LiveBench "$@" | grep -E 'RESULT|WARN'; }
 
@@ -74,8 +100,9 @@ for n in ${VIEWERS}; do
   web_pid=$!
   wait_ready "http://127.0.0.1:${WEB_PORT}/q/health/ready" 120
   bench live 127.0.0.1 "${WEB_PORT}" "${TOKEN}" "${n}" "${WARMUP}" "${MEASURE}" "${web_pid}" \
-    "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
-    "${DASH_KAFKA_BOOTSTRAP}" "${PIPELINE}" "${RATE}" "${BATCH_MS}"
+    "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${DASH_KAFKA_BOOTSTRAP}" "${RATE}" "${BATCH}"
+  curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
+    | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile' || true
   kill "${web_pid}"; wait "${web_pid}" 2>/dev/null || true; web_pid=""
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -44,13 +44,15 @@ class IngestNotReadyTest {
         IngestRejection r = catchThrowableOfType(
                 IngestRejection.class,
                 () -> service()
-                        .prepare(new IngestService.Request(
-                                UUID.randomUUID().toString(),
-                                Headers.empty(),
-                                "{}".getBytes(StandardCharsets.UTF_8),
-                                "application/json",
-                                null,
-                                Instant.now())));
+                        .prepare(
+                                new IngestService.Request(
+                                        UUID.randomUUID().toString(),
+                                        Headers.empty(),
+                                        "{}".getBytes(StandardCharsets.UTF_8),
+                                        "application/json",
+                                        null,
+                                        Instant.now()),
+                                true));
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.error()).isEqualTo("not_ready");
         assertThat(r.headers()).containsKey("Retry-After");

@@ -53,4 +53,39 @@ public interface LiveConfig {
     /** How long a shared snapshot may be handed to newly joining viewers (with the frames since) before it is read again. */
     @WithDefault("30s")
     Duration snapshotReuse();
+
+    /** The hot cache of recent buckets per widget query (docs/live.md, "Hot cache"). */
+    Cache cache();
+
+    /** Under {@code dash.live.cache.*}. */
+    interface Cache {
+        /** Whether deltas come from the hot cache; off, every delta reads its buckets from Silver. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Most bucket states (label sets times buckets) one widget query may keep; a query over it is given up
+         * and its widgets read their changed buckets from Silver, so memory stays bounded.
+         */
+        @WithDefault("100000")
+        int maxBuckets();
+
+        /**
+         * Identities of recent points remembered per pipeline, so a batch the Silver writer publishes again is
+         * not counted twice.
+         */
+        @WithDefault("50000")
+        int dedupePoints();
+
+        /**
+         * How far apart the Silver writer's and this node's clocks may be: a point committed within this much of
+         * a cache read may or may not be in it, and its bucket is read again.
+         */
+        @WithDefault("250ms")
+        Duration clockMargin();
+
+        /** How often each widget query's buckets are read again in full, replacing anything that drifted. */
+        @WithDefault("60s")
+        Duration refresh();
+    }
 }

@@ -9,6 +9,7 @@ import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.points.PointsFeed;
 import dev.dash.web.live.stream.LiveStreams;
 import dev.dash.web.testing.Api;
@@ -60,6 +61,9 @@ class LiveDashboardTest {
 
     @Inject
     LiveStreams streams;
+
+    @Inject
+    HotCache cache;
 
     private final List<LiveClient> clients = new ArrayList<>();
 
@@ -157,6 +161,59 @@ class LiveDashboardTest {
                 .put("from", t.toString())
                 .put("to", snapshot.path("range").path("to").asText());
         assertThat(shown).isEqualTo(WidgetModel.ofResult(data(f, f.widget(), now)));
+    }
+
+    @Test
+    void deltasComeFromTheHotCacheWithoutASilverReadPerStreamOrViewer() {
+        Fixture f = fixture(1, "avg");
+        String range = absoluteRange();
+        // Two streams of the dashboard (two ranges), three viewers: one widget query, so one cache entry.
+        List<LiveClient> viewers = List.of(viewer(f), viewer(f), viewer(f));
+        viewers.get(0).subscribe(range);
+        viewers.get(1).subscribe(range);
+        viewers.get(2).subscribe("{\"last\":\"PT15M\"}");
+        viewers.forEach(v -> v.awaitType("snapshot"));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        write(f, 1, List.of(point(now, "a", 5)));
+        awaitEqual(f, viewers);
+
+        long cacheReads = cache.reads();
+        long readBacks = streams.readBacks();
+        int batches = 6;
+        for (int b = 1; b <= batches; b++) {
+            write(f, 1, List.of(point(now.plusMillis(b), "a", 10 * b), point(now.minusSeconds(20 * b), "c", b)));
+            awaitEqual(f, viewers);
+        }
+        long deltaReads = cache.reads() - cacheReads;
+        Log.infof(
+                "%d batches to 3 viewers on 2 streams: %d cache reads, %d read-backs",
+                batches, deltaReads, streams.readBacks() - readBacks);
+        assertThat(streams.readBacks() - readBacks).isZero();
+        // At most one read of a bucket whose point was committed while another read ran; none per viewer.
+        assertThat(deltaReads).isLessThan(batches);
+    }
+
+    /** Every viewer shows what the data endpoint answers for the range of its first snapshot. */
+    private static void awaitEqual(Fixture f, List<LiveClient> viewers) {
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+            for (LiveClient v : viewers) {
+                JsonNode snapshot = v.of("snapshot").get(0);
+                WidgetModel shown = WidgetModel.of(v.all(), f.widget());
+                // A relative range slides: from its last drop_before, to now (buckets after the snapshot's end are
+                // appended by deltas).
+                String from = snapshot.path("range").path("from").asText();
+                for (JsonNode drop : v.of("drop_before")) {
+                    from = drop.path("t").asText();
+                }
+                Instant to = Instant.parse(snapshot.path("range").path("to").asText());
+                if (to.isBefore(Instant.now())) {
+                    to = Instant.now();
+                }
+                JsonNode range =
+                        LiveClient.JSON.createObjectNode().put("from", from).put("to", to.toString());
+                assertThat(shown).isEqualTo(WidgetModel.ofResult(data(f, f.widget(), range)));
+            }
+        });
     }
 
     // ---- resume ----

@@ -3,19 +3,27 @@ package dev.dash.bench.live;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
+import dev.dash.model.signature.Preset;
+import dev.dash.model.signature.PresetConfig;
+import dev.dash.model.signature.SecretMaterial;
+import dev.dash.model.signature.SignatureSigner;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,21 +38,24 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The load client of the live benchmark (docs/benchmarks.md, "Live dashboards"): many WebSocket viewers on one
  * node, over Vert.x (two event loops for all of them).
  *
- * <p>{@code live host port token viewers warmupS measureS serverPid jdbcUrl pgUser pgPassword kafka pipeline rate
- * batchMs}: viewers of a public dashboard whose widget is the max of {@code temp} per second; events are
- * written as the Silver writer writes them (rows committed, then the batch on {@code dash.points}, every
- * {@code batchMs}) at {@code rate}/s with {@code temp} = their sequence number, so the first frame whose value
- * reaches {@code k} is the frame that carries event {@code k}: latency = that frame's arrival minus the
- * hand-over of event {@code k}'s batch to the Kafka producer (acks=all). Then a reconnect storm: every viewer drops and comes back
+ * <p>{@code live host port token viewers warmupS measureS serverPid ingestUrl pipeline secretId secret kafka rate}: viewers
+ * of a public dashboard whose widget is the max of {@code temp} per second, range {@code last PT1M}; events go end
+ * to end: GitHub-signed webhooks to the packaged ingestor at {@code rate}/s (one event a request), through
+ * {@code dash.raw}, its Silver writer and {@code dash.points}, to the web node and its viewers. Event {@code k}
+ * has {@code temp} = {@code k}, so the first frame whose value reaches {@code k} is the frame that carries event
+ * {@code k}: latency = that frame's arrival minus the 2xx of event {@code k}'s request. A consumer of {@code
+ * dash.points} notes when each event's points were committed (the writer's {@code committedAt}), which splits the
+ * latency into the writer's part and the live path's. Then a reconnect storm: every viewer drops and comes back
  * with its epoch and last seq.
  *
  * <p>{@code echo host port viewers warmupS measureS serverPid rate}: the baseline, connections to a bare
@@ -86,13 +97,12 @@ public final class LiveBench {
         long warmup = Long.parseLong(args[5]);
         long measure = Long.parseLong(args[6]);
         long pid = Long.parseLong(args[7]);
-        String jdbcUrl = args[8];
-        String pgUser = args[9];
-        String pgPassword = args[10];
-        String kafka = args[11];
-        UUID pipeline = UUID.fromString(args[12]);
+        URI ingest = URI.create(args[8]);
+        UUID pipeline = UUID.fromString(args[9]);
+        SecretMaterial secret = SecretMaterial.of(args[10], args[11]);
+        String kafka = args[12];
         int rate = Integer.parseInt(args[13]);
-        long batchMs = Long.parseLong(args[14]);
+        int batch = Integer.parseInt(args[14]);
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -103,10 +113,10 @@ public final class LiveBench {
         String path = "/public/dashboards/" + token + "/live";
         long heap0 = heapKb(pid);
 
-        int maxEvents = (int) ((warmup + measure + 120) * rate) + 1000;
-        AtomicLongArray acked = new AtomicLongArray(maxEvents);
-        AtomicLong lastAcked = new AtomicLong();
+        int maxEvents = (int) ((warmup + measure + 300) * rate) + 1000;
+        Timeline events = new Timeline(maxEvents);
         long[] samples = new long[4_000_000];
+        long[] liveSamples = new long[4_000_000];
         AtomicInteger sampleCount = new AtomicInteger();
         AtomicLong frames = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
@@ -120,7 +130,7 @@ public final class LiveBench {
         connectAll(vertx, ws, path, viewers, "{\"type\":\"subscribe\",\"range\":{\"last\":\"PT1M\"}}", (v, m) -> {
             frames.incrementAndGet();
             bytes.addAndGet(m.length());
-            onFrame(v, m, acked, samples, sampleCount, sampleEvery, measuring[0], early);
+            onFrame(v, m, events, samples, liveSamples, sampleCount, sampleEvery, measuring[0], early);
         });
         awaitAll(viewers, v -> v.snapshot, 300);
         double connectS = (System.nanoTime() - t0) / 1e9;
@@ -135,105 +145,58 @@ public final class LiveBench {
                 Arrays.stream(viewers).filter(v -> v.snapshot).count());
         System.out.flush();
 
-        // Events written the way the Silver writer writes them: rows committed to Silver, then the batch on
-        // dash.points (acks=all); every event's "ack" is its batch's publish acknowledgement.
-        AtomicLong next = new AtomicLong();
-        AtomicLong refused = new AtomicLong();
-        boolean[] sending = {true};
-        Thread writer = new Thread(
-                () -> {
-                    try (Connection c = DriverManager.getConnection(jdbcUrl, pgUser, pgPassword);
-                            KafkaProducer<String, byte[]> producer = producer(kafka)) {
-                        UUID team;
-                        try (PreparedStatement ps = c.prepareStatement("SELECT team_id FROM pipelines WHERE id = ?")) {
-                            ps.setObject(1, pipeline);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                rs.next();
-                                team = (UUID) rs.getObject(1);
-                            }
-                        }
-                        long start = System.nanoTime();
-                        while (sending[0]) {
-                            long due = Math.min((System.nanoTime() - start) * rate / 1_000_000_000L, maxEvents - 1);
-                            List<PointsBatch.Point> points = new ArrayList<>();
-                            // At most 1,000 points a batch (about 240 KB), as the writer cuts its records at 512 KiB.
-                            while (next.get() < due && points.size() < 1_000) {
-                                long k = next.incrementAndGet();
-                                Instant now = Instant.now();
-                                points.add(new PointsBatch.Point(
-                                        now, "temp", Map.of("site", "bench"), k, UUID.randomUUID(), 0, 1, now));
-                            }
-                            if (points.isEmpty()) {
-                                Thread.sleep(5);
-                                continue;
-                            }
-                            try (PreparedStatement ps = c.prepareStatement("""
-                            INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
-                            VALUES (?, ?, ?, ?, '{"site":"bench"}'::jsonb, ?, ?, 1, 0)
-                            """)) {
-                                for (PointsBatch.Point p : points) {
-                                    ps.setObject(
-                                            1, java.time.OffsetDateTime.ofInstant(p.time(), java.time.ZoneOffset.UTC));
-                                    ps.setObject(2, pipeline);
-                                    ps.setObject(3, team);
-                                    ps.setString(4, p.metric());
-                                    ps.setDouble(5, p.value());
-                                    ps.setObject(6, p.eventId());
-                                    ps.addBatch();
-                                }
-                                ps.executeBatch();
-                            }
-                            // The frame may reach a viewer before the producer sees Kafka's acknowledgement: latency
-                            // counts
-                            // from the hand-over to Kafka, which includes the produce round trip.
-                            long published = System.nanoTime();
-                            for (PointsBatch.Point p : points) {
-                                acked.set((int) p.value(), published);
-                            }
-                            producer.send(new ProducerRecord<>(
-                                            Topics.POINTS,
-                                            pipeline.toString(),
-                                            PointsCodec.encode(new PointsBatch(pipeline, team, Instant.now(), points))))
-                                    .get();
-                            lastAcked.set((long) points.get(points.size() - 1).value());
-                            Thread.sleep(Math.max(0, batchMs - 1));
-                        }
-                    } catch (Exception e) {
-                        refused.incrementAndGet();
-                        System.out.println("WARN writer stopped: " + e);
-                    }
-                },
-                "bench-writer");
-        writer.start();
+        // Where each event's points were published (the Silver writer's commit time, from the dash.points record):
+        // splits the latency into ingest ack -> Silver commit (the writer) and commit -> frame (the live path).
+        PointsWatch watch = new PointsWatch(kafka, pipeline, events);
+        watch.start();
+        Ingest sender = new Ingest(vertx, ingest, pipeline, secret, rate, batch, events);
+        sender.start();
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
         measuring[0] = true;
         long f0 = frames.get();
         long b0 = bytes.get();
-        long e0 = lastAcked.get();
+        long e0 = sender.acked.get();
+        long r0 = sender.refused.get();
         sampleCount.set(0);
         long m0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         measuring[0] = false;
         double took = (System.nanoTime() - m0) / 1e9;
-        int count = Math.min(sampleCount.get(), samples.length);
-        long[] sorted = Arrays.copyOf(samples, count);
-        Arrays.sort(sorted);
+        long e1 = sender.acked.get();
+        long r1 = sender.refused.get();
+        long f1 = frames.get();
+        long b1 = bytes.get();
+        long early1 = early.get();
+        int taken = Math.min(sampleCount.get(), samples.length);
+        Thread.sleep(2_000); // the 2xx of events whose frame came first
+        events.settle(samples);
+        long[] sorted = Arrays.stream(samples, 0, taken)
+                .filter(x -> x != Long.MIN_VALUE)
+                .sorted()
+                .toArray();
+        int count = sorted.length;
+        long[] live = events.liveSamples(liveSamples, taken);
+        long[] writer = events.writerSamples(e0, e1);
         System.out.printf(
                 "RESULT live viewers=%d events_per_s=%.0f refused=%d frames_per_s=%.0f mb_per_s=%.1f latency_samples=%d"
                         + " p50_ms=%.1f p99_ms=%.1f max_ms=%.1f frames_before_ack=%d%n",
                 n,
-                (lastAcked.get() - e0) / took,
-                refused.get(),
-                (frames.get() - f0) / took,
-                (bytes.get() - b0) / took / 1e6,
+                (e1 - e0) / took,
+                r1 - r0,
+                (f1 - f0) / took,
+                (b1 - b0) / took / 1e6,
                 count,
                 pct(sorted, 50),
                 pct(sorted, 99),
                 count == 0 ? 0 : sorted[count - 1] / 1e6,
-                early.get());
+                early1);
+        System.out.printf(
+                "RESULT live viewers=%d split ack_to_commit_p50_ms=%.1f ack_to_commit_p99_ms=%.1f"
+                        + " commit_to_frame_p50_ms=%.1f commit_to_frame_p99_ms=%.1f commit_to_frame_samples=%d%n",
+                n, pct(writer, 50), pct(writer, 99), pct(live, 50), pct(live, 99), live.length);
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
-        long target = lastAcked.get();
+        long target = sender.acked.get();
         long s0 = System.nanoTime();
         List<Future<Void>> closing = new ArrayList<>();
         for (Viewer v : viewers) {
@@ -247,26 +210,247 @@ public final class LiveBench {
             if (m.startsWith("{\"type\":\"snapshot\"")) {
                 snapshots.incrementAndGet();
             }
-            onFrame(v, m, acked, samples, sampleCount, sampleEvery, false, early);
+            onFrame(v, m, events, samples, liveSamples, sampleCount, sampleEvery, false, early);
         });
-        awaitAll(viewers, v -> v.socket != null && v.maxSeen >= target, 300);
+        awaitAll(viewers, v -> v.socket != null && v.maxSeen >= events.highestAckedBelow(target), 300);
         System.out.printf(
                 "RESULT live viewers=%d storm_all_current_s=%.2f snapshots_after_storm=%d%n",
                 n, (System.nanoTime() - s0) / 1e9, snapshots.get());
-        sending[0] = false;
-        writer.join(10_000);
+        sender.stop();
+        watch.stop();
+    }
+
+    /** Per event number: when its ingest request was acknowledged (nanoTime), and when its points were committed. */
+    static final class Timeline {
+        final AtomicLongArray ackNanos;
+        final AtomicLongArray ackMillis;
+        final AtomicLongArray commitMillis;
+
+        Timeline(int size) {
+            ackNanos = new AtomicLongArray(size);
+            ackMillis = new AtomicLongArray(size);
+            commitMillis = new AtomicLongArray(size);
+        }
+
+        /** Samples taken before their event's 2xx: event, sample index, frame arrival. */
+        final java.util.concurrent.ConcurrentLinkedQueue<long[]> earlyFrames =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        void early(long k, int idx, long frameNanos) {
+            earlyFrames.add(new long[] {k, idx, frameNanos});
+        }
+
+        /** Fills in the early samples whose 2xx has come since (frame arrival minus 2xx: negative). */
+        void settle(long[] samples) {
+            for (long[] e : earlyFrames) {
+                long a = ackNanos.get((int) e[0]);
+                if (a != 0) {
+                    samples[(int) e[1]] = e[2] - a;
+                }
+            }
+        }
+
+        /** The event of each latency sample. */
+        final long[] sampleEvent = new long[4_000_000];
+
+        void sampled(int idx, long k) {
+            sampleEvent[idx] = k;
+        }
+
+        /** Commit -> frame per sample (ns), from the frames' arrival millis, where the commit time is known. */
+        long[] liveSamples(long[] frameMillis, int taken) {
+            List<Long> out = new ArrayList<>();
+            for (int i = 0; i < taken; i++) {
+                long c = commitMillis.get((int) sampleEvent[i]);
+                if (c != 0) {
+                    out.add((frameMillis[i] - c) * 1_000_000L);
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+
+        int size() {
+            return ackNanos.length();
+        }
+
+        /** Ack to Silver commit of the events numbered in (from, to], where both are known, in ns. */
+        long[] writerSamples(long from, long to) {
+            List<Long> out = new ArrayList<>();
+            for (long k = from + 1; k <= to && k < size(); k++) {
+                long a = ackMillis.get((int) k);
+                long c = commitMillis.get((int) k);
+                if (a != 0 && c != 0) {
+                    out.add((c - a) * 1_000_000L);
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+
+        /** The highest event number at most {@code k} whose request was acknowledged. */
+        long highestAckedBelow(long k) {
+            for (long i = Math.min(k, size() - 1); i > 0; i--) {
+                if (ackNanos.get((int) i) != 0) {
+                    return i;
+                }
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Signed webhooks (as GitHub signs them: HMAC-SHA256 of the body, a fresh delivery id, so each goes through
+     * dedupe) to the packaged ingestor, one event per request at {@code rate}/s, with {@code temp} = the event's
+     * number.
+     */
+    static final class Ingest {
+        final AtomicLong acked = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        private final Vertx vertx;
+        private final HttpClient client;
+        private final String path;
+        private final SecretMaterial secret;
+        private final int rate;
+        private final int batch;
+        private final Timeline events;
+        private final SignatureSigner signer = SignatureSigner.forPreset(PresetConfig.of(Preset.GITHUB));
+        private final AtomicLong next = new AtomicLong();
+        private long timer;
+
+        Ingest(Vertx vertx, URI base, UUID pipeline, SecretMaterial secret, int rate, int batch, Timeline events) {
+            this.vertx = vertx;
+            this.client = vertx.createHttpClient(
+                    new HttpClientOptions()
+                            .setKeepAlive(true)
+                            .setTcpNoDelay(true)
+                            .setDefaultHost(base.getHost())
+                            .setDefaultPort(base.getPort()),
+                    new PoolOptions().setHttp1MaxSize(64));
+            this.path = "/ingest/" + pipeline;
+            this.secret = secret;
+            this.rate = rate;
+            this.batch = batch;
+            this.events = events;
+        }
+
+        void start() {
+            long begin = System.nanoTime();
+            timer = vertx.setPeriodic(Math.max(1, 1000L * batch / rate), id -> {
+                long due = Math.min((System.nanoTime() - begin) * rate / 1_000_000_000L, events.size() - 1);
+                while (next.get() + batch <= due) {
+                    long first = next.get() + 1;
+                    next.addAndGet(batch);
+                    send(first, batch);
+                }
+            });
+        }
+
+        void stop() {
+            vertx.cancelTimer(timer);
+        }
+
+        /** Events {@code first} .. {@code first + count - 1} in one request (NDJSON when more than one). */
+        private void send(long first, int count) {
+            StringBuilder b = new StringBuilder(count * 150);
+            String ts = Instant.now().toString();
+            for (long k = first; k < first + count; k++) {
+                b.append("{\"ts\":\"")
+                        .append(ts)
+                        .append("\",\"device\":\"d-1\",\"site\":\"bench\",\"temp\":")
+                        .append(k)
+                        .append(",\"hum\":50,\"firmware\":\"4.2.1\",\"status\":\"OK\"}\n");
+            }
+            byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+            Map<String, String> headers = signer.sign(body, secret, Instant.now(), null);
+            RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(path);
+            headers.forEach(o::addHeader);
+            o.addHeader("content-type", count == 1 ? "application/json" : "application/x-ndjson");
+            client.request(o)
+                    .compose(req -> req.send(Buffer.buffer(body))
+                            .compose(resp -> resp.body().map(x -> resp.statusCode())))
+                    .onComplete(ar -> {
+                        if (ar.succeeded() && ar.result() / 100 == 2) {
+                            long nanos = System.nanoTime();
+                            long millis = System.currentTimeMillis();
+                            for (long k = first; k < first + count; k++) {
+                                events.ackNanos.set((int) k, nanos);
+                                events.ackMillis.set((int) k, millis);
+                            }
+                            acked.accumulateAndGet(first + count - 1, Math::max);
+                        } else {
+                            refused.incrementAndGet();
+                        }
+                    });
+        }
+    }
+
+    /** Reads {@code dash.points} (every partition, from its end) for the commit time of each event's points. */
+    static final class PointsWatch {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final UUID pipeline;
+        private final Timeline events;
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        PointsWatch(String bootstrap, UUID pipeline, Timeline events) {
+            Properties p = new Properties();
+            p.put("bootstrap.servers", bootstrap);
+            p.put("key.deserializer", StringDeserializer.class.getName());
+            p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+            p.put("enable.auto.commit", "false");
+            p.put("fetch.max.wait.ms", "50");
+            this.consumer = new KafkaConsumer<>(p);
+            this.pipeline = pipeline;
+            this.events = events;
+            List<TopicPartition> parts = consumer.partitionsFor(Topics.POINTS).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position);
+            this.thread = new Thread(this::run, "bench-points-watch");
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+
+        private void run() {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (!pipeline.toString().equals(r.key())) {
+                        continue;
+                    }
+                    PointsBatch b = PointsCodec.decode(r.value());
+                    long c = b.committedAt().toEpochMilli();
+                    for (PointsBatch.Point pt : b.points()) {
+                        if (pt.metric().equals("temp") && pt.value() > 0 && pt.value() < events.size()) {
+                            events.commitMillis.compareAndSet((int) pt.value(), 0, c);
+                        }
+                    }
+                }
+            }
+            consumer.close();
+        }
     }
 
     private static void onFrame(
             Viewer v,
             String m,
-            AtomicLongArray acked,
+            Timeline events,
             long[] samples,
+            long[] liveSamples,
             AtomicInteger sampleCount,
             int sampleEvery,
             boolean measuring,
             AtomicLong early) {
         long now = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
         long seq = number(m, "\"seq\":");
         if (seq > v.seq) {
             v.seq = seq;
@@ -289,19 +473,27 @@ public final class LiveBench {
             }
             double before = v.maxSeen;
             if (measuring && !snap && before >= 0) {
-                for (long k = (long) before + 1; k <= (long) max && k < acked.length(); k++) {
+                for (long k = (long) before + 1; k <= (long) max && k < events.size(); k++) {
                     if (k % sampleEvery != 0) {
                         continue;
                     }
-                    long a = acked.get((int) k);
-                    if (a == 0) {
-                        early.incrementAndGet();
+                    long a = events.ackNanos.get((int) k);
+                    int idx = sampleCount.getAndIncrement();
+                    if (idx >= samples.length) {
                         continue;
                     }
-                    int idx = sampleCount.getAndIncrement();
-                    if (idx < samples.length) {
+                    if (a == 0) {
+                        // The frame came before the 2xx (the ingestor answers after its dedupe commit): the sample
+                        // is filled in, negative, when the 2xx arrives.
+                        early.incrementAndGet();
+                        events.early(k, idx, now);
+                        samples[idx] = Long.MIN_VALUE;
+                    } else {
                         samples[idx] = now - a;
                     }
+                    // Frame arrival (wall clock) and event, turned into commit -> frame once the commit times are in.
+                    liveSamples[idx] = nowMillis;
+                    events.sampled(idx, k);
                 }
             }
             v.maxSeen = max;
@@ -465,16 +657,6 @@ public final class LiveBench {
 
     // ---- helpers ----
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("acks", "all");
-        p.put("linger.ms", "0");
-        p.put("key.serializer", StringSerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(p);
-    }
-
     private static double pct(long[] sorted, double p) {
         if (sorted.length == 0) {
             return 0;
@@ -483,17 +665,20 @@ public final class LiveBench {
         return sorted[Math.max(0, i)] / 1e6;
     }
 
-    /** The server's used heap after a full GC, in KiB. */
+    /** The server's used heap after a full GC, in KiB: the least of three collections a second apart. */
     static long heapKb(long pid) throws Exception {
-        run("jcmd", Long.toString(pid), "GC.run");
-        Thread.sleep(500);
-        run("jcmd", Long.toString(pid), "GC.run");
-        String info = run("jcmd", Long.toString(pid), "GC.heap_info");
-        Matcher m = USED.matcher(info);
-        if (!m.find()) {
-            throw new IllegalStateException("no heap figure in: " + info);
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            run("jcmd", Long.toString(pid), "GC.run");
+            Thread.sleep(1000);
+            String info = run("jcmd", Long.toString(pid), "GC.heap_info");
+            Matcher m = USED.matcher(info);
+            if (!m.find()) {
+                throw new IllegalStateException("no heap figure in: " + info);
+            }
+            least = Math.min(least, Long.parseLong(m.group(1)));
         }
-        return Long.parseLong(m.group(1));
+        return least;
     }
 
     private static String run(String... cmd) throws Exception {

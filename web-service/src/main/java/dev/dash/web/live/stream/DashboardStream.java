@@ -5,12 +5,15 @@ import dev.dash.model.kafka.PointsBatch;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.DataRequest;
 import dev.dash.web.dashboard.Dashboards.Widget;
+import dev.dash.web.live.cache.CacheEntry;
+import dev.dash.web.live.cache.WidgetQuery;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
+import dev.dash.web.query.QueryService.Series;
 import dev.dash.web.query.QueryService.SeriesResult;
 import dev.dash.web.query.SeriesSql;
-import dev.dash.web.websocket.Outbox;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -31,12 +34,14 @@ import java.util.function.LongFunction;
  * each (docs/live.md). It numbers its frames, keeps the last ones in a ring buffer for viewers that resume,
  * and keeps one shared snapshot that a joining viewer gets together with the frames since.
  *
- * <p>Deltas are computed from the database, not from the points themselves: a point marks the buckets it
- * falls in, and at most once per coalescing interval the widget's marked buckets are read again through the
- * data endpoint's own query. Points reach {@code dash.points} only after Silver committed them, so that read
- * sees them; whole buckets replace the client's, so a delta read earlier than a snapshot can be stale only
- * until the delta of the newer points, which always reads later. A frame therefore equals the data endpoint's
- * answer for its buckets, with the same version, buckets and aggregation.
+ * <p>Deltas come from the hot cache ({@link CacheEntry}): at most once per coalescing interval the widget's
+ * buckets that changed there are sent, valued like the data endpoint values them. A widget whose query the cache
+ * does not hold (disabled, given up, not read yet) has the buckets its points fall in read again through the data
+ * endpoint's own query instead. Either way whole buckets replace the client's, so a delta older than a snapshot
+ * can be stale only until the delta of the newer points, which always comes later.
+ *
+ * <p>Each frame is encoded once, into a {@link Buffer} kept in the ring buffer and written as is to every viewer
+ * ({@link Fanout}).
  *
  * <p>Everything is guarded by the stream's monitor; database reads are started outside it.
  */
@@ -51,17 +56,19 @@ final class DashboardStream {
     private final Set<UUID> versionProbes = new HashSet<>();
     private final Set<Viewer> viewers = new LinkedHashSet<>();
     private final Set<Viewer> waiting = new HashSet<>();
+    private final Fanout fanout = new Fanout(this);
     private final ArrayDeque<Entry> ring = new ArrayDeque<>();
     private long seq;
     private Cached cache;
     private boolean reading;
+    private boolean closed;
     private long emptySinceNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
 
-    private record Entry(long seq, String json) {}
+    private record Entry(long seq, Buffer frame) {}
 
     /** A snapshot of every widget, consistent with the stream up to {@code seq}. */
-    private record Cached(long seq, List<String> frames, long readNanos) {}
+    private record Cached(long seq, List<Buffer> frames, long readNanos) {}
 
     /** What the stream knows about one widget. */
     private static final class WidgetState {
@@ -72,6 +79,11 @@ final class DashboardStream {
         Duration bucket;
         Instant from;
         Integer version;
+        String aggregation;
+        // The hot cache entry of the widget's query, and the position in it up to which deltas went out (-1: not
+        // switched over to the cache since the last snapshot).
+        CacheEntry entry;
+        long cursor = -1;
         // The earliest and latest point time seen since the last read of this widget.
         Instant dirtyFrom;
         Instant dirtyTo;
@@ -178,14 +190,13 @@ final class DashboardStream {
     void join(Viewer viewer, String resumeEpoch, Long resumeSeq) {
         boolean read = false;
         synchronized (this) {
-            Outbox outbox = viewer.outbox;
             viewers.add(viewer);
             if (epoch.equals(resumeEpoch) && resumeSeq != null && resumeSeq <= seq && covers(resumeSeq)) {
-                outbox.start(framesAfter(resumeSeq, List.of()));
+                fanout.start(viewer, framesAfter(resumeSeq, List.of()));
                 return;
             }
             if (cacheUsable()) {
-                outbox.start(framesAfter(cache.seq, cache.frames));
+                fanout.start(viewer, framesAfter(cache.seq, cache.frames));
                 return;
             }
             waiting.add(viewer);
@@ -202,6 +213,7 @@ final class DashboardStream {
     synchronized void leave(Viewer viewer) {
         viewers.remove(viewer);
         waiting.remove(viewer);
+        fanout.remove(viewer);
         if (viewers.isEmpty()) {
             emptySinceNanos = System.nanoTime();
         }
@@ -226,11 +238,11 @@ final class DashboardStream {
                 && covers(cache.seq);
     }
 
-    private List<String> framesAfter(long after, List<String> head) {
-        List<String> out = new ArrayList<>(head);
+    private List<Buffer> framesAfter(long after, List<Buffer> head) {
+        List<Buffer> out = new ArrayList<>(head);
         for (Entry e : ring) {
             if (e.seq > after) {
-                out.add(e.json);
+                out.add(e.frame);
             }
         }
         return out;
@@ -263,7 +275,7 @@ final class DashboardStream {
 
     private void snapshotRead(long at, List<SeriesResult> results) {
         synchronized (this) {
-            List<String> frames = new ArrayList<>();
+            List<Buffer> frames = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 SeriesResult r = results.get(i);
                 if (r == null) {
@@ -271,23 +283,51 @@ final class DashboardStream {
                 }
                 WidgetState w = widgets.get(i);
                 adopt(w, r);
-                frames.add(owner.json(new Frames.Snapshot(epoch, at, w.id, r)));
+                frames.add(owner.encode(new Frames.Snapshot(epoch, at, w.id, r)));
             }
             cache = new Cached(at, List.copyOf(frames), System.nanoTime());
             reading = false;
             for (Viewer v : waiting) {
-                v.outbox.start(framesAfter(at, frames));
+                fanout.start(v, framesAfter(at, frames));
             }
             waiting.clear();
         }
     }
 
     private void adopt(WidgetState w, SeriesResult r) {
-        w.bucket = Duration.ofSeconds(r.bucketSeconds());
+        Duration bucket = Duration.ofSeconds(r.bucketSeconds());
+        if (w.entry != null && !bucket.equals(w.bucket)) {
+            owner.cache.detach(w.entry, w);
+            w.entry = null;
+        }
+        w.bucket = bucket;
         w.from = r.from();
         w.version = r.mappingVersion();
+        w.aggregation = r.aggregation();
         if (r.mappingVersion() != null) {
             versions.putIfAbsent(w.pipelineId, r.mappingVersion());
+        }
+        if (closed) {
+            return;
+        }
+        if (w.entry == null) {
+            w.entry =
+                    owner.cache.attach(new WidgetQuery(w.pipelineId, w.metric, w.labels, r.bucketSeconds()), w.from, w);
+        } else {
+            owner.cache.need(w.entry, w, w.from);
+        }
+        // After a snapshot the widget switches over to the cache afresh (see fromCache).
+        w.cursor = -1;
+    }
+
+    /** The stream is gone: its widgets no longer need their cache entries. */
+    synchronized void close() {
+        closed = true;
+        for (WidgetState w : widgets) {
+            if (w.entry != null) {
+                owner.cache.detach(w.entry, w);
+                w.entry = null;
+            }
         }
     }
 
@@ -344,6 +384,9 @@ final class DashboardStream {
                     if (from.isAfter(w.from)) {
                         w.from = from;
                         publish(s -> new Frames.DropBefore(epoch, s, w.id, from));
+                        if (w.entry != null) {
+                            owner.cache.need(w.entry, w, from);
+                        }
                     }
                 }
                 Instant end = range.relative() ? SeriesSql.ceil(now, w.bucket) : range.to();
@@ -354,6 +397,9 @@ final class DashboardStream {
                     w.inFlight = true;
                     DataRequest all = new DataRequest(range.fromAt(now), range.toAt(now), null);
                     reads.add(() -> read(w, all, true));
+                    continue;
+                }
+                if (fromCache(w, end)) {
                     continue;
                 }
                 if (w.dirtyFrom == null) {
@@ -374,7 +420,54 @@ final class DashboardStream {
         reads.forEach(Runnable::run);
     }
 
+    /**
+     * Sends the widget's buckets that changed in the hot cache since its last delta; false when the cache does not
+     * answer for the widget (then its marked buckets are read from Silver). Under the monitor.
+     */
+    private boolean fromCache(WidgetState w, Instant end) {
+        CacheEntry e = w.entry;
+        if (e == null) {
+            return false;
+        }
+        Integer version;
+        List<Series> changed = null;
+        Integer known = versions.get(w.pipelineId);
+        synchronized (e) {
+            if (!e.usable()) {
+                return false;
+            }
+            version = e.version();
+            if (version == null || version.equals(known)) {
+                if (w.cursor < 0) {
+                    // Switching over: the buckets marked until now are read from Silver this once (points are
+                    // marked before they go into the cache), everything after comes from the cache.
+                    w.cursor = e.cursor();
+                    return false;
+                }
+                changed = e.changes(w.cursor, w.from, SeriesSql.ceil(end, w.bucket), w.aggregation);
+                w.cursor = e.cursor();
+            }
+        }
+        if (changed == null) {
+            if (known == null || version > known) {
+                switchVersion(w.pipelineId, version);
+                return true;
+            }
+            return false; // the cache still has the version before a cut-over this stream already saw
+        }
+        w.dirtyFrom = null;
+        w.dirtyTo = null;
+        if (!changed.isEmpty()) {
+            List<Series> series = changed;
+            publish(s -> new Frames.Delta(epoch, s, w.id, version, series));
+        }
+        return true;
+    }
+
     private void read(WidgetState w, DataRequest request, boolean whole) {
+        if (!whole) {
+            owner.readBacks.incrementAndGet();
+        }
         owner.dashboards.widgetData(dashboard, w.id, request).subscribe().with(r -> widgetRead(w, r, whole), e -> {
             Log.debugf("Live read of widget %s failed: %s", w.id, e.toString());
             synchronized (this) {
@@ -410,6 +503,7 @@ final class DashboardStream {
     /** A cut-over: the annotation first, then a fresh snapshot of every widget over the pipeline. */
     private void switchVersion(UUID pipelineId, int version) {
         versions.put(pipelineId, version);
+        owner.cache.versionIs(pipelineId, version);
         Instant now = Instant.now();
         publish(s -> new Frames.Annotation(
                 epoch,
@@ -439,20 +533,19 @@ final class DashboardStream {
         }
     }
 
-    /** Numbers a frame, keeps it in the ring buffer and hands it to every viewer; under the monitor. */
+    /**
+     * Numbers a frame, encodes it once, keeps it in the ring buffer and hands the same bytes to every viewer that
+     * has its snapshot; under the monitor.
+     */
     private void publish(LongFunction<Frames.Frame> frame) {
         long s = ++seq;
-        String json = owner.json(frame.apply(s));
-        ring.addLast(new Entry(s, json));
+        Buffer bytes = owner.encode(frame.apply(s));
+        ring.addLast(new Entry(s, bytes));
         while (ring.size() > owner.config.ringBuffer()) {
             ring.removeFirst();
         }
-        for (Viewer v : viewers) {
-            if (!waiting.contains(v)) {
-                v.send(json);
-            }
-        }
-        // Viewers waiting for the snapshot get this frame from the ring buffer when it arrives.
+        // Viewers waiting for the snapshot are not in the fan-out yet: they get this frame from the ring buffer.
+        fanout.send(bytes);
     }
 
     private static Instant max(Instant a, Instant b) {

@@ -9,14 +9,15 @@ import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.live.LiveConfig;
+import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
-import dev.dash.web.websocket.Outbox;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -54,6 +55,7 @@ public class LiveStreams {
 
     final LiveConfig config;
     final DashboardService dashboards;
+    final HotCache cache;
     private final Pool pool;
     private final ObjectMapper json;
     private final Map<String, DashboardStream> streams = new ConcurrentHashMap<>();
@@ -61,11 +63,13 @@ public class LiveStreams {
     private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
     private final Map<UUID, String> replayStates = new ConcurrentHashMap<>();
     private final AtomicLong closedAsSlow = new AtomicLong();
+    final AtomicLong readBacks = new AtomicLong();
     private ScheduledExecutorService timer;
 
-    public LiveStreams(LiveConfig config, DashboardService dashboards, Pool pool, ObjectMapper json) {
+    public LiveStreams(LiveConfig config, DashboardService dashboards, HotCache cache, Pool pool, ObjectMapper json) {
         this.config = config;
         this.dashboards = dashboards;
+        this.cache = cache;
         this.pool = pool;
         this.json = json;
     }
@@ -143,16 +147,11 @@ public class LiveStreams {
     private void attach(Viewer viewer, DashboardStream stream, String resumeEpoch, Long resumeSeq) {
         synchronized (viewer) {
             detach(viewer);
-            viewer.outbox = new Outbox(
-                    text -> viewer.connection.sendText(text).subscribeAsCompletionStage(),
-                    () -> {
-                        closedAsSlow.incrementAndGet();
-                        Log.infof(
-                                "Live viewer %s of dashboard %s is too slow; closing it",
-                                viewer.id(), viewer.dashboardId);
-                        viewer.close(TOO_SLOW);
-                    },
-                    config.maxQueuedFrames());
+            viewer.reset(config.maxQueuedFrames(), () -> {
+                closedAsSlow.incrementAndGet();
+                Log.infof("Live viewer %s of dashboard %s is too slow; closing it", viewer.id(), viewer.dashboardId);
+                viewer.close(TOO_SLOW);
+            });
             viewer.stream = stream;
         }
         stream.join(viewer, resumeEpoch, resumeSeq);
@@ -164,9 +163,7 @@ public class LiveStreams {
                 viewer.stream.leave(viewer);
                 viewer.stream = null;
             }
-            if (viewer.outbox != null) {
-                viewer.outbox.close();
-            }
+            viewer.stop();
         }
     }
 
@@ -180,6 +177,11 @@ public class LiveStreams {
         return closedAsSlow.get();
     }
 
+    /** Deltas read back from Silver (widgets the hot cache does not answer for) since start-up. */
+    public long readBacks() {
+        return readBacks.get();
+    }
+
     /** Dashboard streams on this node. */
     public int streams() {
         return streams.size();
@@ -189,12 +191,15 @@ public class LiveStreams {
 
     /** A batch from {@code dash.points}: marks what it changes in the streams over its pipeline. */
     public void accept(PointsBatch batch) {
+        // Marked in the streams before they go into the cache: a widget switching over to the cache reads what
+        // was marked until then from Silver and takes the cache's changes after (DashboardStream.fromCache).
         Set<DashboardStream> over = byPipeline.get(batch.pipelineId());
         if (over != null) {
             for (DashboardStream s : over) {
                 s.touch(batch);
             }
         }
+        cache.accept(batch);
     }
 
     /** A {@code dash.replays} message: an annotation when a replay starts or ends. */
@@ -250,6 +255,7 @@ public class LiveStreams {
 
     private void tick() {
         try {
+            cache.tick(config.streamLinger());
             Instant now = Instant.now();
             for (DashboardStream s : streams.values()) {
                 if (s.idleLongerThan(config.streamLinger())) {
@@ -265,6 +271,7 @@ public class LiveStreams {
 
     private void remove(DashboardStream s) {
         streams.remove(s.key, s);
+        s.close();
         for (UUID p : s.pipelines()) {
             byPipeline.computeIfPresent(p, (k, set) -> {
                 set.remove(s);
@@ -423,9 +430,10 @@ public class LiveStreams {
                 pipelineId);
     }
 
-    String json(Object frame) {
+    /** A frame as the bytes of its JSON text, encoded once for every viewer. */
+    Buffer encode(Object frame) {
         try {
-            return json.writeValueAsString(frame);
+            return Buffer.buffer(json.writeValueAsBytes(frame));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
