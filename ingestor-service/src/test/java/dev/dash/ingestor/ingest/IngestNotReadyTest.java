@@ -36,7 +36,7 @@ class IngestNotReadyTest {
                 .build()
                 .getConfigMapping(IngestorConfig.class);
         PipelineCache cache = new PipelineCache(new PipelineRepository(null), config);
-        return new IngestService(cache, null, null, config, new SimpleMeterRegistry());
+        return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry());
     }
 
     @Test
