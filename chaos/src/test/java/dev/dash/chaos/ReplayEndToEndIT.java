@@ -1,4 +1,4 @@
-package dev.dash.replay;
+package dev.dash.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
