@@ -49,7 +49,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Prepares a run from scratch: drops and recreates the benchmark's own database (default
- * {@code dash_bench_replay}) and migrates it with {@link DashSchema}; empties its own bucket; creates a team and two
+ * {@code dash_bench_replay}) and migrates it with {@link DashSchema} in the Silver variant {@code bench.variant}
+ * ({@code plain} by default; run.sh's {@code VARIANTS}); empties its own bucket; creates a team and two
  * pipelines (the measured one and a small one to warm the replay JVM up), each with mapping version 1 active and
  * version 2 pending ({@link TelemetryEvents}); and writes their history to Bronze the way the archiver leaves it:
  * events at a steady rate ({@code bench.rate} per second) in the pipeline's {@code dash.raw} partition (the default
@@ -101,13 +102,11 @@ public final class ReplaySetup {
 
         recreateDatabase(db);
         var ds = BenchEnv.dataSource();
-        // Plain by default: the baseline COPYs into a plain partitioned table of metrics' shape, and earlier figures
-        // were measured on plain (TimescaleDB is loadable here since 2026-12-05; bench.silverVariant=auto for it).
-        DashSchema.migrate(
-                ds,
-                "public",
-                SilverVariant.Choice.valueOf(
-                        BenchEnv.prop("silverVariant", "plain").toUpperCase(java.util.Locale.ROOT)));
+        // bench.variant (run.sh's VARIANTS; bench.silverVariant, its older name, when it is not set): the Silver
+        // variant of the fresh database. Plain by default: the baseline COPYs into a plain partitioned table of
+        // metrics' shape, and earlier figures were measured on plain (TimescaleDB is loadable here since 2026-12-05).
+        String variant = BenchEnv.prop("variant", BenchEnv.prop("silverVariant", "plain"));
+        DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.toUpperCase(java.util.Locale.ROOT)));
         TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), (short) 1, 30_000);
         int partitions = BenchEnv.rawPartitions();
 
