@@ -77,13 +77,7 @@ public final class SilverRollups {
                     if (!window[1].isAfter(window[0])) {
                         continue;
                     }
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "CALL refresh_continuous_aggregate(?::regclass, ?::timestamptz, ?::timestamptz)")) {
-                        ps.setString(1, rollup.getKey());
-                        ps.setObject(2, window[0].atOffset(ZoneOffset.UTC));
-                        ps.setObject(3, window[1].atOffset(ZoneOffset.UTC));
-                        ps.execute();
-                    }
+                    refreshAggregate(c, rollup.getKey(), window[0], window[1]);
                 }
             } finally {
                 c.setAutoCommit(autoCommit);
@@ -167,5 +161,38 @@ public final class SilverRollups {
         long f = Math.floorDiv(from.getEpochSecond(), s) * s;
         long t = (Math.floorDiv(to.getEpochSecond(), s) + 1) * s;
         return new Instant[] {Instant.ofEpochSecond(f), Instant.ofEpochSecond(t)};
+    }
+
+    /** How long a refresh waits for a concurrent refresh of the same window (a policy job) to finish. */
+    private static final java.time.Duration CONCURRENT_REFRESH_WAIT = java.time.Duration.ofMinutes(5);
+
+    /**
+     * One {@code refresh_continuous_aggregate}. TimescaleDB refuses ({@code 55P03}) while another refresh of an
+     * overlapping window runs, which its own policy jobs do every minute: the call is then retried after a
+     * back-off until that refresh is over.
+     */
+    private static void refreshAggregate(Connection c, String view, Instant from, Instant to) throws SQLException {
+        dev.dash.model.support.Backoff backoff = dev.dash.model.support.Backoff.upTo(java.time.Duration.ofSeconds(2));
+        long deadline = System.nanoTime() + CONCURRENT_REFRESH_WAIT.toNanos();
+        for (int failures = 0; ; failures++) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "CALL refresh_continuous_aggregate(?::regclass, ?::timestamptz, ?::timestamptz)")) {
+                ps.setString(1, view);
+                ps.setObject(2, from.atOffset(ZoneOffset.UTC));
+                ps.setObject(3, to.atOffset(ZoneOffset.UTC));
+                ps.execute();
+                return;
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(backoff.delay(failures + 1).toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 }
