@@ -253,7 +253,8 @@ class SilverWriterTest {
                 List.of(new dev.dash.model.kafka.PipelineConfig.MappingVersion(
                         1, "active", dev.dash.model.json.Json.parse(V1), null)),
                 List.of(),
-                1));
+                1,
+                true)); // unsigned, as an admin allowed it explicitly
         Created real = pipelines.create(Spec.of("none").withMapping(V1));
         pipelines.publish(repository.load(real.id()));
         String ts = Instant.now().toString();
