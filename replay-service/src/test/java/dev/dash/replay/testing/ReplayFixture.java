@@ -68,8 +68,9 @@ public final class ReplayFixture implements AutoCloseable {
     public UUID pipeline(String active, String pending) throws SQLException {
         UUID id = UUID.randomUUID();
         exec(
-                "INSERT INTO pipelines (id, team_id, name, type, status, active_mapping_version) "
-                        + "VALUES (?, ?, ?, 'realtime', 'active', 1)",
+                // Unsigned pushes, which an admin must allow explicitly (allow_unsigned, V71).
+                "INSERT INTO pipelines (id, team_id, name, type, status, active_mapping_version, signature_preset, "
+                        + "allow_unsigned) VALUES (?, ?, ?, 'realtime', 'active', 1, 'none', true)",
                 id,
                 team,
                 "replay-" + id);
