@@ -187,6 +187,25 @@ public final class LocalServices {
     }
 
     /**
+     * A database of its own for one test class, dropped and made afresh and migrated to this run's Silver
+     * variant: {@code <test database>_<suffix>}. For tests that run real archivers and replays, which must not
+     * read what other tests faked in the shared test database (archiver progress, manifests, boundaries).
+     */
+    public static synchronized Endpoints freshDatabase(String suffix) {
+        Endpoints shared = ensureStartedAndMigrated();
+        String name = shared.pgDatabase() + "_" + suffix;
+        dropDatabase(shared, name);
+        createDatabaseIfMissing(shared, name);
+        Endpoints own = shared.withDatabase(name);
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(own.jdbcUrl());
+        ds.setUser(own.pgUser());
+        ds.setPassword(own.pgPassword());
+        DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.name()));
+        return own;
+    }
+
+    /**
      * This test run's {@code dash.kafka.group-prefix}: its consumer groups are its own, so test runs sharing the
      * broker (another module, another worktree, a benchmark) do not take each other's partitions.
      */

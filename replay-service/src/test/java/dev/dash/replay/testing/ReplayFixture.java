@@ -37,17 +37,25 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class ReplayFixture implements AutoCloseable {
     public static final String BUCKET = "dash-bronze";
 
-    private final Endpoints env = LocalServices.ensureStartedAndMigrated();
-    private final S3Client s3 = S3Client.builder()
-            .endpointOverride(URI.create(env.s3Endpoint()))
-            .region(Region.of(env.s3Region()))
-            .forcePathStyle(true)
-            .credentialsProvider(
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create(env.s3AccessKey(), env.s3SecretKey())))
-            .build();
+    private final Endpoints env;
+    private final S3Client s3;
     public final UUID team = UUID.randomUUID();
 
+    /** On the shared test database. */
     public ReplayFixture() throws SQLException {
+        this(LocalServices.ensureStartedAndMigrated());
+    }
+
+    /** On the database {@code env} names (e.g. one of {@link LocalServices#freshDatabase}). */
+    public ReplayFixture(Endpoints env) throws SQLException {
+        this.env = env;
+        this.s3 = S3Client.builder()
+                .endpointOverride(URI.create(env.s3Endpoint()))
+                .region(Region.of(env.s3Region()))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(env.s3AccessKey(), env.s3SecretKey())))
+                .build();
         try {
             s3.createBucket(b -> b.bucket(BUCKET));
         } catch (RuntimeException alreadyThere) {
