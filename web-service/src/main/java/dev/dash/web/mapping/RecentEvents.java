@@ -7,12 +7,10 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -21,17 +19,26 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 
 /**
- * The pipeline's most recent raw events, read from the tail of {@code dash.raw} (no consumer group, nothing
- * committed), for mapping previews and inference against what producers really send.
+ * The pipeline's most recent raw events, read from {@code dash.raw} (no consumer group, nothing committed), for
+ * mapping previews, inference and the pipeline page's "Recent events". Every record of a pipeline is keyed by
+ * its id, so they all live on the partition the producer's default partitioner gives that key: only that
+ * partition is read, backwards from its end in windows, until enough of the pipeline's events are found, its
+ * beginning is reached, or {@link #MAX_SCANNED} records or {@link #DEADLINE} have been spent. A quiet pipeline
+ * on a busy partition is found as long as its last events are within that many records of the end.
  */
 @ApplicationScoped
 public class RecentEvents {
-    /** How many records per partition are looked at, at most. */
-    static final int TAIL = 500;
+    /** Records read per step backwards. */
+    static final int WINDOW = 2_000;
+    /** Records read at most per request, however few of them are the pipeline's. */
+    static final int MAX_SCANNED = 200_000;
+    /** Time spent at most per request; what was found by then is answered. */
+    static final Duration DEADLINE = Duration.ofSeconds(8);
 
     private final String bootstrapServers;
 
@@ -46,57 +53,67 @@ public class RecentEvents {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
+    /** The partition the producers' default partitioner gives a pipeline's records (murmur2 of the key). */
+    static int partitionOf(UUID pipelineId, int partitions) {
+        byte[] key = pipelineId.toString().getBytes(StandardCharsets.UTF_8);
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
+    }
+
     private List<RawEnvelope> read(UUID pipelineId, int limit) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WINDOW);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-preview");
-        Deque<RawEnvelope> recent = new ArrayDeque<>();
+        String key = pipelineId.toString();
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        // Newest window first; each window's events in offset order.
+        List<List<RawEnvelope>> windows = new ArrayList<>();
+        int found = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.RAW, Duration.ofSeconds(5)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(5));
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, Duration.ofSeconds(5));
-            for (TopicPartition tp : partitions) {
-                consumer.seek(tp, Math.max(begin.get(tp), end.get(tp) - TAIL));
-            }
-            String key = pipelineId.toString();
-            long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
-            while (System.nanoTime() < deadline && !caughtUp(consumer, partitions, end)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null || (r.key() != null && !r.key().equals(key))) {
-                        continue;
-                    }
-                    try {
-                        RawEnvelope e = RawRecordCodec.decode(r.headers(), r.value());
-                        if (e.pipelineId().equals(pipelineId)) {
-                            recent.addLast(e);
-                            if (recent.size() > limit) {
-                                recent.removeFirst();
-                            }
+            int partitions =
+                    consumer.partitionsFor(Topics.RAW, Duration.ofSeconds(5)).size();
+            TopicPartition tp = new TopicPartition(Topics.RAW, partitionOf(pipelineId, partitions));
+            consumer.assign(List.of(tp));
+            long begin = consumer.beginningOffsets(List.of(tp), Duration.ofSeconds(5))
+                    .get(tp);
+            long windowEnd =
+                    consumer.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
+            long scanned = 0;
+            while (found < limit && windowEnd > begin && scanned < MAX_SCANNED && System.nanoTime() < deadline) {
+                long windowStart = Math.max(begin, windowEnd - WINDOW);
+                consumer.seek(tp, windowStart);
+                List<RawEnvelope> window = new ArrayList<>();
+                while (consumer.position(tp) < windowEnd && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        if (r.offset() >= windowEnd || r.value() == null || !key.equals(r.key())) {
+                            continue;
                         }
-                    } catch (RuntimeException ex) {
-                        Log.debugf("Skipping an undecodable record at %s-%d@%d", r.topic(), r.partition(), r.offset());
+                        try {
+                            RawEnvelope e = RawRecordCodec.decode(r.headers(), r.value());
+                            if (e.pipelineId().equals(pipelineId)) {
+                                window.add(e);
+                            }
+                        } catch (RuntimeException ex) {
+                            Log.debugf(
+                                    "Skipping an undecodable record at %s-%d@%d", r.topic(), r.partition(), r.offset());
+                        }
                     }
                 }
+                windows.add(window);
+                found += window.size();
+                scanned += windowEnd - windowStart;
+                windowEnd = windowStart;
             }
         }
-        List<RawEnvelope> out = new ArrayList<>(recent);
+        List<RawEnvelope> out = new ArrayList<>(found);
+        for (int i = windows.size() - 1; i >= 0; i--) {
+            out.addAll(windows.get(i));
+        }
+        out = new ArrayList<>(out.subList(Math.max(0, out.size() - limit), out.size()));
         out.sort((a, b) -> a.receivedAt().compareTo(b.receivedAt()));
         return out;
-    }
-
-    private static boolean caughtUp(
-            KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
-        for (TopicPartition tp : partitions) {
-            if (c.position(tp) < end.get(tp)) {
-                return false;
-            }
-        }
-        return true;
     }
 }
