@@ -3,6 +3,7 @@ package dev.dash.model.db;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.PipelineConfig;
+import dev.dash.model.mapping.MappingStatus;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,7 +36,7 @@ public class PipelineSnapshots {
             """;
     private static final String MAPPINGS = """
             SELECT pipeline_id, version, status, document::text AS document, dual_write_started_at FROM data_mappings
-            WHERE status IN ('active', 'pending') %s ORDER BY pipeline_id, version
+            WHERE status IN ('%s', '%s') %s ORDER BY pipeline_id, version
             """;
     private static final String SECRETS = """
             SELECT pipeline_id, id, ciphertext, expires_at FROM pipeline_secrets
@@ -84,7 +85,8 @@ public class PipelineSnapshots {
     private static List<PipelineConfig> load(Connection c, UUID id) throws SQLException {
         String where = id == null ? "" : " AND pipeline_id = ?";
         Map<UUID, List<PipelineConfig.MappingVersion>> mappings = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(MAPPINGS.formatted(where))) {
+        try (PreparedStatement ps = c.prepareStatement(
+                MAPPINGS.formatted(MappingStatus.ACTIVE.dbName(), MappingStatus.PENDING.dbName(), where))) {
             if (id != null) {
                 ps.setObject(1, id);
             }
