@@ -3,6 +3,7 @@ package dev.dash.model.db;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.PipelineConfig;
+import dev.dash.model.mapping.MappingStatus;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,8 +22,9 @@ import javax.sql.DataSource;
 /**
  * Reads pipeline snapshots from the database in the shape web-service publishes on {@code dash.control}: for
  * the ingestor cache's start-up load, its periodic reconcile and a writer that meets a pipeline it has not
- * heard of yet, and for replay-service, which publishes the snapshot after a cut-over. Blocking JDBC: never
- * called on an event loop.
+ * heard of yet, for replay-service, which publishes the snapshot after a cut-over, and for web-service's
+ * {@code ControlPublisher}, which publishes it after every committed change: the one loader of the snapshot.
+ * Blocking JDBC: never called on an event loop.
  */
 public class PipelineSnapshots {
     private static final String PIPELINES = """
@@ -34,7 +36,7 @@ public class PipelineSnapshots {
             """;
     private static final String MAPPINGS = """
             SELECT pipeline_id, version, status, document::text AS document, dual_write_started_at FROM data_mappings
-            WHERE status IN ('active', 'pending') %s ORDER BY pipeline_id, version
+            WHERE status IN ('%s', '%s') %s ORDER BY pipeline_id, version
             """;
     private static final String SECRETS = """
             SELECT pipeline_id, id, ciphertext, expires_at FROM pipeline_secrets
@@ -50,30 +52,32 @@ public class PipelineSnapshots {
 
     /** Every pipeline. */
     public List<PipelineConfig> loadAll() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setReadOnly(true);
-            c.setAutoCommit(false);
-            // One snapshot of the three tables, so a pipeline is never read half-changed.
-            try (var st = c.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-            }
-            try {
-                return load(c, null);
-            } finally {
-                c.rollback();
-            }
-        }
+        return inOneSnapshot(null);
     }
 
     /** One pipeline, or null when it does not exist. */
     public PipelineConfig load(UUID id) throws SQLException {
+        List<PipelineConfig> found = inOneSnapshot(id);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * Reads the three tables in one read-only {@code REPEATABLE READ} transaction: all three queries see the
+     * same snapshot, so a pipeline is never read half-changed (a new mapping version beside the old pipeline
+     * row, or a rotated secret without the revision that announces it).
+     */
+    private List<PipelineConfig> inOneSnapshot(UUID id) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                List<PipelineConfig> found = load(c, id);
-                return found.isEmpty() ? null : found.get(0);
+                try (var st = c.createStatement()) {
+                    st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                }
+                return load(c, id);
             } finally {
                 c.rollback();
+                c.setAutoCommit(autoCommit);
             }
         }
     }
@@ -81,7 +85,8 @@ public class PipelineSnapshots {
     private static List<PipelineConfig> load(Connection c, UUID id) throws SQLException {
         String where = id == null ? "" : " AND pipeline_id = ?";
         Map<UUID, List<PipelineConfig.MappingVersion>> mappings = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(MAPPINGS.formatted(where))) {
+        try (PreparedStatement ps = c.prepareStatement(
+                MAPPINGS.formatted(MappingStatus.ACTIVE.dbName(), MappingStatus.PENDING.dbName(), where))) {
             if (id != null) {
                 ps.setObject(1, id);
             }

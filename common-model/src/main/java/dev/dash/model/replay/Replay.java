@@ -54,8 +54,8 @@ public record Replay(
         Instant startedAt,
         Instant finishedAt) {
 
-    /** States a replay never leaves. */
+    /** States a replay never leaves ({@link ReplayState#isFinal}). */
     public static boolean isFinal(String state) {
-        return "succeeded".equals(state) || "failed".equals(state) || "cancelled".equals(state);
+        return ReplayState.of(state).isFinal();
     }
 }

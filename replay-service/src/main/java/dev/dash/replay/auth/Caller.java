@@ -1,25 +1,24 @@
 package dev.dash.replay.auth;
 
 import dev.dash.model.api.ApiException;
+import dev.dash.model.team.Role;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.RequestScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * The person behind a replay API call, and what they may do in a team. Replays are an admin operation:
  * the caller must be admin or owner of the pipeline's team (docs/rbac.md). Someone not in the team, or who
- * never logged in to Dash (no user row), gets 404, so ids of other teams do not leak; a lower role gets 403.
+ * never logged in to Dash (no user row), gets 404, so ids of other teams do not leak; a lower role gets 403
+ * (the team-role rule of {@link Role#require}, shared with web-service).
  */
 @RequestScoped
 public class Caller {
-    private static final List<String> ALLOWED = List.of("owner", "admin");
-
     private final JsonWebToken token;
     private final AgroalDataSource dataSource;
 
@@ -39,12 +38,10 @@ public class Caller {
             ps.setObject(1, teamId);
             ps.setString(2, token.getSubject());
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getString(2) == null) {
+                if (!rs.next()) {
                     throw ApiException.notFound(what);
                 }
-                if (!ALLOWED.contains(rs.getString(2))) {
-                    throw ApiException.forbidden("replays need the role admin or owner in the team");
-                }
+                Role.require(rs.getString(2), Role.ADMIN, what);
                 return rs.getObject(1, UUID.class);
             }
         }

@@ -1,5 +1,6 @@
 package dev.dash.replay.job;
 
+import dev.dash.model.db.AuditRows;
 import dev.dash.model.silver.SilverRollups;
 import java.sql.Array;
 import java.sql.Connection;
@@ -480,14 +481,7 @@ final class JobStore {
     }
 
     private static void audit(Connection c, Job job, String action) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit_log (team_id, actor_subject, action, entity_type, entity_id, after) "
-                        + "SELECT team_id, 'dash-replay', ?, 'replay', ?, to_jsonb(r) FROM replays r WHERE r.id = ?")) {
-            ps.setString(1, action);
-            ps.setString(2, job.id().toString());
-            ps.setObject(3, job.id());
-            ps.executeUpdate();
-        }
+        AuditRows.writeRow(c, null, "dash-replay", action, AuditRows.Table.REPLAYS, job.id());
     }
 
     /** Which Silver variant the database has: {@code timescaledb} or {@code plain}. */

@@ -1,5 +1,6 @@
 package dev.dash.replay.replay;
 
+import dev.dash.model.db.AuditRows;
 import dev.dash.model.envelope.UuidV7;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
@@ -66,14 +67,7 @@ public class ControlListener {
                 ps.setObject(2, pipelineId);
                 ps.setInt(3, version);
                 if (ps.executeUpdate() == 1) {
-                    try (PreparedStatement a = c.prepareStatement(
-                            "INSERT INTO audit_log (team_id, actor_subject, action, entity_type, entity_id, after) "
-                                    + "SELECT team_id, 'dash-replay', 'replay.start', 'replay', ?, to_jsonb(r) "
-                                    + "FROM replays r WHERE r.id = ?")) {
-                        a.setString(1, id.toString());
-                        a.setObject(2, id);
-                        a.executeUpdate();
-                    }
+                    AuditRows.writeRow(c, null, "dash-replay", "replay.start", AuditRows.Table.REPLAYS, id);
                     Log.infof("Replay %s of pipeline %s to its pending version %d queued", id, pipelineId, version);
                 }
                 c.commit();

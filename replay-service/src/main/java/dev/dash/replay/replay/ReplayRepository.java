@@ -1,5 +1,6 @@
 package dev.dash.replay.replay;
 
+import dev.dash.model.db.AuditRows;
 import dev.dash.model.replay.Replay;
 import dev.dash.model.replay.ReplayRates;
 import java.sql.Connection;
@@ -147,19 +148,8 @@ public final class ReplayRepository {
         }
     }
 
-    static void audit(Connection c, UUID teamId, UUID userId, String subject, String action, UUID replayId)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit_log (team_id, actor_user_id, actor_subject, action, entity_type, entity_id, after) "
-                        + "SELECT ?, ?, ?, ?, 'replay', ?, to_jsonb(r) FROM replays r WHERE r.id = ?")) {
-            ps.setObject(1, teamId);
-            ps.setObject(2, userId);
-            ps.setString(3, subject);
-            ps.setString(4, action);
-            ps.setString(5, replayId.toString());
-            ps.setObject(6, replayId);
-            ps.executeUpdate();
-        }
+    static void audit(Connection c, UUID userId, String subject, String action, UUID replayId) throws SQLException {
+        AuditRows.writeRow(c, userId, subject, action, AuditRows.Table.REPLAYS, replayId);
     }
 
     private static Replay map(ResultSet rs) throws SQLException {

@@ -51,7 +51,7 @@ public class ReplayService {
                 UUID id = UuidV7.next();
                 ReplayRepository.insert(
                         c, id, pipelineId, p.teamId(), kind, p.activeVersion(), target, req.from(), req.to(), userId);
-                ReplayRepository.audit(c, p.teamId(), userId, caller.subject(), "replay.start", id);
+                ReplayRepository.audit(c, userId, caller.subject(), "replay.start", id);
                 Replay created = ReplayRepository.find(c, id, false);
                 c.commit();
                 Log.infof("Replay %s of pipeline %s to version %d queued (%s)", id, pipelineId, target, kind);
@@ -111,7 +111,7 @@ public class ReplayService {
                 } else {
                     ReplayRepository.requestCancel(c, replayId);
                 }
-                ReplayRepository.audit(c, r.teamId(), userId, caller.subject(), "replay.cancel", replayId);
+                ReplayRepository.audit(c, userId, caller.subject(), "replay.cancel", replayId);
                 Replay after = ReplayRepository.find(c, replayId, false);
                 c.commit();
                 Log.infof("Replay %s cancel requested (was %s)", replayId, r.state());

@@ -2,6 +2,7 @@ package dev.dash.web.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dash.model.db.AuditRows;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Actor;
 import io.smallrye.mutiny.Uni;
@@ -11,7 +12,8 @@ import java.util.UUID;
 
 /**
  * Writes audit rows on the caller's connection, so a change and its audit row commit or roll back together.
- * Before/after are the API representations of the entity (secrets never appear in them).
+ * Before/after are the API representations of the entity (secrets never appear in them). The row's shape
+ * and statement are common-model's {@link AuditRows}, the one audit writer of every service.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -30,28 +32,23 @@ public class AuditLog {
             Object entityId,
             Object before,
             Object after) {
-        return Sql.run(
-                        tx,
-                        """
-                        INSERT INTO audit_log (team_id, actor_user_id, actor_subject, action, entity_type, entity_id, before, after)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb)
-                        """,
-                        teamId,
-                        actor == null ? null : actor.userId(),
-                        actor == null ? null : actor.subject(),
-                        action,
-                        entityType,
-                        entityId == null ? null : entityId.toString(),
-                        toJson(before),
-                        toJson(after))
+        AuditRows.Entry entry = new AuditRows.Entry(
+                teamId,
+                actor == null ? null : actor.userId(),
+                actor == null ? null : actor.subject(),
+                action,
+                entityType,
+                entityId == null ? null : entityId.toString(),
+                toJson(before),
+                toJson(after));
+        return Sql.run(tx, AuditRows.INSERT_NUMBERED, entry.parameters().toArray())
                 .replaceWithVoid();
     }
 
-    private String toJson(Object value) {
+    private JsonNode toJson(Object value) {
         if (value == null) {
             return null;
         }
-        JsonNode node = value instanceof JsonNode n ? n : mapper.valueToTree(value);
-        return node.toString();
+        return value instanceof JsonNode n ? n : mapper.valueToTree(value);
     }
 }

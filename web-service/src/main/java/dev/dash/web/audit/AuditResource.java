@@ -2,9 +2,9 @@ package dev.dash.web.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.api.ApiException;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Access;
-import dev.dash.web.auth.Role;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;

@@ -1,6 +1,7 @@
 package dev.dash.web.auth;
 
 import dev.dash.model.api.ApiException;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Sql;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -8,9 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 
 /**
- * The authorization of the service layer (docs/rbac.md): every team-scoped operation starts here. Someone
- * not in the team gets 404 for it and everything in it, so ids of other teams do not leak; a member whose
- * role is too low gets 403.
+ * The authorization of the service layer (docs/rbac.md): every team-scoped operation starts here, with the
+ * team-role rule of {@link Role#require} (shared with replay-service): someone not in the team gets 404 for it
+ * and everything in it, so ids of other teams do not leak; a member whose role is too low gets 403.
  */
 @ApplicationScoped
 public class Access {
@@ -36,18 +37,12 @@ public class Access {
         return users.current()
                 .flatMap(actor -> Sql.one(
                                 pool,
-                                r -> Role.of(r.getString("role")),
+                                r -> r.getString("role"),
                                 "SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2 AND active",
                                 teamId,
                                 actor.userId())
-                        .map(role -> {
-                            if (role == null) {
-                                throw ApiException.notFound("team");
-                            }
-                            if (!role.atLeast(min)) {
-                                throw ApiException.forbidden(
-                                        "this needs the role " + min.dbName() + " or higher in the team");
-                            }
+                        .map(membership -> {
+                            Role role = Role.require(membership, min, "team");
                             return new TeamAccess(actor, teamId, role);
                         }));
     }

@@ -14,12 +14,13 @@ import dev.dash.model.mapping.MappingError;
 import dev.dash.model.mapping.MappingPreview;
 import dev.dash.model.mapping.MappingProblem;
 import dev.dash.model.mapping.MappingResult;
+import dev.dash.model.mapping.MappingStatus;
 import dev.dash.model.mapping.Point;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
-import dev.dash.web.auth.Role;
 import dev.dash.web.pipeline.ControlPublisher;
 import dev.dash.web.pipeline.PipelineService;
 import io.quarkus.logging.Log;
@@ -65,7 +66,7 @@ public class MappingService {
 
     public record MappingVersion(
             int version,
-            String status,
+            MappingStatus status,
             JsonNode document,
             UUID createdBy,
             Instant dualWriteStartedAt,
@@ -105,7 +106,7 @@ public class MappingService {
     private static MappingVersion version(Row r) {
         return new MappingVersion(
                 r.getInteger("version"),
-                r.getString("status"),
+                MappingStatus.of(r.getString("status")),
                 Sql.json(r, "document"),
                 r.getUUID("created_by"),
                 Sql.instant(r, "dual_write_started_at"),

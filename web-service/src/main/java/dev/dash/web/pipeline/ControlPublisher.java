@@ -1,16 +1,20 @@
 package dev.dash.web.pipeline;
 
+import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.web.config.WebConfig;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.unchecked.Unchecked;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
@@ -24,6 +28,10 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
  * send fails or is not acknowledged within {@code dash.control.send-timeout}, the caller still succeeds and the
  * row stays, and {@link ControlRedelivery} (on any web node, after any restart) publishes it again until
  * Kafka acknowledges it.
+ *
+ * <p>The snapshot comes from common-model's {@link PipelineSnapshots}, the one loader every service uses (one
+ * read-only repeatable-read transaction over its three queries), on the JDBC pool and a worker thread; the
+ * result comes back on the caller's Vert.x context.
  */
 @ApplicationScoped
 public class ControlPublisher {
@@ -31,16 +39,19 @@ public class ControlPublisher {
 
     private final MutinyEmitter<Record<String, byte[]>> emitter;
     private final PipelineSnapshots snapshots;
+    private final Vertx vertx;
     private final ControlOutboxRepository outbox;
     private final WebConfig config;
 
     public ControlPublisher(
             @Channel(CHANNEL) MutinyEmitter<Record<String, byte[]>> emitter,
-            PipelineSnapshots snapshots,
+            DataSource dataSource,
+            Vertx vertx,
             ControlOutboxRepository outbox,
             WebConfig config) {
         this.emitter = emitter;
-        this.snapshots = snapshots;
+        this.snapshots = new PipelineSnapshots(dataSource);
+        this.vertx = vertx;
         this.outbox = outbox;
         this.config = config;
     }
@@ -81,14 +92,19 @@ public class ControlPublisher {
      */
     Uni<Void> deliver(UUID pipelineId) {
         return outbox.seq(pipelineId)
-                .flatMap(seq -> snapshots
-                        .load(pipelineId)
+                .flatMap(seq -> snapshot(pipelineId)
                         .flatMap(snapshot -> snapshot == null ? send(pipelineId, null) : send(snapshot))
                         .ifNoItem()
                         .after(config.control().sendTimeout())
                         .failWith(() -> new IllegalStateException("Kafka did not acknowledge within "
                                 + config.control().sendTimeout()))
                         .flatMap(x -> seq == null ? Uni.createFrom().voidItem() : outbox.delivered(pipelineId, seq)));
+    }
+
+    /** The snapshot, or null when the pipeline does not exist (any more); read off the event loop. */
+    private Uni<PipelineConfig> snapshot(UUID pipelineId) {
+        return vertx.executeBlocking(
+                Uni.createFrom().item(Unchecked.supplier(() -> snapshots.load(pipelineId))), false);
     }
 
     private Uni<Void> send(PipelineConfig snapshot) {

@@ -1,5 +1,6 @@
 package dev.dash.web.pipeline;
 
+import dev.dash.model.pipeline.PipelineStatus;
 import dev.dash.web.pipeline.Pipelines.Pipeline;
 import dev.dash.web.pipeline.Pipelines.PipelineInput;
 import dev.dash.web.pipeline.Pipelines.PipelineWithSecret;
@@ -70,13 +71,13 @@ public class PipelineResource {
     @POST
     @Path("{pipelineId}/pause")
     public Uni<Pipeline> pause(@PathParam("teamId") UUID teamId, @PathParam("pipelineId") UUID pipelineId) {
-        return pipelines.setStatus(teamId, pipelineId, "paused");
+        return pipelines.setStatus(teamId, pipelineId, PipelineStatus.PAUSED);
     }
 
     @POST
     @Path("{pipelineId}/resume")
     public Uni<Pipeline> resume(@PathParam("teamId") UUID teamId, @PathParam("pipelineId") UUID pipelineId) {
-        return pipelines.setStatus(teamId, pipelineId, "active");
+        return pipelines.setStatus(teamId, pipelineId, PipelineStatus.ACTIVE);
     }
 
     /** Generates a new secret (shown once); the current ones stay valid for the overlap. */

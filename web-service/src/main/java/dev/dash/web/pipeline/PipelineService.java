@@ -2,14 +2,15 @@ package dev.dash.web.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.api.ApiException;
+import dev.dash.model.pipeline.PipelineStatus;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SignatureConfigException;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.auth.Access.TeamAccess;
-import dev.dash.web.auth.Role;
 import dev.dash.web.config.WebConfig;
 import dev.dash.web.crypto.Crypto;
 import dev.dash.web.pipeline.Pipelines.NewSecret;
@@ -146,7 +147,7 @@ public class PipelineService {
                 r.getUUID("team_id"),
                 r.getString("name"),
                 r.getString("type"),
-                r.getString("status"),
+                PipelineStatus.of(r.getString("status")),
                 r.getString("status_reason"),
                 r.getInteger("interval_seconds"),
                 r.getString("source_type"),
@@ -468,19 +469,19 @@ public class PipelineService {
     }
 
     /** Pauses ({@code paused}) or resumes ({@code active}) a pipeline. */
-    public Uni<Pipeline> setStatus(UUID teamId, UUID pipelineId, String status) {
+    public Uni<Pipeline> setStatus(UUID teamId, UUID pipelineId, PipelineStatus status) {
         return access.require(teamId, Role.ADMIN)
                 .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
                                 .flatMap(before -> Sql.run(tx, """
                                                 UPDATE pipelines SET status = $3, status_reason = NULL, updated_at = clock_timestamp()
                                                 WHERE id = $1 AND team_id = $2
-                                                """, pipelineId, teamId, status)
+                                                """, pipelineId, teamId, status.dbName())
                                         .flatMap(x -> load(tx, teamId, pipelineId, true))
                                         .call(after -> audit.record(
                                                 tx,
                                                 a.actor(),
                                                 teamId,
-                                                status.equals("paused") ? "pipeline.pause" : "pipeline.resume",
+                                                status == PipelineStatus.PAUSED ? "pipeline.pause" : "pipeline.resume",
                                                 "pipeline",
                                                 pipelineId,
                                                 before.redacted(),

@@ -1,6 +1,7 @@
 package dev.dash.web.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.pipeline.PipelineStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -61,7 +62,7 @@ public final class Pipelines {
             UUID teamId,
             String name,
             String type,
-            String status,
+            PipelineStatus status,
             String statusReason,
             Integer intervalSeconds,
             String sourceType,

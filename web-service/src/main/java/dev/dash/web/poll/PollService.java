@@ -8,16 +8,17 @@ import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompileException;
 import dev.dash.model.mapping.MappingCompiler;
+import dev.dash.model.pipeline.PipelineStatus;
 import dev.dash.model.poll.Pager;
 import dev.dash.model.poll.PollState;
 import dev.dash.model.poll.SourceClient;
 import dev.dash.model.poll.SourceConfigException;
 import dev.dash.model.poll.SourceException;
 import dev.dash.model.poll.SourceSpec;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
-import dev.dash.web.auth.Role;
 import dev.dash.web.mapping.MappingService;
 import dev.dash.web.pipeline.PipelineService;
 import dev.dash.web.pipeline.Pipelines.Pipeline;
@@ -99,7 +100,7 @@ public class PollService {
     }
 
     private static PollStatus toStatus(Pipeline p, Row r) {
-        boolean active = "active".equals(p.status());
+        boolean active = p.status() == PipelineStatus.ACTIVE;
         if (r == null) {
             return new PollStatus(
                     p.id(),
@@ -149,9 +150,9 @@ public class PollService {
                         .require(a, pipelineId)
                         .map(PollService::polling)
                         .flatMap(p -> {
-                            if (!"active".equals(p.status())) {
+                            if (p.status() != PipelineStatus.ACTIVE) {
                                 throw ApiException.conflict(
-                                        "status", "is " + p.status() + "; resume the pipeline first");
+                                        "status", "is " + p.status().dbName() + "; resume the pipeline first");
                             }
                             return pool.withTransaction(tx -> Sql.run(tx, """
                                             INSERT INTO poll_state (pipeline_id, next_poll_at) VALUES ($1, now())

@@ -1,10 +1,10 @@
 package dev.dash.web.replay;
 
 import dev.dash.model.api.ApiException;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Access;
 import dev.dash.web.auth.Access.TeamAccess;
-import dev.dash.web.auth.Role;
 import dev.dash.web.pipeline.PipelineService;
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.security.Authenticated;

@@ -1,7 +1,7 @@
 package dev.dash.web.replay;
 
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Sql;
-import dev.dash.web.auth.Role;
 import dev.dash.web.auth.SameOrigin;
 import dev.dash.web.auth.SecurityConfig;
 import io.quarkus.security.identity.SecurityIdentity;

@@ -1,11 +1,11 @@
 package dev.dash.web.sink;
 
 import dev.dash.model.api.ApiException;
+import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
-import dev.dash.web.auth.Role;
 import dev.dash.web.sink.SinkDeliveries.Attempt;
 import dev.dash.web.sink.SinkDeliveries.Delivery;
 import io.quarkus.logging.Log;

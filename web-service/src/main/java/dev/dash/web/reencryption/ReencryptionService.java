@@ -1,9 +1,10 @@
-package dev.dash.web.crypto;
+package dev.dash.web.reencryption;
 
 import dev.dash.model.api.ApiException;
 import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
+import dev.dash.web.crypto.Crypto;
 import dev.dash.web.pipeline.ControlPublisher;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;

@@ -1,4 +1,4 @@
-package dev.dash.web.crypto;
+package dev.dash.web.reencryption;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
