@@ -2,6 +2,7 @@ package dev.dash.ingestor.bronze;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
+import dev.dash.model.bronze.ManifestEntry;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
@@ -267,15 +268,41 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
     }
 
     private void upload(PartitionWriter w) throws Exception {
+        uploadFinished(w, uploader, manifest, e -> {
+            objects.increment();
+            bytes.increment(e.bytes());
+        });
+        uploadParts(w);
+    }
+
+    /**
+     * Uploads a writer's finished objects in order and records each in the manifest; an object the manifest
+     * already lists every event of (written by another writer of the partition meanwhile) is deleted again.
+     * {@code uploaded} is told of each object uploaded, as soon as it is.
+     */
+    static void uploadFinished(
+            PartitionWriter w,
+            BronzeUploader uploader,
+            ManifestRepository manifest,
+            java.util.function.Consumer<ManifestEntry> uploaded)
+            throws java.sql.SQLException {
         PartitionWriter.Finished f;
         while ((f = w.peek()) != null) {
             uploader.finish(f);
-            manifest.record(f.entry());
+            ManifestRepository.Recorded r = manifest.record(f.entry());
+            if (!r.listed()) {
+                // Another writer of this partition (the new owner, if this node was paused past its session)
+                // listed every event of it already: the object is read by nobody.
+                Log.infof("Bronze object %s holds nothing the manifest lacks; deleting it", f.key());
+                uploader.delete(f.key());
+            } else if (!r.replaced().isEmpty()) {
+                Log.infof(
+                        "Bronze object %s replaces %s in the manifest (written by another writer)",
+                        f.key(), r.replaced());
+            }
             w.uploaded();
-            objects.increment();
-            bytes.increment(f.entry().bytes());
+            uploaded.accept(f.entry());
         }
-        uploadParts(w);
     }
 
     @Override
