@@ -33,8 +33,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Consumer group {@code <group-prefix>-bronze}, a {@link SinkTask} on the {@link ConsumerRuntime}: writes every
- * raw event to gzip JSON Lines objects in S3 under the deterministic keys of DESIGN.md, one manifest row per
- * object, and lets a partition's offset be committed only up to the oldest event not yet uploaded (Kafka
+ * raw event to gzip JSON Lines objects in S3 under the keys of DESIGN.md, which also name the writer (so that a
+ * paused node that comes back after its partition moved cannot overwrite the new owner's objects, {@link
+ * dev.dash.model.bronze.BronzeKey}), one manifest row per object ({@link ManifestRepository#record}), and lets a partition's offset be committed only up to the oldest event not yet uploaded (Kafka
  * Connect's S3 sink {@code preCommit}). While S3 or PostgreSQL fails the runtime pauses consumption and the
  * same upload is retried with back-off: the lag grows, nothing is lost, and a retried upload rewrites the same
  * key. Objects larger than {@code dash.bronze.part-size} are streamed as multipart uploads, a part as soon as

@@ -79,6 +79,13 @@ public class ManifestRepository {
             ps.setLong(5, e.endOffset());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
+                    // Not listed; nor left listed by an earlier attempt whose answer was lost, since the caller
+                    // deletes the object.
+                    try (PreparedStatement del =
+                            c.prepareStatement("DELETE FROM bronze_manifest WHERE object_key = ?")) {
+                        del.setString(1, e.key());
+                        del.executeUpdate();
+                    }
                     return new Recorded(false, List.of());
                 }
             }
