@@ -18,7 +18,7 @@ UNITS = {"bytes": 1, "byte": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def events(path, name):
-    out = subprocess.run(["jfr", "print", "--events", name, path], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["jfr", "print", "--stack-depth", "64", "--events", name, path], capture_output=True, text=True, check=True).stdout
     ev = None
     in_stack = False
     for line in out.splitlines():
