@@ -17,7 +17,7 @@ import java.util.UUID;
 /**
  * Refreshes the Silver rollups ({@code metrics_1m}, {@code metrics_1h}) over a time range on either variant:
  * a replay before its cut-over, the version sweeper after a delete, tests and benchmarks. On plain PostgreSQL
- * they are tables rebuilt by {@code dash_refresh_rollups}; on TimescaleDB continuous aggregates.
+ * they are tables rebuilt by {@code dash_refresh_rollups} (every pipeline, or one: plain/V83); on TimescaleDB continuous aggregates.
  *
  * <p>Live writes need no call: on plain PostgreSQL {@link SilverStore} logs the hours each batch touched and
  * the web nodes' rollup job rebuilds exactly those, per pipeline; on TimescaleDB the extension logs them and
@@ -62,26 +62,7 @@ public final class SilverRollups {
             to = t;
         }
         if ("timescaledb".equals(variant(c))) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(true);
-            try {
-                Instant now = Instant.now();
-                for (Map.Entry<String, Duration> rollup : ROLLUPS) {
-                    Instant[] window = bucketWindow(from, to, rollup.getValue());
-                    // Never materialise a bucket still open: its rows keep coming, and queries read them from
-                    // the raw rows as long as the aggregate's watermark stays below it.
-                    Instant open = bucketWindow(now, now, rollup.getValue())[0];
-                    if (window[1].isAfter(open)) {
-                        window[1] = open;
-                    }
-                    if (!window[1].isAfter(window[0])) {
-                        continue;
-                    }
-                    refreshAggregate(c, rollup.getKey(), window[0], window[1]);
-                }
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+            refreshAggregates(c, ROLLUPS, from, to);
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups(?, ?, false)")) {
@@ -102,11 +83,12 @@ public final class SilverRollups {
 
     /**
      * Rebuilds the rollups of one pipeline's mapping version ({@code null}: every version) over every bucket
-     * that [from, to] touches. On plain PostgreSQL {@code dash_refresh_rollups_pipeline} deletes and rebuilds
-     * only that pipeline's (and version's) buckets, under the rollup lock taken shared, so refreshes of other
-     * pipelines go on meanwhile and the live rollup job (which rebuilds every pipeline) waits only for this
-     * one's buckets. On TimescaleDB a continuous aggregate has no per-pipeline refresh: this is {@link
-     * #refresh(Connection, Instant, Instant)}, which re-materialises only the regions that writes invalidated.
+     * that [from, to] touches, widened to whole hours on both levels. On plain PostgreSQL {@code
+     * dash_refresh_rollups(pipeline, from, to, version)} deletes and rebuilds only that pipeline's (and version's)
+     * buckets, under the rollup lock taken shared, so refreshes of other pipelines go on meanwhile and the live
+     * rollup job (which rebuilds every pipeline) waits only for this one's buckets. On TimescaleDB a continuous
+     * aggregate has no per-pipeline refresh: this is {@link #refresh(Connection, Instant, Instant)}, which
+     * re-materialises only the regions that writes invalidated.
      */
     public static void refresh(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
             throws SQLException {
@@ -122,16 +104,87 @@ public final class SilverRollups {
             refresh(c, from, to);
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT dash_refresh_rollups_pipeline(?, ?, ?, ?)")) {
+        Instant[] hours = bucketWindow(from, to, Duration.ofHours(1));
+        refreshPipeline(c, pipelineId, version, hours[0], hours[1]);
+    }
+
+    /**
+     * Rebuilds the 1-minute buckets of one pipeline's mapping version over the minutes that [from, to) touches
+     * (to exclusive): what a replay has written so far, refreshed while it writes on (docs/replay.md, step 4).
+     *
+     * <p>On plain PostgreSQL the hours of those minutes are rebuilt too, from {@code metrics_1m}: exact as long as
+     * the hours' other minutes are current (refreshed since their rows last changed, or refreshed later, which
+     * rebuilds the hour again); calls for the same pipeline must not run at once over minutes of one hour. On
+     * TimescaleDB only {@code metrics_1m} is refreshed: {@code metrics_1h} aggregates the raw rows, so the caller
+     * refreshes it once per hour with {@link #refreshHours}, when the hour is written.
+     */
+    public static void refreshMinutes(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
+            throws SQLException {
+        if (!to.isAfter(from)) {
+            return;
+        }
+        if ("timescaledb".equals(variant(c))) {
+            refreshAggregates(c, List.of(ROLLUPS.get(0)), from, to.minusMillis(1));
+            return;
+        }
+        Instant[] minutes = bucketWindow(from, to.minusMillis(1), Duration.ofMinutes(1));
+        refreshPipeline(c, pipelineId, version, minutes[0], minutes[1]);
+    }
+
+    /**
+     * Completes {@link #refreshMinutes} over the hours that [from, to) touches: on TimescaleDB refreshes {@code
+     * metrics_1h} over them; on plain PostgreSQL nothing is left to do (each minute refresh rebuilt its hour).
+     */
+    public static void refreshHours(Connection c, Instant from, Instant to) throws SQLException {
+        if (!to.isAfter(from) || !"timescaledb".equals(variant(c))) {
+            return;
+        }
+        refreshAggregates(c, List.of(ROLLUPS.get(1)), from, to.minusMillis(1));
+    }
+
+    /** {@code dash_refresh_rollups(pipeline, from, to, version)} (plain/V83) over [from, to). */
+    private static void refreshPipeline(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT dash_refresh_rollups(?::uuid, ?::timestamptz, ?::timestamptz, ?::integer)")) {
             ps.setObject(1, pipelineId);
+            ps.setObject(2, from.atOffset(ZoneOffset.UTC));
+            ps.setObject(3, to.atOffset(ZoneOffset.UTC));
             if (version == null) {
-                ps.setNull(2, Types.INTEGER);
+                ps.setNull(4, Types.INTEGER);
             } else {
-                ps.setInt(2, version);
+                ps.setInt(4, version);
             }
-            ps.setTimestamp(3, Timestamp.from(from));
-            ps.setTimestamp(4, Timestamp.from(to.plusMillis(1)));
             ps.execute();
+        }
+    }
+
+    /**
+     * {@code CALL refresh_continuous_aggregate} per aggregate over the whole buckets of each that hold [from, to]
+     * (to inclusive), in autocommit, stopped before the bucket still open (see {@link #refresh(Connection, Instant,
+     * Instant)}).
+     */
+    private static void refreshAggregates(
+            Connection c, List<Map.Entry<String, Duration>> rollups, Instant from, Instant to) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try {
+            Instant now = Instant.now();
+            for (Map.Entry<String, Duration> rollup : rollups) {
+                Instant[] window = bucketWindow(from, to, rollup.getValue());
+                // Never materialise a bucket still open: its rows keep coming, and queries read them from
+                // the raw rows as long as the aggregate's watermark stays below it.
+                Instant open = bucketWindow(now, now, rollup.getValue())[0];
+                if (window[1].isAfter(open)) {
+                    window[1] = open;
+                }
+                if (!window[1].isAfter(window[0])) {
+                    continue;
+                }
+                refreshAggregate(c, rollup.getKey(), window[0], window[1]);
+            }
+        } finally {
+            c.setAutoCommit(autoCommit);
         }
     }
 

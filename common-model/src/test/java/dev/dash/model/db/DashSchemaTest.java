@@ -276,6 +276,20 @@ class DashSchemaTest {
                             .version())
                     .isEqualTo(outcome.version());
             assertThat(queryString(ds, "SELECT dash_silver_variant()")).isEqualTo("timescaledb");
+            // The same refresh functions as the plain variant (V83), the per-pipeline one refusing with a hint.
+            assertThat(queryString(
+                            ds,
+                            "SELECT string_agg(pg_get_function_identity_arguments(p.oid), ' | ' ORDER BY 1) FROM pg_proc p "
+                                    + "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                                    + "WHERE n.nspname = 'public' AND p.proname LIKE 'dash_refresh_rollups%'"))
+                    .isEqualTo("p_from timestamp with time zone, p_to timestamp with time zone, p_advance boolean | "
+                            + "p_pipeline uuid, p_from timestamp with time zone, p_to timestamp with time zone, "
+                            + "p_version integer");
+            assertThatThrownBy(() -> execute(
+                            ds,
+                            "SELECT dash_refresh_rollups(gen_random_uuid(), '2020-03-04T10:00Z', '2020-03-04T11:00Z')"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("refresh_continuous_aggregate");
             assertThat(
                             queryLong(
                                     ds,

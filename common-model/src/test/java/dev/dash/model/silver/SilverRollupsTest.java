@@ -93,6 +93,61 @@ class SilverRollupsTest {
         assertThat(count("metrics_1h", null, null)).isEqualTo(8);
     }
 
+    @Test
+    void aMinuteRefreshRebuildsThoseMinutesAndTheirHourFromTheMinuteBuckets() throws SQLException {
+        UUID replayed = UUID.randomUUID();
+        UUID team = UUID.randomUUID();
+        Instant t0 = Instant.parse("2020-03-04T10:15:30Z");
+        insert(t0, replayed, team, 2, 1.0); // 10:15
+        insert(t0.plusSeconds(60), replayed, team, 2, 2.0); // 10:16
+        insert(t0.plusSeconds(600), replayed, team, 2, 4.0); // 10:25
+        insert(t0, replayed, team, 1, 50.0); // version 1, same minute
+        // What a replay does while it writes on: 10:15 first, then 10:16-10:25 once written.
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refreshMinutes(c, replayed, 2, t0, t0.plusSeconds(1));
+        }
+        assertThat(count("metrics_1m", replayed, 2)).isEqualTo(1);
+        assertThat(sum("metrics_1h", replayed, 2))
+                .as("the hour from the minutes refreshed so far")
+                .isEqualTo(1.0);
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refreshMinutes(c, replayed, 2, t0.plusSeconds(60), t0.plusSeconds(601));
+        }
+        assertThat(count("metrics_1m", replayed, 2)).isEqualTo(3);
+        assertThat(count("metrics_1h", replayed, 2)).isEqualTo(1);
+        assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(7.0);
+        assertThat(count("metrics_1m", replayed, 1))
+                .as("another version is not touched")
+                .isZero();
+
+        // A late row in a refreshed minute: refreshing that minute alone again brings its hour up to date, and a
+        // range ending on a minute's start does not touch that minute (to is exclusive).
+        insert(t0.plusSeconds(5), replayed, team, 2, 10.0);
+        insert(t0.plusSeconds(90), replayed, team, 2, 1000.0); // 10:17, not refreshed below
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refreshMinutes(c, replayed, 2, t0, Instant.parse("2020-03-04T10:16:00Z"));
+        }
+        assertThat(sum("metrics_1m", replayed, 2)).isEqualTo(17.0);
+        assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(17.0);
+        // And the whole-hour refresh agrees with the minute ones once every minute is refreshed.
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refresh(c, replayed, 2, t0, t0);
+        }
+        assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(1017.0);
+    }
+
+    @Test
+    void onePerPipelineRefreshFunctionIsLeft() throws SQLException {
+        // plain/V83: dash_refresh_rollups(pipeline, from, to, version) replaced V60's three-argument form and
+        // V77's dash_refresh_rollups_pipeline; the refresh of every pipeline (from, to, advance) stays.
+        assertThat(queryString("SELECT string_agg(pg_get_function_identity_arguments(p.oid), ' | ' ORDER BY 1) "
+                        + "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                        + "WHERE n.nspname = current_schema() AND p.proname LIKE 'dash_refresh_rollups%'"))
+                .isEqualTo("p_from timestamp with time zone, p_to timestamp with time zone, p_advance boolean | "
+                        + "p_pipeline uuid, p_from timestamp with time zone, p_to timestamp with time zone, "
+                        + "p_version integer");
+    }
+
     private void insert(Instant time, UUID pipeline, UUID team, int version, double value) throws SQLException {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(

@@ -9,6 +9,7 @@ import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.mapping.MappingResult;
 import dev.dash.model.mapping.Point;
 import dev.dash.model.silver.SilverBatch;
+import dev.dash.model.silver.SilverRollups;
 import dev.dash.model.silver.SilverStore;
 import io.quarkus.logging.Log;
 import java.io.IOException;
@@ -59,6 +60,8 @@ final class ReplayJob implements Runnable {
     private final UUID id;
     private final ReplayJobs jobs;
     private volatile boolean lost;
+    /** What this run wrote, refreshed while it writes; null when the run did not write every object (resumed). */
+    private RollupTracker rollups;
 
     ReplayJob(UUID id, ReplayJobs jobs) {
         this.id = id;
@@ -92,6 +95,9 @@ final class ReplayJob implements Runnable {
             Log.errorf(e, "Replay %s failed unexpectedly", id);
             end(job, "failed", "internal error: " + e);
         } finally {
+            if (rollups != null) {
+                rollups.close();
+            }
             jobs.finished(this);
         }
     }
@@ -172,6 +178,31 @@ final class ReplayJob implements Runnable {
         List<JobStore.BronzeObject> todo =
                 plan.stream().filter(o -> !done.contains(o.key())).toList();
         Deque<Pending> window = new ArrayDeque<>();
+        // Rollups refreshed behind the replay, so that only the last minutes are left for the cut-over; a resumed
+        // run does not know what the earlier ones wrote and refreshes the whole range then.
+        RollupTracker tracker = already == 0
+                ? new RollupTracker(
+                        new RollupTracker.Refresh() {
+                            @Override
+                            public void minutes(Instant from, Instant to) {
+                                jobs.db(c -> {
+                                    SilverRollups.refreshMinutes(c, job.pipelineId(), job.targetVersion(), from, to);
+                                    return null;
+                                });
+                            }
+
+                            @Override
+                            public void hours(Instant from, Instant to) {
+                                jobs.db(c -> {
+                                    SilverRollups.refreshHours(c, from, to);
+                                    return null;
+                                });
+                            }
+                        },
+                        job.pipelineId(),
+                        jobs.objectsInFlight(),
+                        "timescaledb".equals(jobs.db(JobStore::variant)))
+                : null;
         try (Pipeline pipeline = new Pipeline(jobs.store(), jobs.objectsInFlight(), jobs.writeConnections())) {
             int next = 0;
             while (next < todo.size() || !window.isEmpty()) {
@@ -202,12 +233,21 @@ final class ReplayJob implements Runnable {
                     throw new Stop("this node no longer holds the replay");
                 }
                 jobs.progressed(id, result);
+                if (tracker != null) {
+                    tracker.written(result.minPointTime(), result.maxPointTime());
+                }
                 if (cancel) {
                     end(job, "cancelled", null);
                     throw new Stop("cancelled");
                 }
             }
+        } catch (RuntimeException e) {
+            if (tracker != null) {
+                tracker.close();
+            }
+            throw e;
         }
+        rollups = tracker;
     }
 
     /** An object planned, being read and mapped on a reader thread. */
@@ -505,7 +545,16 @@ final class ReplayJob implements Runnable {
         checkAlive();
         // Before the switch: long-range queries read the rollups (docs/replay.md, step 4). Only this pipeline's
         // target version, only over the points' times.
-        refreshRollups(job, now.minPointTime(), now.maxPointTime());
+        if (rollups != null) {
+            try {
+                rollups.finish();
+            } finally {
+                rollups.close();
+                rollups = null;
+            }
+        } else {
+            refreshRollups(job, now.minPointTime(), now.maxPointTime());
+        }
         checkAlive();
         boolean switched = jobs.db(c -> {
             c.setAutoCommit(false);

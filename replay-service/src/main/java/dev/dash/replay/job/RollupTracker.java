@@ -1,0 +1,218 @@
+package dev.dash.replay.job;
+
+import io.quarkus.logging.Log;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Refreshes the rollups of what a replay has written while it writes on (docs/replay.md, step 4), so that the
+ * refresh left before the cut-over covers only the last minutes written instead of the whole replayed range.
+ *
+ * <p>The job registers each object once it is checkpointed (every row of it committed) with its points' time
+ * range; the minutes (and hours) it touched become dirty. A round, on one thread of its own and one at a time,
+ * takes the dirty minutes that are <em>settled</em> (before the earliest point of the last objects registered, the
+ * replay being past them in the common case of a history in time order) and refreshes them for the replayed
+ * pipeline's target version ({@code SilverRollups.refreshMinutes}; on TimescaleDB {@code metrics_1h} per settled
+ * hour, {@code SilverRollups.refreshHours}). An object registered later that touches a refreshed minute makes it
+ * dirty again: a round takes its minutes before it starts, and every object it could have missed was committed
+ * after that and registered after that, so nothing written is ever left out, only refreshed twice at worst. {@link
+ * #finish} waits for the round in flight and refreshes every minute still dirty.
+ *
+ * <p>Rounds serialise the refreshes of this pipeline (the plain variant rebuilds an hour from its minute buckets
+ * each time, so two at once over minutes of one hour would race). The state lives in memory: a job resumed after
+ * a crash does not have it and refreshes the whole range before its cut-over, as before.
+ */
+final class RollupTracker implements AutoCloseable {
+    /** Objects whose earliest point bounds what is settled: those in flight behind the last one, and a margin. */
+    private final int recent;
+
+    /** The refreshes, by epoch minutes or hours, [from, to); they throw what the job's database calls throw. */
+    interface Refresh {
+        void minutes(Instant from, Instant to);
+
+        void hours(Instant from, Instant to);
+    }
+
+    private final Refresh refresh;
+    private final UUID pipelineId;
+    /** TimescaleDB: {@code metrics_1h} is refreshed per settled hour; plain: each minute refresh rebuilt its hour. */
+    private final boolean timescale;
+
+    private final ExecutorService rounds;
+    /** Dirty epoch minutes and epoch hours, as disjoint intervals start → end (exclusive). */
+    private final TreeMap<Long, Long> minutes = new TreeMap<>();
+
+    private final TreeMap<Long, Long> hours = new TreeMap<>();
+    private final Deque<Long> recentStarts = new ArrayDeque<>();
+    private Future<?> round;
+    private int roundsRun;
+    private long minutesRefreshed;
+
+    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, boolean timescale) {
+        this.refresh = refresh;
+        this.timescale = timescale;
+        this.pipelineId = pipelineId;
+        this.recent = 2 * objectsInFlight + 2;
+        this.rounds = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dash-replay-rollups");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** An object checkpointed (every row committed) whose points lie in [min, max]; nulls: it wrote no point. */
+    void written(Instant min, Instant max) {
+        if (min == null || max == null) {
+            return;
+        }
+        long m0 = Math.floorDiv(min.getEpochSecond(), 60);
+        long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
+        synchronized (this) {
+            add(minutes, m0, m1);
+            if (timescale) {
+                add(hours, Math.floorDiv(m0, 60), Math.floorDiv(m1 - 1, 60) + 1);
+            }
+            recentStarts.addLast(m0);
+            if (recentStarts.size() > recent) {
+                recentStarts.removeFirst();
+            }
+        }
+        startRound();
+    }
+
+    /** Starts a round over the settled dirty minutes unless one is running (the next registration tries again). */
+    private synchronized void startRound() {
+        if (round != null && !round.isDone()) {
+            return;
+        }
+        if (recentStarts.size() < recent) {
+            return;
+        }
+        // Settled: before the earliest point of the last objects, less a minute for points out of order.
+        long settled = recentStarts.stream().mapToLong(Long::longValue).min().orElseThrow() - 1;
+        List<long[]> m = take(minutes, settled);
+        List<long[]> h = take(hours, Math.floorDiv(settled, 60));
+        if (m.isEmpty() && h.isEmpty()) {
+            return;
+        }
+        round = rounds.submit(() -> {
+            try {
+                run(m, h);
+            } catch (RuntimeException e) {
+                // Left dirty: the next round or the refresh before the cut-over does it (and fails the job if it
+                // cannot).
+                Log.warnf("Replay of pipeline %s: a rollup refresh while writing failed: %s", pipelineId, e);
+                synchronized (this) {
+                    m.forEach(i -> add(minutes, i[0], i[1]));
+                    h.forEach(i -> add(hours, i[0], i[1]));
+                }
+            }
+        });
+    }
+
+    /**
+     * Waits for the round in flight, then refreshes every minute and hour still dirty, on this thread; throws what
+     * the job's database calls throw.
+     */
+    void finish() {
+        Future<?> last;
+        synchronized (this) {
+            last = round;
+        }
+        if (last != null) {
+            try {
+                last.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ReplayJob.Stop("interrupted");
+            } catch (ExecutionException e) {
+                // a round catches its failures; nothing else can end it
+            }
+        }
+        List<long[]> m;
+        List<long[]> h;
+        synchronized (this) {
+            m = take(minutes, Long.MAX_VALUE);
+            h = take(hours, Long.MAX_VALUE);
+        }
+        run(m, h);
+        Log.infof(
+                "Replay of pipeline %s: rollups refreshed in %d rounds (the last before the cut-over), %d minutes in all (%d intervals in the last)",
+                pipelineId, roundsRun, minutesRefreshed, m.size());
+    }
+
+    private void run(List<long[]> m, List<long[]> h) {
+        long n = 0;
+        for (long[] i : m) {
+            Instant from = Instant.ofEpochSecond(i[0] * 60);
+            Instant to = Instant.ofEpochSecond(i[1] * 60);
+            refresh.minutes(from, to);
+            n += i[1] - i[0];
+        }
+        for (long[] i : h) {
+            Instant from = Instant.ofEpochSecond(i[0] * 3600);
+            Instant to = Instant.ofEpochSecond(i[1] * 3600);
+            refresh.hours(from, to);
+        }
+        synchronized (this) {
+            roundsRun++;
+            minutesRefreshed += n;
+        }
+    }
+
+    /** Adds [start, end) to disjoint intervals, merging what it overlaps or touches. */
+    static void add(TreeMap<Long, Long> set, long start, long end) {
+        Map.Entry<Long, Long> before = set.floorEntry(start);
+        if (before != null && before.getValue() >= start) {
+            start = before.getKey();
+            end = Math.max(end, before.getValue());
+        }
+        Map.Entry<Long, Long> next;
+        while ((next = set.ceilingEntry(start)) != null && next.getKey() <= end) {
+            end = Math.max(end, next.getValue());
+            set.remove(next.getKey());
+        }
+        set.put(start, end);
+    }
+
+    /** Removes and returns the parts of the intervals before {@code limit} (exclusive). */
+    static List<long[]> take(TreeMap<Long, Long> set, long limit) {
+        List<long[]> out = new ArrayList<>();
+        while (!set.isEmpty() && set.firstKey() < limit) {
+            Map.Entry<Long, Long> e = set.pollFirstEntry();
+            if (e.getValue() <= limit) {
+                out.add(new long[] {e.getKey(), e.getValue()});
+            } else {
+                out.add(new long[] {e.getKey(), limit});
+                set.put(limit, e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** No round runs. */
+    synchronized boolean idle() {
+        return round == null || round.isDone();
+    }
+
+    /** Rounds run so far, and the minutes they refreshed (for the log and tests). */
+    synchronized long[] stats() {
+        return new long[] {roundsRun, minutesRefreshed};
+    }
+
+    /** Stops the rounds; a round running ends on its own (each refresh is one statement). */
+    @Override
+    public void close() {
+        rounds.shutdown();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.dash.replay.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the rollup refresh behind a replay refreshes, and when (the refreshes recorded instead of run): settled
+ * minutes while the replay writes on, every dirty minute once by the end, a minute written again after its refresh
+ * refreshed again, and on TimescaleDB each hour's {@code metrics_1h} once it is settled.
+ */
+class RollupTrackerTest {
+    static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
+
+    /** The refreshes made, as "m from-to" / "h from-to" in minutes after T0. */
+    static final class Recorded implements RollupTracker.Refresh {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void minutes(Instant from, Instant to) {
+            calls.add("m " + min(from) + "-" + min(to));
+        }
+
+        @Override
+        public void hours(Instant from, Instant to) {
+            calls.add("h " + min(from) + "-" + min(to));
+        }
+
+        static long min(Instant i) {
+            return (i.getEpochSecond() - T0.getEpochSecond()) / 60;
+        }
+    }
+
+    /** An object whose points lie in minutes [a, b] after T0. */
+    static void object(RollupTracker t, int a, int b) {
+        t.written(T0.plusSeconds(a * 60L + 5), T0.plusSeconds(b * 60L + 30));
+    }
+
+    @Test
+    void settledMinutesAreRefreshedWhileWritingAndTheRestAtTheEnd() {
+        Recorded r = new Recorded();
+        // One object in flight: a round needs the last 4 objects, and the minutes before their earliest point less one.
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false)) {
+            for (int m = 0; m < 5; m++) {
+                object(t, m, m);
+                awaitIdle(t);
+            }
+            // The last four start at minute 1: settled are the minutes before 1 - 1, none.
+            assertThat(r.calls).isEmpty();
+            object(t, 5, 5); // now they start at minute 2: minute 0 is settled
+            awaitIdle(t);
+            assertThat(r.calls).containsExactly("m 0-1");
+            t.finish();
+            assertThat(r.calls).containsExactly("m 0-1", "m 1-6");
+        }
+    }
+
+    @Test
+    void everyDirtyMinuteIsRefreshedOnceByTheEndAndAgainIfWrittenAfterItsRefresh() {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false)) {
+            for (int m = 0; m < 20; m++) {
+                object(t, m, m);
+                awaitIdle(t);
+            }
+            // A late object: minute 2 again, after its refresh.
+            object(t, 2, 2);
+            t.finish();
+            TreeMap<Long, Long> refreshed = new TreeMap<>();
+            int twice = 0;
+            for (String c : r.calls) {
+                assertThat(c).startsWith("m ");
+                String[] ft = c.substring(2).split("-");
+                for (long m = Long.parseLong(ft[0]); m < Long.parseLong(ft[1]); m++) {
+                    if (refreshed.merge(m, 1L, Long::sum) > 1) {
+                        twice++;
+                    }
+                }
+            }
+            assertThat(refreshed.keySet()).as("every minute written").hasSize(20);
+            assertThat(refreshed.firstKey()).isZero();
+            assertThat(refreshed.lastKey()).isEqualTo(19);
+            assertThat(twice)
+                    .as("only minute 2, written again after its refresh")
+                    .isEqualTo(1);
+            assertThat(refreshed.get(2L)).isEqualTo(2);
+            assertThat(t.stats()[0])
+                    .as("rounds while writing, then the last one")
+                    .isGreaterThan(2);
+        }
+    }
+
+    @Test
+    void onTimescaleTheHourAggregateIsRefreshedOnceTheHourIsSettled() {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, true)) {
+            for (int m = 0; m < 130; m += 2) {
+                object(t, m, m + 1);
+                awaitIdle(t);
+            }
+            assertThat(r.calls).filteredOn(c -> c.startsWith("h ")).containsExactly("h 0-60", "h 60-120");
+            t.finish();
+            assertThat(r.calls).filteredOn(c -> c.startsWith("h ")).containsExactly("h 0-60", "h 60-120", "h 120-180");
+        }
+    }
+
+    @Test
+    void intervalsMergeAndSplit() {
+        TreeMap<Long, Long> s = new TreeMap<>();
+        RollupTracker.add(s, 5, 7);
+        RollupTracker.add(s, 1, 3);
+        RollupTracker.add(s, 3, 5); // touches both: one interval
+        RollupTracker.add(s, 10, 12);
+        assertThat(s).containsExactly(java.util.Map.entry(1L, 7L), java.util.Map.entry(10L, 12L));
+        assertThat(RollupTracker.take(s, 4)).containsExactly(new long[] {1, 4});
+        assertThat(s).containsExactly(java.util.Map.entry(4L, 7L), java.util.Map.entry(10L, 12L));
+        assertThat(RollupTracker.take(s, Long.MAX_VALUE)).containsExactly(new long[] {4, 7}, new long[] {10, 12});
+        assertThat(s).isEmpty();
+    }
+
+    /** Waits until no round runs (the recorded refreshes are instantaneous). */
+    private static void awaitIdle(RollupTracker t) {
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(t::idle);
+    }
+}
