@@ -73,6 +73,7 @@ public final class LiveBench {
     static final class Viewer {
         /** Its number: viewers sample different events, so every event is sampled by some viewers. */
         int index;
+
         volatile WebSocket socket;
         volatile double maxSeen = -1;
         volatile String epoch;
@@ -726,7 +727,8 @@ public final class LiveBench {
 
     static String loadAverage() {
         try {
-            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .split(" ");
             return f[0] + "/" + f[1] + "/" + f[2];
         } catch (Exception e) {
             return "?";
