@@ -110,6 +110,25 @@ public class LiveStreams {
         viewers.put(viewer.id(), viewer);
     }
 
+    /**
+     * Registers an open connection unless it is registered already, and answers the registered viewer; null
+     * when the connection closed meanwhile.
+     */
+    public Viewer openIfAbsent(Viewer viewer) {
+        if (!viewer.connection.isOpen()) {
+            return null;
+        }
+        Viewer known = viewers.putIfAbsent(viewer.id(), viewer);
+        if (known != null) {
+            return known;
+        }
+        if (!viewer.connection.isOpen()) {
+            close(viewer.id()); // closed while registering: OnClose may have run before
+            return null;
+        }
+        return viewer;
+    }
+
     /** Forgets a closed connection. */
     public void close(String connectionId) {
         Viewer v = viewers.remove(connectionId);

@@ -36,14 +36,10 @@ public class PublicLiveWebSocket {
     @OnOpen
     @NonBlocking
     Uni<Void> open(WebSocketConnection connection) {
-        return access.link(connection.pathParam("token"))
-                .flatMap(l -> {
-                    if (l == null) {
-                        return connection.close(LiveStreams.REVOKED);
-                    }
-                    streams.open(new Viewer(connection, l.teamId(), l.dashboardId(), null, l.tokenHash()));
-                    return Uni.createFrom().voidItem();
-                })
+        return viewer(connection)
+                .flatMap(v -> v == null
+                        ? connection.close(LiveStreams.REVOKED)
+                        : Uni.createFrom().voidItem())
                 .onFailure()
                 .call(e -> connection.close(LiveStreams.REVOKED))
                 .onFailure()
@@ -51,11 +47,31 @@ public class PublicLiveWebSocket {
                 .replaceWithVoid();
     }
 
+    /**
+     * A message that comes while the open is still looking up the link (its answer expired between the upgrade
+     * and the open, and is being read again) is not dropped: it waits for the same lookup.
+     */
     @OnTextMessage
     @NonBlocking
     Uni<Void> message(WebSocketConnection connection, String text) {
-        Viewer v = streams.viewer(connection.id());
-        return v == null ? Uni.createFrom().voidItem() : messages.handle(v, text);
+        return viewer(connection)
+                .flatMap(v -> v == null ? Uni.createFrom().voidItem() : messages.handle(v, text))
+                .onFailure()
+                .recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** The connection's viewer, registered on first use; null when its link is no longer valid. */
+    private Uni<Viewer> viewer(WebSocketConnection connection) {
+        Viewer known = streams.viewer(connection.id());
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return access.link(connection.pathParam("token"))
+                .map(l -> l == null
+                        ? null
+                        : streams.openIfAbsent(
+                                new Viewer(connection, l.teamId(), l.dashboardId(), null, l.tokenHash())));
     }
 
     @OnPongMessage
