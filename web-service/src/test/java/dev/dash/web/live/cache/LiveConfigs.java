@@ -40,6 +40,11 @@ final class LiveConfigs {
             }
 
             @Override
+            public Duration accessCache() {
+                return Duration.ofSeconds(1);
+            }
+
+            @Override
             public Duration streamLinger() {
                 return Duration.ofSeconds(60);
             }
