@@ -1,7 +1,7 @@
 package dev.dash.web.live.access;
 
-import dev.dash.web.api.Sql;
 import dev.dash.model.team.Role;
+import dev.dash.web.api.Sql;
 import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.live.LiveConfig;
 import io.smallrye.mutiny.Uni;

@@ -198,6 +198,10 @@ public final class CacheEntry {
     public List<Series> changes(long since, Instant from, Instant to, String aggregation) {
         long f = from.getEpochSecond();
         long t = to.getEpochSecond();
+        if (f >= t) {
+            // A range with no bucket in it (a rolling range whose start passed the tick's end): nothing changed in it.
+            return List.of();
+        }
         Map<SeriesCells, TreeMap<Long, Cell>> out = new LinkedHashMap<>();
         if (since < logFloor) {
             for (SeriesCells s : series.values()) {

@@ -54,6 +54,10 @@ class CacheEntryTest {
         // Nothing changed since: nothing to send; a range that ends before a bucket leaves it out.
         assertThat(e.changes(e.cursor(), T0, T0.plusSeconds(60), "sum")).isEmpty();
         assertThat(values(e.changes(cursor, T0, T0.plusSeconds(10), "sum"))).containsOnlyKeys("{room=a}@0");
+        // A range whose start passed its end (a rolling range, a late tick) has no bucket: no change, no failure
+        // (it was "fromKey > toKey" from the bucket map and failed the stream's tick).
+        assertThat(e.changes(-1, T0.plusSeconds(60), T0, "sum")).isEmpty();
+        assertThat(e.changes(cursor, T0.plusSeconds(60), T0, "sum")).isEmpty();
     }
 
     @Test
