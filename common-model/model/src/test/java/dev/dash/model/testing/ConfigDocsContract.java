@@ -34,7 +34,8 @@ public final class ConfigDocsContract {
             }
             String name = prefix + "." + kebab(m.getName());
             Class<?> r = m.getReturnType();
-            if (r.isInterface() && r.getEnclosingClass() != null) {
+            // A group: a nested interface of the mapping, or a shared one (dash-platform's SchemaConfig, ...).
+            if (r.isInterface() && (r.getEnclosingClass() != null || r.getName().startsWith("dev.dash."))) {
                 collect(r, name, out);
             } else {
                 out.add(name);
