@@ -50,9 +50,4 @@ public class StartupSteps {
     public List<RetryingTask<?>> steps() {
         return steps;
     }
-
-    /** Whether every step has succeeded. */
-    public boolean done() {
-        return steps.stream().allMatch(RetryingTask::done);
-    }
 }
