@@ -193,7 +193,7 @@ ack() {
 record() { tee -a "${LOGS}/results.txt" "${LOGS}/results-${VARIANT}.txt"; }
 
 if git -C "${APPS_FROM}" rev-parse --git-dir >/dev/null 2>&1; then
-  echo "measuring ${APPS_FROM} at $(git -C "${APPS_FROM}" rev-parse --short HEAD)$(git -C "${APPS_FROM}" status --porcelain -- common-model/src/main replay-service/src/main ingestor-service/src/main | awk '{ printf " + uncommitted %s", $2 }')"
+  echo "measuring ${APPS_FROM} at $(git -C "${APPS_FROM}" rev-parse --short HEAD)$(git -C "${APPS_FROM}" status --porcelain -- common-model/model/src/main common-model/platform/src/main replay-service/src/main ingestor-service/src/main | awk '{ printf " + uncommitted %s", $2 }')"
 else
   echo "measuring the services built in ${APPS_FROM} (not a git checkout; .commit: $(cat "${APPS_FROM}/.commit" 2>/dev/null || echo none))"
 fi

@@ -1,26 +1,26 @@
 package dev.dash.ingestor.config;
 
-import dev.dash.model.db.SilverVariant;
+import dev.dash.platform.config.CryptoConfig;
+import dev.dash.platform.config.KafkaConfig;
+import dev.dash.platform.config.SchemaConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 
 /** Configuration of the ingestor role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
 public interface IngestorConfig {
     /** The database schema this service expects. */
-    Schema schema();
+    SchemaConfig schema();
 
     /** Kafka topics. */
-    Kafka kafka();
+    KafkaConfig kafka();
 
     /** The Bronze archive in S3. */
     Bronze bronze();
 
     /** The key ring that opens pipeline secrets. */
-    Crypto crypto();
+    CryptoConfig crypto();
 
     /** The ingest API. */
     Ingest ingest();
@@ -30,64 +30,6 @@ public interface IngestorConfig {
 
     /** The Silver writer. */
     Silver silver();
-
-    /** Schema settings. */
-    interface Schema {
-        /**
-         * The PostgreSQL schema holding Dash's tables. Migrations are run by web-service; this service waits
-         * until they are applied and match its own.
-         */
-        @WithDefault("public")
-        String name();
-
-        /** Silver variant: {@code auto} (TimescaleDB when the database can load it), {@code timescaledb} or {@code plain}. */
-        @WithDefault("auto")
-        SilverVariant.Choice silverVariant();
-
-        /** Longest pause between two checks of a schema that is not ready yet. */
-        @WithDefault("10s")
-        Duration retryMax();
-    }
-
-    /**
-     * Kafka settings beyond {@code kafka.bootstrap.servers}. Client properties are set under {@code
-     * dash.kafka.consumer.*}, {@code dash.kafka.producer.*} and {@code dash.kafka.client.<client>.*}
-     * (docs/configuration.md).
-     */
-    interface Kafka {
-        /**
-         * Prefix of this installation's consumer groups ({@code <prefix>-bronze}, {@code <prefix>-silver}): two
-         * installations sharing a Kafka cluster need different prefixes, or they take each other's partitions.
-         */
-        @WithDefault("dash")
-        String groupPrefix();
-
-        /** Kafka properties of every consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
-        Map<String, String> consumer();
-
-        /** Kafka properties of every producer of this service, by Kafka's names. */
-        Map<String, String> producer();
-
-        /**
-         * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
-         * dash.kafka.client.<client>.<property>}; clients {@code bronze}, {@code silver}, {@code control},
-         * {@code ingest}, {@code points}.
-         */
-        Map<String, Map<String, String>> client();
-
-        /** Replication factor of topics this service creates when missing (3 in production clusters). */
-        @WithDefault("1")
-        short replicationFactor();
-    }
-
-    /** Key ring settings (the same names as web-service's, which encrypts what this service decrypts). */
-    interface Crypto {
-        /** The key ring: {@code id:base64key[,id:base64key...]}, 32-byte AES keys. */
-        String keys();
-
-        /** Id of the key new ciphertexts use; this service only decrypts, so it matters only for validation. */
-        Optional<String> activeKey();
-    }
 
     /** Ingest API settings. */
     interface Ingest {

@@ -2,6 +2,7 @@ package dev.dash.ingestor.support;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.model.kafka.KafkaSettings;
+import dev.dash.platform.config.KafkaConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -13,7 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class KafkaClients {
-    private final IngestorConfig.Kafka config;
+    private final KafkaConfig config;
     private final String bootstrapServers;
 
     public KafkaClients(

@@ -1,7 +1,7 @@
 package dev.dash.ingestor.config;
 
-import dev.dash.ingestor.support.OpsConfig;
 import dev.dash.model.testing.ConfigDocsContract;
+import dev.dash.platform.config.OpsConfig;
 import org.junit.jupiter.api.Test;
 
 class OpsConfigDocsTest {

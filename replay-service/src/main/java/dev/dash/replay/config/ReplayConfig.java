@@ -1,66 +1,25 @@
 package dev.dash.replay.config;
 
-import dev.dash.model.db.SilverVariant;
+import dev.dash.platform.config.KafkaConfig;
+import dev.dash.platform.config.SchemaConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.Map;
 
 /** Configuration of the replay role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
 public interface ReplayConfig {
     /** The database schema this service expects. */
-    Schema schema();
+    SchemaConfig schema();
 
     /** Kafka topics. */
-    Kafka kafka();
+    KafkaConfig kafka();
 
     /** The Bronze archive in S3. */
     Bronze bronze();
 
     /** The replay jobs. */
     Job replay();
-
-    /** Schema settings. */
-    interface Schema {
-        /**
-         * The PostgreSQL schema holding Dash's tables. Migrations are run by web-service; this service waits
-         * until they are applied and match its own.
-         */
-        @WithDefault("public")
-        String name();
-
-        /** Silver variant: {@code auto} (TimescaleDB when the database can load it), {@code timescaledb} or {@code plain}. */
-        @WithDefault("auto")
-        SilverVariant.Choice silverVariant();
-
-        /** Longest pause between two checks of a schema that is not ready yet. */
-        @WithDefault("10s")
-        Duration retryMax();
-    }
-
-    /** Kafka settings beyond {@code kafka.bootstrap.servers}. */
-    interface Kafka {
-        /** Replication factor of topics this service creates when missing (3 in production clusters). */
-        @WithDefault("1")
-        short replicationFactor();
-
-        /**
-         * Prefix of this installation's consumer groups ({@code <prefix>-replay} on {@code dash.control}): two installations sharing a Kafka cluster need
-         * different prefixes, or they take each other's partitions.
-         */
-        @WithDefault("dash")
-        String groupPrefix();
-
-        /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
-        Map<String, String> consumer();
-
-        /** Kafka properties of every plain producer of this service, by Kafka's names. */
-        Map<String, String> producer();
-
-        /** Kafka properties of one client, over {@code consumer}/{@code producer}: {@code dash.kafka.client.<client>.<property>}. */
-        Map<String, Map<String, String>> client();
-    }
 
     /** Bronze settings. */
     interface Bronze {

@@ -32,7 +32,7 @@ public class CrossSiteGuard {
 
     void routes(@Observes Router router) {
         // Right after the shared hardening (headers, header limit), before authentication.
-        router.route().order(dev.dash.model.http.SecurityHeaders.ORDER + 2).handler(this::check);
+        router.route().order(dev.dash.platform.http.SecurityHeaders.ORDER + 2).handler(this::check);
     }
 
     private void check(RoutingContext ctx) {

@@ -1,23 +1,23 @@
 package dev.dash.web.config;
 
-import dev.dash.model.db.SilverVariant;
+import dev.dash.platform.config.CryptoConfig;
+import dev.dash.platform.config.KafkaConfig;
+import dev.dash.platform.config.SchemaConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 
 /** Configuration of the web role, under {@code dash.*} (environment: {@code DASH_*}). */
 @ConfigMapping(prefix = "dash")
 public interface WebConfig {
     /** The database schema, which this service owns. */
-    Schema schema();
+    SchemaConfig schema();
 
     /** Kafka topics. */
-    Kafka kafka();
+    KafkaConfig kafka();
 
     /** Encryption at rest of pipeline secrets, source and sink configs. */
-    Crypto crypto();
+    CryptoConfig crypto();
 
     /** Where producers send events, for the ingest URL and curl example shown with a pipeline. */
     Ingest ingest();
@@ -46,18 +46,6 @@ public interface WebConfig {
         /** How often the pipelines in the outbox are published again, until Kafka acknowledges them. */
         @WithDefault("5s")
         Duration redeliveryInterval();
-    }
-
-    /** Encryption keys. */
-    interface Crypto {
-        /**
-         * The key ring: {@code id:base64key[,id:base64key...]}, each key 32 random bytes (AES-256). Every key
-         * that encrypted something still stored must stay listed until the re-encryption job has rewritten it.
-         */
-        String keys();
-
-        /** The id of the key new ciphertexts use; empty for the last key of {@code keys}. */
-        Optional<String> activeKey();
     }
 
     /** Ingest settings. */
@@ -94,50 +82,5 @@ public interface WebConfig {
         /** Whether this node takes part in the rollup job (one node runs it at a time, by advisory lock). */
         @WithDefault("true")
         boolean enabled();
-    }
-
-    /** Schema settings. */
-    interface Schema {
-        /** The PostgreSQL schema holding Dash's tables. */
-        @WithDefault("public")
-        String name();
-
-        /**
-         * Whether this node runs the Flyway migrations at start-up. Several web nodes may: Flyway serialises
-         * them with a database lock. Set false where migrations run as a separate step.
-         */
-        @WithDefault("true")
-        boolean migrate();
-
-        /** Silver variant of a new database: {@code auto} (TimescaleDB when the database can load it), {@code timescaledb} or {@code plain}. */
-        @WithDefault("auto")
-        SilverVariant.Choice silverVariant();
-
-        /** Longest pause between two attempts while the database is unreachable. */
-        @WithDefault("10s")
-        Duration retryMax();
-    }
-
-    /** Kafka settings beyond {@code kafka.bootstrap.servers}. */
-    interface Kafka {
-        /** Replication factor of topics this service creates when missing (3 in production clusters). */
-        @WithDefault("1")
-        short replicationFactor();
-
-        /**
-         * Prefix of this installation's consumer groups (none yet: the web nodes read without a group): two installations sharing a Kafka cluster need
-         * different prefixes, or they take each other's partitions.
-         */
-        @WithDefault("dash")
-        String groupPrefix();
-
-        /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
-        Map<String, String> consumer();
-
-        /** Kafka properties of every plain producer of this service, by Kafka's names. */
-        Map<String, String> producer();
-
-        /** Kafka properties of one client, over {@code consumer}/{@code producer}: {@code dash.kafka.client.<client>.<property>}. */
-        Map<String, Map<String, String>> client();
     }
 }

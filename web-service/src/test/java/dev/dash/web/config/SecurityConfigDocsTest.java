@@ -1,7 +1,7 @@
 package dev.dash.web.config;
 
 import dev.dash.model.testing.ConfigDocsContract;
-import dev.dash.web.api.OpsConfig;
+import dev.dash.platform.config.OpsConfig;
 import dev.dash.web.auth.SecurityConfig;
 import dev.dash.web.sink.WebSinkConfig;
 import org.junit.jupiter.api.Test;

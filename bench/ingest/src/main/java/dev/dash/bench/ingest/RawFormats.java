@@ -50,7 +50,7 @@ public final class RawFormats {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         List<String[]> payloads = new ArrayList<>();
         payloads.add(new String[] {"sensor-reading", null, BenchSetup.MAPPING});
-        Path dir = Path.of("common-model/src/test/resources/bench");
+        Path dir = Path.of("common-model/model/src/test/resources/bench");
         for (String name : new String[] {"github-push", "iot-reading"}) {
             if (Files.exists(dir.resolve(name + ".json"))) {
                 payloads.add(new String[] {

@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 public class MappingBenchmark {
 
-    /** The payload and its mapping, from {@code common-model/src/test/resources/bench}. */
+    /** The payload and its mapping, from {@code common-model/model/src/test/resources/bench}. */
     @Param({"github-push", "stripe-invoice-paid", "iot-reading"})
     public String payload;
 

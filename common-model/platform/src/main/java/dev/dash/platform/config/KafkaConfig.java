@@ -1,0 +1,39 @@
+package dev.dash.platform.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Map;
+
+/**
+ * Kafka settings beyond {@code kafka.bootstrap.servers}, under {@code dash.kafka} (environment: {@code
+ * DASH_KAFKA_*}). Client properties are set under {@code dash.kafka.consumer.*}, {@code dash.kafka.producer.*}
+ * and {@code dash.kafka.client.<client>.*} (docs/configuration.md). The services' own mappings reach it as
+ * {@code kafka()}.
+ */
+@ConfigMapping(prefix = "dash.kafka")
+public interface KafkaConfig {
+    /** Replication factor of topics this service creates when missing (3 in production clusters). */
+    @WithDefault("1")
+    short replicationFactor();
+
+    /**
+     * Prefix of this installation's consumer groups (the ingestor's {@code <prefix>-bronze} and {@code
+     * <prefix>-silver}, replay's {@code <prefix>-replay}; the web nodes read without a group): two installations
+     * sharing a Kafka cluster need different prefixes, or they take each other's partitions.
+     */
+    @WithDefault("dash")
+    String groupPrefix();
+
+    /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
+    Map<String, String> consumer();
+
+    /** Kafka properties of every plain producer of this service, by Kafka's names. */
+    Map<String, String> producer();
+
+    /**
+     * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
+     * dash.kafka.client.<client>.<property>}; clients: the ingestor's {@code bronze}, {@code silver}, {@code
+     * control}, {@code ingest}, {@code points}, web's {@code replays}, replay's {@code control}.
+     */
+    Map<String, Map<String, String>> client();
+}
