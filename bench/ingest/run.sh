@@ -13,6 +13,9 @@
 #   bench/ingest/run.sh
 #   WARMUP=30 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 PHASES="all ingest-only" bench/ingest/run.sh
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
+#   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
+#                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
+#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -24,6 +27,8 @@ BATCH="${BATCH:-100}"
 PHASES="${PHASES-ingest-only all}"
 SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
+INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
+DRAIN="${DRAIN:-1}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
 DB="${BENCH_DB:-dash_bench}"
@@ -60,7 +65,7 @@ start_ingestor() {
     "${DASH_SERVICE_FLAGS[@]}" \
     -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
     "$@" ${INGESTOR_OPTS:-} \
-    -jar ingestor-service/target/quarkus-app/quarkus-run.jar >>"${LOGS}/ingestor.log" 2>&1 &
+    -jar "${INGESTOR_APP}/quarkus-run.jar" >>"${LOGS}/ingestor.log" 2>&1 &
   ingestor_pid=$!
   wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 90
 }
@@ -109,16 +114,20 @@ kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid
 
 # dash.raw and the consumer groups are shared with every other ingestor on this machine (tests too): leave no
 # backlog behind. An ingestor with its archiver and writer reads until both lags are zero.
-echo "== draining dash.raw (archiver and writer catch up)"
-start_ingestor
-for _ in $(seq 1 1800); do
-  [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
-  sleep 1
-done
-echo "lags: bronze $(metric dash_bronze_lag), silver $(metric dash_silver_lag)"
-kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+if [[ "${DRAIN}" != 0 ]]; then
+  echo "== draining dash.raw (archiver and writer catch up)"
+  start_ingestor
+  for _ in $(seq 1 1800); do
+    [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
+    sleep 1
+  done
+  echo "lags: bronze $(metric dash_bronze_lag), silver $(metric dash_silver_lag)"
+  kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+fi
 
-echo "== Silver writer path vs raw COPY"
-java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.SilverBench "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-  "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${SILVER_EVENTS}" 5000 "${SILVER_ROUNDS}" 2>>"${LOGS}/silver.log"
+if [[ "${SILVER_ROUNDS}" != 0 ]]; then
+  echo "== Silver writer path vs raw COPY"
+  java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.SilverBench "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
+    "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${SILVER_EVENTS}" 5000 "${SILVER_ROUNDS}" 2>>"${LOGS}/silver.log"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
