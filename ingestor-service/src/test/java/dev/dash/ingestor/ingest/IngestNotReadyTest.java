@@ -1,7 +1,6 @@
 package dev.dash.ingestor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.pipeline.PipelineCache;
@@ -36,23 +35,22 @@ class IngestNotReadyTest {
                 .build()
                 .getConfigMapping(IngestorConfig.class);
         PipelineCache cache = new PipelineCache(new PipelineRepository(null), config);
-        return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry());
+        return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry(), null);
     }
 
     @Test
     void anUnknownPipelineBeforeTheCacheIsLoadedIsA503WithRetryAfter() {
-        IngestRejection r = catchThrowableOfType(
-                IngestRejection.class,
-                () -> service()
-                        .prepare(
-                                new IngestService.Request(
-                                        UUID.randomUUID().toString(),
-                                        Headers.empty(),
-                                        "{}".getBytes(StandardCharsets.UTF_8),
-                                        "application/json",
-                                        null,
-                                        Instant.now()),
-                                true));
+        IngestResult result = service()
+                .ingest(new IngestService.Request(
+                        UUID.randomUUID().toString(),
+                        Headers.empty(),
+                        "{}".getBytes(StandardCharsets.UTF_8),
+                        "application/json",
+                        null,
+                        Instant.now()))
+                .await()
+                .indefinitely();
+        IngestRejection r = ((IngestResult.Refused) result).rejection();
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.error()).isEqualTo("not_ready");
         assertThat(r.headers()).containsKey("Retry-After");
