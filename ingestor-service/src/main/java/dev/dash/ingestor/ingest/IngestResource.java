@@ -163,8 +163,9 @@ public class IngestResource {
             r.setStatusCode(200)
                     .putHeader("content-type", c.response().contentType())
                     .end(Buffer.buffer(c.response().body()));
-        } else if (result instanceof IngestResult.Refused refused) {
-            sendError(ctx, refused.rejection());
+        } else {
+            // The last case of the sealed type (Java 17 has no pattern switch to check that it is the only one).
+            sendError(ctx, ((IngestResult.Refused) result).rejection());
         }
     }
 

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
  * The fault suite (ChaosShortIT) saw 14 such 404s from an ingestor restarted after {@code kill -9}.
  */
 class IngestNotReadyTest {
-    static IngestService service() {
-        IngestorConfig config = new SmallRyeConfigBuilder()
+    static IngestorConfig config() {
+        return new SmallRyeConfigBuilder()
                 .withMapping(IngestorConfig.class)
                 .withConverter(java.time.Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
@@ -34,6 +34,10 @@ class IngestNotReadyTest {
                         Map.of("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS), "test", 500))
                 .build()
                 .getConfigMapping(IngestorConfig.class);
+    }
+
+    static IngestService service() {
+        IngestorConfig config = config();
         PipelineCache cache = new PipelineCache(new PipelineRepository(null), config);
         return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry(), null);
     }
