@@ -58,6 +58,17 @@ cleanup() {
 trap cleanup EXIT
 
 gen() { java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "$@" | grep RESULT; }
+# CPU time the ingestor process used (user + system, in clock ticks), which a busy machine disturbs far less than
+# its rate: a slower run takes longer but not more CPU per event.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${ingestor_pid}/stat"; }
+# gen against the ingestor, then its CPU per accepted event over the whole run (warm-up included).
+gen_ingestor() {
+  local c0 e0 c1 e1
+  c0="$(cpu_ticks)"; e0="$(metric dash_ingest_accepted_events_total)"
+  gen "$@"
+  c1="$(cpu_ticks)"; e1="$(metric dash_ingest_accepted_events_total)"
+  echo "CPU label=${!#} mode=$5 ingestor_cpu_s=$(echo "scale=2; (${c1} - ${c0}) / $(getconf CLK_TCK)" | bc) events=$((e1 - e0)) cpu_us_per_event=$(echo "scale=1; (${c1} - ${c0}) * 1000000 / $(getconf CLK_TCK) / (${e1} - ${e0} + 1)" | bc)"
+}
 metric() { curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E "^$1(\{| )" | awk '{s+=$NF} END {printf "%.0f\n", s}'; }
 start_ingestor() {
   java -Xmx1g \
@@ -96,13 +107,13 @@ for phase in ${PHASES}; do
     if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
     gen "http://127.0.0.1:${BASELINE_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "baseline"
     rows0="$(metric dash_silver_rows_total)"; t0="$(date +%s.%N)"
-    gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}"
+    gen_ingestor "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}"
     rows1="$(metric dash_silver_rows_total)"; t1="$(date +%s.%N)"
     if [[ "${phase}" == all ]]; then
       echo "RESULT label=ingestor-${phase}-silver mode=${mode} silver_rows_per_s=$(echo "(${rows1} - ${rows0}) / (${t1} - ${t0})" | bc)"
     fi
     if [[ "${phase}" == ingest-only && "${mode}" == single ]]; then
-      gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE_NODEDUPE}" "${SECRET_ID}" "${SECRET}" single 1 "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}-no-dedupe"
+      gen_ingestor "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE_NODEDUPE}" "${SECRET_ID}" "${SECRET}" single 1 "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}-no-dedupe"
     fi
     echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   done
