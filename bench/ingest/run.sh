@@ -13,6 +13,9 @@
 #   bench/ingest/run.sh
 #   WARMUP=30 MEASURE=20 SINGLE_CONCURRENCY=32 BATCH_CONCURRENCY=8 BATCH=100 PHASES="all ingest-only" bench/ingest/run.sh
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
+#   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
+#                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
+#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -24,6 +27,8 @@ BATCH="${BATCH:-100}"
 PHASES="${PHASES-ingest-only all}"
 SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
+INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
+DRAIN="${DRAIN:-1}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
 DB="${BENCH_DB:-dash_bench}"
@@ -53,6 +58,17 @@ cleanup() {
 trap cleanup EXIT
 
 gen() { java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "$@" | grep RESULT; }
+# CPU time the ingestor process used (user + system, in clock ticks), which a busy machine disturbs far less than
+# its rate: a slower run takes longer but not more CPU per event.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${ingestor_pid}/stat"; }
+# gen against the ingestor, then its CPU per accepted event over the whole run (warm-up included).
+gen_ingestor() {
+  local c0 e0 c1 e1
+  c0="$(cpu_ticks)"; e0="$(metric dash_ingest_accepted_events_total)"
+  gen "$@"
+  c1="$(cpu_ticks)"; e1="$(metric dash_ingest_accepted_events_total)"
+  echo "CPU label=${!#} mode=$5 ingestor_cpu_s=$(echo "scale=2; (${c1} - ${c0}) / $(getconf CLK_TCK)" | bc) events=$((e1 - e0)) cpu_us_per_event=$(echo "scale=1; (${c1} - ${c0}) * 1000000 / $(getconf CLK_TCK) / (${e1} - ${e0} + 1)" | bc)"
+}
 metric() { curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E "^$1(\{| )" | awk '{s+=$NF} END {printf "%.0f\n", s}'; }
 start_ingestor() {
   java -Xmx1g \
@@ -60,7 +76,7 @@ start_ingestor() {
     "${DASH_SERVICE_FLAGS[@]}" \
     -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
     "$@" ${INGESTOR_OPTS:-} \
-    -jar ingestor-service/target/quarkus-app/quarkus-run.jar >>"${LOGS}/ingestor.log" 2>&1 &
+    -jar "${INGESTOR_APP}/quarkus-run.jar" >>"${LOGS}/ingestor.log" 2>&1 &
   ingestor_pid=$!
   wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 90
 }
@@ -91,13 +107,13 @@ for phase in ${PHASES}; do
     if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
     gen "http://127.0.0.1:${BASELINE_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "baseline"
     rows0="$(metric dash_silver_rows_total)"; t0="$(date +%s.%N)"
-    gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}"
+    gen_ingestor "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}"
     rows1="$(metric dash_silver_rows_total)"; t1="$(date +%s.%N)"
     if [[ "${phase}" == all ]]; then
       echo "RESULT label=ingestor-${phase}-silver mode=${mode} silver_rows_per_s=$(echo "(${rows1} - ${rows0}) / (${t1} - ${t0})" | bc)"
     fi
     if [[ "${phase}" == ingest-only && "${mode}" == single ]]; then
-      gen "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE_NODEDUPE}" "${SECRET_ID}" "${SECRET}" single 1 "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}-no-dedupe"
+      gen_ingestor "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE_NODEDUPE}" "${SECRET_ID}" "${SECRET}" single 1 "${conc}" "${WARMUP}" "${MEASURE}" "ingestor-${phase}-no-dedupe"
     fi
     echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   done
@@ -109,16 +125,20 @@ kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid
 
 # dash.raw and the consumer groups are shared with every other ingestor on this machine (tests too): leave no
 # backlog behind. An ingestor with its archiver and writer reads until both lags are zero.
-echo "== draining dash.raw (archiver and writer catch up)"
-start_ingestor
-for _ in $(seq 1 1800); do
-  [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
-  sleep 1
-done
-echo "lags: bronze $(metric dash_bronze_lag), silver $(metric dash_silver_lag)"
-kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+if [[ "${DRAIN}" != 0 ]]; then
+  echo "== draining dash.raw (archiver and writer catch up)"
+  start_ingestor
+  for _ in $(seq 1 1800); do
+    [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
+    sleep 1
+  done
+  echo "lags: bronze $(metric dash_bronze_lag), silver $(metric dash_silver_lag)"
+  kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+fi
 
-echo "== Silver writer path vs raw COPY"
-java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.SilverBench "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
-  "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${SILVER_EVENTS}" 5000 "${SILVER_ROUNDS}" 2>>"${LOGS}/silver.log"
+if [[ "${SILVER_ROUNDS}" != 0 ]]; then
+  echo "== Silver writer path vs raw COPY"
+  java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.SilverBench "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" \
+    "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${SILVER_EVENTS}" 5000 "${SILVER_ROUNDS}" 2>>"${LOGS}/silver.log"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -71,7 +71,10 @@ public interface IngestorConfig {
         @WithDefault("5m")
         Duration dedupeCleanupInterval();
 
-        /** Bodies larger than this are verified and parsed on a worker thread instead of the event loop. */
+        /**
+         * Bodies larger than this (as sent) are verified and parsed on a worker thread instead of the event loop. A
+         * gzip body always is, whatever its size: a few KiB sent can be megabytes decompressed.
+         */
         @WithDefault("64K")
         io.quarkus.runtime.configuration.MemorySize workerThreshold();
 

@@ -1,11 +1,18 @@
 package dev.dash.ingestor.ingest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.dash.model.api.ApiError;
+import dev.dash.model.api.FieldError;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Why a request is refused: the HTTP status, a stable error code, the field at fault and a reason, plus
- * response headers (Retry-After, X-RateLimit-*). Thrown inside the ingest flow, turned into the JSON error
- * body by {@link IngestResource}; it carries no stack trace, since it is an answer, not a failure.
+ * response headers (Retry-After, X-RateLimit-*). Thrown inside the ingest checks, handed out by {@link
+ * IngestService} as {@link IngestResult.Refused}, and written by {@link IngestResource} as {@link #body()}: the
+ * {@link ApiError} every Dash endpoint answers with. It carries no stack trace, since it is an answer, not a
+ * failure.
  */
 public final class IngestRejection extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -54,4 +61,20 @@ public final class IngestRejection extends RuntimeException {
     public Map<String, String> headers() {
         return headers;
     }
+
+    /** The JSON error body: {@link ApiError}'s fields, then {@code line} for a refused NDJSON batch. */
+    public Body body() {
+        List<FieldError> fields = field == null ? List.of() : List.of(new FieldError(field, getMessage()));
+        return new Body(new ApiError(status, error, getMessage(), fields), line);
+    }
+
+    /**
+     * A refusal's body as written: the {@link ApiError} shape unchanged (its fields at the top level, in its
+     * order), plus the 1-based NDJSON line at fault when there is one.
+     *
+     * @param error the error as every Dash endpoint gives it
+     * @param line the NDJSON line at fault, or null (then absent)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Body(@JsonUnwrapped ApiError error, Integer line) {}
 }

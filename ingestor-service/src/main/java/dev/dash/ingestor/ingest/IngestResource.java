@@ -1,6 +1,8 @@
 package dev.dash.ingestor.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.dash.ingestor.config.IngestorConfig;
+import dev.dash.model.json.Json;
 import dev.dash.model.signature.Headers;
 import io.quarkus.logging.Log;
 import io.vertx.core.MultiMap;
@@ -15,13 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /ingest/{pipelineId}}: the HTTP side of ingest (docs/ingest.md). A plain Vert.x route rather
  * than a JAX-RS resource, to own the body limit (a JSON 413 before the body is buffered), run on the event
  * loop without a dispatch, and answer when Kafka's acknowledgement arrives. The decisions live in
- * {@link IngestService}; this class maps them to status codes, headers and bodies, never a stack trace.
+ * {@link IngestService}; this class maps its {@link IngestResult} to status codes, headers and bodies (a
+ * refusal as the {@link dev.dash.model.api.ApiError} every Dash endpoint gives, written by Jackson), never a
+ * stack trace.
  */
 @ApplicationScoped
 public class IngestResource {
@@ -32,7 +35,6 @@ public class IngestResource {
 
     private final IngestService service;
     private final long maxBodySize;
-    private final long workerThreshold;
     private final BodyBudget budget;
     private final String retryAfter;
     private final long bodyTimeoutMillis;
@@ -40,7 +42,6 @@ public class IngestResource {
     public IngestResource(IngestService service, IngestorConfig config) {
         this.service = service;
         this.maxBodySize = config.ingest().maxBodySize().asLongValue();
-        this.workerThreshold = config.ingest().workerThreshold().asLongValue();
         this.budget = new BodyBudget(config.ingest().maxBufferedBytes().asLongValue());
         this.retryAfter = Long.toString(Math.max(1, config.ingest().retryAfter().toSeconds()));
         this.bodyTimeoutMillis = config.ingest().bodyTimeout().toMillis();
@@ -146,83 +147,48 @@ public class IngestResource {
                 h.get("content-type"),
                 h.get("content-encoding"),
                 receivedAt);
-        if (body.length > workerThreshold) {
-            // Verifying and parsing a large batch takes milliseconds: not on the event loop.
-            prepareOnWorker(ctx, req);
-            return;
-        }
-        Object prepared;
-        try {
-            prepared = service.prepare(req, false);
-        } catch (QuotaLimiter.NeedsLease e) {
-            // The node's share of the quota ran out: the next share comes from the database, not on the event loop.
-            prepareOnWorker(ctx, req);
-            return;
-        } catch (RuntimeException e) {
-            answerError(ctx, e);
-            return;
-        }
-        proceed(ctx, prepared);
+        service.ingest(req).subscribe().with(result -> answer(ctx, result), e -> answerError(ctx, e));
     }
 
-    private void prepareOnWorker(RoutingContext ctx, IngestService.Request req) {
-        ctx.vertx()
-                .<Object>executeBlocking(() -> service.prepare(req, true), false)
-                .onComplete(ar -> {
-                    if (ar.failed()) {
-                        answerError(ctx, ar.cause());
-                    } else {
-                        proceed(ctx, ar.result());
-                    }
-                });
-    }
-
-    private void proceed(RoutingContext ctx, Object prepared) {
-        if (prepared instanceof IngestService.Outcome o) {
-            answer(ctx, o);
-            return;
-        }
-        service.publish((IngestService.Prepared) prepared).whenComplete((o, e) -> {
-            if (e != null) {
-                answerError(ctx, e);
-            } else {
-                answer(ctx, o);
-            }
-        });
-    }
-
-    private void answer(RoutingContext ctx, IngestService.Outcome o) {
+    private void answer(RoutingContext ctx, IngestResult result) {
         HttpServerResponse r = ctx.response();
         if (r.ended()) {
             return;
         }
-        if (o.challenge() != null) {
+        if (result instanceof IngestResult.Accepted a) {
+            answer(r, 202, false, a.eventIds());
+        } else if (result instanceof IngestResult.Duplicate d) {
+            answer(r, 200, true, d.eventIds());
+        } else if (result instanceof IngestResult.Challenge c) {
             r.setStatusCode(200)
-                    .putHeader("content-type", o.challenge().contentType())
-                    .end(Buffer.buffer(o.challenge().body()));
-            return;
+                    .putHeader("content-type", c.response().contentType())
+                    .end(Buffer.buffer(c.response().body()));
+        } else {
+            // The last case of the sealed type (Java 17 has no pattern switch to check that it is the only one).
+            sendError(ctx, ((IngestResult.Refused) result).rejection());
         }
-        StringBuilder b = new StringBuilder(32 + o.eventIds().length * 40);
+    }
+
+    /** The success body: ids and counts only (no string to escape), so it is written directly. */
+    private static void answer(HttpServerResponse r, int status, boolean duplicate, UUID[] ids) {
+        StringBuilder b = new StringBuilder(32 + ids.length * 40);
         b.append('{');
-        if (o.status() == 200) {
+        if (duplicate) {
             b.append("\"duplicate\":true,");
         }
-        b.append("\"accepted\":")
-                .append(o.status() == 202 ? o.eventIds().length : 0)
-                .append(",\"event_ids\":[");
-        for (int i = 0; i < o.eventIds().length; i++) {
+        b.append("\"accepted\":").append(duplicate ? 0 : ids.length).append(",\"event_ids\":[");
+        for (int i = 0; i < ids.length; i++) {
             if (i > 0) {
                 b.append(',');
             }
-            UUID id = o.eventIds()[i];
-            b.append('"').append(id).append('"');
+            b.append('"').append(ids[i]).append('"');
         }
         b.append("]}");
-        r.setStatusCode(o.status()).putHeader("content-type", JSON).end(b.toString());
+        r.setStatusCode(status).putHeader("content-type", JSON).end(b.toString());
     }
 
-    private void answerError(RoutingContext ctx, Throwable e) {
-        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    /** A failure: a bug in the ingest path (500, logged), or a refusal raised outside it (the route's failure). */
+    private void answerError(RoutingContext ctx, Throwable t) {
         IngestRejection r = t instanceof IngestRejection ir
                 ? ir
                 : new IngestRejection(500, "internal_error", null, "the request could not be processed");
@@ -261,46 +227,14 @@ public class IngestResource {
         for (Map.Entry<String, String> e : r.headers().entrySet()) {
             resp.putHeader(e.getKey(), e.getValue());
         }
-        StringBuilder b = new StringBuilder(160);
-        b.append("{\"status\":").append(r.status()).append(",\"error\":");
-        quote(b, r.error());
-        b.append(",\"message\":");
-        quote(b, r.getMessage());
-        if (r.field() != null) {
-            b.append(",\"fields\":[{\"field\":");
-            quote(b, r.field());
-            b.append(",\"reason\":");
-            quote(b, r.getMessage());
-            b.append("}]");
+        byte[] body;
+        try {
+            body = Json.writer().writeValueAsBytes(r.body());
+        } catch (JsonProcessingException e) {
+            // Strings, numbers and a list of records: Jackson cannot fail on these but for a bug.
+            Log.errorf(e, "Could not write the refusal %s", r.error());
+            body = ("{\"status\":" + r.status() + ",\"error\":\"internal_error\"}").getBytes(StandardCharsets.UTF_8);
         }
-        if (r.line() != null) {
-            b.append(",\"line\":").append(r.line());
-        }
-        b.append('}');
-        resp.setStatusCode(r.status())
-                .putHeader("content-type", JSON)
-                .end(Buffer.buffer(b.toString().getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        resp.setStatusCode(r.status()).putHeader("content-type", JSON).end(Buffer.buffer(body));
     }
 }

@@ -13,6 +13,8 @@ import dev.dash.model.signature.VerificationResult;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,14 +23,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The ingest decision, in the order docs/ingest.md gives: pipeline, handshake, signature, quota, parse,
- * admission, dedupe, durable publish. {@link #prepare} is synchronous CPU work (run on the event loop, or on
- * a worker for large bodies); {@link #publish} is asynchronous and completes when Kafka acknowledged every
- * event. Nothing reaches Kafka unless every check passed.
+ * admission, dedupe, durable publish. {@link #ingest} is the one entry: it answers with one {@link IngestResult}
+ * (a refusal is a {@link IngestResult.Refused} item, never a failure; a failure means a bug) once Kafka
+ * acknowledged every event. Nothing reaches Kafka unless every check passed.
+ *
+ * <p>Threads: called on the event loop, the synchronous checks run there for a small plain body; a body above
+ * {@code dash.ingest.worker-threshold}, every gzip body (its size as sent says nothing of its size decompressed)
+ * and a request whose quota must be leased from the database are checked on a worker instead. Admission, dedupe
+ * and the publish then run back on the event loop, and the answer comes on Kafka's callback thread. One async
+ * style throughout: Mutiny's {@link Uni}, as the dedupe store's reactive client and Vert.x's worker pool give it.
  */
 @ApplicationScoped
 public class IngestService {
@@ -38,7 +44,9 @@ public class IngestService {
     private final InFlight inFlight;
     private final QuotaLimiter quotas;
     private final IngestMetrics metrics;
+    private final Vertx vertx;
     private final long maxBodySize;
+    private final long workerThreshold;
     private final Duration lease;
     private final String retryAfter;
 
@@ -48,15 +56,18 @@ public class IngestService {
             DedupeRepository dedupe,
             QuotaRepository quotaBuckets,
             IngestorConfig config,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            Vertx vertx) {
         this.cache = cache;
         this.quotas = new QuotaLimiter(System::nanoTime, quotaBuckets, quotaBuckets.prefetchExecutor());
         this.publisher = publisher;
         this.dedupe = dedupe;
+        this.vertx = vertx;
         IngestorConfig.Ingest c = config.ingest();
         this.inFlight = new InFlight(c.maxInFlightEvents(), c.maxInFlightBytes().asLongValue());
         this.metrics = new IngestMetrics(registry, inFlight);
         this.maxBodySize = c.maxBodySize().asLongValue();
+        this.workerThreshold = c.workerThreshold().asLongValue();
         this.lease = c.dedupeLease();
         this.retryAfter = Long.toString(Math.max(1, c.retryAfter().toSeconds()));
     }
@@ -70,8 +81,8 @@ public class IngestService {
             String contentEncoding,
             Instant receivedAt) {}
 
-    /** A request that passed every synchronous check. */
-    public record Prepared(
+    /** A request that passed every synchronous check, ready for admission, dedupe and the publish. */
+    private record Prepared(
             CachedPipeline pipeline,
             Request request,
             VerificationResult verification,
@@ -80,30 +91,56 @@ public class IngestService {
             long bytes) {}
 
     /**
-     * The answer.
-     *
-     * @param status 202 accepted, 200 duplicate or handshake
-     * @param eventIds the events' ids (accepted or original)
-     * @param challenge the handshake reply body, or null
+     * Decides a request: the checks, then admission, dedupe and the durable publish. The returned {@link Uni}
+     * emits the result once it is known (for an accepted request: once Kafka acknowledged every event); it fails
+     * only on a bug. Call it on the event loop (or any thread where a short CPU step is fine): the heavy and the
+     * blocking steps move to a worker by themselves.
      */
-    public record Outcome(int status, UUID[] eventIds, Handshake.Response challenge) {}
-
-    /**
-     * Runs the synchronous checks; throws {@link IngestRejection}; returns an {@link Outcome} for a handshake,
-     * else a {@link Prepared}. With {@code mayBlock} false (the event loop) it throws {@link
-     * QuotaLimiter.NeedsLease} when the pipeline's quota must be leased from the database: the caller then runs
-     * it again on a worker with {@code mayBlock} true.
-     */
-    public Object prepare(Request req, boolean mayBlock) {
+    public Uni<IngestResult> ingest(Request req) {
+        if (req.body().length > workerThreshold || isGzip(req.contentEncoding())) {
+            // Verifying and parsing a large batch takes milliseconds, and a gzip body of a few KiB can expand to
+            // megabytes: neither on the event loop.
+            return onWorker(req);
+        }
         try {
-            return prepareChecked(req, mayBlock);
-        } catch (IngestRejection r) {
-            metrics.rejected(r.error());
-            throw r;
+            return decide(req, false);
+        } catch (QuotaLimiter.NeedsLease e) {
+            // The node's share of the quota ran out: the next share comes from the database, not on the event loop.
+            return onWorker(req);
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
         }
     }
 
-    private Object prepareChecked(Request req, boolean mayBlock) {
+    private Uni<IngestResult> onWorker(Request req) {
+        // Unordered: requests of one connection need no order among themselves here. The result comes back on
+        // the caller's context (the event loop), where admission and the publish then run.
+        return vertx.executeBlocking(() -> decide(req, true), false).flatMap(next -> next);
+    }
+
+    /**
+     * The synchronous checks; a refusal is the result. Returns the answer for a handshake, else the (lazy)
+     * admission, dedupe and publish. With {@code mayBlock} false (the event loop) it throws {@link
+     * QuotaLimiter.NeedsLease} when the pipeline's quota must be leased from the database.
+     */
+    private Uni<IngestResult> decide(Request req, boolean mayBlock) {
+        Prepared prepared;
+        try {
+            CachedPipeline p = pipeline(req);
+            byte[] body = decoded(req);
+            var challenge = Handshake.respond(p.preset(), body);
+            if (challenge.isPresent()) {
+                return Uni.createFrom().item(new IngestResult.Challenge(challenge.get()));
+            }
+            prepared = check(req, p, body, mayBlock);
+        } catch (IngestRejection r) {
+            return refusedNow(r);
+        }
+        return Uni.createFrom().deferred(() -> publish(prepared));
+    }
+
+    /** Checks 1-3 of docs/ingest.md: the size as sent, the pipeline known, accepting pushes. */
+    private CachedPipeline pipeline(Request req) {
         if (req.body().length > maxBodySize) {
             throw new IngestRejection(413, "body_too_large", "body", "the body exceeds " + maxBodySize + " bytes");
         }
@@ -146,12 +183,16 @@ public class IngestService {
                             + ("polling".equals(p.config().type()) ? "polling its source" : "another pipeline")
                             + " and accepts no pushes");
         }
-        byte[] body = req.body();
+        return p;
+    }
+
+    /** The body decompressed (gzip) or as sent (identity); refuses any other encoding. */
+    private byte[] decoded(Request req) {
         String encoding = req.contentEncoding() == null
                 ? ""
                 : req.contentEncoding().trim().toLowerCase(Locale.ROOT);
         if (encoding.equals("gzip") || encoding.equals("x-gzip")) {
-            body = BodyParser.gunzip(body, maxBodySize);
+            return BodyParser.gunzip(req.body(), maxBodySize);
         } else if (!encoding.isEmpty() && !encoding.equals("identity")) {
             throw new IngestRejection(
                     415,
@@ -159,10 +200,19 @@ public class IngestService {
                     "content-encoding",
                     "only gzip and identity are accepted, not " + encoding);
         }
-        var challenge = Handshake.respond(p.preset(), body);
-        if (challenge.isPresent()) {
-            return new Outcome(200, new UUID[0], challenge.get());
+        return req.body();
+    }
+
+    private static boolean isGzip(String contentEncoding) {
+        if (contentEncoding == null) {
+            return false;
         }
+        String e = contentEncoding.trim();
+        return e.equalsIgnoreCase("gzip") || e.equalsIgnoreCase("x-gzip");
+    }
+
+    /** Signature, quota and parse (checks 6-8), over the decoded body. */
+    private Prepared check(Request req, CachedPipeline p, byte[] body, boolean mayBlock) {
         VerificationResult verification;
         if (p.signatureProblem() != null) {
             throw new IngestRejection(409, "pipeline_misconfigured", "signature_config", p.signatureProblem());
@@ -196,12 +246,12 @@ public class IngestService {
                 || ct.startsWith("application/x-jsonlines");
     }
 
-    /** Admission, dedupe and the durable publish; completes with the outcome or a rejection. */
-    public CompletionStage<Outcome> publish(Prepared prepared) {
+    /** Admission, dedupe and the durable publish (checks 9-11). */
+    private Uni<IngestResult> publish(Prepared prepared) {
         int n = prepared.events().size();
         long size = prepared.bytes();
         if (!publisher.available()) {
-            return rejected(new IngestRejection(
+            return refusedNow(new IngestRejection(
                     503,
                     "kafka_unavailable",
                     null,
@@ -210,7 +260,7 @@ public class IngestService {
                     Map.of("Retry-After", retryAfter)));
         }
         if (!inFlight.tryAcquire(n, size)) {
-            return rejected(new IngestRejection(
+            return refusedNow(new IngestRejection(
                     503,
                     "overloaded",
                     null,
@@ -225,55 +275,47 @@ public class IngestService {
         CachedPipeline p = prepared.pipeline();
         String deliveryId = prepared.verification().deliveryId();
         Duration window = p.dedupeWindow();
+        Uni<IngestResult> out;
         if (deliveryId == null || window.isZero()) {
-            return send(prepared, ids, prepared.request().receivedAt(), null)
-                    .whenComplete((o, e) -> inFlight.release(n, size));
-        }
-        CompletableFuture<Outcome> out = new CompletableFuture<>();
-        dedupe.claim(p.id(), deliveryId, ids, prepared.request().receivedAt(), lease, window)
-                .subscribe()
-                .with(
-                        claim -> {
-                            if (claim.claimed()) {
-                                send(prepared, claim.eventIds(), claim.receivedAt(), deliveryId)
-                                        .whenComplete((o, e) -> {
-                                            if (e != null) {
-                                                out.completeExceptionally(e);
-                                            } else {
-                                                out.complete(o);
-                                            }
-                                        });
-                            } else if (claim.committed()) {
-                                metrics.duplicate();
-                                out.complete(new Outcome(200, claim.eventIds(), null));
-                            } else {
-                                long wait = Math.max(
-                                        1,
-                                        Duration.between(Instant.now(), claim.leaseUntil())
-                                                .toSeconds());
-                                out.completeExceptionally(reject(new IngestRejection(
-                                        503,
-                                        "delivery_in_progress",
-                                        "delivery_id",
-                                        "a delivery with this id is being published; retry later",
-                                        null,
-                                        Map.of("Retry-After", Long.toString(wait)))));
-                            }
-                        },
-                        e -> {
+            out = send(prepared, ids, prepared.request().receivedAt(), null);
+        } else {
+            out = dedupe.claim(p.id(), deliveryId, ids, prepared.request().receivedAt(), lease, window)
+                    .onItemOrFailure()
+                    .transformToUni((claim, e) -> {
+                        if (e != null) {
                             Log.warnf("Dedupe lookup failed for pipeline %s: %s", p.id(), e.getMessage());
-                            out.completeExceptionally(reject(new IngestRejection(
+                            return refusedNow(new IngestRejection(
                                     503,
                                     "dedupe_unavailable",
                                     null,
                                     "the dedupe store is unavailable; retry later",
                                     null,
-                                    Map.of("Retry-After", retryAfter))));
-                        });
-        return out.whenComplete((o, e) -> inFlight.release(n, size));
+                                    Map.of("Retry-After", retryAfter)));
+                        }
+                        if (claim.claimed()) {
+                            return send(prepared, claim.eventIds(), claim.receivedAt(), deliveryId);
+                        }
+                        if (claim.committed()) {
+                            metrics.duplicate();
+                            return Uni.createFrom().item(new IngestResult.Duplicate(claim.eventIds()));
+                        }
+                        long wait = Math.max(
+                                1,
+                                Duration.between(Instant.now(), claim.leaseUntil())
+                                        .toSeconds());
+                        return refusedNow(new IngestRejection(
+                                503,
+                                "delivery_in_progress",
+                                "delivery_id",
+                                "a delivery with this id is being published; retry later",
+                                null,
+                                Map.of("Retry-After", Long.toString(wait))));
+                    });
+        }
+        return out.onTermination().invoke(() -> inFlight.release(n, size));
     }
 
-    private CompletableFuture<Outcome> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
+    private Uni<IngestResult> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
         CachedPipeline p = prepared.pipeline();
         List<RawRecordCodec.Encoded> values = new ArrayList<>(ids.length);
         String ct = prepared.events().size() > 1 || isNdjson(prepared.request().contentType())
@@ -293,39 +335,36 @@ public class IngestService {
                     prepared.verification())));
         }
         long start = System.nanoTime();
-        CompletableFuture<Outcome> out = new CompletableFuture<>();
-        publisher.publish(p.id().toString(), values).whenComplete((v, e) -> {
+        return publisher.publish(p.id().toString(), values).onItemOrFailure().transform((v, e) -> {
             if (e != null) {
                 if (deliveryId != null) {
                     dedupe.release(p.id(), deliveryId);
                 }
                 Log.debugf("Publish to dash.raw failed for pipeline %s: %s", p.id(), e.toString());
-                out.completeExceptionally(reject(new IngestRejection(
+                return refused(new IngestRejection(
                         503,
                         "kafka_unavailable",
                         null,
                         "the durable write failed; nothing was accepted, retry later",
                         null,
-                        Map.of("Retry-After", retryAfter))));
-                return;
+                        Map.of("Retry-After", retryAfter)));
             }
             metrics.published(System.nanoTime() - start);
             if (deliveryId != null) {
                 dedupe.commit(p.id(), deliveryId);
             }
             metrics.accepted(ids.length, prepared.bytes());
-            out.complete(new Outcome(202, ids, null));
+            return new IngestResult.Accepted(ids);
         });
-        return out;
     }
 
-    private IngestRejection reject(IngestRejection r) {
+    private IngestResult refused(IngestRejection r) {
         metrics.rejected(r.error());
-        return r;
+        return new IngestResult.Refused(r);
     }
 
-    private CompletionStage<Outcome> rejected(IngestRejection r) {
-        return CompletableFuture.failedFuture(reject(r));
+    private Uni<IngestResult> refusedNow(IngestRejection r) {
+        return Uni.createFrom().item(refused(r));
     }
 
     /** Events in flight on this node (for tests and readiness). */

@@ -9,12 +9,13 @@ import dev.dash.model.support.RetryingTask;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -90,32 +91,38 @@ public class RawPublisher {
     }
 
     /**
-     * Sends every record under one key (one partition, in order) and completes when Kafka acknowledged all
-     * of them, or fails with the first error. Records are in {@code dash.raw}'s format 2 ({@link
-     * RawRecordCodec}): the envelope's metadata in headers, the body as the value.
+     * Sends every record under one key (one partition, in order) when subscribed, and emits once Kafka
+     * acknowledged all of them, or fails with the first error. Records are in {@code dash.raw}'s format 2 ({@link
+     * RawRecordCodec}): the envelope's metadata in headers, the body as the value. The item comes on the
+     * producer's I/O thread.
      */
-    public CompletableFuture<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger(records.size());
-        for (RawRecordCodec.Encoded record : records) {
-            try {
-                producer.send(
-                        new ProducerRecord<>(Topics.RAW, null, key, record.value(), record.headers()),
-                        (meta, error) -> {
-                            if (error != null) {
-                                // A moment of refusing at once, then the next request probes Kafka again.
-                                unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                                done.completeExceptionally(error);
-                            } else if (remaining.decrementAndGet() == 0) {
-                                done.complete(null);
-                            }
-                        });
-            } catch (RuntimeException e) {
-                unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                done.completeExceptionally(e);
-                break;
+    public Uni<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
+        return Uni.createFrom().emitter(done -> {
+            AtomicInteger remaining = new AtomicInteger(records.size());
+            AtomicBoolean failed = new AtomicBoolean();
+            for (RawRecordCodec.Encoded record : records) {
+                try {
+                    producer.send(
+                            new ProducerRecord<>(Topics.RAW, null, key, record.value(), record.headers()),
+                            (meta, error) -> {
+                                if (error != null) {
+                                    // A moment of refusing at once, then the next request probes Kafka again.
+                                    unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                                    if (failed.compareAndSet(false, true)) {
+                                        done.fail(error);
+                                    }
+                                } else if (remaining.decrementAndGet() == 0) {
+                                    done.complete(null);
+                                }
+                            });
+                } catch (RuntimeException e) {
+                    unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                    if (failed.compareAndSet(false, true)) {
+                        done.fail(e);
+                    }
+                    break;
+                }
             }
-        }
-        return done;
+        });
     }
 }

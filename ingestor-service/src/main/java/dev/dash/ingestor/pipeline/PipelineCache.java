@@ -64,7 +64,11 @@ public class PipelineCache {
         return pipelines.get(id);
     }
 
-    /** Takes a snapshot unless an equally new or newer one is held. */
+    /**
+     * Takes a snapshot unless a newer one is held. One of the same revision replaces the held one: the database's
+     * view of a revision can change without a write to the pipeline's row (a secret past its expiry is left out
+     * of the next read), and the reconcile must pass that on.
+     */
     public void apply(PipelineConfig config) {
         pipelines.compute(config.id(), (id, held) -> {
             if (held != null && held.config().revision() > config.revision()) {

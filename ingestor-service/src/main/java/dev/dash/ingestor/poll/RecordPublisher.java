@@ -97,7 +97,10 @@ public class RecordPublisher {
             for (Item i : unique.values()) {
                 values.add(encode(UuidV7.next(), pipelineId, teamId, now, source, i));
             }
-            publisher.publish(pipelineId.toString(), values).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            publisher
+                    .publish(pipelineId.toString(), values)
+                    .subscribeAsCompletionStage()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new Result(values.size(), duplicates);
         }
         List<Item> todo = new ArrayList<>(unique.values());
@@ -133,7 +136,10 @@ public class RecordPublisher {
             }
             if (!values.isEmpty()) {
                 try {
-                    publisher.publish(pipelineId.toString(), values).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    publisher
+                            .publish(pipelineId.toString(), values)
+                            .subscribeAsCompletionStage()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (Exception e) {
                     claimed.forEach(d -> dedupe.release(pipelineId, d));
                     throw e;

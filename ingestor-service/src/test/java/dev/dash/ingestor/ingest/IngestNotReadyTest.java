@@ -1,7 +1,6 @@
 package dev.dash.ingestor.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.pipeline.PipelineCache;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.Test;
  * The fault suite (ChaosShortIT) saw 14 such 404s from an ingestor restarted after {@code kill -9}.
  */
 class IngestNotReadyTest {
-    static IngestService service() {
-        IngestorConfig config = new SmallRyeConfigBuilder()
+    static IngestorConfig config() {
+        return new SmallRyeConfigBuilder()
                 .withMapping(IngestorConfig.class)
                 .withConverter(java.time.Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
@@ -35,24 +34,27 @@ class IngestNotReadyTest {
                         Map.of("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS), "test", 500))
                 .build()
                 .getConfigMapping(IngestorConfig.class);
+    }
+
+    static IngestService service() {
+        IngestorConfig config = config();
         PipelineCache cache = new PipelineCache(new PipelineRepository(null), config);
-        return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry());
+        return new IngestService(cache, null, null, new QuotaRepository(null), config, new SimpleMeterRegistry(), null);
     }
 
     @Test
     void anUnknownPipelineBeforeTheCacheIsLoadedIsA503WithRetryAfter() {
-        IngestRejection r = catchThrowableOfType(
-                IngestRejection.class,
-                () -> service()
-                        .prepare(
-                                new IngestService.Request(
-                                        UUID.randomUUID().toString(),
-                                        Headers.empty(),
-                                        "{}".getBytes(StandardCharsets.UTF_8),
-                                        "application/json",
-                                        null,
-                                        Instant.now()),
-                                true));
+        IngestResult result = service()
+                .ingest(new IngestService.Request(
+                        UUID.randomUUID().toString(),
+                        Headers.empty(),
+                        "{}".getBytes(StandardCharsets.UTF_8),
+                        "application/json",
+                        null,
+                        Instant.now()))
+                .await()
+                .indefinitely();
+        IngestRejection r = ((IngestResult.Refused) result).rejection();
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.error()).isEqualTo("not_ready");
         assertThat(r.headers()).containsKey("Retry-After");
