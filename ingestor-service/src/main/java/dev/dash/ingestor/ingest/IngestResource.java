@@ -57,7 +57,7 @@ public class IngestResource {
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
                 .handler(this::handle);
         // Its own route with an early order, so this route's refusals (413 from the body handler) are answered
-        // here before the shared fallback for body-less refusals (dev.dash.model.http.JsonRefusals).
+        // here before the shared fallback for body-less refusals (dev.dash.platform.http.JsonRefusals).
         router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).failureHandler(this::failure);
         // Every other method on the path: 405 with Allow (else it falls through to a 404 page).
         router.route(PATH).handler(IngestResource::methodNotAllowed);
