@@ -131,13 +131,24 @@ public final class QueryBenchmark {
             // with the same statement and parameters, in rounds: the neighbours' load at any moment weighs on
             // both alike, and the spread of the per-round ratios shows how far the noise moves them.
             java.util.Map<String, List<Long>> api = new java.util.LinkedHashMap<>();
+            // A request is what QueryService does for a chart: the rollup's watermark, then the series statement.
+            // The watermark is read (its cost counts) but the cut stays the one above, so that both variants read
+            // the same rows all along: TimescaleDB's policies move its watermark during the run, the plain
+            // database has no rollup job running here.
             java.util.Map<String, PreparedStatement> statements = new java.util.LinkedHashMap<>();
+            java.util.Map<String, PreparedStatement> watermarks = new java.util.LinkedHashMap<>();
+            java.util.Map<String, Long> backends = new java.util.LinkedHashMap<>();
             for (var e : connections.entrySet()) {
                 PreparedStatement st =
                         prepare(e.getValue(), SeriesSql.sql(level), from, to, cuts.get(e.getKey()), bucket);
                 statements.put(e.getKey(), st);
+                PreparedStatement wm = e.getValue()
+                        .prepareStatement("SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w");
+                wm.setString(1, level.table);
+                watermarks.put(e.getKey(), wm);
+                backends.put(e.getKey(), backendPid(e.getValue()));
                 for (int warm = 0; warm < 5; warm++) {
-                    drain(st);
+                    request(wm, st);
                 }
             }
             List<String> names = new ArrayList<>(statements.keySet());
@@ -146,15 +157,17 @@ public final class QueryBenchmark {
             for (int round = 0; round < rounds; round++) {
                 double loadBefore = loadAverage();
                 java.util.Map<String, long[]> times = new java.util.LinkedHashMap<>();
+                java.util.Map<String, Long> cpuBefore = new java.util.LinkedHashMap<>();
                 for (String n : names) {
                     times.put(n, new long[perRound]);
+                    cpuBefore.put(n, backendCpuTicks(backends.get(n)));
                 }
                 for (int i = 0; i < perRound; i++) {
                     for (int k = 0; k < names.size(); k++) {
                         // A, B then B, A: neither variant always runs right after the other
                         String n = names.get((i % 2 == 0) ? k : names.size() - 1 - k);
                         long t0 = System.nanoTime();
-                        int rows = drain(statements.get(n));
+                        int rows = request(watermarks.get(n), statements.get(n));
                         times.get(n)[i] = System.nanoTime() - t0;
                         if (rows == 0) {
                             throw new IllegalStateException("the query returned nothing");
@@ -163,6 +176,13 @@ public final class QueryBenchmark {
                 }
                 double loadAfter = loadAverage();
                 StringBuilder line = new StringBuilder();
+                java.util.Map<String, Double> cpu = new java.util.LinkedHashMap<>();
+                for (String n : names) {
+                    long before = cpuBefore.get(n);
+                    long after = backendCpuTicks(backends.get(n));
+                    // ticks of 10 ms (USER_HZ 100, as on every Linux this runs on)
+                    cpu.put(n, before < 0 || after < 0 ? Double.NaN : (after - before) * 10.0 / perRound);
+                }
                 for (String n : names) {
                     long[] t = times.get(n);
                     Arrays.sort(t);
@@ -170,14 +190,24 @@ public final class QueryBenchmark {
                         api.computeIfAbsent(n, k -> new ArrayList<>()).add(x);
                     }
                     line.append(String.format(
-                            Locale.ROOT, "%s p50 %6.1f p95 %6.1f ms; ", n, ms(pct(t, 50)), ms(pct(t, 95))));
+                            Locale.ROOT,
+                            "%s p50 %6.1f p95 %6.1f ms, server CPU %5.2f ms/request; ",
+                            n,
+                            ms(pct(t, 50)),
+                            ms(pct(t, 95)),
+                            cpu.get(n)));
                 }
                 if (times.containsKey("timescaledb") && times.containsKey("plain")) {
                     long[] a = times.get("timescaledb");
                     long[] b = times.get("plain");
-                    double[] r = {(double) pct(a, 50) / pct(b, 50), (double) pct(a, 95) / pct(b, 95)};
+                    double[] r = {
+                        (double) pct(a, 50) / pct(b, 50),
+                        (double) pct(a, 95) / pct(b, 95),
+                        cpu.get("timescaledb") / cpu.get("plain")
+                    };
                     roundRatios.add(r);
-                    line.append(String.format(Locale.ROOT, "TimescaleDB / plain p50 %.2f p95 %.2f; ", r[0], r[1]));
+                    line.append(String.format(
+                            Locale.ROOT, "TimescaleDB / plain p50 %.2f p95 %.2f CPU %.2f; ", r[0], r[1], r[2]));
                 }
                 log(
                         "%-4s round %d/%d (%d pairs): %sload average %.1f -> %.1f",
@@ -186,13 +216,18 @@ public final class QueryBenchmark {
             for (PreparedStatement st : statements.values()) {
                 st.close();
             }
+            for (PreparedStatement st : watermarks.values()) {
+                st.close();
+            }
             if (!roundRatios.isEmpty()) {
                 double[] p50s =
                         roundRatios.stream().mapToDouble(r -> r[0]).sorted().toArray();
                 double[] p95s =
                         roundRatios.stream().mapToDouble(r -> r[1]).sorted().toArray();
+                double[] cpus =
+                        roundRatios.stream().mapToDouble(r -> r[2]).sorted().toArray();
                 log(
-                        "%-4s TimescaleDB / plain per round: p50 median %.2f (%.2f-%.2f), p95 median %.2f (%.2f-%.2f) over %d rounds",
+                        "%-4s TimescaleDB / plain per round: p50 median %.2f (%.2f-%.2f), p95 median %.2f (%.2f-%.2f), server CPU median %.2f (%.2f-%.2f) over %d rounds",
                         chart,
                         median(p50s),
                         p50s[0],
@@ -200,6 +235,9 @@ public final class QueryBenchmark {
                         median(p95s),
                         p95s[0],
                         p95s[p95s.length - 1],
+                        median(cpus),
+                        cpus[0],
+                        cpus[cpus.length - 1],
                         p50s.length);
             }
             int baselineIterations = rawIterations != null
@@ -486,6 +524,37 @@ public final class QueryBenchmark {
         }
         Arrays.sort(out);
         return out;
+    }
+
+    /** One chart request as QueryService makes it: the rollup's watermark, then the series. */
+    private static int request(PreparedStatement watermark, PreparedStatement series) throws SQLException {
+        try (ResultSet rs = watermark.executeQuery()) {
+            rs.next();
+            rs.getTimestamp(1);
+        }
+        return drain(series);
+    }
+
+    private static long backendPid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * User + system CPU ticks of a server backend ({@code /proc/<pid>/stat}), -1 when the server runs elsewhere:
+     * the work a request costs the server, which the neighbours' load does not stretch as it does wall time.
+     */
+    private static long backendCpuTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The 1-minute load average of the machine ({@code /proc/loadavg}), NaN where there is none. */
