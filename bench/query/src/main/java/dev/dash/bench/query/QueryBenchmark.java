@@ -29,15 +29,18 @@ import org.postgresql.ds.PGSimpleDataSource;
  * rollups to where production keeps them (plain: refreshed up to a minute ago, a raw tail after; TimescaleDB:
  * continuous aggregates refreshed the same way and chunks older than 7 days compressed, as the policy does),
  * and times the query API's statement for a 24-hour and a 30-day line chart on each variant against the same
- * series computed from the raw rows, in the same run. The variants take turns in blocks of runs, so both see
- * the same neighbours. Data loaded by an earlier run is topped up to now first. On TimescaleDB it also reports
+ * series computed from the raw rows, in the same run. The variants take turns request by request (A, B, B, A ...,
+ * the same statement and parameters on each), in rounds, so both see the same neighbours at the same moment; each
+ * round prints both variants' p50 and p95, their ratio and the machine's load average, and the end of a chart the
+ * median and range of the per-round ratios. Data loaded by an earlier run is topped up to now first. On TimescaleDB it also reports
  * the compression of the newest week of compressed chunks ({@code chunk_compression_stats}) and of the whole
  * hypertable.
  *
  * <p>Arguments (system properties): {@code bench.url} (a database of the server to create the bench
  * databases from, default the local {@code dash}), {@code bench.user}, {@code bench.password},
  * {@code bench.variants} ({@code timescaledb,plain}), {@code bench.points} (10000000), {@code bench.iterations}
- * (200 per variant and chart), {@code bench.blocks} (10 turns), {@code bench.raw-iterations} (runs of the raw
+ * (200 per variant and chart), {@code bench.rounds} (5 rounds of
+ * {@code bench.iterations / bench.rounds} interleaved pairs), {@code bench.raw-iterations} (runs of the raw
  * baseline; 0 skips it; default 50 for 24 hours, 5 for 30 days).
  */
 public final class QueryBenchmark {
@@ -55,7 +58,7 @@ public final class QueryBenchmark {
         String password = System.getProperty("bench.password", "dash");
         long points = Long.getLong("bench.points", 10_000_000L);
         int iterations = Integer.getInteger("bench.iterations", 200);
-        int blocks = Integer.getInteger("bench.blocks", 10);
+        int rounds = Integer.getInteger("bench.rounds", 5);
         Integer rawIterations = Integer.getInteger("bench.raw-iterations");
         List<String> variants = List.of(
                 System.getProperty("bench.variants", "timescaledb,plain").split(","));
@@ -119,22 +122,123 @@ public final class QueryBenchmark {
                         w,
                         Duration.between(cuts.get(e.getKey()), end).toSeconds());
             }
-            // The variants take turns in blocks, so that the neighbours' load weighs on both alike.
+            if (cuts.values().stream().distinct().count() > 1) {
+                log(
+                        "%-4s the variants' cuts differ (%s): their raw tails differ, read the ratios with that in mind",
+                        chart, cuts);
+            }
+            // The variants take turns request by request (A, B, A, B ..., the first of a pair alternating),
+            // with the same statement and parameters, in rounds: the neighbours' load at any moment weighs on
+            // both alike, and the spread of the per-round ratios shows how far the noise moves them.
             java.util.Map<String, List<Long>> api = new java.util.LinkedHashMap<>();
-            for (int block = 0; block < blocks; block++) {
-                for (var e : connections.entrySet()) {
-                    long[] t = time(
-                            e.getValue(),
-                            SeriesSql.sql(level),
-                            from,
-                            to,
-                            cuts.get(e.getKey()),
-                            bucket,
-                            Math.max(1, iterations / blocks));
-                    for (long x : t) {
-                        api.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(x);
+            // A request is what QueryService does for a chart: the rollup's watermark, then the series statement.
+            // The watermark is read (its cost counts) but the cut stays the one above, so that both variants read
+            // the same rows all along: TimescaleDB's policies move its watermark during the run, the plain
+            // database has no rollup job running here.
+            java.util.Map<String, PreparedStatement> statements = new java.util.LinkedHashMap<>();
+            java.util.Map<String, PreparedStatement> watermarks = new java.util.LinkedHashMap<>();
+            java.util.Map<String, Long> backends = new java.util.LinkedHashMap<>();
+            for (var e : connections.entrySet()) {
+                PreparedStatement st =
+                        prepare(e.getValue(), SeriesSql.sql(level), from, to, cuts.get(e.getKey()), bucket);
+                statements.put(e.getKey(), st);
+                PreparedStatement wm = e.getValue()
+                        .prepareStatement("SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w");
+                wm.setString(1, level.table);
+                watermarks.put(e.getKey(), wm);
+                backends.put(e.getKey(), backendPid(e.getValue()));
+                for (int warm = 0; warm < 5; warm++) {
+                    request(wm, st);
+                }
+            }
+            List<String> names = new ArrayList<>(statements.keySet());
+            int perRound = Math.max(1, iterations / rounds);
+            List<double[]> roundRatios = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                double loadBefore = loadAverage();
+                java.util.Map<String, long[]> times = new java.util.LinkedHashMap<>();
+                java.util.Map<String, Long> cpuBefore = new java.util.LinkedHashMap<>();
+                for (String n : names) {
+                    times.put(n, new long[perRound]);
+                    cpuBefore.put(n, backendCpuTicks(backends.get(n)));
+                }
+                for (int i = 0; i < perRound; i++) {
+                    for (int k = 0; k < names.size(); k++) {
+                        // A, B then B, A: neither variant always runs right after the other
+                        String n = names.get((i % 2 == 0) ? k : names.size() - 1 - k);
+                        long t0 = System.nanoTime();
+                        int rows = request(watermarks.get(n), statements.get(n));
+                        times.get(n)[i] = System.nanoTime() - t0;
+                        if (rows == 0) {
+                            throw new IllegalStateException("the query returned nothing");
+                        }
                     }
                 }
+                double loadAfter = loadAverage();
+                StringBuilder line = new StringBuilder();
+                java.util.Map<String, Double> cpu = new java.util.LinkedHashMap<>();
+                for (String n : names) {
+                    long before = cpuBefore.get(n);
+                    long after = backendCpuTicks(backends.get(n));
+                    // ticks of 10 ms (USER_HZ 100, as on every Linux this runs on)
+                    cpu.put(n, before < 0 || after < 0 ? Double.NaN : (after - before) * 10.0 / perRound);
+                }
+                for (String n : names) {
+                    long[] t = times.get(n);
+                    Arrays.sort(t);
+                    for (long x : t) {
+                        api.computeIfAbsent(n, k -> new ArrayList<>()).add(x);
+                    }
+                    line.append(String.format(
+                            Locale.ROOT,
+                            "%s p50 %6.1f p95 %6.1f ms, server CPU %5.2f ms/request; ",
+                            n,
+                            ms(pct(t, 50)),
+                            ms(pct(t, 95)),
+                            cpu.get(n)));
+                }
+                if (times.containsKey("timescaledb") && times.containsKey("plain")) {
+                    long[] a = times.get("timescaledb");
+                    long[] b = times.get("plain");
+                    double[] r = {
+                        (double) pct(a, 50) / pct(b, 50),
+                        (double) pct(a, 95) / pct(b, 95),
+                        cpu.get("timescaledb") / cpu.get("plain")
+                    };
+                    roundRatios.add(r);
+                    line.append(String.format(
+                            Locale.ROOT, "TimescaleDB / plain p50 %.2f p95 %.2f CPU %.2f; ", r[0], r[1], r[2]));
+                }
+                log(
+                        "%-4s round %d/%d (%d pairs): %sload average %.1f -> %.1f",
+                        chart, round + 1, rounds, perRound, line, loadBefore, loadAfter);
+            }
+            for (PreparedStatement st : statements.values()) {
+                st.close();
+            }
+            for (PreparedStatement st : watermarks.values()) {
+                st.close();
+            }
+            if (!roundRatios.isEmpty()) {
+                double[] p50s =
+                        roundRatios.stream().mapToDouble(r -> r[0]).sorted().toArray();
+                double[] p95s =
+                        roundRatios.stream().mapToDouble(r -> r[1]).sorted().toArray();
+                double[] cpus =
+                        roundRatios.stream().mapToDouble(r -> r[2]).sorted().toArray();
+                log(
+                        "%-4s TimescaleDB / plain per round: p50 median %.2f (%.2f-%.2f), p95 median %.2f (%.2f-%.2f), server CPU median %.2f (%.2f-%.2f) over %d rounds",
+                        chart,
+                        median(p50s),
+                        p50s[0],
+                        p50s[p50s.length - 1],
+                        median(p95s),
+                        p95s[0],
+                        p95s[p95s.length - 1],
+                        median(cpus),
+                        cpus[0],
+                        cpus[cpus.length - 1],
+                        p50s.length);
             }
             int baselineIterations = rawIterations != null
                     ? rawIterations
@@ -368,9 +472,9 @@ public final class QueryBenchmark {
         }
     }
 
-    /** Runs the statement (with $n placeholders, as the service does) and returns sorted latencies in ns. */
-    private static long[] time(Connection c, String sql, Instant from, Instant to, Instant cut, Duration bucket, int n)
-            throws SQLException {
+    /** Prepares the statement (with $n placeholders, as the service does) with the chart's parameters. */
+    private static PreparedStatement prepare(
+            Connection c, String sql, Instant from, Instant to, Instant cut, Duration bucket) throws SQLException {
         List<Integer> order = new ArrayList<>();
         Matcher m = Pattern.compile("\\$(\\d)").matcher(sql);
         StringBuilder jdbc = new StringBuilder();
@@ -389,16 +493,23 @@ public final class QueryBenchmark {
             bucket.toSeconds() + " seconds",
             null
         };
-        long[] out = new long[n];
-        try (PreparedStatement st = c.prepareStatement(jdbc.toString())) {
-            for (int i = 0; i < order.size(); i++) {
-                Object p = params[order.get(i) - 1];
-                if (p == null) {
-                    st.setNull(i + 1, java.sql.Types.VARCHAR);
-                } else {
-                    st.setObject(i + 1, p);
-                }
+        PreparedStatement st = c.prepareStatement(jdbc.toString());
+        for (int i = 0; i < order.size(); i++) {
+            Object p = params[order.get(i) - 1];
+            if (p == null) {
+                st.setNull(i + 1, java.sql.Types.VARCHAR);
+            } else {
+                st.setObject(i + 1, p);
             }
+        }
+        return st;
+    }
+
+    /** Runs the statement {@code n} times after 3 warm-up runs and returns sorted latencies in ns. */
+    private static long[] time(Connection c, String sql, Instant from, Instant to, Instant cut, Duration bucket, int n)
+            throws SQLException {
+        long[] out = new long[n];
+        try (PreparedStatement st = prepare(c, sql, from, to, cut, bucket)) {
             for (int warm = 0; warm < 3; warm++) {
                 drain(st);
             }
@@ -413,6 +524,52 @@ public final class QueryBenchmark {
         }
         Arrays.sort(out);
         return out;
+    }
+
+    /** One chart request as QueryService makes it: the rollup's watermark, then the series. */
+    private static int request(PreparedStatement watermark, PreparedStatement series) throws SQLException {
+        try (ResultSet rs = watermark.executeQuery()) {
+            rs.next();
+            rs.getTimestamp(1);
+        }
+        return drain(series);
+    }
+
+    private static long backendPid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * User + system CPU ticks of a server backend ({@code /proc/<pid>/stat}), -1 when the server runs elsewhere:
+     * the work a request costs the server, which the neighbours' load does not stretch as it does wall time.
+     */
+    private static long backendCpuTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The 1-minute load average of the machine ({@code /proc/loadavg}), NaN where there is none. */
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static int drain(PreparedStatement st) throws SQLException {
