@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dash.model.json.Json;
+import dev.dash.model.testing.LocalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,8 +31,8 @@ class MappingDocExamplesTest {
     record Block(String kind, JsonNode json) {}
 
     static List<Block> blocks() throws IOException {
-        String root = System.getProperty("dash.repo.root", "..");
-        String text = Files.readString(Path.of(root, "docs", "mapping.md"), StandardCharsets.UTF_8);
+        Path doc = LocalServices.repoRoot().resolve("docs/mapping.md");
+        String text = Files.readString(doc, StandardCharsets.UTF_8);
         List<Block> blocks = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
