@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Series over Silver for one pipeline and metric, on the pipeline's active mapping version only. Long
  * ranges read the 1-minute or 1-hour rollups up to their watermark plus the raw rows after it (on both Silver
- * variants), so a 30-day chart reads hundreds of rows, not millions.
+ * variants), so a 30-day chart reads hundreds of rows, not millions; hour buckets read the hour still open from
+ * the 1-minute rollup up to its watermark, leaving a minute or two of raw rows.
  */
 @ApplicationScoped
 public class QueryService {
@@ -92,7 +93,7 @@ public class QueryService {
                     if (version == null) {
                         return Uni.createFrom().item(result(pipelineId, q, null, "raw", List.of()));
                     }
-                    return cut(q).flatMap(cut -> Sql.list(
+                    return cuts(q).flatMap(cuts -> Sql.list(
                                     pool,
                                     r -> new Row(
                                             r.getString("labels"),
@@ -103,14 +104,7 @@ public class QueryService {
                                             r.getDouble("max_value"),
                                             r.getDouble("last_value")),
                                     SeriesSql.sql(q.level()),
-                                    pipelineId,
-                                    version,
-                                    q.metric(),
-                                    q.from(),
-                                    q.to(),
-                                    cut,
-                                    SeriesSql.interval(q.bucket()),
-                                    q.labelFilter())
+                                    params(pipelineId, version, q, cuts))
                             .map(rows ->
                                     result(pipelineId, q, version, source(q.level()), group(rows, q.aggregation()))));
                 });
@@ -178,22 +172,48 @@ public class QueryService {
                 in.aggregation() == null ? "avg" : in.aggregation());
     }
 
+    /** The statement's parameters ({@link SeriesSql}): $9, the minute cut, only at the hour level. */
+    private static Object[] params(UUID pipelineId, Integer version, Parsed q, Instant[] cuts) {
+        List<Object> p = new ArrayList<>(
+                List.of(pipelineId, version, q.metric(), q.from(), q.to(), cuts[0], SeriesSql.interval(q.bucket())));
+        p.add(q.labelFilter());
+        if (q.level() == SeriesSql.Level.HOUR) {
+            p.add(cuts[1]);
+        }
+        return p.toArray();
+    }
+
     /**
      * Where rollup rows stop and raw rows take over: the rollup's watermark ({@code dash_rollup_watermark}: the
      * plain variant's job watermark, a continuous aggregate's own on TimescaleDB, whose aggregates are read
      * materialised only), rounded down to the rollup's buckets. The same on both variants, so both give the
-     * same series.
+     * same series. At the hour level also the minute cut ({@link SeriesSql#minuteCut}), from the 1-minute
+     * rollup's own watermark, asked in the same statement: the minute tier between the two; else both equal.
      */
-    private Uni<Instant> cut(Parsed q) {
+    private Uni<Instant[]> cuts(Parsed q) {
         if (q.level() == SeriesSql.Level.RAW) {
-            return Uni.createFrom().item(q.from());
+            return Uni.createFrom().item(new Instant[] {q.from(), q.from()});
+        }
+        if (q.level() == SeriesSql.Level.MINUTE) {
+            return Sql.one(
+                            pool,
+                            r -> Sql.instant(r, "w"),
+                            "SELECT greatest(dash_rollup_watermark($1), '1970-01-01'::timestamptz) AS w",
+                            q.level().table)
+                    .map(w -> {
+                        Instant cut = w == null ? q.from() : SeriesSql.floor(w, q.level().size);
+                        return new Instant[] {cut, cut};
+                    });
         }
         return Sql.one(
                         pool,
-                        r -> Sql.instant(r, "w"),
-                        "SELECT greatest(dash_rollup_watermark($1), '1970-01-01'::timestamptz) AS w",
-                        q.level().table)
-                .map(w -> w == null ? q.from() : SeriesSql.floor(w, q.level().size));
+                        r -> new Instant[] {Sql.instant(r, "h"), Sql.instant(r, "m")},
+                        "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
+                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+                .map(w -> {
+                    Instant hour = w == null || w[0] == null ? q.from() : SeriesSql.floor(w[0], q.level().size);
+                    return new Instant[] {hour, SeriesSql.minuteCut(hour, w == null ? null : w[1])};
+                });
     }
 
     /** {@code SELECT dash_silver_variant()}, asked once. */

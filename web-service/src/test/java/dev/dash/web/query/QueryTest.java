@@ -306,6 +306,103 @@ class QueryTest {
         }
     }
 
+    /**
+     * Issue 11: a 30-day chart (hour buckets) reads the hour still open from the 1-minute rollup up to its
+     * watermark and raw rows only after it, and gives the answer the raw rows give, on both variants: with late
+     * points under minutes already rolled up (once the job or the policies ran) and points in the open minute
+     * written after the job ran. Through the API at whatever minute of the hour the test runs, and through the
+     * statement itself with the hour cut an hour earlier than the watermark's, so that the minute tier holds
+     * at least an hour of buckets whatever the clock says (the shape late in the hour).
+     */
+    @Test
+    void aThirtyDayChartLateInTheHourReadsTheOpenHourFromTheMinuteRollupAndEqualsTheRawRows() throws Exception {
+        Instant now = Instant.now();
+        Instant hourStart = now.truncatedTo(ChronoUnit.HOURS);
+        write(pipeline, hourStart.minus(Duration.ofHours(2)), now, 10);
+        runRollupJob();
+        // Late points: under minutes of the previous and the open hour already rolled up, and in the open minute.
+        Instant lateMinute = hourStart.minus(Duration.ofMinutes(43)).plusMillis(1500);
+        Instant lateOpenHour =
+                now.minus(Duration.ofMinutes(2)).truncatedTo(ChronoUnit.MINUTES).plusMillis(2500);
+        write(pipeline, List.of(lateMinute, lateOpenHour, now.minusMillis(300)), 7000);
+        runRollupJob();
+        // The open minute, after the job ran: raw rows only.
+        write(pipeline, List.of(Instant.now().plusMillis(200)), 9000);
+
+        Instant to = hourStart.plus(Duration.ofHours(1));
+        Instant from = to.minus(Duration.ofDays(30));
+        assertSeriesMatchRaw(from, to, "PT1H");
+        assertSeriesMatchRaw(from, to, "PT3H");
+
+        // The statement with an hour cut an hour before the watermark's: 60+ minutes from metrics_1m.
+        Map<String, Object> w = Db.rows(
+                        "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
+                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+                .get(0);
+        Instant hourCut = SeriesSql.floor(((java.sql.Timestamp) w.get("h")).toInstant(), Duration.ofHours(1))
+                .minus(Duration.ofHours(1));
+        Instant minuteCut = SeriesSql.minuteCut(hourCut, ((java.sql.Timestamp) w.get("m")).toInstant());
+        assertThat(Duration.between(hourCut, minuteCut)).isGreaterThanOrEqualTo(Duration.ofMinutes(60));
+        assertThat(Db.count(
+                        "SELECT count(*) FROM metrics_1m WHERE pipeline_id = ? AND bucket >= ? AND bucket < ?",
+                        pipeline,
+                        java.sql.Timestamp.from(hourCut),
+                        java.sql.Timestamp.from(minuteCut)))
+                .as("minute buckets in the minute tier")
+                .isGreaterThanOrEqualTo(2 * 60);
+        for (String bucket : List.of("PT1H", "PT3H")) {
+            String interval = SeriesSql.interval(Duration.parse(bucket));
+            Instant f = SeriesSql.floor(from, Duration.parse(bucket));
+            List<List<Object>> tiered = statement(
+                    SeriesSql.sql(SeriesSql.Level.HOUR),
+                    pipeline,
+                    1,
+                    "temp",
+                    f,
+                    to,
+                    hourCut,
+                    interval,
+                    null,
+                    minuteCut);
+            List<List<Object>> raw = statement(SeriesSql.rawOnlySql(), pipeline, 1, "temp", f, to, f, interval, null);
+            assertThat(tiered).as(bucket + " buckets").hasSameSizeAs(raw).isNotEmpty();
+            for (int i = 0; i < raw.size(); i++) {
+                List<Object> t = tiered.get(i);
+                List<Object> r = raw.get(i);
+                assertThat(t.subList(0, 3))
+                        .as(bucket + " bucket, labels, count")
+                        .isEqualTo(r.subList(0, 3));
+                assertThat((Double) t.get(3))
+                        .as(bucket + " sum at " + r.get(0))
+                        .isCloseTo((Double) r.get(3), org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(t.subList(4, 7))
+                        .as(bucket + " min, max, last at " + r.get(0))
+                        .isEqualTo(r.subList(4, 7));
+            }
+        }
+    }
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /** A series statement's rows: bucket, labels, count, sum, min, max, last. */
+    List<List<Object>> statement(String sql, Object... params) {
+        return dev.dash.web.api.Sql.list(
+                        pool,
+                        r -> List.<Object>of(
+                                dev.dash.web.api.Sql.instant(r, "b"),
+                                r.getString("labels"),
+                                r.getLong("n"),
+                                r.getDouble("total"),
+                                r.getDouble("min_value"),
+                                r.getDouble("max_value"),
+                                r.getDouble("last_value")),
+                        sql,
+                        params)
+                .await()
+                .atMost(Duration.ofSeconds(60));
+    }
+
     /** What keeps the rollups current in production: the job on plain, the aggregates' policies on TimescaleDB. */
     void runRollupJob() {
         if (Db.variant().equals("timescaledb")) {

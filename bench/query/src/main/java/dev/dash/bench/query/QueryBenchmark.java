@@ -41,7 +41,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@code bench.variants} ({@code timescaledb,plain}), {@code bench.points} (10000000), {@code bench.iterations}
  * (200 per variant and chart), {@code bench.rounds} (5 rounds of
  * {@code bench.iterations / bench.rounds} interleaved pairs), {@code bench.raw-iterations} (runs of the raw
- * baseline; 0 skips it; default 50 for 24 hours, 5 for 30 days).
+ * baseline; 0 skips it; default 50 for 24 hours, 5 for 30 days), {@code bench.minute-tier} ({@code true}; {@code
+ * false} times the hour-bucket statement as it was before the minute tier: the open hour read as raw rows).
  */
 public final class QueryBenchmark {
     private static final UUID PIPELINE = UUID.fromString("0d0e0000-0000-4000-8000-00000000be01");
@@ -62,6 +63,8 @@ public final class QueryBenchmark {
         Integer rawIterations = Integer.getInteger("bench.raw-iterations");
         List<String> variants = List.of(
                 System.getProperty("bench.variants", "timescaledb,plain").split(","));
+        // false: hour buckets read the open hour as raw rows (the statement before the minute tier, issue 11)
+        boolean minuteTier = Boolean.parseBoolean(System.getProperty("bench.minute-tier", "true"));
 
         Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         java.util.Map<String, Connection> connections = new java.util.LinkedHashMap<>();
@@ -110,22 +113,32 @@ public final class QueryBenchmark {
             }
             // As QueryService on both variants: the rollup up to its watermark, rounded down to its buckets,
             // and the raw rows after it (TimescaleDB's aggregates are read materialised only).
+            // Hour buckets: then metrics_1m up to its own watermark (the minute cut) and raw rows after that.
             java.util.Map<String, Instant> cuts = new java.util.LinkedHashMap<>();
+            java.util.Map<String, Instant> minuteCuts = new java.util.LinkedHashMap<>();
             for (var e : connections.entrySet()) {
                 Instant w = SilverRollups.watermark(e.getValue(), level.table);
                 cuts.put(e.getKey(), w == null ? from : SeriesSql.floor(w, level.size));
+                Instant minuteCut = cuts.get(e.getKey());
+                if (level == SeriesSql.Level.HOUR && minuteTier) {
+                    minuteCut = SeriesSql.minuteCut(
+                            minuteCut, SilverRollups.watermark(e.getValue(), SeriesSql.Level.MINUTE.table));
+                }
+                minuteCuts.put(e.getKey(), minuteCut);
                 log(
-                        "%-11s %-4s %s watermark %s: raw tail of %d s",
+                        "%-11s %-4s %s watermark %s, minute tier %d s: raw tail of %d s",
                         e.getKey(),
                         chart,
                         level.table,
                         w,
-                        Duration.between(cuts.get(e.getKey()), end).toSeconds());
+                        Duration.between(cuts.get(e.getKey()), minuteCut).toSeconds(),
+                        Duration.between(minuteCut, end).toSeconds());
             }
-            if (cuts.values().stream().distinct().count() > 1) {
+            if (cuts.values().stream().distinct().count() > 1
+                    || minuteCuts.values().stream().distinct().count() > 1) {
                 log(
                         "%-4s the variants' cuts differ (%s): their raw tails differ, read the ratios with that in mind",
-                        chart, cuts);
+                        chart, minuteCuts);
             }
             // The variants take turns request by request (A, B, A, B ..., the first of a pair alternating),
             // with the same statement and parameters, in rounds: the neighbours' load at any moment weighs on
@@ -139,11 +152,22 @@ public final class QueryBenchmark {
             java.util.Map<String, PreparedStatement> watermarks = new java.util.LinkedHashMap<>();
             java.util.Map<String, Long> backends = new java.util.LinkedHashMap<>();
             for (var e : connections.entrySet()) {
-                PreparedStatement st =
-                        prepare(e.getValue(), SeriesSql.sql(level), from, to, cuts.get(e.getKey()), bucket);
+                PreparedStatement st = prepare(
+                        e.getValue(),
+                        SeriesSql.sql(level),
+                        from,
+                        to,
+                        cuts.get(e.getKey()),
+                        minuteCuts.get(e.getKey()),
+                        bucket);
                 statements.put(e.getKey(), st);
+                // As QueryService: hour buckets ask both watermarks in one statement (the minute tier's too)
                 PreparedStatement wm = e.getValue()
-                        .prepareStatement("SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w");
+                        .prepareStatement(
+                                level == SeriesSql.Level.HOUR && minuteTier
+                                        ? "SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w,"
+                                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m"
+                                        : "SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w");
                 wm.setString(1, level.table);
                 watermarks.put(e.getKey(), wm);
                 backends.put(e.getKey(), backendPid(e.getValue()));
@@ -474,7 +498,8 @@ public final class QueryBenchmark {
 
     /** Prepares the statement (with $n placeholders, as the service does) with the chart's parameters. */
     private static PreparedStatement prepare(
-            Connection c, String sql, Instant from, Instant to, Instant cut, Duration bucket) throws SQLException {
+            Connection c, String sql, Instant from, Instant to, Instant cut, Instant minuteCut, Duration bucket)
+            throws SQLException {
         List<Integer> order = new ArrayList<>();
         Matcher m = Pattern.compile("\\$(\\d)").matcher(sql);
         StringBuilder jdbc = new StringBuilder();
@@ -491,7 +516,8 @@ public final class QueryBenchmark {
             Timestamp.from(to),
             Timestamp.from(cut),
             bucket.toSeconds() + " seconds",
-            null
+            null,
+            Timestamp.from(minuteCut)
         };
         PreparedStatement st = c.prepareStatement(jdbc.toString());
         for (int i = 0; i < order.size(); i++) {
@@ -509,7 +535,7 @@ public final class QueryBenchmark {
     private static long[] time(Connection c, String sql, Instant from, Instant to, Instant cut, Duration bucket, int n)
             throws SQLException {
         long[] out = new long[n];
-        try (PreparedStatement st = prepare(c, sql, from, to, cut, bucket)) {
+        try (PreparedStatement st = prepare(c, sql, from, to, cut, cut, bucket)) {
             for (int warm = 0; warm < 3; warm++) {
                 drain(st);
             }
