@@ -15,8 +15,6 @@
 #   SKIP_BUILD=1 bench/live/run.sh                          # reuse the last build
 #   WEB_OPTS=-Ddash.live.cache.enabled=false bench/live/run.sh   # deltas read from Silver (no hot cache)
 #   INGESTOR_OPTS=-Ddash.silver.flush-interval=50ms bench/live/run.sh
-#   FLUSH="250ms 50ms" bench/live/run.sh   # one ingestor per Silver flush interval, in turn, in the same run (the
-#                                           # echo baseline is measured once per viewer count, in the first pass)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -25,7 +23,6 @@ WARMUP="${WARMUP:-20}"
 MEASURE="${MEASURE:-30}"
 RATE="${RATE:-1000}"
 BATCH="${BATCH:-10}"
-FLUSH="${FLUSH:-250ms}"
 WEB_PORT="${WEB_PORT:-18283}"
 ECHO_PORT="${ECHO_PORT:-18284}"
 INGESTOR_PORT="${INGESTOR_PORT:-18285}"
@@ -62,43 +59,35 @@ cleanup() {
 trap cleanup EXIT
 
 # The ingestor: ingest API and Silver writer (the Bronze archiver, sinks and p2p are not on the path to viewers).
-start_ingestor() {
-  java -Xmx1g \
-    -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
-    "${DASH_SERVICE_FLAGS[@]}" \
-    -Ddash.crypto.keys="${KEYS}" -Ddash.bronze.bucket=dash-bench-live-bronze \
-    -Ddash.kafka.group-prefix="${GROUP_PREFIX}-$1" -Ddash.kafka.client.silver.auto.offset.reset=latest \
-    -Ddash.bronze.archiver-enabled=false -Ddash.sinks.enabled=false -Ddash.p2p.enabled=false \
-    -Ddash.silver.flush-interval="$1" \
-    ${INGESTOR_OPTS:-} \
-    -jar ingestor-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/ingestor-$1.log" 2>&1 &
-  ingestor_pid=$!
-  wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 120
-  # The writer's group has its partitions once its lag is reported.
-  for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -q '^dash_silver_lag' && break
-    sleep 0.5
-  done
-}
+java -Xmx1g \
+  -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
+  "${DASH_SERVICE_FLAGS[@]}" \
+  -Ddash.crypto.keys="${KEYS}" -Ddash.bronze.bucket=dash-bench-live-bronze \
+  -Ddash.kafka.group-prefix="${GROUP_PREFIX}" -Ddash.kafka.client.silver.auto.offset.reset=latest \
+  -Ddash.bronze.archiver-enabled=false -Ddash.sinks.enabled=false -Ddash.p2p.enabled=false \
+  ${INGESTOR_OPTS:-} \
+  -jar ingestor-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/ingestor.log" 2>&1 &
+ingestor_pid=$!
+wait_ready "http://127.0.0.1:${INGESTOR_PORT}/q/health/ready" 120
+# The writer's group has its partitions once its lag is reported.
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -q '^dash_silver_lag' && break
+  sleep 0.5
+done
 
 bench() { java -Xmx1g -cp "${CP}" dev.dash.bench.live.LiveBench "$@" | grep -E 'RESULT|WARN'; }
 
-first_pass=1
-for flush in ${FLUSH}; do
- start_ingestor "${flush}"
- for n in ${VIEWERS}; do
-  echo "== ${n} connections, Silver flush interval ${flush}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [[ -n "${first_pass}" ]]; then
-    java -Xmx1g -Dquarkus.http.port="${ECHO_PORT}" -jar bench/live-baseline/target/quarkus-app/quarkus-run.jar \
-      >"${LOGS}/echo.log" 2>&1 &
-    echo_pid=$!
-    for _ in $(seq 1 120); do
-      [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${ECHO_PORT}/echo")" != 000 ]] && break
-      sleep 0.5
-    done
-    bench echo 127.0.0.1 "${ECHO_PORT}" "${n}" "${WARMUP}" "${MEASURE}" "${echo_pid}" "${RATE}"
-    kill "${echo_pid}"; wait "${echo_pid}" 2>/dev/null || true; echo_pid=""
-  fi
+for n in ${VIEWERS}; do
+  echo "== ${n} connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  java -Xmx1g -Dquarkus.http.port="${ECHO_PORT}" -jar bench/live-baseline/target/quarkus-app/quarkus-run.jar \
+    >"${LOGS}/echo.log" 2>&1 &
+  echo_pid=$!
+  for _ in $(seq 1 120); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${ECHO_PORT}/echo")" != 000 ]] && break
+    sleep 0.5
+  done
+  bench echo 127.0.0.1 "${ECHO_PORT}" "${n}" "${WARMUP}" "${MEASURE}" "${echo_pid}" "${RATE}"
+  kill "${echo_pid}"; wait "${echo_pid}" 2>/dev/null || true; echo_pid=""
 
   java -Xmx1g \
     -Dquarkus.http.port="${WEB_PORT}" -Dquarkus.http.host=127.0.0.1 \
@@ -107,18 +96,13 @@ for flush in ${FLUSH}; do
     -Dquarkus.oidc.web.token-state-manager.encryption-secret=bench-only-session-secret-0123456789abcdef \
     -Ddash.crypto.keys="${KEYS}" -Ddash.rollups.enabled=false \
     ${WEB_OPTS:-} \
-    -jar web-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/web-${n}-${flush}.log" 2>&1 &
+    -jar web-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/web-${n}.log" 2>&1 &
   web_pid=$!
   wait_ready "http://127.0.0.1:${WEB_PORT}/q/health/ready" 120
   bench live 127.0.0.1 "${WEB_PORT}" "${TOKEN}" "${n}" "${WARMUP}" "${MEASURE}" "${web_pid}" \
-    "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${DASH_KAFKA_BOOTSTRAP}" "${RATE}" "${BATCH}" \
-    "${ingestor_pid}"
+    "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${DASH_KAFKA_BOOTSTRAP}" "${RATE}" "${BATCH}"
   curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
-    | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency|silver_batch_latency)_seconds(\{quantile|_count)' || true
-  grep -c -iE 'pool|timed out|exception' "${LOGS}/web-${n}-${flush}.log" | sed 's/^/web node log lines with pool|timed out|exception: /' || true
+    | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile' || true
   kill "${web_pid}"; wait "${web_pid}" 2>/dev/null || true; web_pid=""
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
- done
- kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
- first_pass=""
 done

@@ -44,15 +44,6 @@ public interface LiveConfig {
     Duration accessCheck();
 
     /**
-     * How long what a live connect needs from the database (a public link's dashboard, a user's role in the
-     * dashboard's team) is remembered: within it, the upgrade, the endpoint's open and every other connect to
-     * the same dashboard reuse one query's answer. A link or membership revoked meanwhile can open a connection
-     * for at most this long, which the next {@link #accessCheck()} closes; 0 asks the database on every connect.
-     */
-    @WithDefault("1s")
-    Duration accessCache();
-
-    /**
      * How long a dashboard stream without viewers is kept, with its ring buffer, for viewers that come back
      * (a reconnect storm, a page reload).
      */

@@ -71,9 +71,6 @@ public final class LiveBench {
 
     /** One viewer connection and what it has seen. */
     static final class Viewer {
-        /** Its number: viewers sample different events, so every event is sampled by some viewers. */
-        int index;
-
         volatile WebSocket socket;
         volatile double maxSeen = -1;
         volatile String epoch;
@@ -106,7 +103,6 @@ public final class LiveBench {
         String kafka = args[12];
         int rate = Integer.parseInt(args[13]);
         int batch = Integer.parseInt(args[14]);
-        long ingestorPid = args.length > 15 ? Long.parseLong(args[15]) : 0;
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -162,14 +158,10 @@ public final class LiveBench {
         long e0 = sender.acked.get();
         long r0 = sender.refused.get();
         sampleCount.set(0);
-        long webCpu0 = cpuMillis(pid);
-        long ingestorCpu0 = cpuMillis(ingestorPid);
         long m0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         measuring[0] = false;
         double took = (System.nanoTime() - m0) / 1e9;
-        long webCpu1 = cpuMillis(pid);
-        long ingestorCpu1 = cpuMillis(ingestorPid);
         long e1 = sender.acked.get();
         long r1 = sender.refused.get();
         long f1 = frames.get();
@@ -185,8 +177,6 @@ public final class LiveBench {
         int count = sorted.length;
         long[] live = events.liveSamples(liveSamples, taken);
         long[] writer = events.writerSamples(e0, e1);
-        long[] kafkaHop = events.commitToSeen(e0, e1);
-        long[] webHop = events.seenToFrame(liveSamples, taken);
         System.out.printf(
                 "RESULT live viewers=%d events_per_s=%.0f refused=%d frames_per_s=%.0f mb_per_s=%.1f latency_samples=%d"
                         + " p50_ms=%.1f p99_ms=%.1f max_ms=%.1f frames_before_ack=%d%n",
@@ -204,18 +194,6 @@ public final class LiveBench {
                 "RESULT live viewers=%d split ack_to_commit_p50_ms=%.1f ack_to_commit_p99_ms=%.1f"
                         + " commit_to_frame_p50_ms=%.1f commit_to_frame_p99_ms=%.1f commit_to_frame_samples=%d%n",
                 n, pct(writer, 50), pct(writer, 99), pct(live, 50), pct(live, 99), live.length);
-        System.out.printf(
-                "RESULT live viewers=%d hops commit_to_points_p50_ms=%.1f commit_to_points_p99_ms=%.1f"
-                        + " points_to_frame_p50_ms=%.1f points_to_frame_p99_ms=%.1f%n",
-                n, pct(kafkaHop, 50), pct(kafkaHop, 99), pct(webHop, 50), pct(webHop, 99));
-        System.out.printf(
-                "RESULT live viewers=%d cpu web_cores=%.2f ingestor_cores=%.2f ingestor_cpu_ms_per_1000_events=%.0f"
-                        + " load=%s%n",
-                n,
-                (webCpu1 - webCpu0) / 1000.0 / took,
-                (ingestorCpu1 - ingestorCpu0) / 1000.0 / took,
-                e1 == e0 ? 0 : (ingestorCpu1 - ingestorCpu0) * 1000.0 / (e1 - e0),
-                loadAverage());
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
         long target = sender.acked.get();
@@ -247,39 +225,11 @@ public final class LiveBench {
         final AtomicLongArray ackNanos;
         final AtomicLongArray ackMillis;
         final AtomicLongArray commitMillis;
-        /** When the load client's own consumer of dash.points got the event's points (wall clock). */
-        final AtomicLongArray seenMillis;
 
         Timeline(int size) {
             ackNanos = new AtomicLongArray(size);
             ackMillis = new AtomicLongArray(size);
             commitMillis = new AtomicLongArray(size);
-            seenMillis = new AtomicLongArray(size);
-        }
-
-        /** Silver commit to the points' arrival at a consumer of dash.points, events in (from, to], in ns. */
-        long[] commitToSeen(long from, long to) {
-            List<Long> out = new ArrayList<>();
-            for (long k = from + 1; k <= to && k < size(); k++) {
-                long c = commitMillis.get((int) k);
-                long s = seenMillis.get((int) k);
-                if (c != 0 && s != 0) {
-                    out.add((s - c) * 1_000_000L);
-                }
-            }
-            return out.stream().mapToLong(Long::longValue).sorted().toArray();
-        }
-
-        /** The points' arrival at a consumer of dash.points to the frame, per sample, in ns. */
-        long[] seenToFrame(long[] frameMillis, int taken) {
-            List<Long> out = new ArrayList<>();
-            for (int i = 0; i < taken; i++) {
-                long s = seenMillis.get((int) sampleEvent[i]);
-                if (s != 0) {
-                    out.add((frameMillis[i] - s) * 1_000_000L);
-                }
-            }
-            return out.stream().mapToLong(Long::longValue).sorted().toArray();
         }
 
         /** Samples taken before their event's 2xx: event, sample index, frame arrival. */
@@ -473,7 +423,6 @@ public final class LiveBench {
         private void run() {
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    long seen = System.currentTimeMillis();
                     if (!pipeline.toString().equals(r.key())) {
                         continue;
                     }
@@ -482,7 +431,6 @@ public final class LiveBench {
                     for (PointsBatch.Point pt : b.points()) {
                         if (pt.metric().equals("temp") && pt.value() > 0 && pt.value() < events.size()) {
                             events.commitMillis.compareAndSet((int) pt.value(), 0, c);
-                            events.seenMillis.compareAndSet((int) pt.value(), 0, seen);
                         }
                     }
                 }
@@ -526,7 +474,7 @@ public final class LiveBench {
             double before = v.maxSeen;
             if (measuring && !snap && before >= 0) {
                 for (long k = (long) before + 1; k <= (long) max && k < events.size(); k++) {
-                    if ((k + v.index) % sampleEvery != 0) {
+                    if (k % sampleEvery != 0) {
                         continue;
                     }
                     long a = events.ackNanos.get((int) k);
@@ -577,7 +525,6 @@ public final class LiveBench {
             throws Exception {
         for (int i = 0; i < viewers.length; i++) {
             viewers[i] = new Viewer();
-            viewers[i].index = i;
         }
         connect(ws, path, viewers, v -> subscribe, h);
     }
@@ -709,31 +656,6 @@ public final class LiveBench {
     }
 
     // ---- helpers ----
-
-    /** CPU time (user + system) of a process so far, in ms, from /proc; 0 without a pid. */
-    static long cpuMillis(long pid) {
-        if (pid <= 0) {
-            return 0;
-        }
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // Fields 14 and 15 of stat (utime, stime) in clock ticks of 10 ms.
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
-                    .split(" ");
-            return f[0] + "/" + f[1] + "/" + f[2];
-        } catch (Exception e) {
-            return "?";
-        }
-    }
 
     private static double pct(long[] sorted, double p) {
         if (sorted.length == 0) {

@@ -27,8 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 
 /**
@@ -66,8 +64,6 @@ final class DashboardStream {
     private boolean closed;
     private long emptySinceNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
-    /** A tick of this stream alone is scheduled on the timer thread (LiveStreams.tickSoon). */
-    final AtomicBoolean tickDue = new AtomicBoolean();
 
     private record Entry(long seq, Buffer frame) {}
 
@@ -93,8 +89,6 @@ final class DashboardStream {
         Instant dirtyTo;
         boolean inFlight;
         boolean resnapshot;
-        // When the widget's last delta went out (System.nanoTime): the next may go one coalescing interval later.
-        long lastDeltaNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
         WidgetState(UUID id, UUID pipelineId, String metric, Map<String, String> labels) {
             this.id = id;
@@ -365,22 +359,12 @@ final class DashboardStream {
         }
     }
 
-    /**
-     * One coalescing tick: slides a relative range, sends heartbeats, sends the deltas of changed widgets (or
-     * starts their reads). Runs on the timer thread: every {@code dash.live.coalesce}, and as soon as points for
-     * the stream arrive (see {@link LiveStreams#accept}), so a point does not wait for the next regular tick. A
-     * widget whose last delta is younger than the coalescing interval waits; the answer is then how long until
-     * the first such widget with changes may send (nanoseconds), so that its delta goes out right then; {@link
-     * Long#MAX_VALUE} when none waits.
-     */
-    long tick(Instant now) {
+    /** One coalescing tick: slides a relative range, sends heartbeats, starts the reads of changed widgets. */
+    void tick(Instant now) {
         List<Runnable> reads = new ArrayList<>();
-        long nowNanos = System.nanoTime();
-        long coalesce = owner.config.coalesce().toNanos();
-        long wake = Long.MAX_VALUE;
         synchronized (this) {
             if (cache == null && reading) {
-                return wake;
+                return;
             }
             if (System.nanoTime() - lastHeartbeatNanos
                     >= owner.config.heartbeat().toNanos()) {
@@ -415,13 +399,6 @@ final class DashboardStream {
                     reads.add(() -> read(w, all, true));
                     continue;
                 }
-                long since = nowNanos - w.lastDeltaNanos;
-                if (since < coalesce) {
-                    if (w.dirtyFrom != null) {
-                        wake = Math.min(wake, coalesce - since);
-                    }
-                    continue;
-                }
                 if (fromCache(w, end)) {
                     continue;
                 }
@@ -441,7 +418,6 @@ final class DashboardStream {
             }
         }
         reads.forEach(Runnable::run);
-        return wake;
     }
 
     /**
@@ -483,7 +459,6 @@ final class DashboardStream {
         w.dirtyTo = null;
         if (!changed.isEmpty()) {
             List<Series> series = changed;
-            w.lastDeltaNanos = System.nanoTime();
             publish(s -> new Frames.Delta(epoch, s, w.id, version, series));
         }
         return true;
@@ -515,7 +490,6 @@ final class DashboardStream {
             return;
         }
         if (!r.series().isEmpty()) {
-            w.lastDeltaNanos = System.nanoTime();
             publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), r.series()));
         }
     }

@@ -9,7 +9,6 @@ import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.live.LiveConfig;
-import dev.dash.web.live.access.LiveAccess;
 import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
@@ -59,10 +58,7 @@ public class LiveStreams {
     final HotCache cache;
     private final Pool pool;
     private final ObjectMapper json;
-    private final LiveAccess access;
     private final Map<String, DashboardStream> streams = new ConcurrentHashMap<>();
-    // Streams being created: the viewers subscribing meanwhile (a connect storm) wait for the same dashboard read.
-    private final Map<String, Uni<DashboardStream>> creating = new ConcurrentHashMap<>();
     private final Map<UUID, Set<DashboardStream>> byPipeline = new ConcurrentHashMap<>();
     private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
     private final Map<UUID, String> replayStates = new ConcurrentHashMap<>();
@@ -70,14 +66,7 @@ public class LiveStreams {
     final AtomicLong readBacks = new AtomicLong();
     private ScheduledExecutorService timer;
 
-    public LiveStreams(
-            LiveConfig config,
-            DashboardService dashboards,
-            HotCache cache,
-            Pool pool,
-            ObjectMapper json,
-            LiveAccess access) {
-        this.access = access;
+    public LiveStreams(LiveConfig config, DashboardService dashboards, HotCache cache, Pool pool, ObjectMapper json) {
         this.config = config;
         this.dashboards = dashboards;
         this.cache = cache;
@@ -110,25 +99,6 @@ public class LiveStreams {
         viewers.put(viewer.id(), viewer);
     }
 
-    /**
-     * Registers an open connection unless it is registered already, and answers the registered viewer; null
-     * when the connection closed meanwhile.
-     */
-    public Viewer openIfAbsent(Viewer viewer) {
-        if (!viewer.connection.isOpen()) {
-            return null;
-        }
-        Viewer known = viewers.putIfAbsent(viewer.id(), viewer);
-        if (known != null) {
-            return known;
-        }
-        if (!viewer.connection.isOpen()) {
-            close(viewer.id()); // closed while registering: OnClose may have run before
-            return null;
-        }
-        return viewer;
-    }
-
     /** Forgets a closed connection. */
     public void close(String connectionId) {
         Viewer v = viewers.remove(connectionId);
@@ -148,27 +118,21 @@ public class LiveStreams {
     public Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq) {
         String key = viewer.dashboardId + "|" + range.key();
         DashboardStream known = streams.get(key);
-        Uni<DashboardStream> stream = known != null ? Uni.createFrom().item(known) : creating(viewer, key, range);
-        return stream.invoke(s -> {
-                    if (s == null) {
+        Uni<DashboardStream> stream = known != null
+                ? Uni.createFrom().item(known)
+                : dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId).map(d -> {
+                    if (d == null) {
                         viewer.close(DELETED);
-                    } else if (viewers.containsKey(viewer.id())) {
+                        return null;
+                    }
+                    return streams.computeIfAbsent(key, k -> create(k, range, d));
+                });
+        return stream.invoke(s -> {
+                    if (s != null && viewers.containsKey(viewer.id())) {
                         attach(viewer, s, resumeEpoch, resumeSeq);
                     }
                 })
                 .replaceWithVoid();
-    }
-
-    /** The stream of {@code key} once its dashboard is read: one read for all the viewers asking meanwhile. */
-    private Uni<DashboardStream> creating(Viewer viewer, String key, LiveRange range) {
-        return creating.computeIfAbsent(
-                key,
-                k -> dashboards
-                        .loadAuthorised(viewer.teamId, viewer.dashboardId)
-                        .map(d -> d == null ? null : streams.computeIfAbsent(k, x -> create(x, range, d)))
-                        .eventually(() -> creating.remove(k))
-                        .memoize()
-                        .indefinitely());
     }
 
     private DashboardStream create(String key, LiveRange range, Dashboard d) {
@@ -230,52 +194,12 @@ public class LiveStreams {
         // Marked in the streams before they go into the cache: a widget switching over to the cache reads what
         // was marked until then from Silver and takes the cache's changes after (DashboardStream.fromCache).
         Set<DashboardStream> over = byPipeline.get(batch.pipelineId());
-        List<DashboardStream> touched = new ArrayList<>();
         if (over != null) {
             for (DashboardStream s : over) {
-                if (s.touch(batch)) {
-                    touched.add(s);
-                }
+                s.touch(batch);
             }
         }
         cache.accept(batch);
-        // The deltas go out now rather than at the next regular tick (up to a coalescing interval later); a widget
-        // that sent one less than an interval ago sends when the interval is over (DashboardStream.tick).
-        for (DashboardStream s : touched) {
-            tickSoon(s, 0);
-        }
-    }
-
-    /** Ticks one stream on the timer thread after {@code delayNanos}, unless a tick of it is due already. */
-    private void tickSoon(DashboardStream s, long delayNanos) {
-        ScheduledExecutorService t = timer;
-        if (t == null || !s.tickDue.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            t.schedule(
-                    () -> {
-                        s.tickDue.set(false);
-                        if (streams.get(s.key) == s) {
-                            tickOne(s, Instant.now());
-                        }
-                    },
-                    delayNanos,
-                    TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            s.tickDue.set(false); // shutting down
-        }
-    }
-
-    private void tickOne(DashboardStream s, Instant now) {
-        try {
-            long wake = s.tick(now);
-            if (wake != Long.MAX_VALUE) {
-                tickSoon(s, wake);
-            }
-        } catch (RuntimeException e) {
-            Log.warnf("Live tick of stream %s failed: %s", s.key, e.toString());
-        }
     }
 
     /** A {@code dash.replays} message: an annotation when a replay starts or ends. */
@@ -337,7 +261,7 @@ public class LiveStreams {
                 if (s.idleLongerThan(config.streamLinger())) {
                     remove(s);
                 } else {
-                    tickOne(s, now);
+                    s.tick(now);
                 }
             }
         } catch (RuntimeException e) {
@@ -398,10 +322,7 @@ public class LiveStreams {
                             Set<String> ok = new HashSet<>(valid);
                             all.stream()
                                     .filter(v -> v.tokenHash != null && !ok.contains(v.tokenHash))
-                                    .forEach(v -> {
-                                        access.forgetLink(v.tokenHash);
-                                        v.close(REVOKED);
-                                    });
+                                    .forEach(v -> v.close(REVOKED));
                         },
                         e -> Log.warnf("Public links of live viewers not checked: %s", e.toString()));
     }
@@ -494,10 +415,7 @@ public class LiveStreams {
                             Set<String> ok = new HashSet<>(members);
                             all.stream()
                                     .filter(v -> v.subject != null && !ok.contains(v.teamId + "|" + v.subject))
-                                    .forEach(v -> {
-                                        access.forgetMember(v.subject, v.teamId, v.dashboardId);
-                                        v.close(NO_ACCESS);
-                                    });
+                                    .forEach(v -> v.close(NO_ACCESS));
                         },
                         e -> Log.warnf("Memberships of live viewers not checked: %s", e.toString()));
     }

@@ -1,12 +1,13 @@
 package dev.dash.web.live.websocket;
 
 import dev.dash.model.team.Role;
+import dev.dash.web.api.Sql;
 import dev.dash.web.auth.SameOrigin;
 import dev.dash.web.auth.SecurityConfig;
-import dev.dash.web.live.access.LiveAccess;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +19,15 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * was authenticated by quarkus-oidc like any request (a bearer token, or the browser session cookie). No
  * identity → 401; not in the team, or no such dashboard in it → 404; a cookie-authenticated upgrade whose
  * {@code Origin} is not this server → 403 (a page of another site must not open a socket with the viewer's
- * cookie); otherwise any role of the team (viewer or higher) may watch. The role comes through
- * {@link LiveAccess} (remembered briefly, one query for many connects).
+ * cookie); otherwise any role of the team (viewer or higher) may watch.
  */
 @ApplicationScoped
 public class LiveUpgradeCheck implements HttpUpgradeCheck {
-    private final LiveAccess access;
+    private final Pool pool;
     private final List<String> trustedOrigins;
 
-    public LiveUpgradeCheck(LiveAccess access, SecurityConfig security) {
-        this.access = access;
+    public LiveUpgradeCheck(Pool pool, SecurityConfig security) {
+        this.pool = pool;
         this.trustedOrigins = security.trustedOrigins().orElse(List.of());
     }
 
@@ -52,7 +52,12 @@ public class LiveUpgradeCheck implements HttpUpgradeCheck {
             if (request.getHeader("Authorization") == null && !SameOrigin.check(request, trustedOrigins)) {
                 return CheckResult.rejectUpgrade(403);
             }
-            return access.role(subject, teamId, dashboardId)
+            return Sql.one(pool, r -> Role.of(r.getString("role")), """
+                            SELECT m.role FROM dashboards d
+                            JOIN memberships m ON m.team_id = d.team_id AND m.active
+                            JOIN users u ON u.id = m.user_id
+                            WHERE d.id = $1 AND d.team_id = $2 AND u.oidc_subject = $3
+                            """, dashboardId, teamId, subject)
                     .flatMap(role -> role == null || !role.atLeast(Role.VIEWER)
                             ? CheckResult.rejectUpgrade(404)
                             : CheckResult.permitUpgrade());

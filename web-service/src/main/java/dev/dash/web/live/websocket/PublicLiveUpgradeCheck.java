@@ -1,20 +1,17 @@
 package dev.dash.web.live.websocket;
 
-import dev.dash.web.live.access.LiveAccess;
+import dev.dash.web.dashboard.DashboardService;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/**
- * A public live dashboard opens only with a valid link token: unknown, revoked or expired → 404. The link is
- * looked up through {@link LiveAccess}, which the endpoint's open then finds remembered.
- */
+/** A public live dashboard opens only with a valid link token: unknown, revoked or expired → 404. */
 @ApplicationScoped
 public class PublicLiveUpgradeCheck implements HttpUpgradeCheck {
-    private final LiveAccess access;
+    private final DashboardService dashboards;
 
-    public PublicLiveUpgradeCheck(LiveAccess access) {
-        this.access = access;
+    public PublicLiveUpgradeCheck(DashboardService dashboards) {
+        this.dashboards = dashboards;
     }
 
     @Override
@@ -24,8 +21,9 @@ public class PublicLiveUpgradeCheck implements HttpUpgradeCheck {
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        return access.link(context.pathParam("token"))
-                .flatMap(l -> l == null ? CheckResult.rejectUpgrade(404) : CheckResult.permitUpgrade())
+        return dashboards
+                .byToken(context.pathParam("token"))
+                .flatMap(d -> CheckResult.permitUpgrade())
                 .onFailure()
                 .recoverWithUni(e -> CheckResult.rejectUpgrade(404));
     }

@@ -1,6 +1,6 @@
 package dev.dash.web.live.websocket;
 
-import dev.dash.web.live.access.LiveAccess;
+import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.live.stream.LiveStreams;
 import dev.dash.web.live.stream.Viewer;
 import io.quarkus.websockets.next.OnClose;
@@ -12,6 +12,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import java.util.HexFormat;
 
 /**
  * A public dashboard, live, by its link's token (docs/live.md): read-only, checked on the upgrade by
@@ -24,22 +25,21 @@ public class PublicLiveWebSocket {
 
     private final LiveStreams streams;
     private final LiveMessages messages;
-    private final LiveAccess access;
+    private final DashboardService dashboards;
 
-    public PublicLiveWebSocket(LiveStreams streams, LiveMessages messages, LiveAccess access) {
+    public PublicLiveWebSocket(LiveStreams streams, LiveMessages messages, DashboardService dashboards) {
         this.streams = streams;
         this.messages = messages;
-        this.access = access;
+        this.dashboards = dashboards;
     }
 
-    /** The link the upgrade check just looked up, remembered by {@link LiveAccess}: no query of its own. */
     @OnOpen
-    @NonBlocking
     Uni<Void> open(WebSocketConnection connection) {
-        return viewer(connection)
-                .flatMap(v -> v == null
-                        ? connection.close(LiveStreams.REVOKED)
-                        : Uni.createFrom().voidItem())
+        String token = connection.pathParam("token");
+        return dashboards
+                .byToken(token)
+                .invoke(d -> streams.open(new Viewer(
+                        connection, d.teamId(), d.id(), null, HexFormat.of().formatHex(DashboardService.hash(token)))))
                 .onFailure()
                 .call(e -> connection.close(LiveStreams.REVOKED))
                 .onFailure()
@@ -47,31 +47,11 @@ public class PublicLiveWebSocket {
                 .replaceWithVoid();
     }
 
-    /**
-     * A message that comes while the open is still looking up the link (its answer expired between the upgrade
-     * and the open, and is being read again) is not dropped: it waits for the same lookup.
-     */
     @OnTextMessage
     @NonBlocking
     Uni<Void> message(WebSocketConnection connection, String text) {
-        return viewer(connection)
-                .flatMap(v -> v == null ? Uni.createFrom().voidItem() : messages.handle(v, text))
-                .onFailure()
-                .recoverWithNull()
-                .replaceWithVoid();
-    }
-
-    /** The connection's viewer, registered on first use; null when its link is no longer valid. */
-    private Uni<Viewer> viewer(WebSocketConnection connection) {
-        Viewer known = streams.viewer(connection.id());
-        if (known != null) {
-            return Uni.createFrom().item(known);
-        }
-        return access.link(connection.pathParam("token"))
-                .map(l -> l == null
-                        ? null
-                        : streams.openIfAbsent(
-                                new Viewer(connection, l.teamId(), l.dashboardId(), null, l.tokenHash())));
+        Viewer v = streams.viewer(connection.id());
+        return v == null ? Uni.createFrom().voidItem() : messages.handle(v, text);
     }
 
     @OnPongMessage

@@ -40,11 +40,6 @@ final class LiveConfigs {
             }
 
             @Override
-            public Duration accessCache() {
-                return Duration.ofSeconds(1);
-            }
-
-            @Override
             public Duration streamLinger() {
                 return Duration.ofSeconds(60);
             }
