@@ -216,8 +216,11 @@ class UiBrowserTest {
                     .post("/api/teams/" + t + "/pipelines/" + pipeline + "/mappings")
                     .then()
                     .statusCode(201);
-            points(team.id(), pipeline, 2, "now() - make_interval(secs => i * 20)", "21 + (i % 4)", 40);
+            // Activated first, then its points arrive: the stream re-reads on the new version's batch and switches.
+            // (The other order raced: a re-read before the activation saw version 1 and nothing probed again until
+            // the cache's 60 s refresh; in a real cut-over the replay's end on dash.replays makes the stream probe.)
             activate(pipeline, 2);
+            points(team.id(), pipeline, 2, "now() - make_interval(secs => i * 20)", "21 + (i % 4)", 40);
             await().atMost(Duration.ofSeconds(30))
                     .untilAsserted(() ->
                             assertThat(line.getAttribute("data-annotations")).isEqualTo("1"));
