@@ -367,18 +367,27 @@ final class ChaosRun {
     /** Reconciles until nothing acknowledged is missing (or the timeout passes) and returns the last counts. */
     private static Reconciler.Result converge(Reconciler reconciler, Map<UUID, Set<UUID>> acked, Duration timeout) {
         AtomicReference<Reconciler.Result> last = new AtomicReference<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
         try {
             Awaitility.await()
                     .atMost(timeout)
                     .pollInterval(Duration.ofSeconds(2))
-                    .ignoreExceptions()
                     .until(() -> {
-                        Reconciler.Result r = reconciler.check(acked);
-                        last.set(r);
-                        return r.complete();
+                        try {
+                            Reconciler.Result r = reconciler.check(acked);
+                            last.set(r);
+                            return r.complete();
+                        } catch (Exception e) {
+                            // A store still recovering; retried, and reported if no check ever succeeds.
+                            failure.set(e);
+                            return false;
+                        }
                     });
         } catch (ConditionTimeoutException e) {
             // reported as missing
+        }
+        if (last.get() == null) {
+            throw new IllegalStateException("no reconciliation succeeded within " + secs(timeout), failure.get());
         }
         return last.get();
     }

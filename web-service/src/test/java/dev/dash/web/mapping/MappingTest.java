@@ -7,30 +7,23 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
-import dev.dash.model.envelope.EnvelopeCodec;
-import dev.dash.model.envelope.RawEnvelope;
-import dev.dash.model.envelope.Source;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.Topics;
-import dev.dash.model.signature.VerificationResult;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.ControlTopic;
 import dev.dash.web.testing.Db;
+import dev.dash.web.testing.RawEvents;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -162,7 +155,8 @@ class MappingTest {
         String base = "/api/teams/" + team.id() + "/pipelines/" + pipeline + "/mappings";
         try (KafkaProducer<String, byte[]> producer = rawProducer()) {
             for (double t : new double[] {19.0, 20.5, 22.0}) {
-                RecordMetadata m = sendRaw(producer, pipeline, team.id(), "{\"temp\":" + t + ",\"site\":\"roof\"}")
+                RecordMetadata m = RawEvents.send(
+                                producer, pipeline, team.id(), "{\"temp\":" + t + ",\"site\":\"roof\"}")
                         .get();
                 assertThat(m.partition())
                         .as("the partition the preview reads is the producer's")
@@ -206,12 +200,12 @@ class MappingTest {
                 busy = UUID.randomUUID();
             }
             for (double t : new double[] {1.0, 2.0}) {
-                sendRaw(producer, pipeline, team.id(), "{\"temp\":" + t + ",\"site\":\"cellar\"}")
+                RawEvents.send(producer, pipeline, team.id(), "{\"temp\":" + t + ",\"site\":\"cellar\"}")
                         .get();
             }
             RecordMetadata last = null;
             for (int i = 0; i < 5_000; i++) {
-                var sent = sendRaw(producer, busy, team.id(), "{\"other\":" + i + "}");
+                var sent = RawEvents.send(producer, busy, team.id(), "{\"other\":" + i + "}");
                 if (i == 4_999) {
                     last = sent.get();
                 }
@@ -236,23 +230,6 @@ class MappingTest {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(p);
-    }
-
-    /** One raw event of {@code pipeline} on dash.raw, keyed by the pipeline as the ingestor keys it. */
-    private static Future<RecordMetadata> sendRaw(
-            KafkaProducer<String, byte[]> producer, UUID pipeline, UUID team, String json) {
-        RawEnvelope e = new RawEnvelope(
-                UUID.randomUUID(),
-                pipeline,
-                team,
-                Instant.now(),
-                Source.WEBHOOK,
-                null,
-                "application/json",
-                Map.of(),
-                json.getBytes(StandardCharsets.UTF_8),
-                VerificationResult.notRequired());
-        return producer.send(new ProducerRecord<>(Topics.RAW, pipeline.toString(), EnvelopeCodec.encode(e)));
     }
 
     @Test

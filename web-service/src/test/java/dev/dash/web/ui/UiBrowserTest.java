@@ -9,24 +9,20 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.LoadState;
-import dev.dash.model.envelope.EnvelopeCodec;
-import dev.dash.model.envelope.RawEnvelope;
-import dev.dash.model.envelope.Source;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.kafka.Topics;
-import dev.dash.model.signature.VerificationResult;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
+import dev.dash.web.testing.RawEvents;
 import dev.dash.web.testing.ReplayServiceResource;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -393,18 +389,7 @@ class UiBrowserTest {
     private static void sendEvents(UUID team, UUID pipeline, double... temps) throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (double t : temps) {
-                RawEnvelope e = new RawEnvelope(
-                        UUID.randomUUID(),
-                        pipeline,
-                        team,
-                        Instant.now(),
-                        Source.WEBHOOK,
-                        null,
-                        "application/json",
-                        Map.of(),
-                        ("{\"temp\":" + t + ",\"site\":\"roof\"}").getBytes(StandardCharsets.UTF_8),
-                        VerificationResult.notRequired());
-                producer.send(new ProducerRecord<>(Topics.RAW, pipeline.toString(), EnvelopeCodec.encode(e)))
+                RawEvents.send(producer, pipeline, team, "{\"temp\":" + t + ",\"site\":\"roof\"}")
                         .get();
             }
         }

@@ -160,10 +160,7 @@ public final class LocalServices {
     public static synchronized Endpoints ensureStartedAndMigrated() {
         Endpoints e = ensureStarted();
         if (!migrated) {
-            PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setURL(e.jdbcUrl());
-            ds.setUser(e.pgUser());
-            ds.setPassword(e.pgPassword());
+            PGSimpleDataSource ds = dataSource(e);
             SilverVariant.Choice choice = SilverVariant.Choice.valueOf(variant.name());
             try {
                 DashSchema.migrate(ds, "public", choice);
@@ -197,12 +194,16 @@ public final class LocalServices {
         dropDatabase(shared, name);
         createDatabaseIfMissing(shared, name);
         Endpoints own = shared.withDatabase(name);
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(own.jdbcUrl());
-        ds.setUser(own.pgUser());
-        ds.setPassword(own.pgPassword());
-        DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.name()));
+        DashSchema.migrate(dataSource(own), "public", SilverVariant.Choice.valueOf(variant.name()));
         return own;
+    }
+
+    private static PGSimpleDataSource dataSource(Endpoints e) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(e.jdbcUrl());
+        ds.setUser(e.pgUser());
+        ds.setPassword(e.pgPassword());
+        return ds;
     }
 
     /**
