@@ -2,6 +2,7 @@ package dev.dash.ingestor.bronze;
 
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
+import dev.dash.model.bronze.ManifestEntry;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.Topics;
@@ -32,8 +33,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Consumer group {@code <group-prefix>-bronze}, a {@link SinkTask} on the {@link ConsumerRuntime}: writes every
- * raw event to gzip JSON Lines objects in S3 under the deterministic keys of DESIGN.md, one manifest row per
- * object, and lets a partition's offset be committed only up to the oldest event not yet uploaded (Kafka
+ * raw event to gzip JSON Lines objects in S3 under the keys of DESIGN.md, which also name the writer (so that a
+ * paused node that comes back after its partition moved cannot overwrite the new owner's objects, {@link
+ * dev.dash.model.bronze.BronzeKey}), one manifest row per object ({@link ManifestRepository#record}), and lets a partition's offset be committed only up to the oldest event not yet uploaded (Kafka
  * Connect's S3 sink {@code preCommit}). While S3 or PostgreSQL fails the runtime pauses consumption and the
  * same upload is retried with back-off: the lag grows, nothing is lost, and a retried upload rewrites the same
  * key. Objects larger than {@code dash.bronze.part-size} are streamed as multipart uploads, a part as soon as
@@ -267,15 +269,41 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
     }
 
     private void upload(PartitionWriter w) throws Exception {
+        uploadFinished(w, uploader, manifest, e -> {
+            objects.increment();
+            bytes.increment(e.bytes());
+        });
+        uploadParts(w);
+    }
+
+    /**
+     * Uploads a writer's finished objects in order and records each in the manifest; an object the manifest
+     * already lists every event of (written by another writer of the partition meanwhile) is deleted again.
+     * {@code uploaded} is told of each object uploaded, as soon as it is.
+     */
+    static void uploadFinished(
+            PartitionWriter w,
+            BronzeUploader uploader,
+            ManifestRepository manifest,
+            java.util.function.Consumer<ManifestEntry> uploaded)
+            throws java.sql.SQLException {
         PartitionWriter.Finished f;
         while ((f = w.peek()) != null) {
             uploader.finish(f);
-            manifest.record(f.entry());
+            ManifestRepository.Recorded r = manifest.record(f.entry());
+            if (!r.listed()) {
+                // Another writer of this partition (the new owner, if this node was paused past its session)
+                // listed every event of it already: the object is read by nobody.
+                Log.infof("Bronze object %s holds nothing the manifest lacks; deleting it", f.key());
+                uploader.delete(f.key());
+            } else if (!r.replaced().isEmpty()) {
+                Log.infof(
+                        "Bronze object %s replaces %s in the manifest (written by another writer)",
+                        f.key(), r.replaced());
+            }
             w.uploaded();
-            objects.increment();
-            bytes.increment(f.entry().bytes());
+            uploaded.accept(f.entry());
         }
-        uploadParts(w);
     }
 
     @Override

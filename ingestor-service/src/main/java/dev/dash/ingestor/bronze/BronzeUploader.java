@@ -102,6 +102,15 @@ final class BronzeUploader {
         }
     }
 
+    /** Deletes an object no manifest row lists; a failure is only logged (nothing reads it). */
+    void delete(BronzeKey key) {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key.format()));
+        } catch (RuntimeException e) {
+            Log.debugf("Could not delete the unlisted Bronze object %s: %s", key, e.getMessage());
+        }
+    }
+
     /**
      * A body of known length held in memory, as the SDK sends byte arrays (it copies the slice, so an upload
      * briefly holds its part twice: still bounded by the part size, not the object).

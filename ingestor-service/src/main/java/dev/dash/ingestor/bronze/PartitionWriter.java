@@ -65,6 +65,8 @@ final class PartitionWriter {
     private final Deque<Finished> finished = new ArrayDeque<>();
     /** Per pipeline, the last offset already in an uploaded object (events at or before it are skipped). */
     private final Map<UUID, Long> archivedUpTo;
+    /** This writer's part of its object keys: another writer of the partition never overwrites its objects. */
+    private final String writer = BronzeKey.newWriter();
 
     private long nextOffset = -1;
 
@@ -103,7 +105,7 @@ final class PartitionWriter {
         }
         if (o == null) {
             o = new Open(
-                    BronzeKey.forFirstEvent(e.pipelineId(), e.receivedAt(), partition, offset),
+                    BronzeKey.forFirstEvent(e.pipelineId(), e.receivedAt(), partition, offset, writer),
                     clock.instant(),
                     hour,
                     level,

@@ -163,8 +163,7 @@ public class DedupeRepository {
                 .addArrayOfOffsetDateTime(r)
                 .addArrayOfOffsetDateTime(l)
                 .addArrayOfOffsetDateTime(x);
-        pool.preparedQuery(CLAIM)
-                .execute(t)
+        run(CLAIM, t)
                 .subscribe()
                 .with(
                         rows -> {
@@ -230,8 +229,7 @@ public class DedupeRepository {
         }
         UUID[] p = group.stream().map(Key::pipelineId).toArray(UUID[]::new);
         String[] d = group.stream().map(Key::deliveryId).toArray(String[]::new);
-        pool.preparedQuery(COMMIT)
-                .execute(Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d))
+        run(COMMIT, Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d))
                 .subscribe()
                 .with(
                         rows -> {
@@ -249,13 +247,25 @@ public class DedupeRepository {
 
     /** Releases the claim of a failed publish at once, so the producer's retry is not told to wait. */
     public void release(UUID pipelineId, String deliveryId) {
-        pool.preparedQuery(
-                        "UPDATE ingest_dedupe SET lease_until = '-infinity' WHERE pipeline_id = $1 AND delivery_id = $2 AND state = 'pending'")
-                .execute(Tuple.of(pipelineId, deliveryId))
+        run(
+                        "UPDATE ingest_dedupe SET lease_until = '-infinity' WHERE pipeline_id = $1 AND delivery_id = $2 AND state = 'pending'",
+                        Tuple.of(pipelineId, deliveryId))
                 .subscribe()
                 .with(
                         r -> {},
                         e -> Log.debugf("Dedupe claim %s/%s not released: %s", pipelineId, deliveryId, e.getMessage()));
+    }
+
+    /**
+     * Runs one statement on a connection taken from the pool ({@code withConnection}), not with the pool's own
+     * {@code preparedQuery(...).execute}: in Vert.x 4.5 that path arms a timer of the pool's connection timeout
+     * and cancels it only when a connection was acquired, so while PostgreSQL refuses connections every failed
+     * statement was followed, a connection timeout later, by the timer failing the already failed result again
+     * ({@code IllegalStateException: Result is already complete}, logged at ERROR by Vert.x; reliability finding
+     * 8, eclipse-vertx/vertx-sql-client#1706). Taking a connection first cancels its timer either way.
+     */
+    private io.smallrye.mutiny.Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> run(String sql, Tuple args) {
+        return pool.withConnection(c -> c.preparedQuery(sql).execute(args));
     }
 
     /** Deletes expired records in batches; returns how many. Blocking. */

@@ -25,10 +25,13 @@ public final class RawTopic implements AutoCloseable {
     private final int partitions;
 
     public RawTopic() {
+        this(LocalServices.ensureStarted().kafkaBootstrap());
+    }
+
+    /** Looks into the {@code dash.raw} of another broker (a test's private one). */
+    public RawTopic(String bootstrap) {
         Properties p = new Properties();
-        p.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                LocalServices.ensureStarted().kafkaBootstrap());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -12,23 +12,30 @@ import java.util.regex.Pattern;
 
 /**
  * The object key of one Bronze object (DESIGN.md, "Bronze"):
- * {@code bronze/v1/pipeline=<uuid>/date=YYYY-MM-DD/hour=HH/<partition>-<startOffset, 20 digits>.jsonl.gz}.
- * Keys are deterministic, so a retried upload rewrites the same object, and they sort by start offset
- * within a partition and hour.
+ * {@code bronze/v1/pipeline=<uuid>/date=YYYY-MM-DD/hour=HH/<partition>-<startOffset, 20 digits>-<writer>.jsonl.gz}.
+ * Keys sort by start offset within a partition and hour. The {@code writer} part (16 hex digits) names the
+ * archiver's ownership of the partition that wrote the object (one per assignment, random): a retried upload
+ * of that writer rewrites the same object, but two writers of the same partition and start offset (a paused
+ * archiver that comes back after its partition moved, and the new owner) write two objects, so neither can
+ * overwrite, and shrink, what the other stored (docs/reliability.md, fault suite finding 7). Keys written
+ * before the writer part existed ({@code <partition>-<startOffset>.jsonl.gz}) still parse, with a null
+ * {@code writer}.
  *
  * @param pipelineId the pipeline
  * @param date UTC date of the first event's received time
  * @param hour UTC hour (0 to 23) of the first event's received time
  * @param partition the {@code dash.raw} partition the events came from
  * @param startOffset the Kafka offset of the first event
+ * @param writer the writer's 16 lower-case hex digits, or null for a key of the older form
  */
-public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition, long startOffset) {
+public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition, long startOffset, String writer) {
     /** The first path segment, shared by every Bronze key. */
     public static final String ROOT = "bronze/v1/";
 
     private static final Pattern KEY = Pattern.compile(
             "bronze/v1/pipeline=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/date=(\\d{4}-\\d{2}-\\d{2})"
-                    + "/hour=(\\d{2})/(0|[1-9]\\d{0,9})-(\\d{20})\\.jsonl\\.gz");
+                    + "/hour=(\\d{2})/(0|[1-9]\\d{0,9})-(\\d{20})(?:-([0-9a-f]{16}))?\\.jsonl\\.gz");
+    private static final Pattern WRITER = Pattern.compile("[0-9a-f]{16}");
 
     /** Validates the components. */
     public BronzeKey {
@@ -46,10 +53,28 @@ public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition
         if (startOffset < 0) {
             throw new IllegalArgumentException("start offset must not be negative: " + startOffset);
         }
+        if (writer != null && !WRITER.matcher(writer).matches()) {
+            throw new IllegalArgumentException("writer must be 16 lower-case hex digits: " + writer);
+        }
+    }
+
+    /** A key of the older form, without a writer part (objects written before it existed, and fixtures). */
+    public BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition, long startOffset) {
+        this(pipelineId, date, hour, partition, startOffset, null);
     }
 
     /**
-     * The key of an object whose first event was received at {@code firstReceivedAt}.
+     * A new writer's id for {@link #forFirstEvent(UUID, Instant, int, long, String)}: 16 random hex digits.
+     *
+     * @return the id
+     */
+    public static String newWriter() {
+        return String.format("%016x", new java.security.SecureRandom().nextLong());
+    }
+
+    /**
+     * The key of an object whose first event was received at {@code firstReceivedAt}, in the older form
+     * without a writer part (fixtures and benchmarks that write Bronze as one writer).
      *
      * @param pipelineId the pipeline
      * @param firstReceivedAt received time of the object's first event
@@ -58,8 +83,23 @@ public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition
      * @return the key
      */
     public static BronzeKey forFirstEvent(UUID pipelineId, Instant firstReceivedAt, int partition, long startOffset) {
+        return forFirstEvent(pipelineId, firstReceivedAt, partition, startOffset, null);
+    }
+
+    /**
+     * The key of an object whose first event was received at {@code firstReceivedAt}, written by {@code writer}.
+     *
+     * @param pipelineId the pipeline
+     * @param firstReceivedAt received time of the object's first event
+     * @param partition the Kafka partition
+     * @param startOffset the first event's offset
+     * @param writer the writer ({@link #newWriter()}), or null for the older form
+     * @return the key
+     */
+    public static BronzeKey forFirstEvent(
+            UUID pipelineId, Instant firstReceivedAt, int partition, long startOffset, String writer) {
         ZonedDateTime utc = firstReceivedAt.atZone(ZoneOffset.UTC);
-        return new BronzeKey(pipelineId, utc.toLocalDate(), utc.getHour(), partition, startOffset);
+        return new BronzeKey(pipelineId, utc.toLocalDate(), utc.getHour(), partition, startOffset, writer);
     }
 
     /**
@@ -68,7 +108,10 @@ public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition
      * @return the key string
      */
     public String format() {
-        return prefix(pipelineId, date) + String.format("hour=%02d/%d-%020d.jsonl.gz", hour, partition, startOffset);
+        return prefix(pipelineId, date)
+                + String.format("hour=%02d/%d-%020d", hour, partition, startOffset)
+                + (writer == null ? "" : "-" + writer)
+                + ".jsonl.gz";
     }
 
     @Override
@@ -107,7 +150,8 @@ public record BronzeKey(UUID pipelineId, LocalDate date, int hour, int partition
                     LocalDate.parse(m.group(2)),
                     Integer.parseInt(m.group(3)),
                     Integer.parseInt(m.group(4)),
-                    Long.parseLong(m.group(5))));
+                    Long.parseLong(m.group(5)),
+                    m.group(6)));
         } catch (RuntimeException e) {
             // A date like 2026-02-30, an hour of 24 or an offset past Long.MAX_VALUE: not a key we wrote.
             return Optional.empty();

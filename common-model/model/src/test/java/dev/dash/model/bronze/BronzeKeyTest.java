@@ -26,6 +26,39 @@ class BronzeKeyTest {
         assertThat(key.format()).startsWith(BronzeKey.prefix(PIPELINE, LocalDate.of(2026, 11, 21)));
     }
 
+    @Test
+    void aWritersKeyNamesTheWriterAndAnOlderKeyWithoutOneStillParses() {
+        String writer = "00c0ffee1234abcd";
+        BronzeKey key = BronzeKey.forFirstEvent(PIPELINE, Instant.parse("2026-11-21T23:59:59.999Z"), 3, 1234, writer);
+
+        assertThat(key.format())
+                .isEqualTo("bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/"
+                        + "3-00000000000000001234-00c0ffee1234abcd.jsonl.gz");
+        assertThat(BronzeKey.parse(key.format())).isEqualTo(key);
+        BronzeKey older = BronzeKey.parse("bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/"
+                + "hour=23/3-00000000000000001234.jsonl.gz");
+        assertThat(older.writer()).isNull();
+        assertThat(older.startOffset()).isEqualTo(1234);
+        // Two writers of the same partition and start offset never share a key.
+        assertThat(BronzeKey.forFirstEvent(PIPELINE, Instant.EPOCH, 3, 1234, BronzeKey.newWriter())
+                        .format())
+                .isNotEqualTo(BronzeKey.forFirstEvent(PIPELINE, Instant.EPOCH, 3, 1234, BronzeKey.newWriter())
+                        .format());
+        assertThatThrownBy(() -> BronzeKey.forFirstEvent(PIPELINE, Instant.EPOCH, 3, 1, "XYZ"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Property(tries = 500)
+    void parseInvertsFormatWithAWriter(
+            @ForAll @LongRange(min = 0, max = 253402300799L) long epochSecond,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int partition,
+            @ForAll @LongRange(min = 0) long offset) {
+        BronzeKey key = BronzeKey.forFirstEvent(
+                UUID.randomUUID(), Instant.ofEpochSecond(epochSecond), partition, offset, BronzeKey.newWriter());
+
+        assertThat(BronzeKey.parse(key.format())).isEqualTo(key);
+    }
+
     @Property(tries = 500)
     void parseInvertsFormat(
             @ForAll @LongRange(min = 0, max = 253402300799L) long epochSecond,
@@ -56,6 +89,8 @@ class BronzeKeyTest {
             "bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/3-1234.jsonl.gz",
             "bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/3-99999999999999999999.jsonl.gz",
             "bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/3-00000000000000001234.jsonl",
+            "bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/3-00000000000000001234-abc.jsonl.gz",
+            "bronze/v1/pipeline=0190f4c2-8a5e-7b1c-9d3e-4f5a6b7c8d9e/date=2026-11-21/hour=23/3-00000000000000001234-00C0FFEE1234ABCD.jsonl.gz",
             "",
         }) {
             assertThat(BronzeKey.tryParse(bad)).as(bad).isEmpty();
