@@ -47,6 +47,11 @@ public class IngestResource {
         this.bodyTimeoutMillis = config.ingest().bodyTimeout().toMillis();
     }
 
+    /** Request-body bytes this node holds room for right now ({@code dash.ingest.max-buffered-bytes}). */
+    long bufferedBytes() {
+        return budget.held();
+    }
+
     void routes(@Observes Router router) {
         // Before Quarkus's own upload limit (order -2, quarkus.http.limits.max-body-size), which answers a
         // declared length beyond it with an empty 413 and closes the connection under the client: a

@@ -57,6 +57,9 @@ class IngestLimitsTest {
     @Inject
     dev.dash.ingestor.config.IngestorConfig config;
 
+    @Inject
+    IngestResource resource;
+
     @TestHTTPResource("/")
     URI base;
 
@@ -171,6 +174,10 @@ class IngestLimitsTest {
                 s.getOutputStream().write("{\"n\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 slow.add(s);
+                // Each connection may land on another event loop: the next one waits until this one's room
+                // is taken, or a busy loop could let the probe below in before it.
+                long expected = (i + 1L) * bodySize;
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> resource.bufferedBytes() >= expected);
             }
             try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
                 s.setSoTimeout(20_000);
