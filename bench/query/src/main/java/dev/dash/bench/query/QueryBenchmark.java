@@ -98,9 +98,7 @@ public final class QueryBenchmark {
                     rs.next();
                     log(
                             "chunks: metrics_1h %d, metrics_1m %d, metrics %d",
-                            rs.getLong(1),
-                            rs.getLong(2),
-                            rs.getLong(3));
+                            rs.getLong(1), rs.getLong(2), rs.getLong(3));
                 }
             }
         }
