@@ -120,9 +120,9 @@ final class ChaosRun {
      * Waits for the replay to end for as long as it makes progress (its state or its objects done change at
      * least once every {@code stall}): a replay throttled to a few events a second over a long history may need
      * longer than any fixed timeout once the faults healed quickly, and giving up on it then said nothing about
-     * the cluster (the long run of 2026-12-06 03:35 UTC was stopped so, seconds before the replay's end, and
-     * wrote no report). Returns its final state, or the state it stalled in with {@code (stalled: ...)}, which
-     * the report shows and the assertions refuse.
+     * the cluster (the long run of 2026-12-06 03:35 UTC was stopped so, by an estimate from its throughput
+     * about a minute before the replay's end, and wrote no report). Returns its final state, or the state it
+     * stalled in with {@code (stalled: ...)}, which the report shows and the assertions refuse.
      */
     static String awaitReplayEnd(Fixture fixture, UUID pipeline, Duration stall) {
         String[] last = {null};
