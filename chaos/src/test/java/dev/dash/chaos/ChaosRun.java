@@ -114,6 +114,42 @@ final class ChaosRun {
             String replayState,
             Duration took) {}
 
+    private static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
+
+    /**
+     * Waits for the replay to end for as long as it makes progress (its state or its objects done change at
+     * least once every {@code stall}): a replay throttled to a few events a second over a long history may need
+     * longer than any fixed timeout once the faults healed quickly, and giving up on it then said nothing about
+     * the cluster (the long run of 2026-12-06 03:35 UTC was stopped so, by an estimate from its throughput
+     * about a minute before the replay's end, and wrote no report). Returns its final state, or the state it
+     * stalled in with {@code (stalled: ...)}, which the report shows and the assertions refuse.
+     */
+    static String awaitReplayEnd(Fixture fixture, UUID pipeline, Duration stall) {
+        String[] last = {null};
+        long[] changed = {System.nanoTime()};
+        String[] out = {null};
+        Awaitility.await()
+                .atMost(Duration.ofHours(2))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    String state = fixture.replayState(pipeline);
+                    String progress = fixture.replayProgress(pipeline);
+                    if (ENDED.contains(state)) {
+                        out[0] = state;
+                        return true;
+                    }
+                    if (!java.util.Objects.equals(progress, last[0])) {
+                        last[0] = progress;
+                        changed[0] = System.nanoTime();
+                    } else if (System.nanoTime() - changed[0] > stall.toNanos()) {
+                        out[0] = state + " (stalled: " + progress + " objects for " + stall.toSeconds() + " s)";
+                        return true;
+                    }
+                    return false;
+                });
+        return out[0];
+    }
+
     private final Options options;
     private final Path dir;
     private PrivateServices services;
@@ -181,14 +217,10 @@ final class ChaosRun {
                 load.close();
                 Reconciler.Result end = converge(reconciler, load.snapshot(), options.convergeTimeout());
                 // The replay, if still running, must also end with every event exactly once in the new version.
-                Awaitility.await()
-                        .atMost(options.convergeTimeout())
-                        .pollInterval(Duration.ofSeconds(1))
-                        .until(() -> !"running".equals(fixture.replayState(replayed.id()))
-                                && !"queued".equals(fixture.replayState(replayed.id()))
-                                && !"waiting_for_archive".equals(fixture.replayState(replayed.id()))
-                                && !"cutting_over".equals(fixture.replayState(replayed.id())));
-                Reconciler.Result afterReplay = converge(reconciler, load.snapshot(), options.convergeTimeout());
+                String replayEnd = awaitReplayEnd(fixture, replayed.id(), options.convergeTimeout());
+                Reconciler.Result afterReplay = ENDED.contains(replayEnd)
+                        ? converge(reconciler, load.snapshot(), options.convergeTimeout())
+                        : end;
                 Map<String, String> heap = new java.util.TreeMap<>();
                 Map<String, Long> oom = new HashMap<>();
                 for (DashNode n : nodes) {
@@ -205,7 +237,7 @@ final class ChaosRun {
                         load.abandoned.get(),
                         load.refused.get(),
                         Set.copyOf(load.refusals),
-                        fixture.replayState(replayed.id()),
+                        replayEnd,
                         Duration.ofNanos(System.nanoTime() - started));
                 write(report);
                 return report;

@@ -115,6 +115,18 @@ final class Fixture {
         }
     }
 
+    /** The replay's state and objects done, e.g. {@code running 12/29}, or null when none is queued yet. */
+    String replayProgress(UUID pipeline) throws SQLException {
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement("SELECT state || ' ' || objects_done || '/' || objects_total"
+                        + " FROM replays WHERE pipeline_id = ? ORDER BY inserted_at DESC LIMIT 1")) {
+            ps.setObject(1, pipeline);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     void publish(UUID pipeline) throws SQLException {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(env.jdbcUrl());

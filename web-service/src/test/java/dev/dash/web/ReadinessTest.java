@@ -1,11 +1,13 @@
 package dev.dash.web;
 
-import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.ReadinessContract;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 
-/** Web-service's readiness follows PostgreSQL and Kafka (the contract is shared by every service). */
+/**
+ * Web-service's readiness follows PostgreSQL and Kafka, on outages of its own: PostgreSQL
+ * through a proxy the test cuts, a private Kafka broker (the contract is shared by every service).
+ */
 @QuarkusTest
-@QuarkusTestResource(DashTestResource.class)
+@TestProfile(ReadinessContract.PrivateOutages.class)
 class ReadinessTest extends ReadinessContract {}

@@ -3,6 +3,7 @@ package dev.dash.web.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -23,12 +24,25 @@ import java.util.function.Function;
 public final class Sql {
     private Sql() {}
 
+    /**
+     * Runs one statement. On a pool it runs on a connection taken from the pool first ({@code withConnection}),
+     * not with the pool's own {@code preparedQuery(...).execute}: in Vert.x 4.5 that path arms a timer of the
+     * pool's connection timeout and cancels it only when a connection was acquired, so while PostgreSQL refuses
+     * connections every failed statement was followed, a connection timeout later, by the timer failing the
+     * already failed result again ({@code IllegalStateException: Result is already complete}, logged at ERROR by
+     * Vert.x; docs/reliability.md, finding 8, eclipse-vertx/vertx-sql-client#1706). Taking a connection first
+     * cancels its timer either way. On a connection (a transaction) it runs directly.
+     */
     public static Uni<RowSet<Row>> run(SqlClient client, String sql, Object... params) {
         List<Object> values = new ArrayList<>(params.length);
         for (Object p : params) {
             values.add(convert(p));
         }
-        return client.preparedQuery(sql).execute(Tuple.tuple(values));
+        Tuple args = Tuple.tuple(values);
+        if (client instanceof Pool pool) {
+            return pool.withConnection(c -> c.preparedQuery(sql).execute(args));
+        }
+        return client.preparedQuery(sql).execute(args);
     }
 
     /** The rows mapped, in order. */

@@ -256,16 +256,6 @@ public final class LocalServices {
         }
     }
 
-    /** Stops one service ({@code postgres}, {@code kafka}, {@code s3}, {@code keycloak}); tests of failure use it. */
-    public static void stop(String service) {
-        run(List.of("down", service), 120);
-    }
-
-    /** Starts one service and waits until it is healthy. */
-    public static void start(String service) {
-        run(List.of("up", service), 300);
-    }
-
     /** True when the suite runs against an external PostgreSQL that it must not stop. */
     public static boolean externalPostgres() {
         return System.getenv("DASH_TEST_PG_URL") != null;

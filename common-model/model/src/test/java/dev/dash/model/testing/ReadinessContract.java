@@ -6,21 +6,38 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every Dash service's readiness must do: UP with its dependencies, DOWN when PostgreSQL or Kafka
- * stops, UP again when it is back. A service's test extends this with {@code @QuarkusTest}. It stops the
- * shared services for real, so it restarts them before it returns, whatever happens.
+ * What every Dash service's readiness must do: UP with its dependencies, DOWN when PostgreSQL or Kafka goes
+ * away, UP again when it is back. A service's test extends this with {@code @QuarkusTest} and
+ * {@code @TestProfile(ReadinessContract.PrivateOutages.class)}.
+ *
+ * <p>The outages are the test's own, never the shared services' (several test modules, developers and
+ * installations use those at once): the service reaches PostgreSQL through a {@link CuttableProxy} that the
+ * test cuts, and Kafka is a private broker ({@link ThrowawayServices}, under {@code target/readiness-kafka})
+ * that the test stops and starts. Each outage test also holds a connection of its own to the shared
+ * PostgreSQL and the shared broker, and checks that both are still open afterwards.
  */
 public abstract class ReadinessContract {
     private static final HttpClient HTTP =
@@ -33,43 +50,146 @@ public abstract class ReadinessContract {
     @TestHTTPResource("/q/health/live")
     URI live;
 
+    /** The shared services, except that PostgreSQL is reached through a proxy and Kafka is a private broker. */
+    public static class PrivateOutages implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(Resource.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
+    /** Starts the proxy and the private broker, and points the service at them. */
+    public static class Resource extends DashTestResource {
+        static volatile CuttableProxy postgres;
+        static volatile ThrowawayServices kafka;
+        static volatile Endpoints shared;
+
+        @Override
+        public Map<String, String> start() {
+            shared = LocalServices.ensureStartedAndMigrated();
+            Map<String, String> config = new HashMap<>(shared.quarkusConfig());
+            postgres = new CuttableProxy(shared.pgHost(), shared.pgPort());
+            String viaProxy = "127.0.0.1:" + postgres.port() + "/" + shared.pgDatabase();
+            config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + viaProxy);
+            config.put("quarkus.datasource.reactive.url", "postgresql://" + viaProxy);
+            kafka = ThrowawayServices.start(Path.of("target", "readiness-kafka"), "kafka");
+            config.put("kafka.bootstrap.servers", kafka.kafkaBootstrap());
+            return config;
+        }
+
+        @Override
+        public void stop() {
+            if (postgres != null) {
+                postgres.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
     @Test
     void readyWhileDependenciesRun() {
         awaitReadiness(200, "UP");
     }
 
     @Test
-    void downWhilePostgresIsStoppedAndUpWhenBack() throws Exception {
-        Assumptions.assumeFalse(LocalServices.externalPostgres(), "the external PostgreSQL is not ours to stop");
+    void downWhilePostgresIsCutAndUpWhenBack() throws Exception {
         awaitReadiness(200, "UP");
-        LocalServices.stop("postgres");
-        try {
-            JsonNode down = awaitReadiness(503, "DOWN");
-            assertThat(downChecks(down))
-                    .anyMatch(name -> name.toLowerCase().contains("postgres")
-                            || name.toLowerCase().contains("database")
-                            || name.toLowerCase().contains("schema"));
-            assertThat(status(live))
-                    .as("liveness does not depend on PostgreSQL")
-                    .isEqualTo(200);
-        } finally {
-            LocalServices.start("postgres");
+        try (SharedServicesWatch watch = new SharedServicesWatch(Resource.shared)) {
+            Resource.postgres.cut();
+            try {
+                JsonNode down = awaitReadiness(503, "DOWN");
+                assertThat(downChecks(down))
+                        .anyMatch(name -> name.toLowerCase().contains("postgres")
+                                || name.toLowerCase().contains("database")
+                                || name.toLowerCase().contains("schema"));
+                assertThat(status(live))
+                        .as("liveness does not depend on PostgreSQL")
+                        .isEqualTo(200);
+            } finally {
+                Resource.postgres.restore();
+            }
+            awaitReadiness(200, "UP");
+            watch.assertUntouched();
         }
-        awaitReadiness(200, "UP");
     }
 
     @Test
     void downWhileKafkaIsStoppedAndUpWhenBack() throws Exception {
         awaitReadiness(200, "UP");
-        LocalServices.stop("kafka");
-        try {
-            JsonNode down = awaitReadiness(503, "DOWN");
-            assertThat(downChecks(down)).anyMatch(name -> name.toLowerCase().contains("kafka"));
-            assertThat(status(live)).as("liveness does not depend on Kafka").isEqualTo(200);
-        } finally {
-            LocalServices.start("kafka");
+        try (SharedServicesWatch watch = new SharedServicesWatch(Resource.shared)) {
+            Resource.kafka.stop("kafka");
+            try {
+                JsonNode down = awaitReadiness(503, "DOWN");
+                assertThat(downChecks(down)).anyMatch(name -> name.toLowerCase().contains("kafka"));
+                assertThat(status(live)).as("liveness does not depend on Kafka").isEqualTo(200);
+            } finally {
+                Resource.kafka.start("kafka");
+            }
+            awaitReadiness(200, "UP");
+            watch.assertUntouched();
         }
-        awaitReadiness(200, "UP");
+    }
+
+    /**
+     * A connection to the shared PostgreSQL and one to the shared broker, held over an outage: both still open
+     * after it, and the same PostgreSQL server (start time) as before.
+     */
+    private static final class SharedServicesWatch implements AutoCloseable {
+        private final Connection pg;
+        private final Object pgStarted;
+        private final Socket broker;
+
+        SharedServicesWatch(Endpoints shared) throws Exception {
+            pg = DriverManager.getConnection(shared.jdbcUrl(), shared.pgUser(), shared.pgPassword());
+            pgStarted = postmasterStart(pg);
+            String[] hostPort = shared.kafkaBootstrap().split(",")[0].split(":");
+            broker = new Socket();
+            broker.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 2000);
+        }
+
+        void assertUntouched() throws Exception {
+            assertThat(pg.isValid(5)).as("the shared PostgreSQL stayed up").isTrue();
+            assertThat(postmasterStart(pg))
+                    .as("the shared PostgreSQL was not restarted")
+                    .isEqualTo(pgStarted);
+            broker.setSoTimeout(200);
+            InputStream in = broker.getInputStream();
+            boolean open;
+            try {
+                open = in.read() != -1;
+            } catch (SocketTimeoutException e) {
+                open = true;
+            } catch (IOException e) {
+                open = false;
+            }
+            assertThat(open)
+                    .as("the connection to the shared Kafka broker stayed open")
+                    .isTrue();
+        }
+
+        private static Object postmasterStart(Connection c) throws Exception {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_postmaster_start_time()")) {
+                rs.next();
+                return rs.getObject(1);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                pg.close();
+            } finally {
+                broker.close();
+            }
+        }
     }
 
     private JsonNode awaitReadiness(int httpStatus, String status) {

@@ -1,0 +1,41 @@
+package dev.dash.ingestor.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.LogSecretsScan;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No secret or token in any log line of the whole test run: The ingestor's `@QuarkusTest`s (surefire) write every log
+ * record to {@code target/dash-ingestor-test.log}, a new file at every boot of the application (every test profile), and this
+ * test, run by failsafe after all of them, greps that file and every rotation of it ({@link LogSecretsScan}) for
+ * the secrets the test profile configures (key ring, client and session secrets), the S3 secret and Keycloak's
+ * admin password, and anything shaped like a JWT, a `whsec_` key, a bearer credential or a password. {@link
+ * IngestLogSecretsTest} checks the same with the values it creates itself (pipeline secrets, tokens, cookies), but sees only
+ * what was logged before it, in the same boot.
+ */
+class LogSecretsIT {
+    private static final Path LOG = Path.of("target", "dash-ingestor-test.log");
+
+    @Test
+    void noSecretOrTokenInAnyLogLineOfTheTestRun() {
+        List<Path> files = LogSecretsScan.withRotations(LOG);
+        Assumptions.assumeFalse(files.isEmpty(), "no test run wrote " + LOG + " (surefire skipped)");
+        Set<String> secrets =
+                new TreeSet<>(LogSecretsScan.configuredSecrets(Path.of("src/main/resources/application.properties")));
+        Endpoints e = LocalServices.ensureStarted();
+        secrets.add(e.s3SecretKey());
+        secrets.add(e.keycloakAdminPassword());
+        assertThat(secrets).as("secrets configured for the test profile").isNotEmpty();
+        assertThat(LogSecretsScan.leaks(files, secrets))
+                .as("log lines with a secret or token in " + files)
+                .isEmpty();
+    }
+}
