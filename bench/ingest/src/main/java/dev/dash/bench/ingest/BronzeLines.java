@@ -139,7 +139,8 @@ public final class BronzeLines {
             if (stage.equals("archive")) {
                 try (BronzeWriter w = new BronzeWriter(OutputStreamSink.INSTANCE, 3)) {
                     for (int i = 0; i < envelopes.size(); i++) {
-                        w.write(RawRecordCodec.head(headers.get(i), envelopes.get(i).body(), version));
+                        w.write(RawRecordCodec.head(
+                                headers.get(i), envelopes.get(i).body(), version));
                     }
                     sink += w.finish().bytes();
                 }
