@@ -20,6 +20,8 @@
 #   SKIP_BUILD=1 ACK=0 DRAIN=0 KEEP_DB=1 COPY_FORMATS=binary APPS_FROM=/tmp/dash-head bench/replay/run.sh
 #   BEFORE_FROM=/tmp/dash-before ACK=0 COPY_FORMATS=binary bench/replay/run.sh
 #   VARIANTS="timescaledb plain" ACK=0 COPY_FORMATS=binary bench/replay/run.sh
+# LINE_VERSION: the Bronze line version of the history (2 by default, as the archiver writes; 1 as objects written
+# before issue 19's line version 2 are), to measure the replay of both kinds of objects with the same replay-service.
 # COPY_FORMATS: the formats of the COPY baseline rounds (text, binary); empty (COPY_FORMATS=) for no COPY baseline.
 # BEFORE_FROM (the root of another checkout whose replay-service is built, e.g. a `git archive` of main) measures a
 # before/after in one run: warm-up, copy-1, replay-before (that checkout's replay-service, version 2), then the rows
@@ -42,6 +44,7 @@ WARMUP_EVENTS="${WARMUP_EVENTS:-100000}"
 BATCH_ROWS="${BATCH_ROWS:-10000}"
 COPY_FORMATS="${COPY_FORMATS-text binary}"  # empty: no COPY baseline
 MAX_EVENTS_PER_SECOND="${MAX_EVENTS_PER_SECOND:-0}"
+LINE_VERSION="${LINE_VERSION:-2}"  # Bronze line version of the history: 2 (as the archiver writes), 1 (before issue 19)
 # Silver variants of the benchmark databases (above): plain (the baseline table's shape), auto or timescaledb.
 if [[ -n "${VARIANTS:-}" && -n "${SILVER_VARIANT:-}" && "${VARIANTS}" != "${SILVER_VARIANT}" ]]; then
   echo "VARIANTS=\"${VARIANTS}\" and SILVER_VARIANT=${SILVER_VARIANT} disagree: set only one of them" >&2
@@ -209,7 +212,7 @@ run_variant() {
   phase "setup: ${EVENTS} events at ${EVENT_RATE}/s of history, ${WARMUP_EVENTS} for the warm-up"
   t0="$(date +%s)"
   setup="$(java -Xmx3g -cp "${CP}" "${BENCH[@]}" -Dbench.events="${EVENTS}" -Dbench.rate="${EVENT_RATE}" \
-    -Dbench.warmupEvents="${WARMUP_EVENTS}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
+    -Dbench.warmupEvents="${WARMUP_EVENTS}" -Dbench.lineVersion="${LINE_VERSION}" dev.dash.bench.replay.ReplaySetup 2>>"${LOGS}/setup.log" | grep -E '^[A-Z_]+=')"
   eval "${setup}"
   echo "${setup}" | grep -v SAMPLE_BODY
   echo "setup took $(($(date +%s) - t0)) s"

@@ -157,21 +157,31 @@ class RawFormatMixTest {
                         }
                     });
             try (Connection c = dataSource.getConnection()) {
-                for (RawEnvelope e : BronzeContents.read(c, s3, "dash-bronze", p.id())) {
-                    // The line a format-2 record is archived as is the one a format-1 record of it is: EnvelopeCodec's.
-                    assertThat(RawRecordCodec.head(
-                                            new org.apache.kafka.common.header.internals.RecordHeaders(
-                                                    RawRecordCodec.encode(e).headers()),
-                                            e.body())
-                                    .line())
-                            .isEqualTo(EnvelopeCodec.encode(e));
-                    MappingResult m = mapping.apply(EventInput.of(e));
+                int trees = 0;
+                for (EnvelopeCodec.Line l : BronzeContents.lines(c, s3, "dash-bronze", p.id())) {
+                    RawEnvelope e = l.envelope();
+                    // A format-1 record is kept as the version-1 line it is (no tree); a format-2 record becomes a
+                    // version-2 line, its body unescaped (read with its tree) when it is one JSON value without a
+                    // line break.
+                    boolean pretty = new String(e.body(), StandardCharsets.UTF_8).contains("\n");
+                    assertThat(l.json() != null)
+                            .as("a tree for the version-2 lines of compact bodies")
+                            .isEqualTo(format.get(e.eventId()) == 2 && !pretty);
+                    trees += l.json() != null ? 1 : 0;
+                    // Each line maps, as a replay maps it (the tree when there is one), to the points Silver holds.
+                    MappingResult m = mapping.apply(
+                            l.json() != null
+                                    ? EventInput.ofJson(e.eventId(), e.receivedAt(), l.json())
+                                    : EventInput.of(e));
                     assertThat(m.ok()).isTrue();
                     assertThat(m.points()).hasSize(1);
                     assertThat(m.points().get(0).value())
                             .isEqualTo(Double.parseDouble(new String(e.body(), StandardCharsets.UTF_8)
                                     .replaceAll("(?s).*\"n\":\\s*(\\d+).*", "$1")));
+                    assertThat(m.points())
+                            .isEqualTo(mapping.apply(EventInput.of(e)).points());
                 }
+                assertThat(trees).isEqualTo(16);
             }
         }
     }

@@ -73,6 +73,10 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             throw new IllegalArgumentException("dash.bronze.compression-level must be 1 (fastest) to 9 (smallest), not "
                     + this.config.compressionLevel());
         }
+        if (this.config.lineVersion() != 1 && this.config.lineVersion() != EnvelopeCodec.LINE_VERSION) {
+            throw new IllegalArgumentException(
+                    "dash.bronze.line-version must be 1 or 2, not " + this.config.lineVersion());
+        }
         long partSize = this.config.partSize().asLongValue();
         if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
             throw new IllegalArgumentException(
@@ -191,9 +195,10 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             }
             EnvelopeCodec.Head e;
             try {
-                // Format 1 is checked as a decode would and stored as read; format 2 is read from its headers and
-                // encoded as the Bronze line. Neither parses the body.
-                e = RawRecordCodec.head(r.headers(), r.value());
+                // Format 1 is checked as a decode would and stored as read (a version-1 line); format 2 is read from
+                // its headers and encoded as a version-2 line, its body tokenised to know it is JSON, never parsed
+                // into a tree.
+                e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
             } catch (RuntimeException ex) {
                 Log.warnf(
                         "Not archiving unreadable dash.raw record %d@%d: %s",

@@ -143,6 +143,14 @@ public interface IngestorConfig {
         /** Longest pause between two attempts at an upload while S3 (or PostgreSQL) is failing. */
         @WithDefault("10s")
         Duration retryMax();
+
+        /**
+         * Version of the Bronze lines written for format-2 records (docs/architecture.md, "The Bronze line"): 2 (a
+         * JSON body unescaped, parsed once by a replay) or 1 (the body an escaped string), only while replay
+         * services that read nothing but version 1 still run during an upgrade.
+         */
+        @WithDefault("2")
+        int lineVersion();
     }
 
     /** Silver writer settings. */

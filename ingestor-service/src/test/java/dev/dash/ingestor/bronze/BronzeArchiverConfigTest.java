@@ -16,16 +16,24 @@ import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A compression level gzip does not have stops the archiver at start-up with the setting's name. */
+/**
+ * A compression level gzip does not have, or a Bronze line version that does not exist, stops the archiver at start-up
+ * with the setting's name.
+ */
 class BronzeArchiverConfigTest {
     static IngestorConfig config(String level) {
+        return config(Map.of("dash.bronze.compression-level", level));
+    }
+
+    static IngestorConfig config(Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("dash.crypto.keys", "k:x");
         SmallRyeConfig c = new SmallRyeConfigBuilder()
                 .withMapping(IngestorConfig.class)
                 // Quarkus' own converters, as the application has them.
                 .withConverter(java.time.Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
-                .withSources(new PropertiesConfigSource(
-                        Map.of("dash.bronze.compression-level", level, "dash.crypto.keys", "k:x"), "test", 500))
+                .withSources(new PropertiesConfigSource(all, "test", 500))
                 .build();
         return c.getConfigMapping(IngestorConfig.class);
     }
@@ -48,6 +56,18 @@ class BronzeArchiverConfigTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("dash.bronze.compression-level must be 1 (fastest) to 9 (smallest), not " + bad);
         }
+    }
+
+    @Test
+    void refusesALineVersionThatDoesNotExistAndDefaultsTo2() {
+        assertThat(config(Map.of()).bronze().lineVersion()).isEqualTo(2);
+        for (String bad : new String[] {"0", "3"}) {
+            assertThatThrownBy(() -> archiver(config(Map.of("dash.bronze.line-version", bad))))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("dash.bronze.line-version must be 1 or 2, not " + bad);
+        }
+        assertThat(archiver(config(Map.of("dash.bronze.line-version", "1")))).isNotNull();
     }
 
     @Test

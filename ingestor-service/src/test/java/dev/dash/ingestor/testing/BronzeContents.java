@@ -1,6 +1,7 @@
 package dev.dash.ingestor.testing;
 
 import dev.dash.model.bronze.BronzeReader;
+import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import java.io.IOException;
 import java.sql.Connection;
@@ -19,6 +20,19 @@ public final class BronzeContents {
     /** Every envelope in every manifest-listed object of the pipeline (duplicates included). */
     public static List<RawEnvelope> read(Connection c, S3Client s3, String bucket, UUID pipelineId)
             throws SQLException, IOException {
+        List<RawEnvelope> out = new ArrayList<>();
+        for (EnvelopeCodec.Line l : lines(c, s3, bucket, pipelineId)) {
+            out.add(l.envelope());
+        }
+        return out;
+    }
+
+    /**
+     * Every line in every manifest-listed object of the pipeline as a replay reads it ({@link
+     * BronzeReader#nextLine()}: the embedded body's tree of a version-2 line), with its version.
+     */
+    public static List<EnvelopeCodec.Line> lines(Connection c, S3Client s3, String bucket, UUID pipelineId)
+            throws SQLException, IOException {
         List<String> keys = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT object_key FROM bronze_manifest WHERE pipeline_id = ? ORDER BY kafka_partition, start_offset")) {
@@ -29,13 +43,13 @@ public final class BronzeContents {
                 }
             }
         }
-        List<RawEnvelope> out = new ArrayList<>();
+        List<EnvelopeCodec.Line> out = new ArrayList<>();
         for (String key : keys) {
             try (BronzeReader r =
                     new BronzeReader(s3.getObject(b -> b.bucket(bucket).key(key)))) {
-                RawEnvelope e;
-                while ((e = r.next()) != null) {
-                    out.add(e);
+                EnvelopeCodec.Line l;
+                while ((l = r.nextLine()) != null) {
+                    out.add(l);
                 }
             }
         }

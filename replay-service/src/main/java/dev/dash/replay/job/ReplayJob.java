@@ -2,6 +2,7 @@ package dev.dash.replay.job;
 
 import dev.dash.model.bronze.BronzeFormatException;
 import dev.dash.model.bronze.BronzeReader;
+import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
@@ -322,8 +323,9 @@ final class ReplayJob implements Runnable {
         int sinceThrottle = 0;
         try (InputStream in = jobs.open(o.key());
                 BronzeReader reader = new BronzeReader(in)) {
-            RawEnvelope e;
-            while ((e = reader.next()) != null) {
+            EnvelopeCodec.Line line;
+            while ((line = reader.nextLine()) != null) {
+                RawEnvelope e = line.envelope();
                 events++;
                 if (++sinceThrottle == 256) {
                     jobs.throttle().acquire(sinceThrottle);
@@ -337,7 +339,11 @@ final class ReplayJob implements Runnable {
                     continue;
                 }
                 batch.origin(e.eventId(), e.receivedAt(), o.partition(), null, o.key());
-                MappingResult result = mapping.apply(EventInput.of(e));
+                // A version-2 line embedding a JSON body was parsed once, its tree included: mapped as it stands.
+                MappingResult result = mapping.apply(
+                        line.json() != null
+                                ? EventInput.ofJson(e.eventId(), e.receivedAt(), line.json())
+                                : EventInput.of(e));
                 if (!result.ok()) {
                     errors++;
                     batch.quarantine(new SilverBatch.Quarantined(

@@ -88,7 +88,12 @@ class ReplayJobTest {
         fx.close();
     }
 
-    /** Three objects of 400 events on partition 1 before the boundary, one after it (dual-written). */
+    /**
+     * Three objects of 400 events on partition 1 before the boundary, one after it (dual-written). Bronze objects
+     * written before and after line version 2 (issue 19): the first object's lines are version 1, the second's
+     * version 2, the third's both, alternating; every 50th body is pretty-printed JSON (a line break: a version-2
+     * line holds it as body_text, not unescaped).
+     */
     record History(UUID pipeline, List<RawEnvelope> replayed, List<RawEnvelope> afterBoundary, List<String> keys) {}
 
     static History history(int objects, int perObject, boolean withBadEvent) throws Exception {
@@ -102,9 +107,14 @@ class ReplayJobTest {
                 String body = withBadEvent && n == 7
                         ? "{\"n\":" + n + ",\"kind\":\"bad\"}"
                         : "{\"n\":" + n + ",\"m\":" + (n * 10) + ",\"kind\":\"k" + (n % 3) + "\"}";
+                if (n % 50 == 1) {
+                    body = body.replace(",", ",\n  ");
+                }
                 events.add(fx.event(p, body, BASE.plusSeconds(n)));
             }
-            keys.add(fx.object(p, 1, 1000L + o * perObject, events));
+            int version = o % 3;
+            keys.add(fx.object(
+                    p, 1, 1000L + o * perObject, events, i -> version == 0 ? 1 : version == 1 ? 2 : 1 + (i & 1)));
             replayed.addAll(events);
         }
         // Version 1 as the live writer left it, one row per event.
@@ -160,6 +170,9 @@ class ReplayJobTest {
                         "SELECT mapping_version, bronze_key, errors->0->>'field' FROM quarantine WHERE pipeline_id = ?",
                         p))
                 .containsExactly(List.of(2, h.keys().get(0), "m"));
+        assertThat(lineVersions(h.keys().get(0))).containsExactly("1");
+        assertThat(lineVersions(h.keys().get(1))).containsExactly("2");
+        assertThat(lineVersions(h.keys().get(2))).containsExactlyInAnyOrder("1", "2");
 
         // Counters, checkpoints, rollups refreshed before the switch, the switch itself.
         assertThat(fx.rows(
@@ -218,6 +231,17 @@ class ReplayJobTest {
             assertThat(fx.count("SELECT count(*) FROM " + table + " WHERE pipeline_id = ? AND mapping_version = 1", p))
                     .as(view + " without the swept version")
                     .isZero();
+        }
+    }
+
+    /** The line versions a Bronze object holds, as its lines' first bytes say. */
+    private static java.util.Set<String> lineVersions(String key) throws java.io.IOException {
+        try (var in = new java.util.zip.GZIPInputStream(
+                fx.s3().getObject(b -> b.bucket(ReplayFixture.BUCKET).key(key)))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .lines()
+                    .map(l -> l.substring(5, 6))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 

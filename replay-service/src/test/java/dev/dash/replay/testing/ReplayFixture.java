@@ -2,6 +2,7 @@ package dev.dash.replay.testing;
 
 import dev.dash.model.bronze.BronzeKey;
 import dev.dash.model.bronze.BronzeWriter;
+import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.envelope.UuidV7;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntUnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -117,10 +119,20 @@ public final class ReplayFixture implements AutoCloseable {
     /** Uploads one Bronze object (gzip JSONL) and records it in the manifest; returns its key. */
     public String object(UUID pipeline, int partition, long startOffset, List<RawEnvelope> events)
             throws IOException, SQLException {
+        return object(pipeline, partition, startOffset, events, i -> EnvelopeCodec.LINE_VERSION);
+    }
+
+    /**
+     * As {@link #object(UUID, int, long, List)}, each line of the Bronze line version given for its index: 1 for an
+     * object written before version 2, or both in one object.
+     */
+    public String object(
+            UUID pipeline, int partition, long startOffset, List<RawEnvelope> events, IntUnaryOperator lineVersion)
+            throws IOException, SQLException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (BronzeWriter w = new BronzeWriter(out)) {
-            for (RawEnvelope e : events) {
-                w.write(e);
+            for (int i = 0; i < events.size(); i++) {
+                w.write(events.get(i), lineVersion.applyAsInt(i));
             }
             w.finish();
         }

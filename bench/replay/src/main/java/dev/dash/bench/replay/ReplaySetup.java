@@ -66,6 +66,9 @@ public final class ReplaySetup {
     /** The archiver's default rotation (docs/configuration.md, {@code dash.bronze.rotate-*}). */
     private static final int ROTATE_EVENTS = 100_000;
 
+    /** Bronze line version of the objects (LINE_VERSION in run.sh): 2, as the archiver writes; 1, as before it. */
+    private static final int LINE_VERSION = Integer.parseInt(BenchEnv.prop("lineVersion", "2"));
+
     private static final Duration ROTATE_AGE = Duration.ofSeconds(60);
     /** Where the measured pipeline's offsets start in its partition: a topic long in use. */
     private static final long FIRST_OFFSET = 1_000_000;
@@ -333,7 +336,7 @@ public final class ReplaySetup {
                                 "fleet-gateway/2.9"),
                         body,
                         VerificationResult.verified(Preset.STANDARD_WEBHOOKS, "s1", delivery));
-                w.write(e);
+                w.write(e, LINE_VERSION);
                 min = min == null || received.isBefore(min) ? received : min;
                 max = max == null || received.isAfter(max) ? received : max;
                 if (rows) {

@@ -19,7 +19,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the envelopes of one Bronze object from a stream, one line at a time, in memory bounded by the
- * longest line (never the object's size).
+ * longest line (never the object's size). Lines of both versions are read, mixed in one object too ({@link
+ * EnvelopeCodec#decodeLine}).
  *
  * <p>Errors are precise: a line that is not an envelope, or longer than the limit, raises a recoverable
  * {@link BronzeFormatException} with its line number, and the next call continues with the following line;
@@ -85,6 +86,23 @@ public final class BronzeReader implements Closeable, Iterable<RawEnvelope> {
      * @throws IOException if the source stream fails
      */
     public RawEnvelope next() throws IOException {
+        EnvelopeCodec.Line l = nextLine(false);
+        return l == null ? null : l.envelope();
+    }
+
+    /**
+     * The next line, with its body's tree when the line embeds the body as JSON (Bronze line version 2), so that
+     * a replay maps the tree instead of parsing the body again.
+     *
+     * @return the line, or null at the end of the object
+     * @throws BronzeFormatException for a bad line (recoverable) or a corrupt stream (not recoverable)
+     * @throws IOException if the source stream fails
+     */
+    public EnvelopeCodec.Line nextLine() throws IOException {
+        return nextLine(true);
+    }
+
+    private EnvelopeCodec.Line nextLine(boolean tree) throws IOException {
         if (broken != null) {
             throw broken;
         }
@@ -96,7 +114,7 @@ public final class BronzeReader implements Closeable, Iterable<RawEnvelope> {
                 continue;
             }
             try {
-                return EnvelopeCodec.decode(line, 0, lineLength);
+                return EnvelopeCodec.decodeLine(line, 0, lineLength, tree);
             } catch (EnvelopeFormatException e) {
                 throw new BronzeFormatException(lineNumber, true, e.getMessage(), e);
             }

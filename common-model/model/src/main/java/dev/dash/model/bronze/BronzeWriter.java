@@ -13,8 +13,8 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes one Bronze object: gzip-compressed JSON Lines, one {@link EnvelopeCodec} envelope per line, to an
- * output stream, in constant memory whatever the object's size. It counts what the manifest needs.
+ * Writes one Bronze object: gzip-compressed JSON Lines, one envelope per line (version 2 of {@link
+ * EnvelopeCodec#encodeLine}, or lines already encoded as the archiver hands them over), to an output stream, in constant memory whatever the object's size. It counts what the manifest needs.
  *
  * <pre>{@code
  * try (BronzeWriter w = new BronzeWriter(Files.newOutputStream(tmp))) {
@@ -94,7 +94,26 @@ public final class BronzeWriter implements Closeable {
      * @throws IllegalStateException if the writer is finished
      */
     public void write(RawEnvelope envelope) throws IOException {
-        append(envelope.pipelineId(), envelope.receivedAt(), EnvelopeCodec.encode(envelope));
+        write(envelope, EnvelopeCodec.LINE_VERSION);
+    }
+
+    /**
+     * Appends one envelope as one line of the given version: 2 ({@link EnvelopeCodec#encodeLine}) or 1 ({@link
+     * EnvelopeCodec#encode}, what objects held before version 2; for tests and benchmarks of old objects).
+     *
+     * @param envelope the envelope, of the same pipeline as the others
+     * @param lineVersion 1 or 2
+     * @throws IOException if the stream fails
+     * @throws IllegalArgumentException if the envelope belongs to another pipeline, or for another version
+     * @throws IllegalStateException if the writer is finished
+     */
+    public void write(RawEnvelope envelope, int lineVersion) throws IOException {
+        byte[] line = switch (lineVersion) {
+            case 1 -> EnvelopeCodec.encode(envelope);
+            case EnvelopeCodec.LINE_VERSION -> EnvelopeCodec.encodeLine(envelope);
+            default -> throw new IllegalArgumentException("no Bronze line version " + lineVersion);
+        };
+        append(envelope.pipelineId(), envelope.receivedAt(), line);
     }
 
     /**

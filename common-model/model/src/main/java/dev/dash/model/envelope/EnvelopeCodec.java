@@ -1,10 +1,15 @@
 package dev.dash.model.envelope;
 
 import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.dash.model.json.Json;
 import dev.dash.model.json.Utf8;
 import dev.dash.model.signature.Preset;
@@ -14,6 +19,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,10 +43,41 @@ import java.util.UUID;
  * string {@code body} (readable with jq, and smaller than base64 for JSON bodies); otherwise as
  * {@code body_b64}, standard base64. Exactly one of the two is present. Unknown fields are ignored, so
  * readers tolerate fields added later; {@code v} changes only for incompatible changes.
+ *
+ * <p><b>Bronze line version 2</b> ({@link #encodeLine}, {@link #decodeLine}; docs/architecture.md, "The Bronze
+ * line"): the same metadata, {@code "v":2} first, and the body as the last field in one of three forms. A body that
+ * is one JSON value (strictly as the mapping engine parses it), starts with the value itself and holds no line
+ * break is written unescaped, {@code "body":<the body's exact bytes>}, followed by the line's closing brace: a
+ * replay parses the line once and maps the tree it built ({@link Line#json()}), and the body's bytes are the
+ * line's bytes between {@code "body":} and the last byte. Any other UTF-8 body is {@code "body_text"}, a JSON
+ * string as version 1's {@code body}; anything else {@code body_b64}. Version-1 lines stay readable by {@link
+ * #decodeLine}, which tells the versions apart by the line's first bytes ({@code {"v":2,} exactly).
  */
 public final class EnvelopeCodec {
-    /** The format version written and the only one read. */
+    /** The format version of {@link #encode} and {@link #decode}: the dash.raw format-1 value, the Bronze line v1. */
     public static final int VERSION = 1;
+
+    /** The Bronze line version {@link #encodeLine} writes. */
+    public static final int LINE_VERSION = 2;
+
+    /** How every version-2 line starts, written so and read so: a reader dispatches on it. */
+    private static final byte[] LINE_V2_PREFIX = "{\"v\":2,".getBytes(StandardCharsets.US_ASCII);
+
+    private static final byte[] BODY_FIELD = ",\"body\":".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Checks whether a body can be embedded: the mapping engine's limits, with one level of nesting less, since the
+     * embedded value sits one level deeper in the line than at the root of its own document.
+     */
+    private static final JsonFactory EMBED_CHECK = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(Json.MAX_NESTING_DEPTH - 1)
+                    .maxNumberLength(Json.MAX_NUMBER_LENGTH)
+                    .build())
+            .build();
+
+    /** The shared reader but for one value inside a line: the envelope's closing brace follows the body. */
+    private static final ObjectReader TREE = Json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private EnvelopeCodec() {}
 
@@ -76,8 +113,23 @@ public final class EnvelopeCodec {
     }
 
     private static void write(RawEnvelope e, JsonGenerator g) throws IOException {
+        writeMeta(e, g, VERSION);
+        byte[] body = e.body();
+        if (Utf8.isValid(body)) {
+            g.writeFieldName("body");
+            // The bytes are already UTF-8: Jackson escapes them in place without building a String.
+            g.writeUTF8String(body, 0, body.length);
+        } else {
+            g.writeFieldName("body_b64");
+            g.writeBinary(body);
+        }
+        g.writeEndObject();
+    }
+
+    /** Opens the object and writes every field but the body. */
+    private static void writeMeta(RawEnvelope e, JsonGenerator g, int version) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("v", VERSION);
+        g.writeNumberField("v", version);
         g.writeStringField("event_id", e.eventId().toString());
         g.writeStringField("pipeline_id", e.pipelineId().toString());
         g.writeStringField("team_id", e.teamId().toString());
@@ -103,16 +155,154 @@ public final class EnvelopeCodec {
         writeOptional(g, "delivery_id", v.deliveryId());
         writeOptional(g, "secret_id", v.secretId());
         g.writeEndObject();
+    }
+
+    /**
+     * Encodes an envelope as a Bronze line of version 2 (see the class comment), without its newline.
+     *
+     * @param e the envelope
+     * @return the line's UTF-8 bytes
+     */
+    public static byte[] encodeLine(RawEnvelope e) {
         byte[] body = e.body();
-        if (Utf8.isValid(body)) {
-            g.writeFieldName("body");
-            // The bytes are already UTF-8: Jackson escapes them in place without building a String.
-            g.writeUTF8String(body, 0, body.length);
-        } else {
-            g.writeFieldName("body_b64");
-            g.writeBinary(body);
+        boolean embed = embeddable(body);
+        try (ByteArrayBuilder out = new ByteArrayBuilder(embed ? 512 : body.length + body.length / 3 + 512)) {
+            try (JsonGenerator g = Json.factory().createGenerator(out)) {
+                writeMeta(e, g, LINE_VERSION);
+                if (!embed) {
+                    if (Utf8.isValid(body)) {
+                        g.writeFieldName("body_text");
+                        g.writeUTF8String(body, 0, body.length);
+                    } else {
+                        g.writeFieldName("body_b64");
+                        g.writeBinary(body);
+                    }
+                }
+                g.writeEndObject();
+            }
+            byte[] meta = out.toByteArray();
+            if (!embed) {
+                return meta;
+            }
+            // {meta} becomes {meta,"body":<body>}: the body's bytes are copied, never escaped.
+            int head = meta.length - 1;
+            byte[] line = new byte[head + BODY_FIELD.length + body.length + 1];
+            System.arraycopy(meta, 0, line, 0, head);
+            System.arraycopy(BODY_FIELD, 0, line, head, BODY_FIELD.length);
+            System.arraycopy(body, 0, line, head + BODY_FIELD.length, body.length);
+            line[line.length - 1] = '}';
+            return line;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("writing to memory failed", ex);
         }
-        g.writeEndObject();
+    }
+
+    /**
+     * Whether a body is written unescaped in a version-2 line: exactly one JSON value within the mapping engine's
+     * limits, starting with the value's first byte, ending with its last, and without a line break (JSON allows
+     * one between tokens; a Bronze line does not). Its bytes then go into the line as they are.
+     */
+    static boolean embeddable(byte[] b) {
+        int n = b.length;
+        if (n == 0) {
+            return false;
+        }
+        byte first = b[0];
+        if (!(first == '{'
+                || first == '['
+                || first == '"'
+                || first == '-'
+                || (first >= '0' && first <= '9')
+                || first == 't'
+                || first == 'f'
+                || first == 'n')) {
+            return false;
+        }
+        byte last = b[n - 1];
+        if (last == ' ' || last == '\t') {
+            return false;
+        }
+        for (byte x : b) {
+            if (x == '\n' || x == '\r') {
+                return false;
+            }
+        }
+        if (!Utf8.isValid(b)) {
+            return false;
+        }
+        try (JsonParser p = EMBED_CHECK.createParser(b)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            // Tokenises every nested value (strings are checked as they are skipped, escapes and control
+            // characters included); a root scalar is consumed by the next call.
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException | RuntimeException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * One Bronze line read: its envelope and, when the line embedded the body as JSON (version 2), the body's tree,
+     * so the mapping does not parse the body again.
+     *
+     * @param envelope the envelope, its body the exact bytes
+     * @param json the body as parsed with {@link Json}'s settings, or null (a version-1 line, a body that is not
+     *     embedded JSON, or a reader that asked for no tree)
+     */
+    public record Line(RawEnvelope envelope, JsonNode json) {}
+
+    /**
+     * Decodes a Bronze line of either version.
+     *
+     * @param bytes the array
+     * @param offset first byte of the line
+     * @param length length of the line, without its newline
+     * @param tree whether to keep the embedded body's tree
+     * @return the line
+     * @throws EnvelopeFormatException if the bytes are neither a version-1 nor a version-2 line
+     */
+    public static Line decodeLine(byte[] bytes, int offset, int length, boolean tree) {
+        if (!Arrays.equals(
+                bytes,
+                offset,
+                offset + Math.min(length, LINE_V2_PREFIX.length),
+                LINE_V2_PREFIX,
+                0,
+                LINE_V2_PREFIX.length)) {
+            return new Line(decode(bytes, offset, length), null);
+        }
+        if (tree) {
+            try {
+                return decodeV2(bytes, offset, length, true);
+            } catch (EnvelopeFormatException e) {
+                // A body the writer judged embeddable that the tree builder refuses (a number out of range, say):
+                // the line is still read, and the mapping meets the body as live ingest does, from its bytes.
+            }
+        }
+        return decodeV2(bytes, offset, length, false);
+    }
+
+    private static Line decodeV2(byte[] bytes, int offset, int length, boolean tree) {
+        try (JsonParser p = Json.factory().createParser(bytes, offset, length)) {
+            Fields f = read(p, true, LINE_VERSION, tree);
+            if (p.nextToken() != null) {
+                throw new EnvelopeFormatException("trailing content after the envelope", null);
+            }
+            if (f.bodyStart >= 0) {
+                if (f.bodyEnd != length - 1 || f.end != length - 1) {
+                    throw new EnvelopeFormatException(
+                            "an unescaped body must end the line but for its closing brace", null);
+                }
+                f.body = Arrays.copyOfRange(bytes, offset + f.bodyStart, offset + length - 1);
+            }
+            return new Line(envelope(f), f.json);
+        } catch (EnvelopeFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new EnvelopeFormatException("not a Bronze line: " + e.getMessage(), e);
+        }
     }
 
     private static void writeOptional(JsonGenerator g, String name, String value) throws IOException {
@@ -185,7 +375,7 @@ public final class EnvelopeCodec {
             }
         }
         try (JsonParser p = Json.factory().createParser(bytes)) {
-            Fields f = read(p, false);
+            Fields f = read(p, false, VERSION, false);
             if (p.nextToken() != null) {
                 throw new EnvelopeFormatException("trailing content after the envelope", null);
             }
@@ -210,10 +400,21 @@ public final class EnvelopeCodec {
         VerificationResult verification;
         byte[] body;
         boolean hasBody;
+        /** Where an embedded body starts, relative to the line's first byte; -1 when not embedded. */
+        int bodyStart = -1;
+        /** Where an embedded body ends (exclusive), relative to the line's first byte. */
+        int bodyEnd;
+        /** Where the closing brace is, relative to the line's first byte. */
+        int end;
+
+        JsonNode json;
     }
 
     private static RawEnvelope read(JsonParser p) throws IOException {
-        Fields f = read(p, true);
+        return envelope(read(p, true, VERSION, false));
+    }
+
+    private static RawEnvelope envelope(Fields f) {
         return new RawEnvelope(
                 f.eventId,
                 f.pipelineId,
@@ -227,9 +428,14 @@ public final class EnvelopeCodec {
                 f.verification);
     }
 
-    /** Reads and checks every field; {@code keep} false only checks the headers and the body. */
-    private static Fields read(JsonParser p, boolean keep) throws IOException {
+    /**
+     * Reads and checks every field of a version-{@code expected} object; {@code keep} false only checks the headers
+     * and the body. Version 2 ({@code keep} true only) reads an embedded body's tree when {@code tree} is true and
+     * otherwise only its position ({@link Fields#bodyStart}), the caller copying its bytes.
+     */
+    private static Fields read(JsonParser p, boolean keep, int expected, boolean tree) throws IOException {
         expect(p.nextToken(), JsonToken.START_OBJECT, "the envelope");
+        long base = p.currentTokenLocation().getByteOffset();
         Integer version = null;
         Fields f = new Fields();
         Set<String> seen = new HashSet<>(16);
@@ -239,6 +445,31 @@ public final class EnvelopeCodec {
             if (!seen.add(name)) {
                 throw new EnvelopeFormatException("field '" + name + "' appears twice", null);
             }
+            if (f.bodyStart >= 0) {
+                throw new EnvelopeFormatException("an unescaped body must be the line's last field", null);
+            }
+            if (expected == LINE_VERSION && name.equals("body")) {
+                if (f.hasBody) {
+                    throw new EnvelopeFormatException("more than one of body, body_text, body_b64", null);
+                }
+                f.hasBody = true;
+                f.bodyStart = (int) (p.currentTokenLocation().getByteOffset() - base);
+                if (tree) {
+                    f.json = TREE.readTree(p);
+                } else {
+                    p.skipChildren();
+                    if (t.isScalarValue()) {
+                        // Makes the parser read (and check) a string or number before the next token.
+                        p.getTextLength();
+                    }
+                }
+                f.bodyEnd = (int) (p.currentLocation().getByteOffset() - base);
+                continue;
+            }
+            if (expected == LINE_VERSION && name.equals("body_text")) {
+                // Read as version 1's body: a JSON string of the body's UTF-8 text.
+                name = "body";
+            }
             switch (name) {
                 case "v" -> {
                     expect(t, JsonToken.VALUE_NUMBER_INT, name);
@@ -247,7 +478,7 @@ public final class EnvelopeCodec {
                 case "event_id" -> f.eventId = uuid(p, t, name);
                 case "pipeline_id" -> f.pipelineId = uuid(p, t, name);
                 case "team_id" -> f.teamId = uuid(p, t, name);
-                case "received_at" -> f.receivedAt = Instant.parse(text(p, t, name));
+                case "received_at" -> f.receivedAt = RawRecordCodec.instant(text(p, t, name));
                 case "source" -> f.source = Source.fromJsonName(text(p, t, name));
                 case "delivery_id" -> f.deliveryId = optionalText(p, t, name);
                 case "content_type" -> f.contentType = optionalText(p, t, name);
@@ -281,9 +512,10 @@ public final class EnvelopeCodec {
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT, "the end of the envelope");
-        if (version == null || version != VERSION) {
+        if (version == null || version != expected) {
             throw new EnvelopeFormatException("unsupported envelope version " + version, null);
         }
+        f.end = (int) (p.currentTokenLocation().getByteOffset() - base);
         require(f.eventId, "event_id");
         require(f.pipelineId, "pipeline_id");
         require(f.teamId, "team_id");

@@ -31,8 +31,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  *       are consumed while they remain on the topic.
  * </ul>
  *
- * <p>Bronze lines stay format 1's JSON envelope ({@code "v":1}): readable with zcat and jq, and what replays read;
- * the archiver encodes a format-2 record into that line (an encode, no parse).
+ * <p>Bronze lines are version 2 ({@link EnvelopeCodec#encodeLine}: the metadata as JSON fields, a JSON body
+ * unescaped), readable with zcat and jq; the archiver encodes a format-2 record into that line (the body is
+ * tokenised to know it is one JSON value, never built into a tree), and keeps a format-1 record as the version-1
+ * line it already is.
  */
 public final class RawRecordCodec {
     /** The header naming the record format; absent on format 1. */
@@ -234,17 +236,30 @@ public final class RawRecordCodec {
     }
 
     /**
-     * What the Bronze archiver stores of a record of either format: format 1 is checked and kept byte for byte
-     * ({@link EnvelopeCodec#head}); format 2 is decoded from its headers and encoded as the format-1 line.
+     * What the Bronze archiver stores of a record of either format, as a version-2 line: format 1 is checked and
+     * kept byte for byte as the version-1 line it is ({@link EnvelopeCodec#head}); format 2 is decoded from its
+     * headers and encoded as a version-2 line ({@link EnvelopeCodec#encodeLine}).
      *
      * @throws EnvelopeFormatException if the record is not valid
      */
     public static EnvelopeCodec.Head head(Headers headers, byte[] value) {
+        return head(headers, value, EnvelopeCodec.LINE_VERSION);
+    }
+
+    /**
+     * As {@link #head(Headers, byte[])}, a format-2 record encoded as a line of the given version (1 while replay
+     * services that read only version 1 still run, during an upgrade).
+     *
+     * @param lineVersion 1 or 2
+     * @throws EnvelopeFormatException if the record is not valid
+     */
+    public static EnvelopeCodec.Head head(Headers headers, byte[] value, int lineVersion) {
         if (format(headers) == 1) {
             return EnvelopeCodec.head(value);
         }
         RawEnvelope e = decode(headers, value);
-        return new EnvelopeCodec.Head(e.eventId(), e.pipelineId(), e.receivedAt(), EnvelopeCodec.encode(e));
+        byte[] line = lineVersion == 1 ? EnvelopeCodec.encode(e) : EnvelopeCodec.encodeLine(e);
+        return new EnvelopeCodec.Head(e.eventId(), e.pipelineId(), e.receivedAt(), line);
     }
 
     /**

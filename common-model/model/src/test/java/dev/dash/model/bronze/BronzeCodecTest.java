@@ -52,10 +52,14 @@ class BronzeCodecTest {
     }
 
     static byte[] write(List<RawEnvelope> envelopes) throws IOException {
+        return write(envelopes, EnvelopeCodec.LINE_VERSION);
+    }
+
+    static byte[] write(List<RawEnvelope> envelopes, int lineVersion) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (BronzeWriter w = new BronzeWriter(out)) {
             for (RawEnvelope e : envelopes) {
-                w.write(e);
+                w.write(e, lineVersion);
             }
             w.finish();
         }
@@ -97,6 +101,7 @@ class BronzeCodecTest {
     @Property(tries = 200)
     void roundTripsEveryEnvelopeByteForByte(@ForAll("batches") List<RawEnvelope> batch) throws IOException {
         assertThat(readAll(write(batch))).isEqualTo(batch);
+        assertThat(readAll(write(batch, 1))).isEqualTo(batch);
     }
 
     @Property(tries = 100)
@@ -113,7 +118,7 @@ class BronzeCodecTest {
         try (BronzeWriter w = new BronzeWriter(OutputStream.nullOutputStream())) {
             batch.forEach(e -> {
                 try {
-                    w.write(e);
+                    w.write(e, 1);
                 } catch (IOException ex) {
                     throw new java.io.UncheckedIOException(ex);
                 }
@@ -121,7 +126,7 @@ class BronzeCodecTest {
             expected = w.finish();
         }
 
-        assertThat(out.toByteArray()).isEqualTo(write(batch));
+        assertThat(out.toByteArray()).isEqualTo(write(batch, 1));
         assertThat(stats.events()).isEqualTo(expected.events());
         assertThat(stats.uncompressedBytes()).isEqualTo(expected.uncompressedBytes());
         assertThat(stats.minReceivedAt()).isEqualTo(expected.minReceivedAt());
@@ -151,7 +156,7 @@ class BronzeCodecTest {
         assertThat(stats.events()).isEqualTo(3);
         assertThat(stats.bytes()).isEqualTo(out.size());
         long lines = batch.stream()
-                .mapToLong(e -> EnvelopeCodec.encode(e).length + 1)
+                .mapToLong(e -> EnvelopeCodec.encodeLine(e).length + 1)
                 .sum();
         assertThat(stats.uncompressedBytes()).isEqualTo(lines);
         assertThat(entry.minReceivedAt()).isEqualTo(T0);

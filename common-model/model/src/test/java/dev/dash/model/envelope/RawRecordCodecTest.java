@@ -34,10 +34,17 @@ class RawRecordCodecTest {
     }
 
     @Property(tries = 300)
-    void theBronzeLineOfAFormat2RecordIsTheFormat1Envelope(@ForAll("envelopes") RawEnvelope e) {
+    void theBronzeLineOfAFormat2RecordIsAVersion2Line(@ForAll("envelopes") RawEnvelope e) {
         RawRecordCodec.Encoded r = RawRecordCodec.encode(e);
         EnvelopeCodec.Head head = RawRecordCodec.head(new RecordHeaders(r.headers()), r.value());
-        assertThat(head.line()).isEqualTo(EnvelopeCodec.encode(e));
+        assertThat(head.line()).isEqualTo(EnvelopeCodec.encodeLine(e));
+        assertThat(EnvelopeCodec.decodeLine(head.line(), 0, head.line().length, true)
+                        .envelope())
+                .isEqualTo(e);
+        // dash.bronze.line-version=1 (during an upgrade): the version-1 envelope.
+        assertThat(RawRecordCodec.head(new RecordHeaders(r.headers()), r.value(), 1)
+                        .line())
+                .isEqualTo(EnvelopeCodec.encode(e));
         assertThat(head.eventId()).isEqualTo(e.eventId());
         assertThat(head.pipelineId()).isEqualTo(e.pipelineId());
         assertThat(head.receivedAt()).isEqualTo(e.receivedAt());
