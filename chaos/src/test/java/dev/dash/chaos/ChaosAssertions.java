@@ -28,5 +28,6 @@ final class ChaosAssertions {
         assertThat(r.end().acknowledged()).isGreaterThan(0);
         assertThat(r.outOfMemoryErrors().values()).allMatch(n -> n == 0);
         assertThat(r.replayState()).isEqualTo("succeeded");
+        assertThat(r.logLeaks()).as("secrets or tokens in the processes' logs").isEmpty();
     }
 }

@@ -2,6 +2,7 @@ package dev.dash.chaos;
 
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.LogSecretsScan;
 import dev.dash.model.testing.PackagedService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,7 @@ final class ChaosRun {
             long refused,
             Set<String> refusals,
             String replayState,
+            List<String> logLeaks,
             Duration took) {}
 
     private static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
@@ -149,6 +151,9 @@ final class ChaosRun {
                 });
         return out[0];
     }
+
+    private static final String WEB_CLIENT_SECRET = "dash-web-secret";
+    private static final String WEB_SESSION_SECRET = "chaos-run-session-secret-0123456789abcdef";
 
     private final Options options;
     private final Path dir;
@@ -238,6 +243,7 @@ final class ChaosRun {
                         load.refused.get(),
                         Set.copyOf(load.refusals),
                         replayEnd,
+                        logLeaks(env, pipelines),
                         Duration.ofNanos(System.nanoTime() - started));
                 write(report);
                 return report;
@@ -256,6 +262,29 @@ final class ChaosRun {
         }
     }
 
+    /**
+     * Lines of the packaged processes' logs holding a secret the run knows (every pipeline's signing secret,
+     * the key ring, the web client and session secrets, the S3 secret) or shaped like a token ({@link
+     * LogSecretsScan}): the test logs are scanned by each module's LogSecretsIT, these only here.
+     */
+    private List<String> logLeaks(Endpoints env, List<Fixture.Pipeline> pipelines) throws IOException {
+        Set<String> secrets = new java.util.TreeSet<>();
+        pipelines.forEach(p -> secrets.add(p.secret()));
+        for (String key : PackagedService.TEST_CRYPTO_KEYS.split(",")) {
+            secrets.add(key.substring(key.indexOf(':') + 1));
+        }
+        secrets.add(WEB_CLIENT_SECRET);
+        secrets.add(WEB_SESSION_SECRET);
+        secrets.add(env.s3SecretKey());
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("logs"))) {
+            return LogSecretsScan.leaks(
+                    files.filter(f -> f.getFileName().toString().matches(".*-\\d+\\.log"))
+                            .sorted()
+                            .toList(),
+                    secrets);
+        }
+    }
+
     private void startCluster(Endpoints env) throws Exception {
         Path logs = dir.resolve("logs");
         Map<String, String> common = new HashMap<>(PackagedService.config(env, 0));
@@ -268,8 +297,8 @@ final class ChaosRun {
                 String.valueOf(options.sessionTimeout().toMillis() / 4));
         Map<String, String> web = new HashMap<>(common);
         web.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
-        web.put("quarkus.oidc.web.credentials.secret", "dash-web-secret");
-        web.put("quarkus.oidc.web.token-state-manager.encryption-secret", "chaos-run-session-secret-0123456789abcdef");
+        web.put("quarkus.oidc.web.credentials.secret", WEB_CLIENT_SECRET);
+        web.put("quarkus.oidc.web.token-state-manager.encryption-secret", WEB_SESSION_SECRET);
         this.web = node("web", "web-service", web, "384m", logs);
         this.web.start();
         // web-service migrates the schema; the other services wait for it anyway (they validate it).
