@@ -1,15 +1,7 @@
 package dev.dash.web.security;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.dash.model.testing.Endpoints;
-import dev.dash.model.testing.LocalServices;
 import dev.dash.model.testing.LogSecretsScan;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,20 +14,8 @@ import org.junit.jupiter.api.Test;
  * what was logged before it, in the same boot.
  */
 class LogSecretsIT {
-    private static final Path LOG = Path.of("target", "dash-web-test.log");
-
     @Test
     void noSecretOrTokenInAnyLogLineOfTheTestRun() {
-        List<Path> files = LogSecretsScan.withRotations(LOG);
-        Assumptions.assumeFalse(files.isEmpty(), "no test run wrote " + LOG + " (surefire skipped)");
-        Set<String> secrets =
-                new TreeSet<>(LogSecretsScan.configuredSecrets(Path.of("src/main/resources/application.properties")));
-        Endpoints e = LocalServices.ensureStarted();
-        secrets.add(e.s3SecretKey());
-        secrets.add(e.keycloakAdminPassword());
-        assertThat(secrets).as("secrets configured for the test profile").isNotEmpty();
-        assertThat(LogSecretsScan.leaks(files, secrets))
-                .as("log lines with a secret or token in " + files)
-                .isEmpty();
+        LogSecretsScan.assertNoLeaksInTestRun(Path.of("target", "dash-web-test.log"));
     }
 }

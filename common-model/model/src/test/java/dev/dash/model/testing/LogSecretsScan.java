@@ -92,6 +92,29 @@ public final class LogSecretsScan {
     }
 
     /**
+     * What each service's {@code LogSecretsIT} asserts, run from the module's folder after all its
+     * {@code @QuarkusTest}s: {@code log} and every rotation of it hold none of the secrets the module's
+     * {@code src/main/resources/application.properties} configures, nor the S3 secret, Keycloak's admin password
+     * or a token shape. Skipped when no test of the run wrote the log.
+     */
+    public static void assertNoLeaksInTestRun(Path log) {
+        List<Path> files = withRotations(log);
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                files.isEmpty(), "no test run wrote " + log + " (surefire skipped)");
+        Set<String> secrets =
+                new java.util.TreeSet<>(configuredSecrets(Path.of("src/main/resources/application.properties")));
+        Endpoints e = LocalServices.ensureStarted();
+        secrets.add(e.s3SecretKey());
+        secrets.add(e.keycloakAdminPassword());
+        org.assertj.core.api.Assertions.assertThat(secrets)
+                .as("secrets configured for the test profile")
+                .isNotEmpty();
+        org.assertj.core.api.Assertions.assertThat(leaks(files, secrets))
+                .as("log lines with a secret or token in " + files)
+                .isEmpty();
+    }
+
+    /**
      * Every line of the files holding one of the secrets (8 characters or more) or matching one of the
      * {@link #SHAPES}, named by file, line number and what matched (a secret by its first 4 characters).
      */
