@@ -570,7 +570,7 @@ class LiveDashboardTest {
     }
 
     @Test
-    void aMessageOverTheSizeLimitIsClosedWith1009AndLogsNoError() {
+    void aMessageOverTheSizeLimitIsClosedWith1009AndNeitherItNorADroppedConnectionLogsAnError() {
         Fixture f = fixture(1, "avg");
         List<LogRecord> errors = new CopyOnWriteArrayList<>();
         Handler watch = new Handler() {
@@ -593,10 +593,17 @@ class LiveDashboardTest {
             LiveClient c = viewer(f);
             c.send("{\"type\":\"subscribe\",\"pad\":\"" + "x".repeat(300 * 1024) + "\"}");
             assertThat(c.closeCode()).isEqualTo(1009);
-            // The next connection is served as usual.
+            // A client that drops its connection without a close handshake is no server error either.
+            LiveClient dropped = viewer(f);
+            dropped.subscribe("{\"last\":\"PT15M\"}");
+            dropped.awaitType("snapshot");
+            dropped.abort();
+            // The next connection is served as usual, and gets the delta the dropped one no longer could.
             LiveClient again = viewer(f);
             again.subscribe("{\"last\":\"PT15M\"}");
             again.awaitType("snapshot");
+            write(f, 1, List.of(point(Instant.now(), "a", 3)));
+            again.awaitType("delta");
         } finally {
             root.removeHandler(watch);
         }

@@ -9,6 +9,7 @@ import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.live.LiveConfig;
+import dev.dash.web.live.access.PublicLinks;
 import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
@@ -59,6 +60,7 @@ public class LiveStreams {
     final HotCache cache;
     private final Pool pool;
     private final ObjectMapper json;
+    private final PublicLinks links;
     private final Map<String, DashboardStream> streams = new ConcurrentHashMap<>();
     private final Map<UUID, Set<DashboardStream>> byPipeline = new ConcurrentHashMap<>();
     private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
@@ -67,7 +69,14 @@ public class LiveStreams {
     final AtomicLong readBacks = new AtomicLong();
     private ScheduledExecutorService timer;
 
-    public LiveStreams(LiveConfig config, DashboardService dashboards, HotCache cache, Pool pool, ObjectMapper json) {
+    public LiveStreams(
+            LiveConfig config,
+            DashboardService dashboards,
+            HotCache cache,
+            Pool pool,
+            ObjectMapper json,
+            PublicLinks links) {
+        this.links = links;
         this.config = config;
         this.dashboards = dashboards;
         this.cache = cache;
@@ -364,7 +373,10 @@ public class LiveStreams {
                             Set<String> ok = new HashSet<>(valid);
                             all.stream()
                                     .filter(v -> v.tokenHash != null && !ok.contains(v.tokenHash))
-                                    .forEach(v -> v.close(REVOKED));
+                                    .forEach(v -> {
+                                        links.forget(v.tokenHash);
+                                        v.close(REVOKED);
+                                    });
                         },
                         e -> Log.warnf("Public links of live viewers not checked: %s", e.toString()));
     }
