@@ -198,6 +198,11 @@ public final class LiveBench {
                 "RESULT live viewers=%d split ack_to_commit_p50_ms=%.1f ack_to_commit_p99_ms=%.1f"
                         + " commit_to_frame_p50_ms=%.1f commit_to_frame_p99_ms=%.1f commit_to_frame_samples=%d%n",
                 n, pct(writer, 50), pct(writer, 99), pct(live, 50), pct(live, 99), live.length);
+        long[][] hops = events.hopSamples(liveSamples, taken);
+        System.out.printf(
+                "RESULT live viewers=%d hops commit_to_points_seen_p50_ms=%.1f commit_to_points_seen_p99_ms=%.1f"
+                        + " points_seen_to_frame_p50_ms=%.1f points_seen_to_frame_p99_ms=%.1f%n",
+                n, pct(hops[0], 50), pct(hops[0], 99), pct(hops[1], 50), pct(hops[1], 99));
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
         long target = sender.acked.get();
@@ -229,11 +234,14 @@ public final class LiveBench {
         final AtomicLongArray ackNanos;
         final AtomicLongArray ackMillis;
         final AtomicLongArray commitMillis;
+        /** When this client's own consumer of dash.points got the event's points (currentTimeMillis). */
+        final AtomicLongArray seenMillis;
 
         Timeline(int size) {
             ackNanos = new AtomicLongArray(size);
             ackMillis = new AtomicLongArray(size);
             commitMillis = new AtomicLongArray(size);
+            seenMillis = new AtomicLongArray(size);
         }
 
         /** Samples taken before their event's 2xx: event, sample index, frame arrival. */
@@ -275,6 +283,28 @@ public final class LiveBench {
 
         int size() {
             return ackNanos.length();
+        }
+
+        /**
+         * Commit -> the points seen by this client's consumer of dash.points (the writer's publish and Kafka), and
+         * seen -> frame (the web node: its consumer, the hot cache, coalescing, fan-out; and this client's event
+         * loop), per sample where both are known, in ns.
+         */
+        long[][] hopSamples(long[] frameMillis, int taken) {
+            List<Long> toSeen = new ArrayList<>();
+            List<Long> toFrame = new ArrayList<>();
+            for (int i = 0; i < taken; i++) {
+                long c = commitMillis.get((int) sampleEvent[i]);
+                long seen = seenMillis.get((int) sampleEvent[i]);
+                if (c != 0 && seen != 0) {
+                    toSeen.add((seen - c) * 1_000_000L);
+                    toFrame.add((frameMillis[i] - seen) * 1_000_000L);
+                }
+            }
+            return new long[][] {
+                toSeen.stream().mapToLong(Long::longValue).sorted().toArray(),
+                toFrame.stream().mapToLong(Long::longValue).sorted().toArray()
+            };
         }
 
         /** Ack to Silver commit of the events numbered in (from, to], where both are known, in ns. */
@@ -430,11 +460,13 @@ public final class LiveBench {
                     if (!pipeline.toString().equals(r.key())) {
                         continue;
                     }
+                    long seen = System.currentTimeMillis();
                     PointsBatch b = PointsCodec.decode(r.value());
                     long c = b.committedAt().toEpochMilli();
                     for (PointsBatch.Point pt : b.points()) {
                         if (pt.metric().equals("temp") && pt.value() > 0 && pt.value() < events.size()) {
                             events.commitMillis.compareAndSet((int) pt.value(), 0, c);
+                            events.seenMillis.compareAndSet((int) pt.value(), 0, seen);
                         }
                     }
                 }
