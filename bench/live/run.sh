@@ -14,7 +14,7 @@
 #   VIEWERS="100 1000 10000" WARMUP=20 MEASURE=30 RATE=1000 BATCH=10 bench/live/run.sh   # BATCH: events a request
 #   SKIP_BUILD=1 bench/live/run.sh                          # reuse the last build
 #   WEB_OPTS=-Ddash.live.cache.enabled=false bench/live/run.sh   # deltas read from Silver (no hot cache)
-#   INGESTOR_OPTS=-Ddash.silver.flush-interval=50ms bench/live/run.sh
+#   INGESTOR_OPTS=-Ddash.silver.idle-flush=250ms bench/live/run.sh   # the Silver writer before adaptive flush
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"

@@ -167,6 +167,16 @@ public interface IngestorConfig {
         @WithDefault("250ms")
         Duration flushInterval();
 
+        /**
+         * A batch is written as soon as it is this old and the writer has read everything waiting on its
+         * partitions (nothing would join the batch by waiting longer), without waiting for {@link #flushInterval()}:
+         * under light load an event is written as soon as it is read; under heavy load records keep waiting, so
+         * batches still grow to {@link #batchRows()} or {@link #flushInterval()}. Equal to the flush interval:
+         * batches always wait for it (the behaviour before this setting).
+         */
+        @WithDefault("0ms")
+        Duration idleFlush();
+
         /** Longest pause between two attempts at a batch while PostgreSQL is failing. */
         @WithDefault("10s")
         Duration retryMax();

@@ -231,8 +231,11 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> consumed) {
         boolean empty = batch.isEmpty() && offsets.isEmpty();
+        long age = System.nanoTime() - batchStart;
         boolean due = batch.size() >= config.batchRows()
-                || System.nanoTime() - batchStart >= config.flushInterval().toNanos();
+                || age >= config.flushInterval().toNanos()
+                // Adaptive: nothing more is waiting, so a longer wait would only delay these rows (docs/ingest.md).
+                || (!empty && age >= config.idleFlush().toNanos() && context.caughtUp());
         if (empty || !(due || flushNow)) {
             return Map.of();
         }

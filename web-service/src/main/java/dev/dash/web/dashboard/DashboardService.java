@@ -430,10 +430,15 @@ public class DashboardService {
 
     /** The dashboard of a valid public token; 404 for an unknown, revoked or expired one. */
     public Uni<Dashboard> byToken(String token) {
+        return byTokenHash(hash(token));
+    }
+
+    /** {@link #byToken} by the token's hash, as stored. */
+    public Uni<Dashboard> byTokenHash(byte[] tokenHash) {
         return Sql.one(pool, r -> new UUID[] {r.getUUID("id"), r.getUUID("team_id")}, """
                         SELECT id, team_id FROM dashboards WHERE public_token_hash = $1 AND is_public
                           AND (public_token_expires_at IS NULL OR public_token_expires_at > now())
-                        """, hash(token))
+                        """, tokenHash)
                 .flatMap(ids -> ids == null ? Uni.createFrom().nullItem() : load(pool, ids[1], ids[0]))
                 .map(DashboardService::found);
     }

@@ -44,6 +44,16 @@ public interface LiveConfig {
     Duration accessCheck();
 
     /**
+     * How long a public link's dashboard, as a live connect looks it up, is remembered: within it the upgrade
+     * check, the endpoint's open and every other connect with the same link reuse one lookup, and while it is
+     * being read every other connect waits for the same read (a reconnect storm of thousands of viewers costs a
+     * few queries, not several per viewer). A link revoked meanwhile can open a connection for at most this long,
+     * which the next {@link #accessCheck()} closes; 0 asks the database on every connect.
+     */
+    @WithDefault("1s")
+    Duration accessCache();
+
+    /**
      * How long a dashboard stream without viewers is kept, with its ring buffer, for viewers that come back
      * (a reconnect storm, a page reload).
      */

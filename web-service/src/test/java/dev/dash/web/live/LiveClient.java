@@ -123,6 +123,11 @@ final class LiveClient implements WebSocket.Listener {
         socket.request(Long.MAX_VALUE);
     }
 
+    /** Drops the connection without a close handshake (a tab killed, a network gone). */
+    void abort() {
+        socket.abort();
+    }
+
     void close() {
         if (!socket.isOutputClosed()) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(5, TimeUnit.SECONDS);

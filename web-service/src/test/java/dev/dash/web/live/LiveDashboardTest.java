@@ -29,7 +29,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -535,6 +540,74 @@ class LiveDashboardTest {
                 assertThat(fr.path("data").path("mapping_version").asInt()).isEqualTo(2);
             }
         }
+    }
+
+    @Test
+    void aCutOverWithoutAReplayMessageReachesOpenWidgetsWithinTheAccessCheck() {
+        Fixture f = fixture(1, "sum");
+        LiveClient c = viewer(f);
+        c.subscribe(absoluteRange());
+        JsonNode snapshot = c.awaitType("snapshot");
+        assertThat(snapshot.path("data").path("mapping_version").asInt()).isEqualTo(1);
+        // A cut-over this node hears nothing of: no dash.replays message, no point of the pipeline.
+        Db.update("""
+                INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
+                SELECT time, pipeline_id, team_id, metric, labels, value * 2, event_id, 2, seq FROM metrics
+                WHERE pipeline_id = ? AND mapping_version = 1
+                """, f.pipeline());
+        Db.update("UPDATE pipelines SET active_mapping_version = 2 WHERE id = ?", f.pipeline());
+        // dash.live.access-check is 1 s in tests; before, only the hot cache's refresh (60 s) or a read noticed it.
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        c.all().stream().anyMatch(fr -> fr.path("kind").asText().equals("mapping_activated")));
+        JsonNode activated = c.await(fr -> fr.path("kind").asText().equals("mapping_activated"));
+        assertThat(activated.path("mapping_version").asInt()).isEqualTo(2);
+        JsonNode fresh = c.await(fr -> fr.path("type").asText().equals("snapshot")
+                && fr.path("seq").asLong() > activated.path("seq").asLong());
+        assertThat(fresh.path("data").path("mapping_version").asInt()).isEqualTo(2);
+        assertThat(fresh.path("data")).isEqualTo(data(f, f.widget(), fresh.path("range")));
+    }
+
+    @Test
+    void aMessageOverTheSizeLimitIsClosedWith1009AndNeitherItNorADroppedConnectionLogsAnError() {
+        Fixture f = fixture(1, "avg");
+        List<LogRecord> errors = new CopyOnWriteArrayList<>();
+        Handler watch = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                    errors.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(watch);
+        try {
+            LiveClient c = viewer(f);
+            c.send("{\"type\":\"subscribe\",\"pad\":\"" + "x".repeat(300 * 1024) + "\"}");
+            assertThat(c.closeCode()).isEqualTo(1009);
+            // A client that drops its connection without a close handshake is no server error either.
+            LiveClient dropped = viewer(f);
+            dropped.subscribe("{\"last\":\"PT15M\"}");
+            dropped.awaitType("snapshot");
+            dropped.abort();
+            // The next connection is served as usual, and gets the delta the dropped one no longer could.
+            LiveClient again = viewer(f);
+            again.subscribe("{\"last\":\"PT15M\"}");
+            again.awaitType("snapshot");
+            write(f, 1, List.of(point(Instant.now(), "a", 3)));
+            again.awaitType("delta");
+        } finally {
+            root.removeHandler(watch);
+        }
+        assertThat(errors).extracting(LogRecord::getMessage).isEmpty();
     }
 
     // ---- fixtures ----

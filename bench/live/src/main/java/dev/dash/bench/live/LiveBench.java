@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -66,6 +67,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class LiveBench {
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern HISTO_LINE = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
     private LiveBench() {}
 
@@ -112,6 +114,7 @@ public final class LiveBench {
                 .setDefaultPort(port));
         String path = "/public/dashboards/" + token + "/live";
         long heap0 = heapKb(pid);
+        Map<String, long[]> histo0 = histogram(pid);
 
         int maxEvents = (int) ((warmup + measure + 300) * rate) + 1000;
         Timeline events = new Timeline(maxEvents);
@@ -138,6 +141,7 @@ public final class LiveBench {
         System.out.printf(
                 "RESULT live viewers=%d connect_and_snapshot_s=%.1f heap0_mb=%.1f heapN_mb=%.1f heap_per_viewer_kb=%.1f%n",
                 n, connectS, heap0 / 1024.0, heapN / 1024.0, (heapN - heap0) / (double) n);
+        printGrowth("live", n, histo0, histogram(pid));
         System.out.printf(
                 "RESULT live viewers=%d connected=%d with_snapshot=%d%n",
                 n,
@@ -194,6 +198,11 @@ public final class LiveBench {
                 "RESULT live viewers=%d split ack_to_commit_p50_ms=%.1f ack_to_commit_p99_ms=%.1f"
                         + " commit_to_frame_p50_ms=%.1f commit_to_frame_p99_ms=%.1f commit_to_frame_samples=%d%n",
                 n, pct(writer, 50), pct(writer, 99), pct(live, 50), pct(live, 99), live.length);
+        long[][] hops = events.hopSamples(liveSamples, taken);
+        System.out.printf(
+                "RESULT live viewers=%d hops commit_to_points_seen_p50_ms=%.1f commit_to_points_seen_p99_ms=%.1f"
+                        + " points_seen_to_frame_p50_ms=%.1f points_seen_to_frame_p99_ms=%.1f%n",
+                n, pct(hops[0], 50), pct(hops[0], 99), pct(hops[1], 50), pct(hops[1], 99));
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
         long target = sender.acked.get();
@@ -225,11 +234,14 @@ public final class LiveBench {
         final AtomicLongArray ackNanos;
         final AtomicLongArray ackMillis;
         final AtomicLongArray commitMillis;
+        /** When this client's own consumer of dash.points got the event's points (currentTimeMillis). */
+        final AtomicLongArray seenMillis;
 
         Timeline(int size) {
             ackNanos = new AtomicLongArray(size);
             ackMillis = new AtomicLongArray(size);
             commitMillis = new AtomicLongArray(size);
+            seenMillis = new AtomicLongArray(size);
         }
 
         /** Samples taken before their event's 2xx: event, sample index, frame arrival. */
@@ -271,6 +283,28 @@ public final class LiveBench {
 
         int size() {
             return ackNanos.length();
+        }
+
+        /**
+         * Commit -> the points seen by this client's consumer of dash.points (the writer's publish and Kafka), and
+         * seen -> frame (the web node: its consumer, the hot cache, coalescing, fan-out; and this client's event
+         * loop), per sample where both are known, in ns.
+         */
+        long[][] hopSamples(long[] frameMillis, int taken) {
+            List<Long> toSeen = new ArrayList<>();
+            List<Long> toFrame = new ArrayList<>();
+            for (int i = 0; i < taken; i++) {
+                long c = commitMillis.get((int) sampleEvent[i]);
+                long seen = seenMillis.get((int) sampleEvent[i]);
+                if (c != 0 && seen != 0) {
+                    toSeen.add((seen - c) * 1_000_000L);
+                    toFrame.add((frameMillis[i] - seen) * 1_000_000L);
+                }
+            }
+            return new long[][] {
+                toSeen.stream().mapToLong(Long::longValue).sorted().toArray(),
+                toFrame.stream().mapToLong(Long::longValue).sorted().toArray()
+            };
         }
 
         /** Ack to Silver commit of the events numbered in (from, to], where both are known, in ns. */
@@ -426,11 +460,13 @@ public final class LiveBench {
                     if (!pipeline.toString().equals(r.key())) {
                         continue;
                     }
+                    long seen = System.currentTimeMillis();
                     PointsBatch b = PointsCodec.decode(r.value());
                     long c = b.committedAt().toEpochMilli();
                     for (PointsBatch.Point pt : b.points()) {
                         if (pt.metric().equals("temp") && pt.value() > 0 && pt.value() < events.size()) {
                             events.commitMillis.compareAndSet((int) pt.value(), 0, c);
+                            events.seenMillis.compareAndSet((int) pt.value(), 0, seen);
                         }
                     }
                 }
@@ -606,6 +642,7 @@ public final class LiveBench {
                 .setDefaultHost(host)
                 .setDefaultPort(port));
         long heap0 = heapKb(pid);
+        Map<String, long[]> histo0 = histogram(pid);
         long[] samples = new long[4_000_000];
         AtomicInteger count = new AtomicInteger();
         boolean[] measuring = {false};
@@ -630,6 +667,7 @@ public final class LiveBench {
         System.out.printf(
                 "RESULT echo connections=%d connect_s=%.1f heap0_mb=%.1f heapN_mb=%.1f heap_per_connection_kb=%.1f%n",
                 n, connectS, heap0 / 1024.0, heapN / 1024.0, (heapN - heap0) / (double) n);
+        printGrowth("echo", n, histo0, histogram(pid));
         AtomicLong sent = new AtomicLong();
         long start = System.nanoTime();
         long periodic = vertx.setPeriodic(10, id -> {
@@ -663,6 +701,44 @@ public final class LiveBench {
         }
         int i = (int) Math.min(sorted.length - 1, Math.ceil(sorted.length * p / 100.0) - 1);
         return sorted[Math.max(0, i)] / 1e6;
+    }
+
+    /**
+     * The server's live objects per class ({@code jcmd <pid> GC.class_histogram}, which collects first): class name
+     * to {instances, bytes}.
+     */
+    static Map<String, long[]> histogram(long pid) throws Exception {
+        Map<String, long[]> out = new HashMap<>();
+        Matcher m = HISTO_LINE.matcher(run("jcmd", Long.toString(pid), "GC.class_histogram"));
+        while (m.find()) {
+            out.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))}, (a, b) ->
+                    new long[] {a[0] + b[0], a[1] + b[1]});
+        }
+        return out;
+    }
+
+    /**
+     * Where the heap grew between two histograms: the classes that grew most, with bytes and instances per
+     * connection, so that what grows with the connections can be told from what was allocated once.
+     */
+    static void printGrowth(String what, int n, Map<String, long[]> before, Map<String, long[]> after) {
+        long total = 0;
+        List<Map.Entry<String, long[]>> grown = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            long[] d = {e.getValue()[0] - b[0], e.getValue()[1] - b[1]};
+            total += d[1];
+            grown.add(Map.entry(e.getKey(), d));
+        }
+        grown.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
+        System.out.printf(
+                "RESULT %s histogram connections=%d grown_mb=%.1f grown_per_connection_bytes=%.0f%n",
+                what, n, total / 1048576.0, total / (double) n);
+        for (Map.Entry<String, long[]> e : grown.subList(0, Math.min(15, grown.size()))) {
+            System.out.printf(
+                    "RESULT %s histogram class=%s bytes=%d per_connection_bytes=%.0f instances_per_connection=%.2f%n",
+                    what, e.getKey(), e.getValue()[1], e.getValue()[1] / (double) n, e.getValue()[0] / (double) n);
+        }
     }
 
     /** The server's used heap after a full GC, in KiB: the least of three collections a second apart. */

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 
 /**
@@ -64,6 +66,8 @@ final class DashboardStream {
     private boolean closed;
     private long emptySinceNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
+    /** A tick of this stream alone is scheduled on the timer thread ({@link LiveStreams#accept}). */
+    final AtomicBoolean tickDue = new AtomicBoolean();
 
     private record Entry(long seq, Buffer frame) {}
 
@@ -89,6 +93,9 @@ final class DashboardStream {
         Instant dirtyTo;
         boolean inFlight;
         boolean resnapshot;
+        // When the widget's last delta went out, or its last read-back started (System.nanoTime): the next may go
+        // one coalescing interval later.
+        long lastDeltaNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
         WidgetState(UUID id, UUID pipelineId, String metric, Map<String, String> labels) {
             this.id = id;
@@ -352,19 +359,22 @@ final class DashboardStream {
         return any;
     }
 
-    /** Probes the pipeline's active version at the next tick (a replay of it ended). */
-    synchronized void probeVersion(UUID pipelineId) {
-        if (pipelines().contains(pipelineId)) {
-            versionProbes.add(pipelineId);
-        }
-    }
-
-    /** One coalescing tick: slides a relative range, sends heartbeats, starts the reads of changed widgets. */
-    void tick(Instant now) {
+    /**
+     * One tick, on the timer thread: slides a relative range, sends heartbeats, and sends the delta of each changed
+     * widget (or starts its read-back). It runs every {@code dash.live.coalesce}, and as soon as points for the
+     * stream are in the hot cache ({@link LiveStreams#accept}), so a point does not wait for the next regular tick
+     * (leading edge). A widget whose last delta is younger than the coalescing interval waits; the answer is then
+     * the time until the first such widget may send (nanoseconds), for a tick right then; {@link Long#MAX_VALUE}
+     * when none waits. So a widget sends at most one delta per interval, and a point waits at most one interval.
+     */
+    long tick(Instant now) {
         List<Runnable> reads = new ArrayList<>();
+        long nowNanos = System.nanoTime();
+        long coalesce = owner.config.coalesce().toNanos();
+        long wake = Long.MAX_VALUE;
         synchronized (this) {
             if (cache == null && reading) {
-                return;
+                return wake;
             }
             if (System.nanoTime() - lastHeartbeatNanos
                     >= owner.config.heartbeat().toNanos()) {
@@ -399,7 +409,14 @@ final class DashboardStream {
                     reads.add(() -> read(w, all, true));
                     continue;
                 }
-                if (fromCache(w, end)) {
+                long since = nowNanos - w.lastDeltaNanos;
+                if (since < coalesce) {
+                    if (w.dirtyFrom != null) {
+                        wake = Math.min(wake, coalesce - since);
+                    }
+                    continue;
+                }
+                if (fromCache(w, end, nowNanos)) {
                     continue;
                 }
                 if (w.dirtyFrom == null) {
@@ -413,18 +430,20 @@ final class DashboardStream {
                     continue;
                 }
                 w.inFlight = true;
+                w.lastDeltaNanos = nowNanos;
                 DataRequest changed = new DataRequest(from, to, w.bucket.toString());
                 reads.add(() -> read(w, changed, false));
             }
         }
         reads.forEach(Runnable::run);
+        return wake;
     }
 
     /**
      * Sends the widget's buckets that changed in the hot cache since its last delta; false when the cache does not
      * answer for the widget (then its marked buckets are read from Silver). Under the monitor.
      */
-    private boolean fromCache(WidgetState w, Instant end) {
+    private boolean fromCache(WidgetState w, Instant end, long nowNanos) {
         CacheEntry e = w.entry;
         if (e == null) {
             return false;
@@ -459,6 +478,7 @@ final class DashboardStream {
         w.dirtyTo = null;
         if (!changed.isEmpty()) {
             List<Series> series = changed;
+            w.lastDeltaNanos = nowNanos;
             publish(s -> new Frames.Delta(epoch, s, w.id, version, series));
         }
         return true;
@@ -496,6 +516,19 @@ final class DashboardStream {
 
     private synchronized void versionSeen(UUID pipelineId, Integer active) {
         if (active != null && !active.equals(versions.get(pipelineId))) {
+            switchVersion(pipelineId, active);
+        }
+    }
+
+    /**
+     * The pipeline's active version as the node's periodic check read it ({@link LiveStreams}): a cut-over whose
+     * {@code dash.replays} message this node did not get, over a pipeline without traffic, reaches the widgets
+     * within {@code dash.live.access-check}. Only a newer version than the stream shows switches: the check's read
+     * may be older than a cut-over the stream already took from a replay message or a read.
+     */
+    synchronized void activeVersionIs(UUID pipelineId, int active) {
+        Integer known = versions.get(pipelineId);
+        if (!closed && known != null && active > known) {
             switchVersion(pipelineId, active);
         }
     }

@@ -9,6 +9,7 @@ import dev.dash.web.dashboard.DashboardService;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.live.LiveConfig;
+import dev.dash.web.live.access.PublicLinks;
 import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
@@ -32,6 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,6 +60,7 @@ public class LiveStreams {
     final HotCache cache;
     private final Pool pool;
     private final ObjectMapper json;
+    private final PublicLinks links;
     private final Map<String, DashboardStream> streams = new ConcurrentHashMap<>();
     private final Map<UUID, Set<DashboardStream>> byPipeline = new ConcurrentHashMap<>();
     private final Map<String, Viewer> viewers = new ConcurrentHashMap<>();
@@ -66,7 +69,14 @@ public class LiveStreams {
     final AtomicLong readBacks = new AtomicLong();
     private ScheduledExecutorService timer;
 
-    public LiveStreams(LiveConfig config, DashboardService dashboards, HotCache cache, Pool pool, ObjectMapper json) {
+    public LiveStreams(
+            LiveConfig config,
+            DashboardService dashboards,
+            HotCache cache,
+            Pool pool,
+            ObjectMapper json,
+            PublicLinks links) {
+        this.links = links;
         this.config = config;
         this.dashboards = dashboards;
         this.cache = cache;
@@ -194,12 +204,52 @@ public class LiveStreams {
         // Marked in the streams before they go into the cache: a widget switching over to the cache reads what
         // was marked until then from Silver and takes the cache's changes after (DashboardStream.fromCache).
         Set<DashboardStream> over = byPipeline.get(batch.pipelineId());
+        List<DashboardStream> touched = new ArrayList<>();
         if (over != null) {
             for (DashboardStream s : over) {
-                s.touch(batch);
+                if (s.touch(batch)) {
+                    touched.add(s);
+                }
             }
         }
         cache.accept(batch);
+        // The deltas go out now rather than at the next regular tick, up to a coalescing interval later (leading
+        // edge); a widget that sent one less than an interval ago sends when the interval is over.
+        for (DashboardStream s : touched) {
+            tickSoon(s, 0);
+        }
+    }
+
+    /** Ticks one stream on the timer thread after {@code delayNanos}, unless a tick of it is due already. */
+    private void tickSoon(DashboardStream s, long delayNanos) {
+        ScheduledExecutorService t = timer;
+        if (t == null || !s.tickDue.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            t.schedule(
+                    () -> {
+                        s.tickDue.set(false);
+                        if (streams.get(s.key) == s) {
+                            tickOne(s, Instant.now());
+                        }
+                    },
+                    delayNanos,
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            s.tickDue.set(false); // shutting down
+        }
+    }
+
+    private void tickOne(DashboardStream s, Instant now) {
+        try {
+            long wake = s.tick(now);
+            if (wake != Long.MAX_VALUE) {
+                tickSoon(s, wake);
+            }
+        } catch (RuntimeException e) {
+            Log.warnf("Live tick of stream %s failed: %s", s.key, e.toString());
+        }
     }
 
     /** A {@code dash.replays} message: an annotation when a replay starts or ends. */
@@ -261,7 +311,7 @@ public class LiveStreams {
                 if (s.idleLongerThan(config.streamLinger())) {
                     remove(s);
                 } else {
-                    s.tick(now);
+                    tickOne(s, now);
                 }
             }
         } catch (RuntimeException e) {
@@ -297,6 +347,7 @@ public class LiveStreams {
             checkTokens(all);
             checkDashboards();
             checkMembers(all);
+            checkVersions();
         } catch (RuntimeException e) {
             Log.warnf("Live access check failed: %s", e.toString());
         }
@@ -322,7 +373,10 @@ public class LiveStreams {
                             Set<String> ok = new HashSet<>(valid);
                             all.stream()
                                     .filter(v -> v.tokenHash != null && !ok.contains(v.tokenHash))
-                                    .forEach(v -> v.close(REVOKED));
+                                    .forEach(v -> {
+                                        links.forget(v.tokenHash);
+                                        v.close(REVOKED);
+                                    });
                         },
                         e -> Log.warnf("Public links of live viewers not checked: %s", e.toString()));
     }
@@ -393,6 +447,30 @@ public class LiveStreams {
                     .with(x -> {}, e -> Log.warnf("Live viewer %s not moved to a new stream: %s", v.id(), e));
         }
         Log.debugf("Live stream %s replaced: its dashboard's widgets changed", s.key);
+    }
+
+    /**
+     * Reads the active version of every pipeline the streams show (one query for the node): a cut-over reaches the
+     * open widgets within {@code dash.live.access-check} even when no replay message and no point tells of it.
+     */
+    private void checkVersions() {
+        if (byPipeline.isEmpty()) {
+            return;
+        }
+        Sql.list(
+                        pool,
+                        r -> Map.entry(r.getUUID("id"), r.getInteger("v")),
+                        "SELECT id, active_mapping_version AS v FROM pipelines WHERE id = ANY($1) AND active_mapping_version IS NOT NULL",
+                        (Object) byPipeline.keySet().toArray(UUID[]::new))
+                .subscribe()
+                .with(
+                        rows -> rows.forEach(e -> {
+                            Set<DashboardStream> over = byPipeline.get(e.getKey());
+                            if (over != null) {
+                                over.forEach(s -> s.activeVersionIs(e.getKey(), e.getValue()));
+                            }
+                        }),
+                        e -> Log.warnf("Active versions of live pipelines not checked: %s", e.toString()));
     }
 
     private void checkMembers(List<Viewer> all) {

@@ -4,6 +4,7 @@ import dev.dash.web.live.stream.LiveStreams;
 import dev.dash.web.live.stream.Viewer;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -60,6 +61,13 @@ public class LiveWebSocket {
         if (v != null) {
             v.pong();
         }
+    }
+
+    /** A message over the size limit closes with 1009, logged at DEBUG; other failures at ERROR (LiveErrors). */
+    @OnError
+    @NonBlocking
+    Uni<Void> error(WebSocketConnection connection, Throwable failure) {
+        return LiveErrors.handle(connection, failure);
     }
 
     @OnClose

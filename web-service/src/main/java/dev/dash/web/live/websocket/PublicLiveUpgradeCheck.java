@@ -1,17 +1,20 @@
 package dev.dash.web.live.websocket;
 
-import dev.dash.web.dashboard.DashboardService;
+import dev.dash.web.live.access.PublicLinks;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** A public live dashboard opens only with a valid link token: unknown, revoked or expired → 404. */
+/**
+ * A public live dashboard opens only with a valid link token: unknown, revoked or expired → 404. The link is
+ * looked up through {@link PublicLinks}, where the endpoint's open then finds it.
+ */
 @ApplicationScoped
 public class PublicLiveUpgradeCheck implements HttpUpgradeCheck {
-    private final DashboardService dashboards;
+    private final PublicLinks links;
 
-    public PublicLiveUpgradeCheck(DashboardService dashboards) {
-        this.dashboards = dashboards;
+    public PublicLiveUpgradeCheck(PublicLinks links) {
+        this.links = links;
     }
 
     @Override
@@ -21,8 +24,7 @@ public class PublicLiveUpgradeCheck implements HttpUpgradeCheck {
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        return dashboards
-                .byToken(context.pathParam("token"))
+        return links.dashboard(context.pathParam("token"))
                 .flatMap(d -> CheckResult.permitUpgrade())
                 .onFailure()
                 .recoverWithUni(e -> CheckResult.rejectUpgrade(404));

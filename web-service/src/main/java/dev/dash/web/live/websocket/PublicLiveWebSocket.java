@@ -1,9 +1,10 @@
 package dev.dash.web.live.websocket;
 
-import dev.dash.web.dashboard.DashboardService;
+import dev.dash.web.live.access.PublicLinks;
 import dev.dash.web.live.stream.LiveStreams;
 import dev.dash.web.live.stream.Viewer;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -12,7 +13,6 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import java.util.HexFormat;
 
 /**
  * A public dashboard, live, by its link's token (docs/live.md): read-only, checked on the upgrade by
@@ -25,21 +25,20 @@ public class PublicLiveWebSocket {
 
     private final LiveStreams streams;
     private final LiveMessages messages;
-    private final DashboardService dashboards;
+    private final PublicLinks links;
 
-    public PublicLiveWebSocket(LiveStreams streams, LiveMessages messages, DashboardService dashboards) {
+    public PublicLiveWebSocket(LiveStreams streams, LiveMessages messages, PublicLinks links) {
         this.streams = streams;
         this.messages = messages;
-        this.dashboards = dashboards;
+        this.links = links;
     }
 
     @OnOpen
     Uni<Void> open(WebSocketConnection connection) {
         String token = connection.pathParam("token");
-        return dashboards
-                .byToken(token)
-                .invoke(d -> streams.open(new Viewer(
-                        connection, d.teamId(), d.id(), null, HexFormat.of().formatHex(DashboardService.hash(token)))))
+        // The upgrade check has just looked the link up: remembered by PublicLinks, no query of its own.
+        return links.dashboard(token)
+                .invoke(d -> streams.open(new Viewer(connection, d.teamId(), d.id(), null, PublicLinks.hash(token))))
                 .onFailure()
                 .call(e -> connection.close(LiveStreams.REVOKED))
                 .onFailure()
@@ -61,6 +60,13 @@ public class PublicLiveWebSocket {
         if (v != null) {
             v.pong();
         }
+    }
+
+    /** A message over the size limit closes with 1009, logged at DEBUG; other failures at ERROR (LiveErrors). */
+    @OnError
+    @NonBlocking
+    Uni<Void> error(WebSocketConnection connection, Throwable failure) {
+        return LiveErrors.handle(connection, failure);
     }
 
     @OnClose

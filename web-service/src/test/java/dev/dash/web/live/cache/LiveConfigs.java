@@ -35,6 +35,11 @@ final class LiveConfigs {
             }
 
             @Override
+            public Duration accessCache() {
+                return Duration.ofSeconds(1);
+            }
+
+            @Override
             public Duration accessCheck() {
                 return Duration.ofSeconds(5);
             }

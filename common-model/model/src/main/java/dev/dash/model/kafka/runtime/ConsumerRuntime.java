@@ -628,6 +628,21 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
         }
 
         @Override
+        public boolean caughtUp() {
+            Set<TopicPartition> held = c.assignment();
+            if (held.isEmpty()) {
+                return false;
+            }
+            for (TopicPartition tp : held) {
+                java.util.OptionalLong lag = c.currentLag(tp);
+                if (lag.isEmpty() || lag.getAsLong() > 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
         public void pause(Collection<TopicPartition> partitions) {
             taskPaused.addAll(partitions);
             c.pause(partitions);

@@ -21,6 +21,14 @@ public interface TaskContext {
     /** The partitions' end offsets (the offset the next record will get). */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions, Duration timeout);
 
+    /**
+     * Whether the consumer has read everything its last fetches found on every assigned partition (its position is
+     * the end offset the broker last reported, {@code KafkaConsumer.currentLag}): no broker round trip. False when
+     * nothing is assigned or a partition's lag is not known yet. A task that batches can write at once when this
+     * holds, since waiting would add latency without making the batch larger.
+     */
+    boolean caughtUp();
+
     /** Stops fetching these partitions until {@link #resume}d (e.g. back-pressure); the runtime keeps them paused. */
     void pause(Collection<TopicPartition> partitions);
 
