@@ -67,7 +67,7 @@ class IngestEndToEndTest {
             SignatureSigner signer = SignatureSigner.forPreset(PresetConfig.of(Preset.GITHUB));
             SecretMaterial secret = SecretMaterial.of(p.secretId().toString(), p.secret());
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(10))
+                    .atMost(Duration.ofSeconds(60))
                     .until(() -> given().body("{}").post("/ingest/" + p.id()).statusCode() != 404);
             long mark = raw.mark(p.id());
             Map<UUID, byte[]> sent = new LinkedHashMap<>();
