@@ -98,7 +98,11 @@ export function mappingPage(main, { id }) {
     area.addEventListener('input', () => { paint(lastProblems.filter(() => false)); later(); });
 
     const doc = () => { try { return JSON.parse(area.value); } catch { return null; } };
+    // Each tab switch takes the panel; an answer that arrives after a later switch (a slow first preview under
+    // load) is dropped instead of overwriting what the user asked for since.
+    let panelTurn = 0;
     const tab = (name) => {
+      panelTurn++;
       tabs.querySelectorAll('[role=tab]').forEach((t) => t.setAttribute('aria-selected', String(t.dataset.tab === name)));
       if (name === 'preview') preview();
       if (name === 'infer') infer();
@@ -113,26 +117,32 @@ export function mappingPage(main, { id }) {
       const d = doc();
       if (!d) return clear(panel, h('p.muted', 'Fix the JSON first.'));
       if (!admin.ok) return clear(panel, h('p.muted', can('admin').reason));
+      const turn = panelTurn;
       clear(panel, loading('Mapping the newest events…'));
       try {
         const r = await post(`${base}/preview`, { document: d, limit: 20 });
+        if (turn !== panelTurn) return;
         if (!r.events) return clear(panel, empty('No events to preview', 'Send events to the ingest URL, then preview again.'));
         clear(panel, h('p.small.muted#preview-summary', `${r.events} events · ${r.mapped} mapped · ${r.quarantined} would be quarantined · ${r.points} points`),
           h('table.table.compact#preview-table', h('thead', h('tr', h('th', 'Event'), h('th', 'Metric'), h('th', 'Labels'), h('th.right', 'Value'), h('th', 'Time'))),
             h('tbody', r.entries.flatMap((e) => e.ok ? e.points.map((pt) => h('tr', h('td', h('code.small', String(e.event_id || '').slice(0, 8))),
               h('td', pt.metric), h('td', Object.entries(pt.labels || {}).map(([k, v]) => h('span.chip', `${k}=${v}`))), h('td.right', fmtNumber(pt.value)), h('td', fmtAgo(pt.time))))
               : [h('tr.bad', h('td', h('code.small', String(e.event_id || '').slice(0, 8))), h('td', { colspan: 4 }, e.errors.map((x) => h('div', h('code', x.field), ' ', x.reason))))]))));
-      } catch (e) { clear(panel, failure(e)); }
+      } catch (e) { if (turn === panelTurn) clear(panel, failure(e)); }
     };
     const infer = async () => {
       if (!admin.ok) return clear(panel, h('p.muted', can('admin').reason));
+      const turn = panelTurn;
       clear(panel, loading('Reading recent events…'));
       try {
         const r = await post(`${base}/infer`, { limit: 50 });
+        if (turn !== panelTurn) return;
         const text = JSON.stringify(r.mapping, null, 2);
         clear(panel, h('p.small.muted', `Suggested from ${r.samples} events (${r.unusable} unusable).`), h('pre.code', { tabindex: 0 }, text),
           h('button.btn#use-suggestion', { type: 'button', onclick: () => { area.value = text; validate(); toast('Suggestion copied into the editor'); } }, 'Use this suggestion'));
-      } catch (e) { clear(panel, e instanceof ApiError && e.status === 400 ? empty('Nothing to learn from yet', e.message) : failure(e)); }
+      } catch (e) {
+        if (turn !== panelTurn) return;
+        clear(panel, e instanceof ApiError && e.status === 400 ? empty('Nothing to learn from yet', e.message) : failure(e)); }
     };
     const diff = () => {
       if (!active) return clear(panel, h('p.muted', 'No active version yet: everything is new.'));

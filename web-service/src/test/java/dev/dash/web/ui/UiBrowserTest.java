@@ -147,6 +147,9 @@ class UiBrowserTest {
             page.locator("#preview-table tbody tr").first().waitFor();
             assertThat(page.locator("#preview-table tbody tr").count()).isEqualTo(3);
             assertThat(page.locator("#preview-summary").textContent())
+                    .as(
+                            "preview of the newest events: %s",
+                            page.locator("#preview-table").textContent())
                     .contains("3 events")
                     .contains("3 points");
             Ui.shot(page, "05-mapping-preview");
