@@ -1,0 +1,539 @@
+package dev.dash.bench.ingest;
+
+import dev.dash.model.mapping.CompiledMapping;
+import dev.dash.model.mapping.EventInput;
+import dev.dash.model.mapping.MappingCompiler;
+import dev.dash.model.signature.Preset;
+import dev.dash.model.signature.PresetConfig;
+import dev.dash.model.signature.SecretMaterial;
+import dev.dash.model.signature.SignatureSigner;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The highest offered rate at which an all-in-one ingestor node stays current (issue 19, item 3).
+ *
+ * <p>Open loop: requests are sent at a fixed offered rate whatever the answers (up to a cap of requests in flight),
+ * signed as {@link LoadGenerator}'s are, with the same unique sensor readings. Each <em>window</em> offers one rate
+ * for a warm-up and then the measured seconds, sampling the node's {@code dash_silver_lag} and
+ * {@code dash_bronze_lag} (dash.raw records not yet written to Silver / archived to Bronze) once a second. A rate is
+ * <em>kept up with</em> when, over the measured seconds:
+ *
+ * <ul>
+ *   <li>the node accepted at least 97 % of the offered events, none refused or failed;
+ *   <li>for both lags: the lag at the end is at most the lag at the start (after the warm-up) plus one second of
+ *       offered events, and the least-squares slope of the lag over the window, times the window, is at most one
+ *       second of offered events (bounded and not growing).
+ * </ul>
+ *
+ * The search doubles the rate from {@code startRate} until a window fails (halving instead when the first one fails),
+ * then bisects between the highest kept and the lowest failed rate, at most {@code maxWindows} windows in all; before
+ * each window it waits (at most {@code drainSeconds}) for both lags to fall to one second of the next rate, so a failed
+ * window's backlog is not charged to the next.
+ *
+ * <p>The baseline, measured first in the same run: a raw COPY of the same rows (the mapping's rows for the same
+ * readings, in text format, one transaction per 5,000 rows, into the same {@code metrics} table:
+ * {@link SilverBench#runCopy}), median of three rounds of {@code copyEvents} events; the COPY-bound event rate is that
+ * rows/s divided by the rows per event.
+ *
+ * <p>It also prints the CPU split of each window: the ingestor process (its pid), this load generator, PostgreSQL
+ * (every {@code postgres} process: other users of the shared server included), Kafka (the broker's JVM) and the
+ * whole machine, in cores, from {@code /proc}; and each window's UTC start and end, for a JFR recording of the node.
+ *
+ * <p>Arguments: {@code url pipelineId secretId secret mode(single|batch) batchSize startRate warmupSeconds
+ * windowSeconds maxWindows drainSeconds ingestorPid jdbcUrl dbUser dbPassword copyEvents label}.
+ */
+public final class CurrentRate {
+    private static final DateTimeFormatter HMS =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final String[] SITES = {"north", "south", "east", "west"};
+
+    private final HttpClient client;
+    private final java.net.http.HttpClient metricsClient = java.net.http.HttpClient.newHttpClient();
+    private final Vertx vertx;
+    private final String url;
+    private final String path;
+    private final SignatureSigner signer = SignatureSigner.forPreset(PresetConfig.of(Preset.GITHUB));
+    private final SecretMaterial secret;
+    private final boolean batch;
+    private final int batchSize;
+    private final int maxInFlight;
+    private final long ingestorPid;
+    private final AtomicLong seq = new AtomicLong();
+
+    private CurrentRate(String url, String pipeline, SecretMaterial secret, boolean batch, int batchSize, long pid) {
+        this.url = url;
+        this.path = "/ingest/" + pipeline;
+        this.secret = secret;
+        this.batch = batch;
+        this.batchSize = batchSize;
+        this.ingestorPid = pid;
+        this.maxInFlight = batch ? 64 : 512;
+        this.vertx = Vertx.vertx();
+        URI uri = URI.create(url);
+        this.client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true)
+                        .setDefaultHost(uri.getHost())
+                        .setDefaultPort(uri.getPort()),
+                new PoolOptions().setHttp1MaxSize(maxInFlight));
+    }
+
+    /** What one window measured. */
+    record Window(
+            double rate,
+            boolean kept,
+            String why,
+            double acceptedPerS,
+            long silverLag0,
+            long silverLag1,
+            double silverGrowth,
+            long bronzeLag0,
+            long bronzeLag1,
+            double bronzeGrowth,
+            double silverRowsPerS,
+            double p99Ms,
+            String from,
+            String to,
+            long acceptedEvents,
+            Map<String, Double> cpu) {}
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String pipeline = args[1];
+        SecretMaterial secret = SecretMaterial.of(args[2], args[3]);
+        boolean batch = args[4].equals("batch");
+        int batchSize = batch ? Integer.parseInt(args[5]) : 1;
+        double startRate = Double.parseDouble(args[6]);
+        int warmup = Integer.parseInt(args[7]);
+        int window = Integer.parseInt(args[8]);
+        int maxWindows = Integer.parseInt(args[9]);
+        int drainSeconds = Integer.parseInt(args[10]);
+        long pid = Long.parseLong(args[11]);
+        String label = args[16];
+
+        // The baseline first: raw COPY of the same rows, this run, this machine.
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(args[12]);
+        ds.setUser(args[13]);
+        ds.setPassword(args[14]);
+        int copyEvents = Integer.parseInt(args[15]);
+        CompiledMapping mapping = MappingCompiler.compile(BenchSetup.MAPPING);
+        double rowsPerEvent = mapping.apply(EventInput.ofBytes(
+                        java.util.UUID.randomUUID(),
+                        Instant.now(),
+                        SilverBench.bodies(1).get(0)))
+                .points()
+                .size();
+        SilverBench.runCopy(ds, SilverBench.bodies(2_000), mapping, 5_000);
+        List<Double> copies = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            copies.add(SilverBench.runCopy(ds, SilverBench.bodies(copyEvents), mapping, 5_000));
+        }
+        double copyRows = SilverBench.median(copies);
+        double copyEventsPerS = copyRows / rowsPerEvent;
+        System.out.printf(
+                "COPY label=%s raw_copy_rows_per_s=%.0f rounds=%s rows_per_event=%.0f copy_bound_events_per_s=%.0f%n",
+                label, copyRows, fmt(copies), rowsPerEvent, copyEventsPerS);
+
+        CurrentRate bench = new CurrentRate(url, pipeline, secret, batch, batchSize, pid);
+        double rate = startRate;
+        double kept = 0;
+        double failed = Double.POSITIVE_INFINITY;
+        List<Window> windows = new ArrayList<>();
+        for (int w = 0; w < maxWindows; w++) {
+            bench.drain(rate, drainSeconds);
+            // The first window warms the node's JIT up for longer (docs/benchmarks.md: 30 s).
+            Window r = bench.window(rate, w == 0 ? Math.max(warmup, 30) : warmup, window);
+            windows.add(r);
+            System.out.printf(
+                    "WINDOW label=%s mode=%s rate=%.0f kept=%s why=%s accepted_per_s=%.0f p99_ms=%.1f"
+                            + " silver_lag=%d->%d silver_growth=%.0f bronze_lag=%d->%d bronze_growth=%.0f"
+                            + " silver_rows_per_s=%.0f from=%s to=%s accepted_events=%d cpu_cores=%s%n",
+                    label,
+                    batch ? "batch" : "single",
+                    r.rate(),
+                    r.kept(),
+                    r.why(),
+                    r.acceptedPerS(),
+                    r.p99Ms(),
+                    r.silverLag0(),
+                    r.silverLag1(),
+                    r.silverGrowth(),
+                    r.bronzeLag0(),
+                    r.bronzeLag1(),
+                    r.bronzeGrowth(),
+                    r.silverRowsPerS(),
+                    r.from(),
+                    r.to(),
+                    r.acceptedEvents(),
+                    r.cpu());
+            if (r.kept()) {
+                kept = Math.max(kept, rate);
+            } else {
+                failed = Math.min(failed, rate);
+            }
+            if (failed == Double.POSITIVE_INFINITY) {
+                rate = rate * 2;
+            } else if (kept == 0) {
+                rate = rate / 2;
+            } else {
+                rate = Math.round((kept + failed) / 2 / 50) * 50.0;
+                if (failed - kept <= Math.max(100, 0.1 * kept)) {
+                    break; // within 10 %: good enough for a figure this noisy
+                }
+            }
+        }
+        System.out.printf(
+                "RESULT label=%s mode=%s batch=%d highest_current_events_per_s=%.0f lowest_failed_events_per_s=%s"
+                        + " raw_copy_rows_per_s=%.0f rows_per_event=%.0f copy_bound_events_per_s=%.0f ratio_to_copy=%.3f"
+                        + " windows=%d%n",
+                label,
+                batch ? "batch" : "single",
+                batchSize,
+                kept,
+                failed == Double.POSITIVE_INFINITY ? "none" : String.format("%.0f", failed),
+                copyRows,
+                rowsPerEvent,
+                copyEventsPerS,
+                kept / copyEventsPerS,
+                windows.size());
+        bench.client.close();
+        bench.vertx.close();
+    }
+
+    /** Waits until both lags are at most one second of {@code rate} events, at most {@code seconds}. */
+    private void drain(double rate, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            Map<String, Double> m = metrics();
+            if (m.get("dash_silver_lag") <= rate && m.get("dash_bronze_lag") <= rate) {
+                return;
+            }
+            Thread.sleep(1000);
+        }
+        System.out.printf("DRAIN not drained in %d s: lags %s%n", seconds, metrics());
+    }
+
+    private Window window(double rate, int warmupSeconds, int windowSeconds) throws Exception {
+        double requestsPerS = rate / batchSize;
+        long start = System.nanoTime();
+        long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(windowSeconds);
+        AtomicLong sent = new AtomicLong();
+        AtomicLong inFlight = new AtomicLong();
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong capped = new AtomicLong();
+        long[] latencies = new long[(int) Math.min(20_000_000, requestsPerS * windowSeconds * 1.2 + 1000)];
+        AtomicLong recorded = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(1);
+        long[] timer = new long[1];
+        timer[0] = vertx.setPeriodic(2, id -> {
+            long now = System.nanoTime();
+            if (now >= end) {
+                vertx.cancelTimer(timer[0]);
+                done.countDown();
+                return;
+            }
+            long due = (long) ((now - start) / 1e9 * requestsPerS);
+            while (sent.get() < due) {
+                if (inFlight.get() >= maxInFlight) {
+                    // The node answers slower than the offered rate: what cannot be sent is counted, not queued.
+                    long behind = due - sent.get();
+                    if (now >= measureFrom) {
+                        capped.addAndGet(behind);
+                    }
+                    sent.addAndGet(behind);
+                    break;
+                }
+                sent.incrementAndGet();
+                inFlight.incrementAndGet();
+                send(measureFrom, end, inFlight, accepted, refused, errors, latencies, recorded);
+            }
+        });
+        // Lag samples, once a second, from the end of the warm-up to the end of the window.
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())));
+        String from = HMS.format(Instant.now());
+        Map<String, Double> m0 = metrics();
+        long[] cpu0 = cpuTicks();
+        long machine0 = machineTicks();
+        List<double[]> samples = new ArrayList<>();
+        while (System.nanoTime() < end) {
+            Map<String, Double> m = metrics();
+            double t = (System.nanoTime() - measureFrom) / 1e9;
+            samples.add(new double[] {t, m.get("dash_silver_lag"), m.get("dash_bronze_lag")});
+            Thread.sleep(1000);
+        }
+        done.await(30, TimeUnit.SECONDS);
+        Map<String, Double> m1 = metrics();
+        long[] cpu1 = cpuTicks();
+        long machine1 = machineTicks();
+        String to = HMS.format(Instant.now());
+        // Requests still in flight at the end are answered after it: wait for them (they are not counted).
+        long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (inFlight.get() > 0 && System.nanoTime() < wait) {
+            Thread.sleep(50);
+        }
+
+        double seconds = windowSeconds;
+        double acceptedPerS = accepted.get() * batchSize / seconds;
+        long silver0 = m0.get("dash_silver_lag").longValue();
+        long silver1 = m1.get("dash_silver_lag").longValue();
+        long bronze0 = m0.get("dash_bronze_lag").longValue();
+        long bronze1 = m1.get("dash_bronze_lag").longValue();
+        double silverGrowth = slope(samples, 1) * seconds;
+        double bronzeGrowth = slope(samples, 2) * seconds;
+        double oneSecond = rate;
+        List<String> why = new ArrayList<>();
+        if (acceptedPerS < 0.97 * rate) {
+            why.add("accepted");
+        }
+        if (refused.get() + errors.get() > 0) {
+            why.add("refused:" + refused.get() + "/errors:" + errors.get());
+        }
+        if (capped.get() > 0) {
+            why.add("in-flight-cap:" + capped.get());
+        }
+        if (silver1 > silver0 + oneSecond || silverGrowth > oneSecond) {
+            why.add("silver-lag");
+        }
+        if (bronze1 > bronze0 + oneSecond || bronzeGrowth > oneSecond) {
+            why.add("bronze-lag");
+        }
+        int n = (int) Math.min(recorded.get(), latencies.length);
+        long[] l = java.util.Arrays.copyOf(latencies, n);
+        java.util.Arrays.sort(l);
+        double p99 = n == 0 ? 0 : l[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)] / 1e6;
+        double ticks = cpuTicksPerSecond() * seconds;
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        String[] names = {"ingestor", "loadgen", "postgres", "kafka"};
+        for (int i = 0; i < names.length; i++) {
+            cpu.put(names[i], Math.round((cpu1[i] - cpu0[i]) / ticks * 100) / 100.0);
+        }
+        cpu.put("machine", Math.round((machine1 - machine0) / ticks * 100) / 100.0);
+        return new Window(
+                rate,
+                why.isEmpty(),
+                why.isEmpty() ? "-" : String.join(",", why),
+                acceptedPerS,
+                silver0,
+                silver1,
+                silverGrowth,
+                bronze0,
+                bronze1,
+                bronzeGrowth,
+                (m1.get("dash_silver_rows_total") - m0.get("dash_silver_rows_total")) / seconds,
+                p99,
+                from,
+                to,
+                accepted.get() * batchSize,
+                cpu);
+    }
+
+    private void send(
+            long measureFrom,
+            long end,
+            AtomicLong inFlight,
+            AtomicLong accepted,
+            AtomicLong refused,
+            AtomicLong errors,
+            long[] latencies,
+            AtomicLong recorded) {
+        byte[] body = body();
+        Map<String, String> headers = signer.sign(body, secret, Instant.now(), null);
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(path);
+        headers.forEach(o::addHeader);
+        o.addHeader("content-type", batch ? "application/x-ndjson" : "application/json");
+        long sentAt = System.nanoTime();
+        client.request(o)
+                .compose(req -> req.send(Buffer.buffer(body))
+                        .compose(resp -> resp.body().map(x -> resp.statusCode())))
+                .onComplete(ar -> {
+                    inFlight.decrementAndGet();
+                    long t = System.nanoTime();
+                    if (sentAt >= measureFrom && sentAt < end) {
+                        if (ar.succeeded() && ar.result() / 100 == 2) {
+                            accepted.incrementAndGet();
+                            long i = recorded.getAndIncrement();
+                            if (i < latencies.length) {
+                                latencies[(int) i] = t - sentAt;
+                            }
+                        } else if (ar.succeeded()) {
+                            refused.incrementAndGet();
+                        } else {
+                            errors.incrementAndGet();
+                        }
+                    }
+                });
+    }
+
+    /** {@link LoadGenerator}'s readings: unique, about 180 bytes each. */
+    private byte[] body() {
+        StringBuilder b = new StringBuilder(batchSize * 160);
+        String ts = Instant.now().toString();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int i = 0; i < batchSize; i++) {
+            long n = seq.incrementAndGet();
+            b.append("{\"ts\":\"")
+                    .append(ts)
+                    .append("\",\"n\":")
+                    .append(n)
+                    .append(",\"device\":\"d-")
+                    .append(n % 500)
+                    .append("\",\"site\":\"")
+                    .append(SITES[(int) (n & 3)])
+                    .append("\",\"temp\":")
+                    .append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
+                    .append(",\"hum\":")
+                    .append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
+                    .append(",\"firmware\":\"4.2.1\",\"status\":\"OK\"}");
+            if (batch) {
+                b.append('\n');
+            }
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The node's lags and counters (summed over tags), from its Prometheus endpoint. */
+    private Map<String, Double> metrics() throws IOException, InterruptedException {
+        String text = metricsClient
+                .send(
+                        HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (String name : List.of("dash_silver_lag", "dash_bronze_lag", "dash_silver_rows_total")) {
+            m.put(name, 0.0);
+        }
+        for (String line : text.split("\n")) {
+            if (line.startsWith("#")) {
+                continue;
+            }
+            int brace = line.indexOf('{');
+            int space = line.lastIndexOf(' ');
+            String name = line.substring(0, brace > 0 ? brace : Math.max(0, line.indexOf(' ')));
+            if (m.containsKey(name) && space > 0) {
+                m.merge(name, Double.parseDouble(line.substring(space + 1)), Double::sum);
+            }
+        }
+        return m;
+    }
+
+    /** Least-squares slope of column {@code col} against column 0. */
+    static double slope(List<double[]> xs, int col) {
+        int n = xs.size();
+        if (n < 2) {
+            return 0;
+        }
+        double mx = 0;
+        double my = 0;
+        for (double[] x : xs) {
+            mx += x[0];
+            my += x[col];
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0;
+        double sxx = 0;
+        for (double[] x : xs) {
+            sxy += (x[0] - mx) * (x[col] - my);
+            sxx += (x[0] - mx) * (x[0] - mx);
+        }
+        return sxx == 0 ? 0 : sxy / sxx;
+    }
+
+    /** CPU ticks (user + system) of: the ingestor, this process, every postgres process, the Kafka broker. */
+    private long[] cpuTicks() {
+        long self = ProcessHandle.current().pid();
+        long[] t = new long[4];
+        t[0] = ticks(ingestorPid);
+        t[1] = ticks(self);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String comm = Files.readString(p.resolve("comm")).trim();
+                    if (comm.equals("postgres")) {
+                        t[2] += ticks(Long.parseLong(name));
+                    } else if (comm.equals("java")
+                            && new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                                    .contains("kafka.Kafka")) {
+                        t[3] += ticks(Long.parseLong(name));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: no split
+        }
+        return t;
+    }
+
+    private static long ticks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Busy ticks of the whole machine (all CPUs: user, nice, system, irq, softirq, steal). */
+    private static long machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return Long.parseLong(f[1])
+                    + Long.parseLong(f[2])
+                    + Long.parseLong(f[3])
+                    + Long.parseLong(f[6])
+                    + Long.parseLong(f[7])
+                    + Long.parseLong(f[8]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static double cpuTicksPerSecond() {
+        return 100.0; // USER_HZ on Linux
+    }
+
+    private static String fmt(List<Double> xs) {
+        return xs.stream()
+                .map(x -> String.format("%.0f", x))
+                .reduce((a, b) -> a + "/" + b)
+                .orElse("");
+    }
+}
