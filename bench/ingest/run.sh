@@ -25,6 +25,7 @@
 #                BATCH_START (first offered rate, events/s), CURRENT_WARMUP (s at each rate before the window; the
 #                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
 #                (most s to wait for the lags between windows), COPY_EVENTS (events per raw COPY round), CURRENT_MODES
+#                ("single batch"; add single-nodedupe for single events to the pipeline with dedupe off)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -119,12 +120,15 @@ for phase in ${PHASES}; do
       -XX:StartFlightRecording=name=current,settings=default,filename="${LOGS}/current.jfr"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     for mode in ${CURRENT_MODES}; do
-      if [[ "${mode}" == single ]]; then size=1; start="${SINGLE_START}"; else size="${BATCH}"; start="${BATCH_START}"; fi
-      java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${PIPELINE}" \
+      # single-nodedupe: single events to the pipeline with dedupe off, the ceiling of any cheaper dedupe store.
+      pipeline="${PIPELINE}"; label=current
+      if [[ "${mode}" == single-nodedupe ]]; then pipeline="${PIPELINE_NODEDUPE}"; label=current-nodedupe; fi
+      if [[ "${mode}" == single* ]]; then size=1; start="${SINGLE_START}"; else size="${BATCH}"; start="${BATCH_START}"; fi
+      java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${pipeline}" \
         "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${start}" "${CURRENT_WARMUP}" "${CURRENT_WINDOW}" \
         "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \
         "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
-        "${COPY_EVENTS}" "current" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
+        "${COPY_EVENTS}" "${label}" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
       echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
     jcmd "${ingestor_pid}" JFR.dump name=current filename="${LOGS}/current.jfr" >/dev/null
