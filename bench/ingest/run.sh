@@ -26,6 +26,9 @@
 #                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
 #                (most s to wait for the lags between windows), COPY_EVENTS (events per raw COPY round), CURRENT_MODES
 #                ("single batch"; add single-nodedupe for single events to the pipeline with dedupe off)
+#   PHASES=dedupe DRAIN=0 SILVER_ROUNDS=0 bench/ingest/run.sh   # what a dedupe claim costs: PostgreSQL (the node's
+#                DedupeRepository), claims alone, and a compacted Kafka topic (DedupeClaims), at DEDUPE_IN_FLIGHT
+#                ("32 512") claims in flight; about 3 minutes
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -47,6 +50,7 @@ CURRENT_WINDOWS="${CURRENT_WINDOWS:-5}"
 CURRENT_DRAIN="${CURRENT_DRAIN:-120}"
 COPY_EVENTS="${COPY_EVENTS:-100000}"
 CURRENT_MODES="${CURRENT_MODES:-single batch}"
+DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
 DB="${BENCH_DB:-dash_bench}"
@@ -110,6 +114,16 @@ done
 
 for phase in ${PHASES}; do
   echo "== phase ${phase}"
+  if [[ "${phase}" == dedupe ]]; then
+    # What a dedupe claim costs in PostgreSQL (the node's DedupeRepository) and as records on a compacted Kafka
+    # topic, no ingestor running (DedupeClaims).
+    for n in ${DEDUPE_IN_FLIGHT}; do
+      java -Xmx512m -cp "${CP}" dev.dash.bench.ingest.DedupeClaims "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DB}" \
+        "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${DASH_KAFKA_BOOTSTRAP}" "${n}" 5 10 2>>"${LOGS}/dedupe.log"
+    done
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    continue
+  fi
   if [[ "${phase}" == current ]]; then
     # Consumer groups of its own, starting at the end of dash.raw: the node's lags count only what this phase
     # offers, and no other ingestor sharing the default groups takes partitions from it (the drain below still

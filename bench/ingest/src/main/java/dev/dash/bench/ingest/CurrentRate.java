@@ -19,8 +19,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -32,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -284,7 +281,7 @@ public final class CurrentRate {
         String from = HMS.format(Instant.now());
         Map<String, Double> m0 = metrics();
         long[] cpu0 = cpuTicks();
-        long machine0 = machineTicks();
+        long machine0 = ProcCpu.machine();
         List<double[]> samples = new ArrayList<>();
         while (System.nanoTime() < end) {
             Map<String, Double> m = metrics();
@@ -295,7 +292,7 @@ public final class CurrentRate {
         done.await(30, TimeUnit.SECONDS);
         Map<String, Double> m1 = metrics();
         long[] cpu1 = cpuTicks();
-        long machine1 = machineTicks();
+        long machine1 = ProcCpu.machine();
         String to = HMS.format(Instant.now());
         // Requests still in flight at the end are answered after it: wait for them (they are not counted).
         long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -332,7 +329,7 @@ public final class CurrentRate {
         long[] l = java.util.Arrays.copyOf(latencies, n);
         java.util.Arrays.sort(l);
         double p99 = n == 0 ? 0 : l[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)] / 1e6;
-        double ticks = cpuTicksPerSecond() * seconds;
+        double ticks = ProcCpu.TICKS_PER_SECOND * seconds;
         Map<String, Double> cpu = new LinkedHashMap<>();
         String[] names = {"ingestor", "loadgen", "postgres", "kafka"};
         for (int i = 0; i < names.length; i++) {
@@ -472,62 +469,10 @@ public final class CurrentRate {
 
     /** CPU ticks (user + system) of: the ingestor, this process, every postgres process, the Kafka broker. */
     private long[] cpuTicks() {
-        long self = ProcessHandle.current().pid();
-        long[] t = new long[4];
-        t[0] = ticks(ingestorPid);
-        t[1] = ticks(self);
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String comm = Files.readString(p.resolve("comm")).trim();
-                    if (comm.equals("postgres")) {
-                        t[2] += ticks(Long.parseLong(name));
-                    } else if (comm.equals("java")
-                            && new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                                    .contains("kafka.Kafka")) {
-                        t[3] += ticks(Long.parseLong(name));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // the process ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            // no /proc: no split
-        }
-        return t;
-    }
-
-    private static long ticks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
-    /** Busy ticks of the whole machine (all CPUs: user, nice, system, irq, softirq, steal). */
-    private static long machineTicks() {
-        try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            return Long.parseLong(f[1])
-                    + Long.parseLong(f[2])
-                    + Long.parseLong(f[3])
-                    + Long.parseLong(f[6])
-                    + Long.parseLong(f[7])
-                    + Long.parseLong(f[8]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
-    private static double cpuTicksPerSecond() {
-        return 100.0; // USER_HZ on Linux
+        long[] servers = ProcCpu.servers();
+        return new long[] {
+            ProcCpu.ticks(ingestorPid), ProcCpu.ticks(ProcessHandle.current().pid()), servers[0], servers[1]
+        };
     }
 
     private static String fmt(List<Double> xs) {
