@@ -50,6 +50,7 @@ CURRENT_WINDOWS="${CURRENT_WINDOWS:-5}"
 CURRENT_DRAIN="${CURRENT_DRAIN:-120}"
 COPY_EVENTS="${COPY_EVENTS:-100000}"
 CURRENT_MODES="${CURRENT_MODES:-single batch}"
+CURRENT_ROTATE_AGE="${CURRENT_ROTATE_AGE:-10s}"
 DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
@@ -128,8 +129,11 @@ for phase in ${PHASES}; do
     # Consumer groups of its own, starting at the end of dash.raw: the node's lags count only what this phase
     # offers, and no other ingestor sharing the default groups takes partitions from it (the drain below still
     # empties the default groups of these events).
+    # Bronze objects closed every 10 s (default 60 s): the archiver commits, and its lag falls, once per object, so
+    # a 60 s window needs several objects to tell a bounded saw-tooth from growth (CurrentRate's class comment).
     rm -f "${LOGS}/current.jfr" "${LOGS}/current.txt"
-    start_ingestor -Ddash.kafka.group-prefix="bench-current-$(date +%s)-$$" \
+    group_prefix="bench-current-$(date +%s)-$$"
+    start_ingestor -Ddash.kafka.group-prefix="${group_prefix}" -Ddash.bronze.rotate-age="${CURRENT_ROTATE_AGE}" \
       -Ddash.kafka.consumer.auto.offset.reset=latest \
       -XX:StartFlightRecording=name=current,settings=default,filename="${LOGS}/current.jfr"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -142,7 +146,7 @@ for phase in ${PHASES}; do
         "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${start}" "${CURRENT_WARMUP}" "${CURRENT_WINDOW}" \
         "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \
         "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
-        "${COPY_EVENTS}" "${label}" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
+        "${COPY_EVENTS}" "${label}" "${DASH_KAFKA_BOOTSTRAP}" "${group_prefix}" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
       echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
     jcmd "${ingestor_pid}" JFR.dump name=current filename="${LOGS}/current.jfr" >/dev/null
