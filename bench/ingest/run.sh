@@ -20,7 +20,8 @@
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 #   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
 #                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
-#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round)
+#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round);
+#                                        # DRAIN_MAX: most seconds the drain waits (1800)
 #   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
 #                BATCH_START (first offered rate, events/s), CURRENT_WARMUP (s at each rate before the window; the
 #                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
@@ -42,6 +43,7 @@ SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
 INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
 DRAIN="${DRAIN:-1}"
+DRAIN_MAX="${DRAIN_MAX:-1800}"
 SINGLE_START="${SINGLE_START:-2000}"
 BATCH_START="${BATCH_START:-8000}"
 CURRENT_WARMUP="${CURRENT_WARMUP:-10}"
@@ -190,7 +192,7 @@ kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid
 if [[ "${DRAIN}" != 0 ]]; then
   echo "== draining dash.raw (archiver and writer catch up)"
   start_ingestor
-  for _ in $(seq 1 1800); do
+  for _ in $(seq 1 "${DRAIN_MAX}"); do
     [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
     sleep 1
   done
