@@ -23,16 +23,21 @@ def samples(path):
     out = subprocess.run(
         ["jfr", "print", "--stack-depth", "1", "--events", "jdk.ObjectAllocationSample", path],
         capture_output=True, text=True, check=True, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}).stdout
-    t = thread = None
+    ev = {}
     for line in out.splitlines():
         s = line.strip()
-        if s.startswith("startTime = "):
-            t = s.split(" = ", 1)[1][:8]
+        if s.endswith("{") and s.startswith("jdk.ObjectAllocationSample"):
+            ev = {}
+        elif s.startswith("startTime = "):
+            ev["t"] = s.split(" = ", 1)[1][:8]
         elif s.startswith("eventThread = "):
-            thread = s.split(" = ", 1)[1].strip('"').split('"')[0]
+            ev["thread"] = s.split(" = ", 1)[1].strip('"').split('"')[0]
         elif s.startswith("weight = "):
             n, unit = s.split(" = ", 1)[1].split()[:2]
-            yield t, thread, float(n.replace(",", "")) * UNITS.get(unit, 1)
+            ev["w"] = float(n.replace(",", "")) * UNITS.get(unit, 1)
+        elif s == "}" and "w" in ev:
+            yield ev.get("t", ""), ev.get("thread", "?"), ev["w"]
+            ev = {}
 
 
 def role(thread):
