@@ -293,14 +293,27 @@ public final class CurrentRate {
         bench.admin.close();
     }
 
-    /** Waits until both lags are at most one second of {@code rate} events, at most {@code seconds}. */
+    /**
+     * Waits until both lags are at most one second of {@code rate} events or have stopped falling (fallen by less than
+     * one second of {@code rate} events over the last 5 s: what is left is not this benchmark's backlog, e.g. records
+     * a read-committed consumer cannot pass yet), at most {@code seconds}.
+     */
     private void drain(double rate, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<long[]> seen = new ArrayList<>();
         long[] lags = lags();
         while (System.nanoTime() < deadline) {
             lags = lags();
+            seen.add(lags);
             if (lags[0] <= rate && lags[1] <= rate) {
                 return;
+            }
+            if (seen.size() > 5) {
+                long[] before = seen.get(seen.size() - 6);
+                if (before[0] - lags[0] < rate && before[1] - lags[1] < rate) {
+                    System.out.printf("DRAIN stopped falling: silver lag %d, bronze lag %d%n", lags[0], lags[1]);
+                    return;
+                }
             }
             Thread.sleep(1000);
         }
