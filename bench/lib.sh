@@ -1,12 +1,31 @@
-# Sourced by the benchmark scripts (dash_build before `eval "$(deploy/local/services env)"`, the rest after it).
+# Sourced by the benchmark scripts (dash_build and dash_mvn before `eval "$(deploy/local/services env)"`, the rest
+# after it).
 
-# Builds with the Maven wrapper: offline first (fast, and no network needed when ~/.m2 has everything), online when
-# the offline build fails, as on a fresh clone whose local repository lacks an artifact that only this build needs.
-# Arguments: what follows `./mvnw -q`, e.g. dash_build -Pbench -pl bench/replay -am package -DskipTests.
+# Runs the Maven wrapper offline first (fast, and no network needed when ~/.m2 has everything) and, only when the
+# offline run failed because the local repository lacks an artifact or plugin (as on a fresh clone, where a module
+# or plugin only this script needs was never downloaded by the normal build), once more online. A build or test
+# failure is not retried: the offline run's exit status is returned. Arguments: everything after `./mvnw`.
+dash_mvn() {
+  local log status
+  log="$(mktemp)"
+  set +e
+  ./mvnw -o "$@" 2>&1 | tee "${log}"
+  status="${PIPESTATUS[0]}"
+  set -e
+  if [[ "${status}" != 0 ]] && grep -qE 'offline mode|has not been downloaded from it before|Could not (resolve|find artifact|transfer)|Cannot access .* in offline mode|Plugin .* or one of its dependencies could not be resolved' "${log}"; then
+    echo "offline build failed (the local Maven repository lacks an artifact): running again online" >&2
+    rm -f "${log}"
+    ./mvnw "$@"
+    return
+  fi
+  rm -f "${log}"
+  return "${status}"
+}
+
+# Builds quietly through dash_mvn. Arguments: what follows `./mvnw -q`, e.g.
+# dash_build -Pbench -pl bench/replay -am package -DskipTests.
 dash_build() {
-  if ./mvnw -o -q "$@"; then return 0; fi
-  echo "offline build failed (the local Maven repository may lack an artifact): building again online" >&2
-  ./mvnw -q "$@"
+  dash_mvn -q "$@"
 }
 
 # JVM flags that point a packaged Dash service at the local PostgreSQL (database $1), Kafka and S3 server.

@@ -21,8 +21,11 @@ case "$run" in
   *) echo "usage: $0 short|long|overload [maven args]" >&2; exit 2 ;;
 esac
 cd "$ROOT"
+# shellcheck source=bench/lib.sh
+source "${ROOT}/bench/lib.sh"
 # Keycloak (for web-service's OIDC settings) comes from the usual local services; it is never stopped.
-./mvnw -B -pl chaos -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+# Offline first, online when the local Maven repository lacks something (bench/lib.sh).
+dash_mvn -B -pl chaos -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test="$it" -Dfailsafe.failIfNoSpecifiedTests=false "${flags[@]}" "$@"
 for f in chaos/target/chaos-"$run"/report.md chaos/target/overload/report.md; do
   if [[ "$run" == overload && "$f" == *overload* ]] || [[ "$run" != overload && "$f" == *chaos-* ]]; then

@@ -7,6 +7,11 @@
 #                plus single events to a pipeline with dedupe off, to show what the dedupe store costs
 #   all          one ingestor node doing everything: ingest API + Bronze archiver + Silver writer (measured
 #                once it has caught up with dash.raw)
+#   current      (not in the default PHASES) the highest offered rate at which such an all-in-one node stays
+#                current (dash_silver_lag and dash_bronze_lag bounded over a 60 s window), searched over offered
+#                rates for single events and for batches (CurrentRate), against a raw COPY of the same rows measured
+#                first in the same run; the node runs under JFR, and its allocation per event per role (ingest,
+#                writer, archiver) is printed for every window (alloc_split.py). About 15 minutes.
 # then drains dash.raw (so other ingestors sharing the topic and groups inherit no backlog) and measures the
 # Silver writer's write path against a raw COPY. Needs the local services (deploy/local/services up).
 #
@@ -15,7 +20,16 @@
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 #   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
 #                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
-#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round)
+#   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round);
+#                                        # DRAIN_MAX: most seconds the drain waits (1800)
+#   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
+#                BATCH_START (first offered rate, events/s), CURRENT_WARMUP (s at each rate before the window; the
+#                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
+#                (most s to wait for the lags between windows), COPY_EVENTS (events per raw COPY round), CURRENT_MODES
+#                ("single batch"; add single-nodedupe for single events to the pipeline with dedupe off)
+#   PHASES=dedupe DRAIN=0 SILVER_ROUNDS=0 bench/ingest/run.sh   # what a dedupe claim costs: PostgreSQL (the node's
+#                DedupeRepository), claims alone, and a compacted Kafka topic (DedupeClaims), at DEDUPE_IN_FLIGHT
+#                ("32 512") claims in flight; about 3 minutes
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -29,6 +43,17 @@ SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
 INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
 DRAIN="${DRAIN:-1}"
+DRAIN_MAX="${DRAIN_MAX:-1800}"
+SINGLE_START="${SINGLE_START:-2000}"
+BATCH_START="${BATCH_START:-8000}"
+CURRENT_WARMUP="${CURRENT_WARMUP:-10}"
+CURRENT_WINDOW="${CURRENT_WINDOW:-60}"
+CURRENT_WINDOWS="${CURRENT_WINDOWS:-5}"
+CURRENT_DRAIN="${CURRENT_DRAIN:-120}"
+COPY_EVENTS="${COPY_EVENTS:-100000}"
+CURRENT_MODES="${CURRENT_MODES:-single batch}"
+CURRENT_ROTATE_AGE="${CURRENT_ROTATE_AGE:-10s}"
+DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
 DB="${BENCH_DB:-dash_bench}"
@@ -92,6 +117,45 @@ done
 
 for phase in ${PHASES}; do
   echo "== phase ${phase}"
+  if [[ "${phase}" == dedupe ]]; then
+    # What a dedupe claim costs in PostgreSQL (the node's DedupeRepository) and as records on a compacted Kafka
+    # topic, no ingestor running (DedupeClaims).
+    for n in ${DEDUPE_IN_FLIGHT}; do
+      java -Xmx512m -cp "${CP}" dev.dash.bench.ingest.DedupeClaims "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DB}" \
+        "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" "${DASH_KAFKA_BOOTSTRAP}" "${n}" 5 10 2>>"${LOGS}/dedupe.log"
+    done
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    continue
+  fi
+  if [[ "${phase}" == current ]]; then
+    # Consumer groups of its own, starting at the end of dash.raw: the node's lags count only what this phase
+    # offers, and no other ingestor sharing the default groups takes partitions from it (the drain below still
+    # empties the default groups of these events).
+    # Bronze objects closed every 10 s (default 60 s): the archiver commits, and its lag falls, once per object, so
+    # a 60 s window needs several objects to tell a bounded saw-tooth from growth (CurrentRate's class comment).
+    rm -f "${LOGS}/current.jfr" "${LOGS}/current.txt"
+    group_prefix="bench-current-$(date +%s)-$$"
+    start_ingestor -Ddash.kafka.group-prefix="${group_prefix}" -Ddash.bronze.rotate-age="${CURRENT_ROTATE_AGE}" \
+      -Ddash.kafka.consumer.auto.offset.reset=latest \
+      -XX:StartFlightRecording=name=current,settings=default,filename="${LOGS}/current.jfr"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    for mode in ${CURRENT_MODES}; do
+      # single-nodedupe: single events to the pipeline with dedupe off, the ceiling of any cheaper dedupe store.
+      pipeline="${PIPELINE}"; label=current
+      if [[ "${mode}" == single-nodedupe ]]; then pipeline="${PIPELINE_NODEDUPE}"; label=current-nodedupe; fi
+      if [[ "${mode}" == single* ]]; then size=1; start="${SINGLE_START}"; else size="${BATCH}"; start="${BATCH_START}"; fi
+      java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${pipeline}" \
+        "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${start}" "${CURRENT_WARMUP}" "${CURRENT_WINDOW}" \
+        "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \
+        "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
+        "${COPY_EVENTS}" "${label}" "${DASH_KAFKA_BOOTSTRAP}" "${group_prefix}" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
+      echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+    jcmd "${ingestor_pid}" JFR.dump name=current filename="${LOGS}/current.jfr" >/dev/null
+    kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+    python3 bench/ingest/alloc_split.py "${LOGS}/current.jfr" "${LOGS}/current.txt"
+    continue
+  fi
   if [[ "${phase}" == all ]]; then
     start_ingestor
     # Measure from a caught-up state: the archiver and the writer may first read a backlog left in dash.raw.
@@ -128,7 +192,7 @@ kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid
 if [[ "${DRAIN}" != 0 ]]; then
   echo "== draining dash.raw (archiver and writer catch up)"
   start_ingestor
-  for _ in $(seq 1 1800); do
+  for _ in $(seq 1 "${DRAIN_MAX}"); do
     [[ "$(metric dash_bronze_lag)" == 0 && "$(metric dash_silver_lag)" == 0 ]] && break
     sleep 1
   done

@@ -26,13 +26,13 @@ export BENCH_GROUP_PREFIX="bench-poll-$(date +%s)-$$"
 export BENCH_INGESTOR_URL="http://127.0.0.1:${INGESTOR_PORT}"
 LOGS="${ROOT}/bench/poll/target/logs"
 
+# shellcheck source=bench/lib.sh
+source "${ROOT}/bench/lib.sh"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-  ./mvnw -o -q -B -Pbench -pl bench/poll,ingestor-service -am package -DskipTests -Dspotless.check.skip=true
+  dash_build -B -Pbench -pl bench/poll,ingestor-service -am package -DskipTests -Dspotless.check.skip=true
 fi
 eval "$(deploy/local/services env)"
 export DASH_PG_HOST DASH_PG_PORT DASH_PG_USER DASH_PG_PASSWORD DASH_KAFKA_BOOTSTRAP
-# shellcheck source=bench/lib.sh
-source "${ROOT}/bench/lib.sh"
 dash_service_flags "${BENCH_DB}"
 mkdir -p "${LOGS}"
 CP="$(cat bench/poll/target/classpath.txt):bench/poll/target/classes"

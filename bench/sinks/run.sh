@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DASH_HOME="${DASH_HOME:-$PWD/.dash}"
-./mvnw -B -q -pl ingestor-service -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+# Offline first, online when the local Maven repository lacks something (bench/lib.sh).
+dash_mvn -B -q -pl ingestor-service -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=SinkBench -Dfailsafe.failIfNoSpecifiedTests=false \
   -Dbench.sinks="${SINKS:-4}" -Dbench.points="${POINTS:-2000}" -Dbench.alerts="${ALERTS:-40}"
 cat ingestor-service/target/sink-bench.txt

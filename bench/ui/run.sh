@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DASH_PG_TEST_DB="${DASH_PG_TEST_DB:-dash_test}"
-flock /tmp/dash-web-tests.lock ./mvnw -B -q -pl web-service -am test -Dtest=UiPerformanceTest \
-  -Dsurefire.failIfNoSpecifiedTests=false
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+# Offline first, online when the local Maven repository lacks something (bench/lib.sh); the web tests' lock held
+# over both attempts.
+exec 9>/tmp/dash-web-tests.lock
+flock 9
+dash_mvn -B -q -pl web-service -am test -Dtest=UiPerformanceTest -Dsurefire.failIfNoSpecifiedTests=false
+exec 9>&-
 cat web-service/target/ui-bench.json
