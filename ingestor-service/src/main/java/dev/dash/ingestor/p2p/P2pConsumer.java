@@ -109,14 +109,14 @@ public class P2pConsumer {
     }
 
     private void consume() throws Exception {
+        // Batch size: dash.kafka.consumer.* and dash.kafka.client.p2p.* (application.properties).
         Map<String, Object> p = kafka.consumer(
                 "p2p",
                 Map.of(
                         ConsumerConfig.GROUP_ID_CONFIG, groupId(),
                         ConsumerConfig.CLIENT_ID_CONFIG, "dash-p2p",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200"));
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;

@@ -3,6 +3,7 @@ package dev.dash.ingestor.p2p;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.json.Json;
+import dev.dash.model.pipeline.PipelineStatus;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -55,8 +56,8 @@ public class P2pRepository {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                             SELECT id, team_id, source_pipeline_id, source_config, dedupe_window_seconds, inserted_at
-                            FROM pipelines WHERE type = 'p2p' AND status = 'active' AND source_pipeline_id IS NOT NULL
-                            """);
+                            FROM pipelines WHERE type = 'p2p' AND status = '%s' AND source_pipeline_id IS NOT NULL
+                            """.formatted(PipelineStatus.ACTIVE.dbName()));
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UUID id = rs.getObject("id", UUID.class);

@@ -4,6 +4,8 @@ import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.MappingCompiler;
+import dev.dash.model.mapping.MappingStatus;
+import dev.dash.model.pipeline.PipelineStatus;
 import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
@@ -59,7 +61,7 @@ public record CachedPipeline(
 
     /** Whether ingest is accepted ({@code active}); {@code paused} and {@code error} pipelines refuse it. */
     public boolean accepting() {
-        return "active".equals(config.status());
+        return PipelineStatus.ACTIVE.dbName().equals(config.status());
     }
 
     /** Builds the derived state; never throws for a bad snapshot (the problem is kept instead). */
@@ -104,9 +106,9 @@ public record CachedPipeline(
         if (config.mappings() != null) {
             for (PipelineConfig.MappingVersion m : config.mappings()) {
                 Version v = compile(config.id(), m);
-                if ("pending".equals(m.status())) {
+                if (MappingStatus.PENDING.dbName().equals(m.status())) {
                     pending = v;
-                } else if ("active".equals(m.status())
+                } else if (MappingStatus.ACTIVE.dbName().equals(m.status())
                         || (config.activeMappingVersion() != null && m.version() == config.activeMappingVersion())) {
                     active = v;
                 }

@@ -2,6 +2,8 @@ package dev.dash.ingestor.poll;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
+import dev.dash.model.pipeline.PipelineStatus;
+import dev.dash.model.poll.PollRunStatus;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -39,7 +41,7 @@ public class PollRepository {
                 SELECT s.pipeline_id AS id, p.interval_seconds
                 FROM poll_state s JOIN pipelines p ON p.id = s.pipeline_id
                 WHERE s.next_poll_at <= now() AND coalesce(s.lease_until, '-infinity') < now()
-                  AND p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
+                  AND p.type = 'polling' AND p.status = '%s' AND p.source_config IS NOT NULL
                 ORDER BY s.next_poll_at
                 LIMIT ?
                 FOR UPDATE OF s SKIP LOCKED
@@ -54,7 +56,7 @@ public class PollRepository {
             SELECT c.pipeline_id, c.cursor::text AS cursor, c.due_at, c.last_started_at, p.team_id, p.interval_seconds,
                    p.source_type, p.source_config, p.dedupe_window_seconds
             FROM claimed c JOIN pipelines p ON p.id = c.pipeline_id
-            """;
+            """.formatted(PipelineStatus.ACTIVE.dbName());
     /**
      * Puts active polling pipelines without a schedule entry (just created) on the schedule, due now, and makes
      * an entry without a next run due now. The only statement that reads every pipeline, so it runs less often
@@ -63,11 +65,11 @@ public class PollRepository {
     private static final String ADOPT = """
             INSERT INTO poll_state AS s (pipeline_id, next_poll_at)
             SELECT p.id, now() FROM pipelines p
-            WHERE p.type = 'polling' AND p.status = 'active' AND p.source_config IS NOT NULL
+            WHERE p.type = 'polling' AND p.status = '%s' AND p.source_config IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM poll_state x WHERE x.pipeline_id = p.id AND x.next_poll_at IS NOT NULL)
             ON CONFLICT (pipeline_id) DO UPDATE SET next_poll_at = now(), updated_at = now()
                 WHERE s.next_poll_at IS NULL
-            """;
+            """.formatted(PipelineStatus.ACTIVE.dbName());
 
     private final AgroalDataSource dataSource;
 
@@ -102,7 +104,7 @@ public class PollRepository {
     /**
      * How a run ended.
      *
-     * @param status {@code ok}, {@code partial} (page limit reached), {@code rate_limited} or {@code error}
+     * @param status how the run ended
      * @param error the reason of a failure, or null
      * @param records records published
      * @param pages pages fetched
@@ -111,7 +113,13 @@ public class PollRepository {
      * @param late whether that counts as late
      */
     public record Outcome(
-            String status, String error, long records, int pages, Instant nextPollAt, long latenessMs, boolean late) {}
+            PollRunStatus status,
+            String error,
+            long records,
+            int pages,
+            Instant nextPollAt,
+            long latenessMs,
+            boolean late) {}
 
     /** Claims up to {@code limit} due pipelines for {@code node}. */
     public List<Job> claim(String node, long leaseSeconds, int limit) throws SQLException {
@@ -197,7 +205,7 @@ public class PollRepository {
                         """)) {
             ps.setString(1, state == null ? null : state.toString());
             ps.setTimestamp(2, Timestamp.from(o.nextPollAt()));
-            ps.setString(3, o.status());
+            ps.setString(3, o.status().dbName());
             ps.setString(4, o.error());
             ps.setString(5, o.error());
             ps.setString(6, o.error());

@@ -7,6 +7,7 @@ import dev.dash.model.envelope.Source;
 import dev.dash.model.json.Json;
 import dev.dash.model.poll.JsonPaths;
 import dev.dash.model.poll.Pager;
+import dev.dash.model.poll.PollRunStatus;
 import dev.dash.model.poll.PollState;
 import dev.dash.model.poll.PollState.Position;
 import dev.dash.model.poll.SourceClient;
@@ -135,7 +136,7 @@ public class Poller {
         PollState state = PollState.fromJson(job.cursor());
         long count = 0;
         int pages = 0;
-        String status = "ok";
+        PollRunStatus status = PollRunStatus.OK;
         String error = null;
         Instant notBefore = null;
         PollState saved = state;
@@ -163,7 +164,7 @@ public class Poller {
                     throw new LeaseLost();
                 }
                 if (pages >= spec.maxPages()) {
-                    status = "partial";
+                    status = PollRunStatus.PARTIAL;
                     break;
                 }
                 Pager.Call call = Pager.request(spec, pos, since);
@@ -181,7 +182,7 @@ public class Poller {
                             Thread.sleep(wait.toMillis());
                             continue;
                         }
-                        status = "rate_limited";
+                        status = PollRunStatus.RATE_LIMITED;
                         error = e.getMessage();
                         notBefore = Instant.now().plus(wait);
                         break;
@@ -231,24 +232,24 @@ public class Poller {
             Log.infof("Pipeline %s: poll lease lost after %d pages; the new owner continues", job.pipelineId(), pages);
             return;
         } catch (SourceConfigException e) {
-            status = "error";
+            status = PollRunStatus.ERROR;
             error = "source configuration: " + e.getMessage();
         } catch (SourceException e) {
-            status = "error";
+            status = PollRunStatus.ERROR;
             error = e.getMessage();
         } catch (CircuitBreakerOpenException e) {
-            status = "error";
+            status = PollRunStatus.ERROR;
             error = "circuit breaker open: the source failed repeatedly; calls resume after "
                     + config.breakerDelay().toSeconds() + " s";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            status = "error";
+            status = PollRunStatus.ERROR;
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
         }
         if (error != null) {
-            Log.warnf("Pipeline %s: poll %s after %d pages: %s", job.pipelineId(), status, pages, error);
+            Log.warnf("Pipeline %s: poll %s after %d pages: %s", job.pipelineId(), status.dbName(), pages, error);
         } else {
             Log.debugf("Pipeline %s: poll done, %d records in %d pages", job.pipelineId(), count, pages);
         }

@@ -136,7 +136,8 @@ public class SinkDispatcher {
     }
 
     private void consume() {
-        // Manual commits (offsets live in PostgreSQL with the outbox), committed records only, eager rebalancing.
+        // Manual commits (offsets live in PostgreSQL with the outbox), committed records only, eager rebalancing;
+        // batch sizes and waits: dash.kafka.consumer.* and dash.kafka.client.sinks.* (application.properties).
         Map<String, Object> p = kafka.consumer(
                 "sinks",
                 Map.of(
@@ -145,8 +146,6 @@ public class SinkDispatcher {
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
-                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50",
                         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()));
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.json.Json;
+import dev.dash.model.sink.DeliveryStatus;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -22,6 +23,10 @@ import java.util.UUID;
 /** The SQL of sink delivery: sinks, the outbox ({@code sink_deliveries}), attempts, alert state, offsets. */
 @ApplicationScoped
 public class SinkRepository {
+    // The states as the SQL below names them; StatesMatchSchemaTest holds the enum to the schema's CHECK.
+    private static final String COLLECTING = DeliveryStatus.COLLECTING.dbName();
+    private static final String PENDING = DeliveryStatus.PENDING.dbName();
+
     private final AgroalDataSource dataSource;
     private final KeyRing keys;
 
@@ -118,8 +123,8 @@ public class SinkRepository {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO sink_deliveries (id, sink_id, pipeline_id, kind, payload, point_count, status,
                     next_attempt_at, source_committed_at)
-                VALUES (?, ?, ?, ?, ?::jsonb, ?, 'pending', now(), ?)
-                """)) {
+                VALUES (?, ?, ?, ?, ?::jsonb, ?, '%s', now(), ?)
+                """.formatted(PENDING))) {
             ps.setObject(1, id);
             ps.setObject(2, sink.id());
             ps.setObject(3, sink.pipelineId());
@@ -133,8 +138,9 @@ public class SinkRepository {
 
     /** The collecting batch of a sink, locked: its id and point count, or null. */
     static Object[] collecting(Connection c, UUID sinkId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT id, point_count FROM sink_deliveries WHERE sink_id = ? AND status = 'collecting' FOR UPDATE")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT id, point_count FROM sink_deliveries WHERE sink_id = ? AND status = '"
+                        + COLLECTING + "' FOR UPDATE")) {
             ps.setObject(1, sinkId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)} : null;
@@ -154,8 +160,8 @@ public class SinkRepository {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO sink_deliveries (id, sink_id, pipeline_id, kind, payload, point_count, status, flush_at,
                     source_committed_at)
-                VALUES (?, ?, ?, 'batch', ?::jsonb, ?, 'collecting', now() + ? * interval '1 millisecond', ?)
-                """)) {
+                VALUES (?, ?, ?, 'batch', ?::jsonb, ?, '%s', now() + ? * interval '1 millisecond', ?)
+                """.formatted(COLLECTING))) {
             ps.setObject(1, id);
             ps.setObject(2, sink.id());
             ps.setObject(3, sink.pipelineId());
@@ -185,7 +191,7 @@ public class SinkRepository {
     /** Makes a collecting batch due now. */
     static void closeBatch(Connection c, UUID id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE sink_deliveries SET status = 'pending', next_attempt_at = now() WHERE id = ?")) {
+                "UPDATE sink_deliveries SET status = '" + PENDING + "', next_attempt_at = now() WHERE id = ?")) {
             ps.setObject(1, id);
             ps.executeUpdate();
         }
@@ -247,9 +253,9 @@ public class SinkRepository {
     public int flushDueBatches() throws SQLException {
         try (Connection c = connect();
                 PreparedStatement ps = c.prepareStatement("""
-                        UPDATE sink_deliveries SET status = 'pending', next_attempt_at = now()
-                        WHERE status = 'collecting' AND flush_at <= now()
-                        """)) {
+                        UPDATE sink_deliveries SET status = '%s', next_attempt_at = now()
+                        WHERE status = '%s' AND flush_at <= now()
+                        """.formatted(PENDING, COLLECTING))) {
             return ps.executeUpdate();
         }
     }
@@ -260,10 +266,10 @@ public class SinkRepository {
         try (Connection c = connect();
                 PreparedStatement ps = c.prepareStatement("""
                         SELECT DISTINCT d.sink_id FROM sink_deliveries d JOIN pipeline_sinks s ON s.id = d.sink_id
-                        WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                        WHERE d.status = '%s' AND d.next_attempt_at <= now()
                             AND (d.lease_until IS NULL OR d.lease_until < now()) AND s.enabled
                         LIMIT 10000
-                        """);
+                        """.formatted(PENDING));
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getObject(1, UUID.class));
@@ -282,12 +288,12 @@ public class SinkRepository {
                 PreparedStatement ps = c.prepareStatement("""
                         UPDATE sink_deliveries d SET lease_until = now() + ? * interval '1 millisecond'
                         FROM (SELECT id FROM sink_deliveries
-                              WHERE sink_id = ? AND status = 'pending' AND next_attempt_at <= now()
+                              WHERE sink_id = ? AND status = '%s' AND next_attempt_at <= now()
                                   AND (lease_until IS NULL OR lease_until < now())
                               ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED) due
                         WHERE d.id = due.id
                         RETURNING d.id, d.kind, d.payload::text, d.attempts, d.created_at, d.source_committed_at
-                        """)) {
+                        """.formatted(PENDING))) {
             ps.setLong(1, leaseMillis);
             ps.setObject(2, sinkId);
             ps.setInt(3, n);
@@ -327,7 +333,9 @@ public class SinkRepository {
      */
     public void recordAttempt(UUID id, int attempt, Instant started, AttemptResult r, Instant next)
             throws SQLException {
-        String status = r.delivered() ? "delivered" : next == null ? "failed" : "pending";
+        DeliveryStatus status = r.delivered()
+                ? DeliveryStatus.DELIVERED
+                : next == null ? DeliveryStatus.FAILED : DeliveryStatus.PENDING;
         try (Connection c = connect()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("""
@@ -353,7 +361,7 @@ public class SinkRepository {
                         last_latency_ms = ?, delivered_at = CASE WHEN ? THEN now() ELSE delivered_at END
                     WHERE id = ?
                     """)) {
-                ps.setString(1, status);
+                ps.setString(1, status.dbName());
                 ps.setInt(2, attempt);
                 ps.setTimestamp(3, next == null ? null : Timestamp.from(next));
                 ps.setTimestamp(4, Timestamp.from(started));
@@ -439,9 +447,9 @@ public class SinkRepository {
         try (Connection c = connect();
                 PreparedStatement ps = c.prepareStatement("""
                         SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)
-                            FILTER (WHERE status = 'pending' AND next_attempt_at <= now())) * 1000, 0)::bigint
-                        FROM sink_deliveries WHERE status IN ('pending', 'collecting')
-                        """);
+                            FILTER (WHERE status = '%1$s' AND next_attempt_at <= now())) * 1000, 0)::bigint
+                        FROM sink_deliveries WHERE status IN ('%1$s', '%2$s')
+                        """.formatted(PENDING, COLLECTING));
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2)};

@@ -10,17 +10,15 @@ import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.testing.CuttableProxy;
-import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.OwnOutages;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,52 +30,31 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * S3 down for a while, then back: ingest goes on, the archiver's lag grows, and nothing is lost. The node
- * reaches the shared S3 server through a proxy of this test's own ({@link CuttableProxy}), which the test cuts
- * and restores: the shared server is never stopped (other test runs and installations use it).
+ * reaches the shared S3 server through a proxy of this test's own ({@link CuttableProxy}, set up by {@link
+ * OwnOutages}), which the test cuts and restores: the shared server is never stopped (other test runs and
+ * installations use it).
  */
 @QuarkusTest
 @TestProfile(BronzeOutageTest.ThroughAProxy.class)
 class BronzeOutageTest {
     /** The shared services, S3 through a proxy the test can cut. */
-    public static class ThroughAProxy implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(CutS3Resource.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+    public static class ThroughAProxy extends OwnOutages.Profile {
+        public ThroughAProxy() {
+            super(CutS3Resource.class);
         }
     }
 
-    /** {@link DashTestResource}'s configuration, with the S3 endpoint replaced by a proxy in front of it. */
-    public static class CutS3Resource extends DashTestResource {
-        private CuttableProxy proxy;
-
+    /** The shared services' configuration, with the S3 endpoint replaced by a proxy in front of it. */
+    public static class CutS3Resource extends OwnOutages.Resource {
         @Override
-        public Map<String, String> start() {
-            Map<String, String> config = new HashMap<>(super.start());
+        protected void open(Map<String, String> config) {
             URI s3 = URI.create(LocalServices.ensureStarted().s3Endpoint());
-            proxy = new CuttableProxy(s3.getHost(), s3.getPort());
+            CuttableProxy proxy = keep(new CuttableProxy(s3.getHost(), s3.getPort()));
             config.put("quarkus.s3.endpoint-override", "http://127.0.0.1:" + proxy.port());
-            return config;
-        }
-
-        @Override
-        public void inject(TestInjector testInjector) {
-            testInjector.injectIntoFields(proxy, new TestInjector.MatchesType(CuttableProxy.class));
-        }
-
-        @Override
-        public void stop() {
-            if (proxy != null) {
-                proxy.close();
-            }
         }
     }
 
-    /** Set by {@link CutS3Resource#inject}. */
+    /** The proxy {@link CutS3Resource} started, injected by type. */
     CuttableProxy s3Link;
 
     @Inject

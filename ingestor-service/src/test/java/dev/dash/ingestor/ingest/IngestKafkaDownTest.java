@@ -16,10 +16,9 @@ import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
 import dev.dash.model.signature.SignatureSigner;
-import dev.dash.model.testing.DashTestResource;
+import dev.dash.model.testing.OwnOutages;
 import dev.dash.model.testing.ThrowawayServices;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -27,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,55 +46,32 @@ import org.junit.jupiter.api.Test;
 @TestProfile(IngestKafkaDownTest.PrivateIngestBroker.class)
 class IngestKafkaDownTest {
     /** The shared services, except that the ingest producer writes to a private broker. */
-    public static class PrivateIngestBroker implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(PrivateIngestBrokerResource.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+    public static class PrivateIngestBroker extends OwnOutages.Profile {
+        public PrivateIngestBroker() {
+            super(PrivateIngestBrokerResource.class);
         }
     }
 
     /** Starts the private broker with a {@code dash.raw} of its own, and points the ingest producer at it. */
-    public static class PrivateIngestBrokerResource extends DashTestResource {
-        private ThrowawayServices kafka;
-
+    public static class PrivateIngestBrokerResource extends OwnOutages.Resource {
         @Override
-        public Map<String, String> start() {
-            Map<String, String> config = new HashMap<>(super.start());
-            kafka = ThrowawayServices.start(Path.of("target", "ingest-kafka-down"), "kafka");
+        protected void open(Map<String, String> config) {
+            ThrowawayServices kafka = keep(ThrowawayServices.start(Path.of("target", "ingest-kafka-down"), "kafka"));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.kafkaBootstrap()))) {
                 admin.createTopics(List.of(new NewTopic(Topics.RAW, 3, (short) 1)))
                         .all()
                         .get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
-                kafka.close();
                 throw new IllegalStateException("cannot create dash.raw on the private broker: " + e, e);
             }
             config.put("dash.kafka.client.ingest.bootstrap.servers", kafka.kafkaBootstrap());
-            return config;
-        }
-
-        @Override
-        public void inject(TestInjector testInjector) {
-            testInjector.injectIntoFields(kafka, new TestInjector.MatchesType(ThrowawayServices.class));
-        }
-
-        @Override
-        public void stop() {
-            if (kafka != null) {
-                kafka.close();
-            }
         }
     }
 
     @Inject
     PipelineRepository repository;
 
-    /** Set by {@link PrivateIngestBrokerResource#inject}. */
+    /** The broker {@link PrivateIngestBrokerResource} started, injected by type. */
     ThrowawayServices kafka;
 
     private static RequestSpecification signed(Created p, byte[] body, String deliveryId) {

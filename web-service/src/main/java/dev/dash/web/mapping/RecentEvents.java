@@ -2,7 +2,9 @@ package dev.dash.web.mapping;
 
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
+import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.Topics;
+import dev.dash.web.config.WebConfig;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -11,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +31,8 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
  * its id, so they all live on the partition the producer's default partitioner gives that key: only that
  * partition is read, backwards from its end in windows, until enough of the pipeline's events are found, its
  * beginning is reached, or {@link #MAX_SCANNED} records or {@link #DEADLINE} have been spent. A quiet pipeline
- * on a busy partition is found as long as its last events are within that many records of the end.
+ * on a busy partition is found as long as its last events are within that many records of the end. Consumer
+ * client {@code preview} in {@code dash.kafka.client.*}.
  */
 @ApplicationScoped
 public class RecentEvents {
@@ -40,10 +43,19 @@ public class RecentEvents {
     /** Time spent at most per request; what was found by then is answered. */
     static final Duration DEADLINE = Duration.ofSeconds(8);
 
-    private final String bootstrapServers;
+    private final Map<String, Object> consumerConfig;
 
-    public RecentEvents(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public RecentEvents(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, WebConfig config) {
+        // What the reading needs is the code's; anything else comes from dash.kafka.consumer.* and then
+        // dash.kafka.client.preview.* (docs/configuration.md).
+        this.consumerConfig = KafkaSettings.layered(
+                Map.of(
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WINDOW,
+                        ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-preview"),
+                bootstrapServers,
+                config.kafka().consumer(),
+                config.kafka().client().get("preview"));
     }
 
     @Timeout(10_000)
@@ -60,19 +72,13 @@ public class RecentEvents {
     }
 
     private List<RawEnvelope> read(UUID pipelineId, int limit) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WINDOW);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-preview");
         String key = pipelineId.toString();
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         // Newest window first; each window's events in offset order.
         List<List<RawEnvelope>> windows = new ArrayList<>();
         int found = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer())) {
             int partitions =
                     consumer.partitionsFor(Topics.RAW, Duration.ofSeconds(5)).size();
             TopicPartition tp = new TopicPartition(Topics.RAW, partitionOf(pipelineId, partitions));

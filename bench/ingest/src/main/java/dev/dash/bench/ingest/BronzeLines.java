@@ -12,20 +12,15 @@ import dev.dash.model.mapping.MappingResult;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The per-event work that depends on the Bronze line version (docs/architecture.md, "The Bronze line"), version 1
  * (the body an escaped JSON string) against version 2 (a JSON body unescaped), in one JVM and one run, on one
- * thread, as {@link RawFormats} measures the dash.raw formats: thread CPU time and bytes allocated per event,
- * rounds alternating the versions, medians of the rounds.
+ * thread, measured by {@link PerEventRounds} as {@link RawFormats} measures the dash.raw formats: thread CPU time
+ * and bytes allocated per event, rounds alternating the versions, medians of the rounds.
  *
  * <ul>
  *   <li>{@code archive}: the Bronze archiver's line for a format-2 record ({@link RawRecordCodec#head(
@@ -43,32 +38,17 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * </pre>
  */
 public final class BronzeLines {
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private BronzeLines() {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-        List<String[]> payloads = new ArrayList<>();
-        payloads.add(new String[] {"sensor-reading", null, BenchSetup.MAPPING});
-        Path dir = Path.of("common-model/model/src/test/resources/bench");
-        for (String name : new String[] {"github-push", "iot-reading"}) {
-            if (Files.exists(dir.resolve(name + ".json"))) {
-                // The files end with a newline, which a provider would not send (and a line break keeps a body
-                // escaped in a version-2 line): the body as a webhook carries it.
-                payloads.add(new String[] {
-                    name,
-                    Files.readString(dir.resolve(name + ".json")).strip(),
-                    Files.readString(dir.resolve(name + ".mapping.json"))
-                });
-            }
-        }
-        System.out.println("# per event: thread CPU ns and bytes allocated, medians of " + rounds + " rounds of "
-                + events + " events after 2 warm-up rounds");
-        for (String[] p : payloads) {
-            List<RawEnvelope> envelopes = RawFormats.envelopes(p[0], p[1], events);
+        PerEventRounds.printHeader(rounds, events);
+        for (String[] p : PerEventRounds.payloads()) {
+            // The files end with a newline, which a provider would not send (and a line break keeps a body
+            // escaped in a version-2 line): the body as a webhook carries it.
+            String body = p[1] == null ? null : p[1].strip();
+            List<RawEnvelope> envelopes = RawFormats.envelopes(p[0], body, events);
             CompiledMapping mapping = MappingCompiler.compile(p[2]);
             List<RecordHeaders> headers = new ArrayList<>(envelopes.size());
             for (RawEnvelope e : envelopes) {
@@ -76,30 +56,12 @@ public final class BronzeLines {
             }
             byte[][] objects = {object(envelopes, 1), object(envelopes, 2)};
             String[] stages = {"archive", "replay"};
-            double[][][] cpu = new double[2][2][rounds];
-            double[][][] alloc = new double[2][2][rounds];
-            for (int round = -2; round < rounds; round++) {
-                for (int s = 0; s < 2; s++) {
-                    for (int v = 0; v < 2; v++) {
-                        // Alternate which version goes first, so neither always follows the other.
-                        int version = (round & 1) == 0 ? v : 1 - v;
-                        double[] m = measure(stages[s], envelopes, headers, objects[version], version + 1, mapping);
-                        if (round >= 0) {
-                            cpu[s][version][round] = m[0] / envelopes.size();
-                            alloc[s][version][round] = m[1] / envelopes.size();
-                        }
-                    }
-                }
-            }
-            for (int s = 0; s < 2; s++) {
-                double c1 = median(cpu[s][0]);
-                double c2 = median(cpu[s][1]);
-                double a1 = median(alloc[s][0]);
-                double a2 = median(alloc[s][1]);
-                System.out.printf(
-                        "RESULT payload=%s stage=%s v1_cpu_ns=%.0f v2_cpu_ns=%.0f cpu_v2_over_v1=%.2f v1_alloc_b=%.0f v2_alloc_b=%.0f alloc_v2_over_v1=%.2f%n",
-                        p[0], stages[s], c1, c2, c2 / c1, a1, a2, a2 / a1);
-            }
+            PerEventRounds.Medians m = PerEventRounds.measure(
+                    stages.length,
+                    rounds,
+                    envelopes.size(),
+                    (s, v) -> run(stages[s], envelopes, headers, objects[v], v + 1, mapping));
+            PerEventRounds.printResults(p[0], stages, 'v', m);
             byte[] line = EnvelopeCodec.encodeLine(envelopes.get(0));
             System.out.printf(
                     "RESULT payload=%s v1_gz_b=%.0f v2_gz_b=%.0f v1_line_b=%d v2_line_b=%d embedded=%b%n",
@@ -123,48 +85,36 @@ public final class BronzeLines {
         return out.toByteArray();
     }
 
-    /** Thread CPU ns and bytes allocated for one stage over every event. */
-    private static double[] measure(
+    /** One stage over every event. */
+    private static long run(
             String stage,
             List<RawEnvelope> envelopes,
             List<RecordHeaders> headers,
             byte[] object,
             int version,
-            CompiledMapping mapping) {
+            CompiledMapping mapping)
+            throws IOException {
         long sink = 0;
-        long id = Thread.currentThread().getId();
-        long a0 = THREADS.getThreadAllocatedBytes(id);
-        long c0 = THREADS.getCurrentThreadCpuTime();
-        try {
-            if (stage.equals("archive")) {
-                try (BronzeWriter w = new BronzeWriter(OutputStreamSink.INSTANCE, 3)) {
-                    for (int i = 0; i < envelopes.size(); i++) {
-                        w.write(RawRecordCodec.head(
-                                headers.get(i), envelopes.get(i).body(), version));
-                    }
-                    sink += w.finish().bytes();
+        if (stage.equals("archive")) {
+            try (BronzeWriter w = new BronzeWriter(OutputStreamSink.INSTANCE, 3)) {
+                for (int i = 0; i < envelopes.size(); i++) {
+                    w.write(RawRecordCodec.head(headers.get(i), envelopes.get(i).body(), version));
                 }
-            } else {
-                try (BronzeReader r = new BronzeReader(new ByteArrayInputStream(object))) {
-                    for (EnvelopeCodec.Line l; (l = version == 1 ? v1(r) : r.nextLine()) != null; ) {
-                        RawEnvelope e = l.envelope();
-                        MappingResult m = mapping.apply(
-                                l.json() != null
-                                        ? EventInput.ofJson(e.eventId(), e.receivedAt(), l.json())
-                                        : EventInput.of(e));
-                        sink += m.ok() ? m.points().size() : -1;
-                    }
+                sink += w.finish().bytes();
+            }
+        } else {
+            try (BronzeReader r = new BronzeReader(new ByteArrayInputStream(object))) {
+                for (EnvelopeCodec.Line l; (l = version == 1 ? v1(r) : r.nextLine()) != null; ) {
+                    RawEnvelope e = l.envelope();
+                    MappingResult m = mapping.apply(
+                            l.json() != null
+                                    ? EventInput.ofJson(e.eventId(), e.receivedAt(), l.json())
+                                    : EventInput.of(e));
+                    sink += m.ok() ? m.points().size() : -1;
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        long c1 = THREADS.getCurrentThreadCpuTime();
-        long a1 = THREADS.getThreadAllocatedBytes(id);
-        if (sink == 42) {
-            System.out.print("");
-        }
-        return new double[] {c1 - c0, a1 - a0};
+        return sink;
     }
 
     /** A version-1 line as the replay read it before: the envelope only, the body parsed by the mapping. */
@@ -182,11 +132,5 @@ public final class BronzeLines {
 
         @Override
         public void write(byte[] b, int off, int len) {}
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v[v.length / 2];
     }
 }

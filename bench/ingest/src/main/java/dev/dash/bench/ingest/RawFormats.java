@@ -11,12 +11,8 @@ import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.mapping.MappingResult;
 import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.VerificationResult;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -28,9 +24,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * format 1 (the JSON envelope) against format 2 (metadata in headers, the body as the value), in one JVM and one run,
  * on one thread: what the ingestor does to produce a record ({@code produce}: {@link RawRecordCodec#encode}), what the
  * Bronze archiver does with it ({@code archive}: {@link RawRecordCodec#head}, the line it stores) and what the Silver
- * writer does ({@code write}: {@link RawRecordCodec#decode} plus the mapping, which parses the body). Measured as
- * thread CPU time and bytes allocated per event ({@code com.sun.management.ThreadMXBean}), which neighbours on a shared
- * machine disturb far less than wall-clock throughput; rounds alternate the formats, medians of the rounds.
+ * writer does ({@code write}: {@link RawRecordCodec#decode} plus the mapping, which parses the body). Measured by
+ * {@link PerEventRounds}: thread CPU time and bytes allocated per event, rounds alternating the formats, medians of
+ * the rounds.
  *
  * <p>Payloads: the load generator's sensor reading (180 bytes, the 2-metric mapping of {@link BenchSetup}) and, when
  * run from the repository root, the mapping benchmark's GitHub push (9 KB) and IoT reading (44 points).
@@ -40,57 +36,23 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * </pre>
  */
 public final class RawFormats {
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private RawFormats() {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-        List<String[]> payloads = new ArrayList<>();
-        payloads.add(new String[] {"sensor-reading", null, BenchSetup.MAPPING});
-        Path dir = Path.of("common-model/model/src/test/resources/bench");
-        for (String name : new String[] {"github-push", "iot-reading"}) {
-            if (Files.exists(dir.resolve(name + ".json"))) {
-                payloads.add(new String[] {
-                    name,
-                    Files.readString(dir.resolve(name + ".json")),
-                    Files.readString(dir.resolve(name + ".mapping.json"))
-                });
-            }
-        }
-        System.out.println("# per event: thread CPU ns and bytes allocated, medians of " + rounds + " rounds of "
-                + events + " events after 2 warm-up rounds");
-        for (String[] p : payloads) {
+        PerEventRounds.printHeader(rounds, events);
+        for (String[] p : PerEventRounds.payloads()) {
             List<RawEnvelope> envelopes = envelopes(p[0], p[1], events);
             CompiledMapping mapping = MappingCompiler.compile(p[2]);
             List<List<Rec>> records = List.of(records(envelopes, 1), records(envelopes, 2));
             String[] stages = {"produce", "archive", "write"};
-            double[][][] cpu = new double[3][2][rounds];
-            double[][][] alloc = new double[3][2][rounds];
-            for (int round = -2; round < rounds; round++) {
-                for (int s = 0; s < 3; s++) {
-                    for (int f = 0; f < 2; f++) {
-                        // Alternate which format goes first, so neither always follows the other.
-                        int format = (round & 1) == 0 ? f : 1 - f;
-                        double[] m = measure(stages[s], envelopes, records.get(format), format + 1, mapping);
-                        if (round >= 0) {
-                            cpu[s][format][round] = m[0] / envelopes.size();
-                            alloc[s][format][round] = m[1] / envelopes.size();
-                        }
-                    }
-                }
-            }
-            for (int s = 0; s < 3; s++) {
-                double c1 = median(cpu[s][0]);
-                double c2 = median(cpu[s][1]);
-                double a1 = median(alloc[s][0]);
-                double a2 = median(alloc[s][1]);
-                System.out.printf(
-                        "RESULT payload=%s stage=%s f1_cpu_ns=%.0f f2_cpu_ns=%.0f cpu_f2_over_f1=%.2f f1_alloc_b=%.0f f2_alloc_b=%.0f alloc_f2_over_f1=%.2f%n",
-                        p[0], stages[s], c1, c2, c2 / c1, a1, a2, a2 / a1);
-            }
+            PerEventRounds.Medians m = PerEventRounds.measure(
+                    stages.length,
+                    rounds,
+                    envelopes.size(),
+                    (s, f) -> run(stages[s], envelopes, records.get(f), f + 1, mapping));
+            PerEventRounds.printResults(p[0], stages, 'f', m);
         }
     }
 
@@ -106,13 +68,10 @@ public final class RawFormats {
         return out;
     }
 
-    /** Thread CPU ns and bytes allocated for one stage over every event. */
-    private static double[] measure(
+    /** One stage over every event. */
+    private static long run(
             String stage, List<RawEnvelope> envelopes, List<Rec> records, int format, CompiledMapping mapping) {
         long sink = 0;
-        long id = Thread.currentThread().getId();
-        long a0 = THREADS.getThreadAllocatedBytes(id);
-        long c0 = THREADS.getCurrentThreadCpuTime();
         switch (stage) {
             case "produce" -> {
                 for (RawEnvelope e : envelopes) {
@@ -132,12 +91,7 @@ public final class RawFormats {
                 }
             }
         }
-        long c1 = THREADS.getCurrentThreadCpuTime();
-        long a1 = THREADS.getThreadAllocatedBytes(id);
-        if (sink == 42) {
-            System.out.print("");
-        }
-        return new double[] {c1 - c0, a1 - a0};
+        return sink;
     }
 
     /** Envelopes as the ingestor makes them: signed-webhook metadata, the payload's body. */
@@ -172,11 +126,5 @@ public final class RawFormats {
         // The same bytes a format-1 record carries, so both formats start from identical envelopes.
         EnvelopeCodec.encode(out.get(0));
         return out;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v[v.length / 2];
     }
 }

@@ -13,10 +13,13 @@ public enum PipelineStatus {
     /** Stopped by the platform (a source that keeps failing); an admin resumes it. */
     ERROR;
 
+    // Kept, not derived per call: the ingest path asks it of every request's pipeline.
+    private final String dbName = name().toLowerCase(Locale.ROOT);
+
     /** The name stored in the database and sent on the wire. */
     @JsonValue
     public String dbName() {
-        return name().toLowerCase(Locale.ROOT);
+        return dbName;
     }
 
     /** The status of a stored name; IllegalArgumentException for an unknown one. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dash.model.mapping.MappingStatus;
 import dev.dash.model.pipeline.PipelineStatus;
 import dev.dash.model.replay.ReplayState;
+import dev.dash.model.sink.DeliveryStatus;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import java.sql.Connection;
@@ -35,6 +36,12 @@ class StatesMatchSchemaTest {
     void mappingStatuses() throws SQLException {
         assertThat(allowed("data_mappings", "status"))
                 .isEqualTo(names(Arrays.stream(MappingStatus.values()).map(MappingStatus::dbName)));
+    }
+
+    @Test
+    void deliveryStatuses() throws SQLException {
+        assertThat(allowed("sink_deliveries", "status"))
+                .isEqualTo(names(Arrays.stream(DeliveryStatus.values()).map(DeliveryStatus::dbName)));
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -23,7 +22,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,45 +49,32 @@ public abstract class ReadinessContract {
     URI live;
 
     /** The shared services, except that PostgreSQL is reached through a proxy and Kafka is a private broker. */
-    public static class PrivateOutages implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Resource.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+    public static class PrivateOutages extends OwnOutages.Profile {
+        public PrivateOutages() {
+            super(Resource.class);
         }
     }
 
     /** Starts the proxy and the private broker, and points the service at them. */
-    public static class Resource extends DashTestResource {
+    public static class Resource extends OwnOutages.Resource {
         static volatile CuttableProxy postgres;
         static volatile ThrowawayServices kafka;
         static volatile Endpoints shared;
 
         @Override
-        public Map<String, String> start() {
+        protected Map<String, String> sharedConfig() {
             shared = LocalServices.ensureStartedAndMigrated();
-            Map<String, String> config = new HashMap<>(shared.quarkusConfig());
-            postgres = new CuttableProxy(shared.pgHost(), shared.pgPort());
-            String viaProxy = "127.0.0.1:" + postgres.port() + "/" + shared.pgDatabase();
-            config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + viaProxy);
-            config.put("quarkus.datasource.reactive.url", "postgresql://" + viaProxy);
-            kafka = ThrowawayServices.start(Path.of("target", "readiness-kafka"), "kafka");
-            config.put("kafka.bootstrap.servers", kafka.kafkaBootstrap());
-            return config;
+            return shared.quarkusConfig();
         }
 
         @Override
-        public void stop() {
-            if (postgres != null) {
-                postgres.close();
-            }
-            if (kafka != null) {
-                kafka.close();
-            }
+        protected void open(Map<String, String> config) {
+            postgres = keep(new CuttableProxy(shared.pgHost(), shared.pgPort()));
+            String viaProxy = "127.0.0.1:" + postgres.port() + "/" + shared.pgDatabase();
+            config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + viaProxy);
+            config.put("quarkus.datasource.reactive.url", "postgresql://" + viaProxy);
+            kafka = keep(ThrowawayServices.start(Path.of("target", "readiness-kafka"), "kafka"));
+            config.put("kafka.bootstrap.servers", kafka.kafkaBootstrap());
         }
     }
 

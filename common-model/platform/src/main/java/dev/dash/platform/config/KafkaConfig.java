@@ -17,9 +17,10 @@ public interface KafkaConfig {
     short replicationFactor();
 
     /**
-     * Prefix of this installation's consumer groups (the ingestor's {@code <prefix>-bronze} and {@code
-     * <prefix>-silver}, replay's {@code <prefix>-replay}; the web nodes read without a group): two installations
-     * sharing a Kafka cluster need different prefixes, or they take each other's partitions.
+     * Prefix of this installation's consumer groups (the ingestor's {@code <prefix>-bronze}, {@code
+     * <prefix>-silver}, {@code <prefix>-sinks} and {@code <prefix>-p2p}, replay's {@code <prefix>-replay}; the web
+     * nodes read without a group): two installations sharing a Kafka cluster need different prefixes, or they take
+     * each other's partitions.
      */
     @WithDefault("dash")
     String groupPrefix();
@@ -33,7 +34,8 @@ public interface KafkaConfig {
     /**
      * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
      * dash.kafka.client.<client>.<property>}; clients: the ingestor's {@code bronze}, {@code silver}, {@code
-     * control}, {@code ingest}, {@code points}, web's {@code replays}, replay's {@code control}.
+     * control}, {@code sinks}, {@code p2p}, {@code ingest}, {@code points}, web's {@code replays} and {@code
+     * preview}, replay's {@code control}.
      */
     Map<String, Map<String, String>> client();
 }

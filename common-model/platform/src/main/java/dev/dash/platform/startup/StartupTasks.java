@@ -2,8 +2,8 @@ package dev.dash.platform.startup;
 
 import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
-import dev.dash.model.kafka.TopicProvisioner;
 import dev.dash.model.support.RetryingTask;
+import dev.dash.platform.kafka.TopicProvisioner;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;

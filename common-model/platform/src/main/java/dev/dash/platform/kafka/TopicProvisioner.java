@@ -1,5 +1,6 @@
-package dev.dash.model.kafka;
+package dev.dash.platform.kafka;
 
+import dev.dash.model.kafka.Topics;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
