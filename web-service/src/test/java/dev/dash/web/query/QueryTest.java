@@ -335,10 +335,13 @@ class QueryTest {
         assertSeriesMatchRaw(from, to, "PT3H");
 
         // The statement with an hour cut an hour before the watermark's: 60+ minutes from metrics_1m.
-        Map<String, Object> w = Db.rows(
-                        "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
-                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+        // Both watermarks in one call, as QueryService asks them (V94), the same as the single calls.
+        Map<String, Object> w = Db.rows("SELECT hour_rollup AS h, minute_rollup AS m FROM dash_rollup_watermarks()")
                 .get(0);
+        assertThat(Db.rows("SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
+                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+                        .get(0))
+                .isEqualTo(w);
         Instant hourCut = SeriesSql.floor(((java.sql.Timestamp) w.get("h")).toInstant(), Duration.ofHours(1))
                 .minus(Duration.ofHours(1));
         Instant minuteCut = SeriesSql.minuteCut(hourCut, ((java.sql.Timestamp) w.get("m")).toInstant());
