@@ -458,8 +458,8 @@ public final class QueryBenchmark {
         Instant refreshTo = end.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(1));
         long t0 = System.nanoTime();
         if (timescale) {
-            // What the continuous aggregate policies and replays do (in autocommit, whole buckets, never the
-            // bucket still open).
+            // What the continuous aggregate policies and replays do (in autocommit, whole buckets, never past
+            // where the policies stop: now - 1 minute).
             SilverRollups.refresh(c, from, refreshTo.minusMillis(1));
         } else {
             // What the rollup job ends with: the buckets rebuilt and the watermark advanced (rows written by
