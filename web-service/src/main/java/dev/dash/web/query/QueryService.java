@@ -184,33 +184,26 @@ public class QueryService {
     }
 
     /**
-     * Where rollup rows stop and raw rows take over: the rollup's watermark ({@code dash_rollup_watermark}: the
-     * plain variant's job watermark, a continuous aggregate's own on TimescaleDB, whose aggregates are read
-     * materialised only), rounded down to the rollup's buckets. The same on both variants, so both give the
-     * same series. At the hour level also the minute cut ({@link SeriesSql#minuteCut}), from the 1-minute
-     * rollup's own watermark, asked in the same statement: the minute tier between the two; else both equal.
+     * Where rollup rows stop and raw rows take over: the rollup's watermark (the plain variant's job watermark, a
+     * continuous aggregate's own on TimescaleDB, whose aggregates are read materialised only), rounded down to
+     * the rollup's buckets. The same on both variants, so both give the same series. At the hour level also the
+     * minute cut ({@link SeriesSql#minuteCut}), from the 1-minute rollup's own watermark: the minute tier between
+     * the two; else both equal. One call answers both watermarks ({@code dash_rollup_watermarks()}, V94: one
+     * catalog scan, its plan kept for the session).
      */
     private Uni<Instant[]> cuts(Parsed q) {
         if (q.level() == SeriesSql.Level.RAW) {
             return Uni.createFrom().item(new Instant[] {q.from(), q.from()});
         }
-        if (q.level() == SeriesSql.Level.MINUTE) {
-            return Sql.one(
-                            pool,
-                            r -> Sql.instant(r, "w"),
-                            "SELECT greatest(dash_rollup_watermark($1), '1970-01-01'::timestamptz) AS w",
-                            q.level().table)
-                    .map(w -> {
-                        Instant cut = w == null ? q.from() : SeriesSql.floor(w, q.level().size);
-                        return new Instant[] {cut, cut};
-                    });
-        }
         return Sql.one(
                         pool,
-                        r -> new Instant[] {Sql.instant(r, "h"), Sql.instant(r, "m")},
-                        "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
-                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+                        r -> new Instant[] {Sql.instant(r, "hour_rollup"), Sql.instant(r, "minute_rollup")},
+                        "SELECT hour_rollup, minute_rollup FROM dash_rollup_watermarks()")
                 .map(w -> {
+                    if (q.level() == SeriesSql.Level.MINUTE) {
+                        Instant cut = w == null || w[1] == null ? q.from() : SeriesSql.floor(w[1], q.level().size);
+                        return new Instant[] {cut, cut};
+                    }
                     Instant hour = w == null || w[0] == null ? q.from() : SeriesSql.floor(w[0], q.level().size);
                     return new Instant[] {hour, SeriesSql.minuteCut(hour, w == null ? null : w[1])};
                 });

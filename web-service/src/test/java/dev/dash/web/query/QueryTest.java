@@ -335,10 +335,13 @@ class QueryTest {
         assertSeriesMatchRaw(from, to, "PT3H");
 
         // The statement with an hour cut an hour before the watermark's: 60+ minutes from metrics_1m.
-        Map<String, Object> w = Db.rows(
-                        "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
-                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+        // Both watermarks in one call, as QueryService asks them (V94), the same as the single calls.
+        Map<String, Object> w = Db.rows("SELECT hour_rollup AS h, minute_rollup AS m FROM dash_rollup_watermarks()")
                 .get(0);
+        assertThat(Db.rows("SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) AS h,"
+                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m")
+                        .get(0))
+                .isEqualTo(w);
         Instant hourCut = SeriesSql.floor(((java.sql.Timestamp) w.get("h")).toInstant(), Duration.ofHours(1))
                 .minus(Duration.ofHours(1));
         Instant minuteCut = SeriesSql.minuteCut(hourCut, ((java.sql.Timestamp) w.get("m")).toInstant());
@@ -380,6 +383,32 @@ class QueryTest {
                         .isEqualTo(r.subList(4, 7));
             }
         }
+    }
+
+    /**
+     * Issue 11: a refresh by hand up to now (a replay's cut-over, the version sweeper: {@code SilverRollups}) leaves
+     * no bucket under the rollup's watermark that the rollup job or the aggregates' policies cannot reach: rows
+     * another writer adds afterwards under the minute that had just closed are in the rollups once the job or the
+     * policies ran, and a chart at minute and hour buckets gives the raw rows' answer. On TimescaleDB the refresh
+     * used to stop at the open minute only, materialising the minute just closed, which the policies' window (up
+     * to now - 1 minute) does not reach yet: rows written after it under that minute were only logged, the
+     * watermark already past them, so charts read that minute without them until the window caught up (on a
+     * fresh test database at 04:50 both open-hour tests above lacked the minute 04:49). The minute just closed
+     * is out of the policies' window at whatever second this runs (unless a minute boundary passes meanwhile).
+     */
+    @Test
+    void rowsWrittenAfterARefreshUpToNowShowOnceTheJobRan() throws Exception {
+        Instant now = Instant.now();
+        Instant from = now.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(5));
+        UUID other = Api.pipeline(team);
+        Db.update("UPDATE pipelines SET active_mapping_version = 1 WHERE id = ?", other);
+        write(other, from, now, 10);
+        Db.refreshRollups(from, now);
+        write(pipeline, from, now, 10);
+        runRollupJob();
+        Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+        assertSeriesMatchRaw(to.minus(Duration.ofHours(2)), to, "PT1M");
+        assertSeriesMatchRaw(to.minus(Duration.ofDays(2)), to, "PT1H");
     }
 
     @Inject

@@ -91,6 +91,15 @@ public final class QueryBenchmark {
             load(c, points, end, timescale);
             if (timescale) {
                 compressionReport(c);
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM show_chunks('metrics_1h')),"
+                                + " (SELECT count(*) FROM show_chunks('metrics_1m')),"
+                                + " (SELECT count(*) FROM show_chunks('metrics'))")) {
+                    rs.next();
+                    log(
+                            "chunks: metrics_1h %d, metrics_1m %d, metrics %d",
+                            rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                }
             }
         }
         List<Timing> timings = new ArrayList<>();
@@ -161,14 +170,9 @@ public final class QueryBenchmark {
                         minuteCuts.get(e.getKey()),
                         bucket);
                 statements.put(e.getKey(), st);
-                // As QueryService: hour buckets ask both watermarks in one statement (the minute tier's too)
+                // As QueryService: both watermarks in one call (V94), at either level
                 PreparedStatement wm = e.getValue()
-                        .prepareStatement(
-                                level == SeriesSql.Level.HOUR && minuteTier
-                                        ? "SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w,"
-                                                + " greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz) AS m"
-                                        : "SELECT greatest(dash_rollup_watermark(?), '1970-01-01'::timestamptz) AS w");
-                wm.setString(1, level.table);
+                        .prepareStatement("SELECT hour_rollup, minute_rollup FROM dash_rollup_watermarks()");
                 watermarks.put(e.getKey(), wm);
                 backends.put(e.getKey(), backendPid(e.getValue()));
                 for (int warm = 0; warm < 5; warm++) {
@@ -454,8 +458,8 @@ public final class QueryBenchmark {
         Instant refreshTo = end.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(1));
         long t0 = System.nanoTime();
         if (timescale) {
-            // What the continuous aggregate policies and replays do (in autocommit, whole buckets, never the
-            // bucket still open).
+            // What the continuous aggregate policies and replays do (in autocommit, whole buckets, never past
+            // where the policies stop: now - 1 minute).
             SilverRollups.refresh(c, from, refreshTo.minusMillis(1));
         } else {
             // What the rollup job ends with: the buckets rebuilt and the watermark advanced (rows written by

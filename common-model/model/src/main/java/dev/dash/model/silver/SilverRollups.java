@@ -48,9 +48,10 @@ public final class SilverRollups {
      * inside a transaction block (so the connection is put in autocommit for it), takes its bounds as
      * {@code "any"} (so they are cast to {@code timestamptz} in the statement) and refuses a window that
      * holds no whole bucket (so the window is widened outwards to whole buckets of each aggregate: a single
-     * point still refreshes its minute and its hour). The window stops at the bucket still open now, which
-     * queries read from the raw rows (after the aggregate's watermark); materialising it would move the
-     * watermark past rows still to come, leaving them out until the aggregate's policy next covers it.
+     * point still refreshes its minute and its hour). The window stops where the aggregate's refresh policy
+     * stops now ({@link #policyReach}: the bucket still open, and the minute just closed), which queries read
+     * from the raw rows (after the aggregate's watermark); materialising further would move the watermark past
+     * buckets whose later rows no policy run materialises until its window covers them.
      */
     public static void refresh(Connection c, Instant from, Instant to) throws SQLException {
         if (from == null || to == null) {
@@ -161,7 +162,7 @@ public final class SilverRollups {
 
     /**
      * {@code CALL refresh_continuous_aggregate} per aggregate over the whole buckets of each that hold [from, to]
-     * (to inclusive), in autocommit, stopped before the bucket still open (see {@link #refresh(Connection, Instant,
+     * (to inclusive), in autocommit, stopped at the aggregate policy's reach (see {@link #refresh(Connection, Instant,
      * Instant)}).
      */
     private static void refreshAggregates(
@@ -169,14 +170,12 @@ public final class SilverRollups {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try {
-            Instant now = Instant.now();
             for (Map.Entry<String, Duration> rollup : rollups) {
                 Instant[] window = bucketWindow(from, to, rollup.getValue());
-                // Never materialise a bucket still open: its rows keep coming, and queries read them from
-                // the raw rows as long as the aggregate's watermark stays below it.
-                Instant open = bucketWindow(now, now, rollup.getValue())[0];
-                if (window[1].isAfter(open)) {
-                    window[1] = open;
+                // Never materialise past the aggregate's refresh policy's reach (see policyReach).
+                Instant reach = policyReach(c, rollup.getKey(), rollup.getValue());
+                if (window[1].isAfter(reach)) {
+                    window[1] = reach;
                 }
                 if (!window[1].isAfter(window[0])) {
                     continue;
@@ -185,6 +184,36 @@ public final class SilverRollups {
             }
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Where the aggregate's refresh policy stops now: {@code now() - end_offset} rounded down to the aggregate's
+     * buckets (1 minute on both, timescaledb/V60), the bucket still open when the aggregate has no policy. A
+     * refresh must not materialise past it. The aggregate's watermark (the end of its last materialised bucket)
+     * tells queries which buckets to read from the aggregate; a row written afterwards under such a bucket is
+     * only logged as an invalidation, which the next policy run materialises if the bucket lies within its
+     * window. A bucket past the policy's reach (e.g. the minute that closed a few seconds ago, which a refresh
+     * up to the open bucket used to materialise) stayed stale under the watermark until the policy's window
+     * caught up with it, up to a minute later, however often the policy ran meanwhile: a chart read that
+     * minute without the rows written after the refresh (QueryTest, issue 11).
+     */
+    static Instant policyReach(Connection c, String view, Duration bucket) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT time_bucket(?::interval, now() - coalesce(
+                    (SELECT (j.config ->> 'end_offset')::interval
+                     FROM _timescaledb_catalog.continuous_agg a
+                     JOIN _timescaledb_config.bgw_job j
+                       ON j.hypertable_id = a.mat_hypertable_id AND j.proc_name = 'policy_refresh_continuous_aggregate'
+                     WHERE a.user_view_schema = current_schema() AND a.user_view_name = ?
+                     LIMIT 1), interval '0'))
+                """)) {
+            ps.setString(1, bucket.toSeconds() + " seconds");
+            ps.setString(2, view);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getTimestamp(1).toInstant();
+            }
         }
     }
 

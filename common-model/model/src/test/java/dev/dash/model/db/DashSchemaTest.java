@@ -383,6 +383,82 @@ class DashSchemaTest {
         }
     }
 
+    /**
+     * Issue 11: TimescaleDB's fixed cost per query. {@code timescaledb/V95} moves the hour rollup's materialised
+     * rows into chunks of 365 days (a 30-day chart planned 4 chunks of 10 days) and leaves the rows and the
+     * watermark as they were; {@code V94}'s {@code dash_rollup_watermarks()} answers both watermarks in one call,
+     * as the two single calls do.
+     */
+    @Test
+    void timescaleHourRollupMovesIntoYearChunksKeepingRowsAndWatermark() throws SQLException {
+        Assumptions.assumeTrue(
+                LocalServices.timescaleInstalled(endpoints), "TimescaleDB is not installed in this PostgreSQL");
+        DataSource admin = dataSource(endpoints.pgDatabase(), null);
+        String db = "dash_ts_" + schema.substring(4);
+        execute(admin, "CREATE DATABASE " + db);
+        try {
+            DataSource ds = dataSource(db, "public");
+            // The schema as it was before V95, with 40 days of points materialised in 10-day chunks.
+            org.flywaydb.core.Flyway.configure(DashSchema.class.getClassLoader())
+                    .configuration(DashSchema.flyway(ds, "public", SilverVariant.TIMESCALEDB)
+                            .getConfiguration())
+                    .target("94")
+                    .load()
+                    .migrate();
+            assertThat(
+                            queryLong(
+                                    ds,
+                                    "SELECT extract(epoch FROM d.time_interval)::bigint / 86400 FROM timescaledb_information.dimensions d "
+                                            + "JOIN timescaledb_information.continuous_aggregates c "
+                                            + "ON c.materialization_hypertable_name = d.hypertable_name WHERE c.view_name = 'metrics_1h'"))
+                    .isEqualTo(10);
+            UUID pipeline = UUID.randomUUID();
+            UUID team = UUID.randomUUID();
+            Instant start = Instant.parse("2021-06-01T00:00:00Z");
+            execute(
+                    ds,
+                    "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) "
+                            + "SELECT t, '" + pipeline + "', '" + team + "', 'temp', '{\"site\":\"a\"}', "
+                            + "extract(epoch FROM t) / 3600, gen_random_uuid(), 1, 0 "
+                            + "FROM generate_series(timestamptz '" + start + "', timestamptz '" + start
+                            + "' + interval '40 days', interval '5 hours') t");
+            try (Connection c = ds.getConnection()) {
+                dev.dash.model.silver.SilverRollups.refresh(c, start, start.plus(41, ChronoUnit.DAYS));
+            }
+            String rows = "SELECT count(*) || '/' || sum(n) || '/' || sum(total) FROM metrics_1h";
+            String before = queryString(ds, rows);
+            String watermark = queryString(ds, "SELECT dash_rollup_watermark('metrics_1h')");
+            assertThat(queryLong(ds, "SELECT count(*) FROM show_chunks('metrics_1h')"))
+                    .isGreaterThanOrEqualTo(4);
+            assertThat(queryString(ds, "SELECT hour_rollup || ' ' || minute_rollup FROM dash_rollup_watermarks()"))
+                    .isEqualTo(queryString(
+                            ds,
+                            "SELECT greatest(dash_rollup_watermark('metrics_1h'), '1970-01-01'::timestamptz) || ' ' "
+                                    + "|| greatest(dash_rollup_watermark('metrics_1m'), '1970-01-01'::timestamptz)"));
+
+            DashSchema.migrate(ds, "public", SilverVariant.Choice.TIMESCALEDB);
+
+            assertThat(queryLong(ds, "SELECT count(*) FROM show_chunks('metrics_1h')"))
+                    .as("40 days of 2021-06/07 in one chunk of 365 days")
+                    .isEqualTo(1);
+            assertThat(queryString(ds, rows)).isEqualTo(before);
+            assertThat(queryString(ds, "SELECT dash_rollup_watermark('metrics_1h')"))
+                    .isEqualTo(watermark);
+            // New materialisation still lands in the hour rollup (a later day, refreshed after the move).
+            insertMetric(ds, start.plus(50, ChronoUnit.DAYS), pipeline, team, UUID.randomUUID(), 0, 1.0);
+            try (Connection c = ds.getConnection()) {
+                dev.dash.model.silver.SilverRollups.refresh(
+                        c, start.plus(50, ChronoUnit.DAYS), start.plus(51, ChronoUnit.DAYS));
+            }
+            assertThat(queryLong(
+                            ds,
+                            "SELECT count(*) FROM metrics_1h WHERE bucket = '" + start.plus(50, ChronoUnit.DAYS) + "'"))
+                    .isEqualTo(1);
+        } finally {
+            LocalServices.dropDatabase(endpoints, db);
+        }
+    }
+
     private int insertMetric(DataSource ds, Instant time, UUID pipeline, UUID team, UUID event, int seq, double value)
             throws SQLException {
         try (Connection c = ds.getConnection();

@@ -3,7 +3,6 @@ package dev.dash.web.live.cache;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.web.api.Sql;
 import dev.dash.web.live.LiveConfig;
-import dev.dash.web.query.QueryService;
 import dev.dash.web.query.SeriesSql;
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -33,7 +32,6 @@ public class HotCache {
 
     private final LiveConfig.Cache config;
     private final Pool pool;
-    private final QueryService query;
     private final Map<WidgetQuery, CacheEntry> entries = new ConcurrentHashMap<>();
     private final Map<UUID, Set<CacheEntry>> byPipeline = new ConcurrentHashMap<>();
     private final Map<UUID, Seen> seen = new ConcurrentHashMap<>();
@@ -59,10 +57,9 @@ public class HotCache {
     /** A point's identity in Silver: a redelivered batch carries the same ones. */
     private record PointId(long msb, long lsb, int seq, int version) {}
 
-    public HotCache(LiveConfig config, Pool pool, QueryService query) {
+    public HotCache(LiveConfig config, Pool pool) {
         this.config = config.cache();
         this.pool = pool;
-        this.query = query;
     }
 
     /** Whether widgets use the cache (else every delta reads its buckets from Silver). */
@@ -217,8 +214,7 @@ public class HotCache {
         WidgetQuery q = e.query;
         Duration width = Duration.ofSeconds(q.bucketSeconds());
         reads.incrementAndGet();
-        query.variant()
-                .flatMap(variant -> Sql.list(
+        Sql.list(
                         pool,
                         row -> row.getValue("b") == null
                                 ? new Object[] {row.getInteger("v")}
@@ -235,13 +231,13 @@ public class HotCache {
                                             row.getDouble("last_value"),
                                             Sql.instant(row, "last_time"))
                                 },
-                        CacheSql.sql(SeriesSql.level(width), variant.equals("timescaledb")),
+                        CacheSql.sql(SeriesSql.level(width)),
                         q.pipelineId(),
                         q.metric(),
                         Instant.ofEpochSecond(r.from()),
                         r.to() == Long.MAX_VALUE ? OPEN_END : Instant.ofEpochSecond(r.to()),
                         SeriesSql.interval(width),
-                        q.labelFilterJson()))
+                        q.labelFilterJson())
                 .subscribe()
                 .with(
                         rows -> {

@@ -137,7 +137,7 @@ class CacheEntryTest {
 
     @Test
     void theHotCacheSkipsTheRepublishedPointsOfARedeliveredBatch() {
-        HotCache cache = new HotCache(LiveConfigs.defaults(), null, null);
+        HotCache cache = new HotCache(LiveConfigs.defaults(), null);
         CacheEntry e = cache.attach(query, T0, reader);
         synchronized (e) {
             e.readDone(e.nextRead(M), 1, List.of(), M + 100);
