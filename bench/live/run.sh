@@ -109,8 +109,11 @@ for n in ${VIEWERS}; do
   curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
     | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile' || true
   kill "${web_pid}"; wait "${web_pid}" 2>/dev/null || true; web_pid=""
-  # GC pauses of the web node over its whole run (connects, measuring, storm).
-  grep -o 'Pause[^]]* \([0-9.]*\)ms$' "${LOGS}/gc-web-${n}.log" | grep -o '[0-9.]*ms$' | tr -d ms \
-    | awk -v n="${n}" '{c++; t+=$1; if ($1>m) m=$1} END {printf "RESULT live viewers=%d gc pauses=%d total_ms=%.0f max_ms=%.1f\n", n, c, t, m}'  || true
+  # GC pauses of the web node over its whole run (connects, measuring, storm), without the full GCs the heap
+  # figures ask for (jcmd: "Diagnostic Command", "Heap Inspection").
+  grep 'Pause' "${LOGS}/gc-web-${n}.log" | grep -v 'Diagnostic Command\|Heap Inspection' \
+    | grep -o '[0-9.]*ms$' | tr -d ms | sort -g \
+    | awk -v n="${n}" '{a[++c]=$1; t+=$1} END {printf "RESULT live viewers=%d gc pauses=%d total_ms=%.0f p50_ms=%.1f max_ms=%.1f\n", n, c, t, (c ? a[int((c+1)/2)] : 0), (c ? a[c] : 0)}' \
+    || true
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

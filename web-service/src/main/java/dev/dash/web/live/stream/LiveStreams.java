@@ -203,6 +203,14 @@ public class LiveStreams {
 
     // ---- inputs ----
 
+    /**
+     * Whether points of the pipeline matter here: a stream over it is open, or the hot cache holds a query over
+     * it. Others are skipped undecoded ({@link dev.dash.web.live.points.PointsRouter}).
+     */
+    public boolean wants(UUID pipelineId) {
+        return byPipeline.containsKey(pipelineId) || cache.holds(pipelineId);
+    }
+
     /** A batch from {@code dash.points}: marks what it changes in the streams over its pipeline. */
     public void accept(PointsBatch batch) {
         long read = System.nanoTime();
