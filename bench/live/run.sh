@@ -15,6 +15,9 @@
 #   SKIP_BUILD=1 bench/live/run.sh                          # reuse the last build
 #   WEB_OPTS=-Ddash.live.cache.enabled=false bench/live/run.sh   # deltas read from Silver (no hot cache)
 #   INGESTOR_OPTS=-Ddash.silver.idle-flush=250ms bench/live/run.sh   # the Silver writer before adaptive flush
+#   CLIENT_PREFIX="nice -n 19" bench/live/run.sh           # the load client at the lowest CPU priority
+#   CLIENT_PREFIX="taskset -c 1" bench/live/run.sh         # the load client pinned to one core
+# The web node writes a GC log (target/logs/gc-web-N.log); its pauses are summed up after each viewer count.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "${ROOT}"
@@ -75,7 +78,8 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-bench() { java -Xmx1g -cp "${CP}" dev.dash.bench.live.LiveBench "$@" | grep -E 'RESULT|WARN'; }
+# shellcheck disable=SC2086
+bench() { ${CLIENT_PREFIX:-} java -Xmx1g -cp "${CP}" dev.dash.bench.live.LiveBench "$@" | grep -E 'RESULT|WARN'; }
 
 for n in ${VIEWERS}; do
   echo "== ${n} connections; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -95,6 +99,7 @@ for n in ${VIEWERS}; do
     -Dquarkus.oidc.auth-server-url="${DASH_OIDC_URL}" -Dquarkus.oidc.web.credentials.secret=dash-web-secret \
     -Dquarkus.oidc.web.token-state-manager.encryption-secret=bench-only-session-secret-0123456789abcdef \
     -Ddash.crypto.keys="${KEYS}" -Ddash.rollups.enabled=false \
+    -Xlog:gc:file="${LOGS}/gc-web-${n}.log":uptime \
     ${WEB_OPTS:-} \
     -jar web-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/web-${n}.log" 2>&1 &
   web_pid=$!
@@ -104,5 +109,11 @@ for n in ${VIEWERS}; do
   curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
     | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile' || true
   kill "${web_pid}"; wait "${web_pid}" 2>/dev/null || true; web_pid=""
+  # GC pauses of the web node over its whole run (connects, measuring, storm), without the full GCs the heap
+  # figures ask for (jcmd: "Diagnostic Command", "Heap Inspection").
+  grep 'Pause' "${LOGS}/gc-web-${n}.log" | grep -v 'Diagnostic Command\|Heap Inspection' \
+    | grep -o '[0-9.]*ms$' | tr -d ms | sort -g \
+    | awk -v n="${n}" '{a[++c]=$1; t+=$1} END {printf "RESULT live viewers=%d gc pauses=%d total_ms=%.0f p50_ms=%.1f max_ms=%.1f\n", n, c, t, (c ? a[int((c+1)/2)] : 0), (c ? a[c] : 0)}' \
+    || true
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -155,7 +156,10 @@ public final class LiveBench {
         watch.start();
         Ingest sender = new Ingest(vertx, ingest, pipeline, secret, rate, batch, events);
         sender.start();
+        LoopLag lag = new LoopLag(vertx);
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+        Map<String, TreeMap<Double, Double>> server0 = serverHistograms(host, port);
+        lag.measuring = true;
         measuring[0] = true;
         long f0 = frames.get();
         long b0 = bytes.get();
@@ -165,6 +169,8 @@ public final class LiveBench {
         long m0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         measuring[0] = false;
+        lag.measuring = false;
+        Map<String, TreeMap<Double, Double>> server1 = serverHistograms(host, port);
         double took = (System.nanoTime() - m0) / 1e9;
         long e1 = sender.acked.get();
         long r1 = sender.refused.get();
@@ -203,6 +209,18 @@ public final class LiveBench {
                 "RESULT live viewers=%d hops commit_to_points_seen_p50_ms=%.1f commit_to_points_seen_p99_ms=%.1f"
                         + " points_seen_to_frame_p50_ms=%.1f points_seen_to_frame_p99_ms=%.1f%n",
                 n, pct(hops[0], 50), pct(hops[0], 99), pct(hops[1], 50), pct(hops[1], 99));
+        // The web node's own timings of the same window (LiveTimings: its clock, no client in them), and how late
+        // this client's event loops ran a 10 ms timer (the wait any frame had before the client could time it).
+        for (String name : server1.keySet()) {
+            double[] q = windowQuantiles(server0.get(name), server1.get(name));
+            System.out.printf(
+                    "RESULT live viewers=%d server %s count=%.0f p50_ms=%.1f p99_ms=%.1f%n", n, name, q[0], q[1], q[2]);
+        }
+        long[] lags = lag.sorted();
+        System.out.printf(
+                "RESULT live viewers=%d client_loop_lag samples=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
+                n, lags.length, pct(lags, 50), pct(lags, 99), lags.length == 0 ? 0 : lags[lags.length - 1] / 1e6);
+        lag.stop();
 
         // Reconnect storm: everyone drops and comes back (resuming); until every viewer shows the latest event.
         long target = sender.acked.get();
@@ -694,6 +712,111 @@ public final class LiveBench {
     }
 
     // ---- helpers ----
+
+    /**
+     * The web node's live timings ({@code dash_live_*_seconds} percentile histograms of {@code /q/metrics}): per
+     * timer, its cumulative bucket counts by upper bound (seconds; +Inf as infinity).
+     */
+    static Map<String, TreeMap<Double, Double>> serverHistograms(String host, int port) {
+        Map<String, TreeMap<Double, Double>> out = new TreeMap<>();
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            URI.create("http://" + host + ":" + port + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            Matcher m = BUCKET.matcher(r.body());
+            while (m.find()) {
+                double le = m.group(2).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(2));
+                out.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(le, Double.parseDouble(m.group(3)));
+            }
+        } catch (Exception e) {
+            System.out.println("WARN no server timings: " + e);
+        }
+        return out;
+    }
+
+    private static final Pattern BUCKET =
+            Pattern.compile("(?m)^(dash_live_\\w+)_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*\\} (\\S+)");
+
+    /**
+     * Count, p50 and p99 (ms) of what was recorded between two scrapes: the difference of the cumulative buckets,
+     * interpolated linearly inside the bucket the quantile falls in.
+     */
+    static double[] windowQuantiles(TreeMap<Double, Double> before, TreeMap<Double, Double> after) {
+        TreeMap<Double, Double> diff = new TreeMap<>();
+        after.forEach((le, c) -> diff.put(le, c - (before == null ? 0 : before.getOrDefault(le, 0.0))));
+        double total = diff.isEmpty() ? 0 : diff.lastEntry().getValue();
+        double[] out = {total, 0, 0};
+        if (total <= 0) {
+            return out;
+        }
+        double[] qs = {0.5, 0.99};
+        for (int i = 0; i < qs.length; i++) {
+            double want = qs[i] * total;
+            double lo = 0;
+            double below = 0;
+            for (Map.Entry<Double, Double> b : diff.entrySet()) {
+                if (b.getValue() >= want) {
+                    double hi = b.getKey().isInfinite() ? lo : b.getKey();
+                    double inBucket = b.getValue() - below;
+                    double f = inBucket <= 0 ? 1 : (want - below) / inBucket;
+                    out[i + 1] = (lo + (hi - lo) * f) * 1000;
+                    break;
+                }
+                lo = b.getKey();
+                below = b.getValue();
+            }
+        }
+        return out;
+    }
+
+    /** How late a 10 ms timer runs on each of the client's event loops (ns), while {@code measuring}. */
+    static final class LoopLag {
+        private static final long PERIOD_MS = 10;
+        volatile boolean measuring;
+        private final Vertx vertx;
+        private final List<Long> timers = new ArrayList<>();
+        private final long[] lags = new long[200_000];
+        private final AtomicInteger count = new AtomicInteger();
+
+        LoopLag(Vertx vertx) {
+            this.vertx = vertx;
+            // A context made off the event loops is bound to the next event loop in turn: one timer on each.
+            for (int i = 0; i < 2; i++) {
+                io.vertx.core.Context c = vertx.getOrCreateContext();
+                c.runOnContext(v -> {
+                    long[] due = {System.nanoTime() + PERIOD_MS * 1_000_000};
+                    synchronized (timers) {
+                        timers.add(vertx.setPeriodic(PERIOD_MS, id -> {
+                            long now = System.nanoTime();
+                            if (measuring) {
+                                int k = count.getAndIncrement();
+                                if (k < lags.length) {
+                                    lags[k] = Math.max(0, now - due[0]);
+                                }
+                            }
+                            due[0] = now + PERIOD_MS * 1_000_000;
+                        }));
+                    }
+                });
+            }
+        }
+
+        long[] sorted() {
+            return Arrays.stream(lags, 0, Math.min(count.get(), lags.length))
+                    .sorted()
+                    .toArray();
+        }
+
+        void stop() {
+            synchronized (timers) {
+                timers.forEach(vertx::cancelTimer);
+            }
+        }
+    }
 
     private static double pct(long[] sorted, double p) {
         if (sorted.length == 0) {

@@ -102,6 +102,12 @@ public class HotCache {
         }
     }
 
+    /** Whether an entry over the pipeline is in the cache (its points are merged). */
+    public boolean holds(UUID pipelineId) {
+        Set<CacheEntry> over = byPipeline.get(pipelineId);
+        return over != null && !over.isEmpty();
+    }
+
     /** A batch from {@code dash.points}: new points go into the entries over their pipeline. */
     public void accept(PointsBatch batch) {
         Set<CacheEntry> over = byPipeline.get(batch.pipelineId());

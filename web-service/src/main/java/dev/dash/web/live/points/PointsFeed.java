@@ -42,7 +42,7 @@ public class PointsFeed {
 
     public PointsFeed(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, LiveStreams streams) {
         this.bootstrapServers = bootstrapServers;
-        this.router = new PointsRouter(streams::accept);
+        this.router = new PointsRouter(streams::wants, streams::accept);
     }
 
     void onStart(@Observes StartupEvent event) {

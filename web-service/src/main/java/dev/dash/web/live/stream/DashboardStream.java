@@ -58,7 +58,7 @@ final class DashboardStream {
     private final Set<UUID> versionProbes = new HashSet<>();
     private final Set<Viewer> viewers = new LinkedHashSet<>();
     private final Set<Viewer> waiting = new HashSet<>();
-    private final Fanout fanout = new Fanout(this);
+    private final Fanout fanout;
     private final ArrayDeque<Entry> ring = new ArrayDeque<>();
     private long seq;
     private Cached cache;
@@ -93,6 +93,10 @@ final class DashboardStream {
         Instant dirtyTo;
         boolean inFlight;
         boolean resnapshot;
+        // When the batches whose points wait for this widget's next delta were read (System.nanoTime), for
+        // dash.live.delta.delay; the first few only.
+        final long[] pending = new long[16];
+        int pendingCount;
         // When the widget's last delta went out, or its last read-back started (System.nanoTime): the next may go
         // one coalescing interval later.
         long lastDeltaNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -116,6 +120,25 @@ final class DashboardStream {
             return true;
         }
 
+        void pending(long readNanos) {
+            if (pendingCount < pending.length && (pendingCount == 0 || pending[pendingCount - 1] != readNanos)) {
+                pending[pendingCount++] = readNanos;
+            }
+        }
+
+        /**
+         * The widget's delta carrying its waiting points is handed to the fan-out now: answers when their batches
+         * were read, and forgets them.
+         */
+        long[] sent(LiveTimings timings) {
+            long[] out = java.util.Arrays.copyOf(pending, pendingCount);
+            for (long read : out) {
+                LiveTimings.since(timings.deltaDelay, read);
+            }
+            pendingCount = 0;
+            return out;
+        }
+
         void mark(Instant t) {
             if (dirtyFrom == null || t.isBefore(dirtyFrom)) {
                 dirtyFrom = t;
@@ -131,6 +154,7 @@ final class DashboardStream {
         this.key = key;
         this.range = range;
         this.dashboard = dashboard;
+        this.fanout = new Fanout(this, owner.timings);
         this.epoch = Long.toString(System.currentTimeMillis(), 36) + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
         for (Widget w : dashboard.widgets()) {
@@ -340,8 +364,11 @@ final class DashboardStream {
 
     // ---- points and ticks ----
 
-    /** Marks the buckets of the widgets the batch's points fall in; cheap, on the points reader's thread. */
-    synchronized boolean touch(PointsBatch batch) {
+    /**
+     * Marks the buckets of the widgets the batch's points fall in; cheap, on the points reader's thread.
+     * {@code readNanos}: when the batch was read (System.nanoTime).
+     */
+    synchronized boolean touch(PointsBatch batch, long readNanos) {
         boolean any = false;
         for (WidgetState w : widgets) {
             if (!w.pipelineId.equals(batch.pipelineId())) {
@@ -352,6 +379,7 @@ final class DashboardStream {
                 // and the read finds out (during a dual write it only reads the same buckets once more).
                 if (w.matches(p)) {
                     w.mark(p.time());
+                    w.pending(readNanos);
                     any = true;
                 }
             }
@@ -402,6 +430,7 @@ final class DashboardStream {
                 Instant end = range.relative() ? SeriesSql.ceil(now, w.bucket) : range.to();
                 if (w.resnapshot) {
                     w.resnapshot = false;
+                    w.pendingCount = 0;
                     w.dirtyFrom = null;
                     w.dirtyTo = null;
                     w.inFlight = true;
@@ -479,7 +508,9 @@ final class DashboardStream {
         if (!changed.isEmpty()) {
             List<Series> series = changed;
             w.lastDeltaNanos = nowNanos;
-            publish(s -> new Frames.Delta(epoch, s, w.id, version, series));
+            publish(s -> new Frames.Delta(epoch, s, w.id, version, series), w.sent(owner.timings));
+        } else {
+            w.pendingCount = 0; // points that changed nothing the widget shows have no frame to time
         }
         return true;
     }
@@ -510,7 +541,9 @@ final class DashboardStream {
             return;
         }
         if (!r.series().isEmpty()) {
-            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), r.series()));
+            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), r.series()), w.sent(owner.timings));
+        } else {
+            w.pendingCount = 0;
         }
     }
 
@@ -571,6 +604,13 @@ final class DashboardStream {
      * has its snapshot; under the monitor.
      */
     private void publish(LongFunction<Frames.Frame> frame) {
+        publish(frame, NO_READS);
+    }
+
+    private static final long[] NO_READS = new long[0];
+
+    /** {@code reads}: when the batches whose points the frame carries were read (dash.live.read.to.written). */
+    private void publish(LongFunction<Frames.Frame> frame, long[] reads) {
         long s = ++seq;
         Buffer bytes = owner.encode(frame.apply(s));
         ring.addLast(new Entry(s, bytes));
@@ -578,7 +618,7 @@ final class DashboardStream {
             ring.removeFirst();
         }
         // Viewers waiting for the snapshot are not in the fan-out yet: they get this frame from the ring buffer.
-        fanout.send(bytes);
+        fanout.send(bytes, reads);
     }
 
     private static Instant max(Instant a, Instant b) {

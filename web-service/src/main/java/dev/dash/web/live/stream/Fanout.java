@@ -19,6 +19,7 @@ final class Fanout {
     private static final Object NO_LOOP = new Object();
 
     private final DashboardStream stream;
+    private final LiveTimings timings;
     private final Map<Object, Group> groups = new HashMap<>();
 
     private static final class Group {
@@ -40,8 +41,9 @@ final class Fanout {
         }
     }
 
-    Fanout(DashboardStream stream) {
+    Fanout(DashboardStream stream, LiveTimings timings) {
         this.stream = stream;
+        this.timings = timings;
     }
 
     /** Sends {@code first} (a snapshot, or the frames a resuming viewer missed), then every frame sent after. */
@@ -66,11 +68,16 @@ final class Fanout {
         }
     }
 
-    /** Hands one encoded frame to every started viewer. */
-    void send(Buffer frame) {
+    /**
+     * Hands one encoded frame to every started viewer; {@code reads}: when the points batches it carries were read
+     * (System.nanoTime), for {@code dash.live.read.to.written}.
+     */
+    void send(Buffer frame, long[] reads) {
+        long queued = System.nanoTime();
         for (Group g : groups.values()) {
             Viewer[] viewers = g.array();
             Runnable task = () -> {
+                LiveTimings.since(timings.fanoutWait, queued);
                 for (Viewer v : viewers) {
                     // A viewer that moved to another stream meanwhile no longer gets this one's frames.
                     if (v.stream == stream) {
@@ -81,6 +88,10 @@ final class Fanout {
                             v.stop();
                         }
                     }
+                }
+                LiveTimings.since(timings.fanoutWritten, queued);
+                for (long read : reads) {
+                    LiveTimings.since(timings.readToWritten, read);
                 }
             };
             if (g.loop == null) {

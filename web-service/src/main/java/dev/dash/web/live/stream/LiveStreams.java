@@ -13,6 +13,7 @@ import dev.dash.web.live.access.PublicLinks;
 import dev.dash.web.live.cache.HotCache;
 import dev.dash.web.live.stream.Frames.AnnotationKind;
 import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -67,6 +68,7 @@ public class LiveStreams {
     private final Map<UUID, String> replayStates = new ConcurrentHashMap<>();
     private final AtomicLong closedAsSlow = new AtomicLong();
     final AtomicLong readBacks = new AtomicLong();
+    final LiveTimings timings;
     private ScheduledExecutorService timer;
 
     public LiveStreams(
@@ -75,8 +77,10 @@ public class LiveStreams {
             HotCache cache,
             Pool pool,
             ObjectMapper json,
-            PublicLinks links) {
+            PublicLinks links,
+            MeterRegistry registry) {
         this.links = links;
+        this.timings = new LiveTimings(registry);
         this.config = config;
         this.dashboards = dashboards;
         this.cache = cache;
@@ -199,15 +203,25 @@ public class LiveStreams {
 
     // ---- inputs ----
 
+    /**
+     * Whether points of the pipeline matter here: a stream over it is open, or the hot cache holds a query over
+     * it. Others are skipped undecoded ({@link dev.dash.web.live.points.PointsRouter}).
+     */
+    public boolean wants(UUID pipelineId) {
+        return byPipeline.containsKey(pipelineId) || cache.holds(pipelineId);
+    }
+
     /** A batch from {@code dash.points}: marks what it changes in the streams over its pipeline. */
     public void accept(PointsBatch batch) {
+        long read = System.nanoTime();
+        timings.pointsRead(batch.committedAt());
         // Marked in the streams before they go into the cache: a widget switching over to the cache reads what
         // was marked until then from Silver and takes the cache's changes after (DashboardStream.fromCache).
         Set<DashboardStream> over = byPipeline.get(batch.pipelineId());
         List<DashboardStream> touched = new ArrayList<>();
         if (over != null) {
             for (DashboardStream s : over) {
-                if (s.touch(batch)) {
+                if (s.touch(batch, read)) {
                     touched.add(s);
                 }
             }
