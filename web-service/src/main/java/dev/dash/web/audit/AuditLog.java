@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
  * Writes audit rows on the caller's connection, so a change and its audit row commit or roll back together.
@@ -43,6 +44,41 @@ public class AuditLog {
                 toJson(after));
         return Sql.run(tx, AuditRows.INSERT_NUMBERED, entry.parameters().toArray())
                 .replaceWithVoid();
+    }
+
+    /**
+     * The same row written in a Hibernate Reactive session (inside its {@code Panache.withTransaction}), for the
+     * services whose entities go through Panache repositories.
+     */
+    public Uni<Void> record(
+            Mutiny.Session session,
+            Actor actor,
+            UUID teamId,
+            String action,
+            String entityType,
+            Object entityId,
+            Object before,
+            Object after) {
+        AuditRows.Entry entry = entry(actor, teamId, action, entityType, entityId, before, after);
+        var query = session.createNativeQuery(AuditRows.INSERT);
+        var values = entry.parameters();
+        for (int i = 0; i < values.size(); i++) {
+            query.setParameter(i + 1, values.get(i));
+        }
+        return query.executeUpdate().replaceWithVoid();
+    }
+
+    private AuditRows.Entry entry(
+            Actor actor, UUID teamId, String action, String entityType, Object entityId, Object before, Object after) {
+        return new AuditRows.Entry(
+                teamId,
+                actor == null ? null : actor.userId(),
+                actor == null ? null : actor.subject(),
+                action,
+                entityType,
+                entityId == null ? null : entityId.toString(),
+                toJson(before),
+                toJson(after));
     }
 
     private JsonNode toJson(Object value) {

@@ -7,6 +7,9 @@ import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.pipeline.ControlPublisher;
+import dev.dash.web.team.repository.TeamEntity;
+import dev.dash.web.team.repository.TeamRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -25,9 +28,11 @@ public class TeamService {
     private final Access access;
     private final AuditLog audit;
     private final ControlPublisher control;
+    private final TeamRepository teams;
 
-    public TeamService(Pool pool, Access access, AuditLog audit, ControlPublisher control) {
+    public TeamService(Pool pool, Access access, AuditLog audit, ControlPublisher control, TeamRepository teams) {
         this.pool = pool;
+        this.teams = teams;
         this.access = access;
         this.audit = audit;
         this.control = control;
@@ -123,20 +128,29 @@ public class TeamService {
                         .invoke(t -> Log.infof("Team %s (%s) created by %s", t.id(), t.slug(), actor.userId())));
     }
 
+    /** Renames a team: check role, validate, repository, audit (in the repository's transaction). */
     public Uni<Team> update(UUID teamId, UpdateTeam in) {
         Checks.start().require("body", in).orThrow();
         Checks.start().text("name", in.name(), true, 200).orThrow();
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> load(
-                                tx, teamId, a.actor().userId())
-                        .flatMap(before -> Sql.run(
-                                        tx,
-                                        "UPDATE teams SET name = $2, updated_at = now() WHERE id = $1",
-                                        teamId,
-                                        in.name().strip())
-                                .flatMap(x -> load(tx, teamId, a.actor().userId()))
-                                .call(after -> audit.record(
-                                        tx, a.actor(), teamId, "team.update", "team", teamId, before, after)))));
+                .flatMap(a -> Panache.withTransaction(() -> teams.findById(teamId)
+                        .onItem()
+                        .ifNull()
+                        .failWith(() -> ApiException.notFound("team"))
+                        .flatMap(entity -> {
+                            Team before = team(entity, a.role());
+                            entity.name = in.name().strip();
+                            entity.updatedAt = Instant.now();
+                            Team after = team(entity, a.role());
+                            return Panache.getSession()
+                                    .flatMap(session -> audit.record(
+                                            session, a.actor(), teamId, "team.update", "team", teamId, before, after))
+                                    .replaceWith(after);
+                        })));
+    }
+
+    private static Team team(TeamEntity e, Role role) {
+        return new Team(e.id, e.name, e.slug, e.storageLimitGb, role.dbName(), e.insertedAt);
     }
 
     public Uni<Void> delete(UUID teamId) {
