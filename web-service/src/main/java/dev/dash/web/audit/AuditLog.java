@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dash.model.db.AuditRows;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Actor;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,15 +34,7 @@ public class AuditLog {
             Object entityId,
             Object before,
             Object after) {
-        AuditRows.Entry entry = new AuditRows.Entry(
-                teamId,
-                actor == null ? null : actor.userId(),
-                actor == null ? null : actor.subject(),
-                action,
-                entityType,
-                entityId == null ? null : entityId.toString(),
-                toJson(before),
-                toJson(after));
+        AuditRows.Entry entry = entry(actor, teamId, action, entityType, entityId, before, after);
         return Sql.run(tx, AuditRows.INSERT_NUMBERED, entry.parameters().toArray())
                 .replaceWithVoid();
     }
@@ -66,6 +59,16 @@ public class AuditLog {
             query.setParameter(i + 1, values.get(i));
         }
         return query.executeUpdate().replaceWithVoid();
+    }
+
+    /**
+     * The same row written in the current Panache session's transaction ({@code Panache.withTransaction}), for
+     * the services whose entities go through Panache repositories.
+     */
+    public Uni<Void> record(
+            Actor actor, UUID teamId, String action, String entityType, Object entityId, Object before, Object after) {
+        return Panache.getSession()
+                .flatMap(session -> record(session, actor, teamId, action, entityType, entityId, before, after));
     }
 
     private AuditRows.Entry entry(

@@ -25,10 +25,11 @@ public final class AuditRows {
 
     /**
      * The insert with {@code ?} placeholders (JDBC, and Hibernate Reactive native queries), parameters {@link
-     * Entry#parameters()}.
+     * Entry#parameters()}. The JSON goes in as text first: a parameter PostgreSQL types as {@code jsonb} is sent by
+     * the Vert.x client as a JSON string value, so {@code CAST(? AS jsonb)} would store {@code "{\"name\":...}"}.
      */
     public static final String INSERT = "INSERT INTO audit_log (" + COLUMNS + ")"
-            + " VALUES (?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb))";
+            + " VALUES (?, ?, ?, ?, ?, ?, CAST(CAST(? AS text) AS jsonb), CAST(CAST(? AS text) AS jsonb))";
 
     private static final String INSERT_ROW = "INSERT INTO audit_log (" + COLUMNS + ")"
             + " SELECT t.team_id, ?, ?, ?, ?, ?, NULL, to_jsonb(t) FROM %s t WHERE t.id = ?";

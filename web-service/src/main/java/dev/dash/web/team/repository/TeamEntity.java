@@ -7,7 +7,10 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A row of {@code teams} (migration V1), for {@link TeamRepository}. Flyway owns the table. */
+/**
+ * A row of {@code teams} (migration V1), for {@link TeamRepository}. Flyway owns the table; columns with a default
+ * there ({@code storage_limit_gb}, the timestamps) are not inserted, and are read back by a refresh.
+ */
 @Entity
 @Table(name = "teams")
 public class TeamEntity {
@@ -20,7 +23,7 @@ public class TeamEntity {
     @Column(nullable = false, updatable = false)
     public String slug;
 
-    @Column(name = "storage_limit_gb", nullable = false)
+    @Column(name = "storage_limit_gb", nullable = false, insertable = false)
     public int storageLimitGb;
 
     @Column(name = "inserted_at", insertable = false, updatable = false)
