@@ -3,6 +3,7 @@ package dev.dash.web.team;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.team.repository.InvitationEntity;
@@ -113,7 +114,8 @@ public class InvitationService {
                             return invitations
                                     .persistAndFlush(i)
                                     .onFailure()
-                                    .transform(e -> TeamService.unique(e, "email", "already has an open invitation"))
+                                    .transform(e ->
+                                            UniqueViolations.asConflict(e, "email", "already has an open invitation"))
                                     .call(x -> Panache.getSession().flatMap(s -> s.refresh(i)))
                                     .flatMap(x -> teams.findById(teamId))
                                     .map(team -> invitation(i, team.name))
@@ -201,7 +203,7 @@ public class InvitationService {
                                         null,
                                         TeamService.member(member, member.user))))
                         .onFailure()
-                        .transform(e -> TeamService.uniqueViolation(e)
+                        .transform(e -> UniqueViolations.is(e)
                                 ? ApiException.conflict("you are already a member of the team")
                                 : e)
                         .flatMap(m -> Uni.createFrom().item(TeamService.member(m, m.user))));

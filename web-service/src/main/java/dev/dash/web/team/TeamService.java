@@ -3,6 +3,7 @@ package dev.dash.web.team;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.pipeline.ControlPublisher;
@@ -14,13 +15,10 @@ import dev.dash.web.team.repository.UserEntity;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.hibernate.JDBCException;
 
 /**
  * Teams and their members. Owners manage members; the last owner can neither leave nor be demoted. Every
@@ -103,7 +101,7 @@ public class TeamService {
                             team.slug = in.slug();
                             return teams.persistAndFlush(team)
                                     .onFailure()
-                                    .transform(e -> unique(e, "slug", "is taken"))
+                                    .transform(e -> UniqueViolations.asConflict(e, "slug", "is taken"))
                                     .flatMap(x -> {
                                         MembershipEntity owner = new MembershipEntity();
                                         owner.id = UUID.randomUUID();
@@ -222,26 +220,5 @@ public class TeamService {
                                     })));
                 })
                 .replaceWithVoid();
-    }
-
-    /**
-     * A unique violation (SQLSTATE 23505) as 409 on {@code field}, anything else unchanged. Hibernate Reactive
-     * wraps the driver's {@link PgException} (in a {@code ConstraintViolationException}), so the causes are
-     * searched.
-     */
-    static Throwable unique(Throwable e, String field, String reason) {
-        return uniqueViolation(e) ? ApiException.conflict(field, reason) : e;
-    }
-
-    /** Whether {@code e} or one of its causes is a unique violation (SQLSTATE 23505). */
-    static boolean uniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof PgException p && "23505".equals(p.getSqlState())
-                    || t instanceof SQLException s && "23505".equals(s.getSQLState())
-                    || t instanceof JDBCException j && "23505".equals(j.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 }
