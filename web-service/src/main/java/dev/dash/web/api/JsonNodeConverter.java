@@ -2,32 +2,35 @@ package dev.dash.web.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
-import io.vertx.core.json.JsonObject;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * A {@code jsonb} column holding a JSON object, as a Jackson {@link JsonNode} on an entity. Hibernate Reactive
- * binds and reads JSON columns on the Vert.x PostgreSQL client as Vert.x {@link JsonObject}s (its own JSON type),
- * so this converter goes through it: the form Hibernate Reactive documents and tests for JSON, which needs no
- * JDBC-only user type. Only objects are stored this way (the API checks that every such field is one).
+ * A {@code jsonb} column as a Jackson {@link JsonNode} on an entity, carried as JSON text. The column is mapped
+ * with {@link #READ} and {@link #WRITE} ({@code @ColumnTransformer}): Hibernate Reactive then binds and reads a
+ * plain text value. A parameter PostgreSQL types as {@code jsonb} would be sent by the Vert.x client as a JSON
+ * string value (so {@code CAST(? AS jsonb)} stores {@code "{\"a\":1}"}), and a {@code jsonb} column comes back as
+ * a Vert.x {@code JsonObject}, which Hibernate 7 has no JDBC type for here; text in both directions avoids both.
  */
 @Converter
-public class JsonNodeConverter implements AttributeConverter<JsonNode, JsonObject> {
+public class JsonNodeConverter implements AttributeConverter<JsonNode, String> {
+    /** The write expression of a {@code jsonb} column: the text parameter cast to {@code jsonb}. */
+    public static final String WRITE = "CAST(CAST(? AS text) AS jsonb)";
+
     @Override
-    public JsonObject convertToDatabaseColumn(JsonNode node) {
-        return node == null ? null : new JsonObject(node.toString());
+    public String convertToDatabaseColumn(JsonNode node) {
+        return node == null ? null : node.toString();
     }
 
     @Override
-    public JsonNode convertToEntityAttribute(JsonObject object) {
-        if (object == null) {
+    public JsonNode convertToEntityAttribute(String text) {
+        if (text == null) {
             return null;
         }
         try {
-            return Json.parse(object.encode());
+            return Json.parse(text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

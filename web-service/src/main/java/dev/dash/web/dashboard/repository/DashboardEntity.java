@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.annotations.ColumnTransformer;
 
 /**
  * A row of {@code dashboards} (migration V1), for {@link DashboardRepository}. Flyway owns the table; the
@@ -40,6 +41,7 @@ public class DashboardEntity {
     public Instant publicTokenExpiresAt;
 
     @Convert(converter = JsonNodeConverter.class)
+    @ColumnTransformer(read = "CAST(layout AS text)", write = JsonNodeConverter.WRITE)
     @Column(nullable = false, columnDefinition = "jsonb")
     public JsonNode layout;
 

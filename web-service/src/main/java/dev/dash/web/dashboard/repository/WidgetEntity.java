@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.annotations.ColumnTransformer;
 
 /** A row of {@code widgets} (migration V1), for {@link WidgetRepository}. Flyway owns the table. */
 @Entity
@@ -27,14 +28,17 @@ public class WidgetEntity {
     public String title;
 
     @Convert(converter = JsonNodeConverter.class)
+    @ColumnTransformer(read = "CAST(config AS text)", write = JsonNodeConverter.WRITE)
     @Column(nullable = false, columnDefinition = "jsonb")
     public JsonNode config;
 
     @Convert(converter = JsonNodeConverter.class)
+    @ColumnTransformer(read = "CAST(position AS text)", write = JsonNodeConverter.WRITE)
     @Column(nullable = false, columnDefinition = "jsonb")
     public JsonNode position;
 
     @Convert(converter = JsonNodeConverter.class)
+    @ColumnTransformer(read = "CAST(data_query AS text)", write = JsonNodeConverter.WRITE)
     @Column(name = "data_query", nullable = false, columnDefinition = "jsonb")
     public JsonNode dataQuery;
 
