@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import java.util.List;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /** Memberships (a user's role in a team), through Hibernate Reactive Panache; run inside a Panache session. */
 @ApplicationScoped
@@ -28,10 +29,17 @@ public class MembershipRepository implements PanacheRepositoryBase<MembershipEnt
                 .list();
     }
 
-    /** One membership (active or not) with its user row, or null. */
+    /**
+     * One membership (active or not) with its user row, or null. The user is fetched explicitly too: when the
+     * membership was in the session already ({@link #lockOwners}), {@code join fetch} leaves its user a proxy, and
+     * reactive sessions have no transparent lazy loading.
+     */
     public Uni<MembershipEntity> member(UUID teamId, UUID userId) {
         return find("from MembershipEntity m join fetch m.user where m.teamId = ?1 and m.userId = ?2", teamId, userId)
-                .firstResult();
+                .firstResult()
+                .call(m -> m == null
+                        ? Uni.createFrom().voidItem()
+                        : Mutiny.fetch(m.user).invoke(u -> m.user = u));
     }
 
     /**
