@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dash.model.db.AuditRows;
 import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Actor;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
  * Writes audit rows on the caller's connection, so a change and its audit row commit or roll back together.
@@ -32,7 +34,46 @@ public class AuditLog {
             Object entityId,
             Object before,
             Object after) {
-        AuditRows.Entry entry = new AuditRows.Entry(
+        AuditRows.Entry entry = entry(actor, teamId, action, entityType, entityId, before, after);
+        return Sql.run(tx, AuditRows.INSERT_NUMBERED, entry.parameters().toArray())
+                .replaceWithVoid();
+    }
+
+    /**
+     * The same row written in a Hibernate Reactive session (inside its {@code Panache.withTransaction}), for the
+     * services whose entities go through Panache repositories.
+     */
+    public Uni<Void> record(
+            Mutiny.Session session,
+            Actor actor,
+            UUID teamId,
+            String action,
+            String entityType,
+            Object entityId,
+            Object before,
+            Object after) {
+        AuditRows.Entry entry = entry(actor, teamId, action, entityType, entityId, before, after);
+        var query = session.createNativeQuery(AuditRows.INSERT);
+        var values = entry.parameters();
+        for (int i = 0; i < values.size(); i++) {
+            query.setParameter(i + 1, values.get(i));
+        }
+        return query.executeUpdate().replaceWithVoid();
+    }
+
+    /**
+     * The same row written in the current Panache session's transaction ({@code Panache.withTransaction}), for
+     * the services whose entities go through Panache repositories.
+     */
+    public Uni<Void> record(
+            Actor actor, UUID teamId, String action, String entityType, Object entityId, Object before, Object after) {
+        return Panache.getSession()
+                .flatMap(session -> record(session, actor, teamId, action, entityType, entityId, before, after));
+    }
+
+    private AuditRows.Entry entry(
+            Actor actor, UUID teamId, String action, String entityType, Object entityId, Object before, Object after) {
+        return new AuditRows.Entry(
                 teamId,
                 actor == null ? null : actor.userId(),
                 actor == null ? null : actor.subject(),
@@ -41,8 +82,6 @@ public class AuditLog {
                 entityId == null ? null : entityId.toString(),
                 toJson(before),
                 toJson(after));
-        return Sql.run(tx, AuditRows.INSERT_NUMBERED, entry.parameters().toArray())
-                .replaceWithVoid();
     }
 
     private JsonNode toJson(Object value) {

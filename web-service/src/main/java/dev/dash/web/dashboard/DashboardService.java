@@ -5,7 +5,7 @@ import dev.dash.model.api.ApiException;
 import dev.dash.model.json.Json;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
-import dev.dash.web.api.Sql;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.config.WebConfig;
@@ -16,14 +16,16 @@ import dev.dash.web.dashboard.Dashboards.PublicLink;
 import dev.dash.web.dashboard.Dashboards.PublicLinkRequest;
 import dev.dash.web.dashboard.Dashboards.Widget;
 import dev.dash.web.dashboard.Dashboards.WidgetInput;
+import dev.dash.web.dashboard.repository.DashboardEntity;
+import dev.dash.web.dashboard.repository.DashboardReads;
+import dev.dash.web.dashboard.repository.DashboardRepository;
+import dev.dash.web.dashboard.repository.WidgetEntity;
+import dev.dash.web.dashboard.repository.WidgetRepository;
 import dev.dash.web.query.QueryService;
 import dev.dash.web.query.QueryService.SeriesRequest;
 import dev.dash.web.query.QueryService.SeriesResult;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,103 +33,117 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
-/** Dashboards and widgets (members edit, viewers read) and public links (admins share, anyone reads). */
+/**
+ * Dashboards and widgets (members edit, viewers read) and public links (admins share, anyone reads). A request
+ * goes check role, validate, repository (Hibernate Reactive Panache), audit in the same transaction; the live
+ * feed's and public links' loads are {@link DashboardReads}.
+ */
 @ApplicationScoped
 public class DashboardService {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Pool pool;
     private final Access access;
     private final AuditLog audit;
     private final QueryService query;
     private final WebConfig config;
+    private final DashboardRepository dashboards;
+    private final WidgetRepository widgets;
+    private final DashboardReads reads;
 
-    public DashboardService(Pool pool, Access access, AuditLog audit, QueryService query, WebConfig config) {
-        this.pool = pool;
+    public DashboardService(
+            Access access,
+            AuditLog audit,
+            QueryService query,
+            WebConfig config,
+            DashboardRepository dashboards,
+            WidgetRepository widgets,
+            DashboardReads reads) {
         this.access = access;
         this.audit = audit;
         this.query = query;
         this.config = config;
+        this.dashboards = dashboards;
+        this.widgets = widgets;
+        this.reads = reads;
     }
 
-    private static final String SELECT = """
-            SELECT id, team_id, name, slug, is_public, public_token_expires_at, layout::text AS layout,
-                   refresh_interval_seconds, inserted_at, updated_at FROM dashboards
-            """;
-
-    private Uni<Dashboard> load(SqlClient c, UUID teamId, UUID id) {
-        return Sql.one(c, r -> r, SELECT + " WHERE id = $1 AND team_id = $2", id, teamId)
-                .flatMap(r ->
-                        r == null ? Uni.createFrom().nullItem() : widgets(c, id).map(w -> dashboard(r, w)));
+    static Widget widget(WidgetEntity w) {
+        return new Widget(w.id, w.dashboardId, w.type, w.title, w.config, w.position, w.dataQuery);
     }
 
-    private static Dashboard dashboard(Row r, List<Widget> widgets) {
+    static Dashboard dashboard(DashboardEntity d, List<Widget> widgets) {
         return new Dashboard(
-                r.getUUID("id"),
-                r.getUUID("team_id"),
-                r.getString("name"),
-                r.getString("slug"),
-                r.getBoolean("is_public"),
-                Sql.instant(r, "public_token_expires_at"),
-                Sql.json(r, "layout"),
-                r.getInteger("refresh_interval_seconds"),
+                d.id,
+                d.teamId,
+                d.name,
+                d.slug,
+                d.isPublic,
+                d.publicTokenExpiresAt,
+                d.layout,
+                d.refreshIntervalSeconds,
                 widgets,
-                Sql.instant(r, "inserted_at"),
-                Sql.instant(r, "updated_at"));
+                d.insertedAt,
+                d.updatedAt);
     }
 
-    private Uni<List<Widget>> widgets(SqlClient c, UUID dashboardId) {
-        return Sql.list(c, DashboardService::widget, """
-                SELECT id, dashboard_id, type, title, config::text AS config, position::text AS position,
-                       data_query::text AS data_query
-                FROM widgets WHERE dashboard_id = $1 ORDER BY inserted_at, id
-                """, dashboardId);
+    /** The dashboard with its widgets, in the current session. */
+    private Uni<Dashboard> withWidgets(DashboardEntity d) {
+        return widgets.ofDashboards(List.of(d.id))
+                .map(list ->
+                        dashboard(d, list.stream().map(DashboardService::widget).toList()));
     }
 
-    private static Widget widget(Row r) {
-        return new Widget(
-                r.getUUID("id"),
-                r.getUUID("dashboard_id"),
-                r.getString("type"),
-                r.getString("title"),
-                Sql.json(r, "config"),
-                Sql.json(r, "position"),
-                Sql.json(r, "data_query"));
+    /** The dashboard locked for a change, with its widgets; 404 when the team has no such dashboard. */
+    private Uni<DashboardEntity> lock(UUID teamId, UUID id) {
+        return dashboards.lock(teamId, id).map(DashboardService::found);
     }
 
-    private static Dashboard found(Dashboard d) {
+    private static <T> T found(T d) {
         if (d == null) {
             throw ApiException.notFound("dashboard");
         }
         return d;
     }
 
+    /** Now, at the database's precision, for the timestamps this service sets. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
     public Uni<List<Dashboard>> list(UUID teamId) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> Sql.list(
-                        pool,
-                        r -> r.getUUID("id"),
-                        "SELECT id FROM dashboards WHERE team_id = $1 ORDER BY name",
-                        teamId))
-                .flatMap(ids -> ids.isEmpty()
-                        ? Uni.createFrom().item(List.<Dashboard>of())
-                        : Uni.join()
-                                .all(ids.stream()
-                                        .map(id -> load(pool, teamId, id))
-                                        .toList())
-                                .andFailFast());
+                .flatMap(a -> Panache.withSession(() -> dashboards
+                        .ofTeam(teamId)
+                        .flatMap(list -> list.isEmpty()
+                                ? Uni.createFrom().item(List.<Dashboard>of())
+                                : widgets.ofDashboards(
+                                                list.stream().map(d -> d.id).toList())
+                                        .map(all -> {
+                                            Map<UUID, List<Widget>> byDashboard = all.stream()
+                                                    .collect(Collectors.groupingBy(
+                                                            w -> w.dashboardId,
+                                                            Collectors.mapping(
+                                                                    DashboardService::widget, Collectors.toList())));
+                                            return list.stream()
+                                                    .map(d -> dashboard(d, byDashboard.getOrDefault(d.id, List.of())))
+                                                    .toList();
+                                        }))));
     }
 
     public Uni<Dashboard> get(UUID teamId, UUID id) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> load(pool, teamId, id))
-                .map(DashboardService::found);
+                .flatMap(a -> Panache.withSession(() -> dashboards
+                        .ofTeam(teamId, id)
+                        .map(DashboardService::found)
+                        .flatMap(this::withWidgets)));
     }
 
     private static void check(DashboardInput in, boolean create) {
@@ -146,73 +162,78 @@ public class DashboardService {
         check(in, true);
         UUID id = UUID.randomUUID();
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> Sql.run(
-                                tx,
-                                """
-                                INSERT INTO dashboards (id, team_id, name, slug, layout, refresh_interval_seconds)
-                                VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
-                                """,
-                                id,
-                                teamId,
-                                in.name().strip(),
-                                in.slug(),
-                                in.layout() == null ? Json.nodes().objectNode() : in.layout(),
-                                in.refreshIntervalSeconds() == null ? 0 : in.refreshIntervalSeconds())
+                .flatMap(a -> Panache.withTransaction(() -> {
+                            DashboardEntity d = new DashboardEntity();
+                            d.id = id;
+                            d.teamId = teamId;
+                            d.name = in.name().strip();
+                            d.slug = in.slug();
+                            d.layout = in.layout() == null ? Json.nodes().objectNode() : in.layout();
+                            d.refreshIntervalSeconds =
+                                    in.refreshIntervalSeconds() == null ? 0 : in.refreshIntervalSeconds();
+                            return dashboards
+                                    .persistAndFlush(d)
+                                    .call(x -> Panache.getSession().flatMap(s -> s.refresh(d)))
+                                    .map(x -> dashboard(d, List.of()))
+                                    .call(created -> audit.record(
+                                            a.actor(), teamId, "dashboard.create", "dashboard", id, null, created));
+                        })
                         .onFailure()
-                        .transform(DashboardService::slugTaken)
-                        .flatMap(x -> load(tx, teamId, id))
-                        .call(d -> audit.record(tx, a.actor(), teamId, "dashboard.create", "dashboard", id, null, d))));
+                        .transform(DashboardService::slugTaken));
     }
 
     public Uni<Dashboard> update(UUID teamId, UUID id, DashboardInput in) {
         check(in, false);
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, id)
-                        .flatMap(before -> Sql.run(
-                                        tx,
-                                        """
-                                        UPDATE dashboards SET name = coalesce($3, name), slug = coalesce($4, slug),
-                                            layout = coalesce($5::text::jsonb, layout),
-                                            refresh_interval_seconds = coalesce($6, refresh_interval_seconds), updated_at = now()
-                                        WHERE id = $1 AND team_id = $2
-                                        """,
-                                        id,
-                                        teamId,
-                                        in.name() == null ? null : in.name().strip(),
-                                        in.slug(),
-                                        in.layout(),
-                                        in.refreshIntervalSeconds())
-                                .onFailure()
-                                .transform(DashboardService::slugTaken)
-                                .flatMap(x -> load(tx, teamId, id))
-                                .call(after -> audit.record(
-                                        tx, a.actor(), teamId, "dashboard.update", "dashboard", id, before, after)))));
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, id)
+                                .flatMap(d -> withWidgets(d).flatMap(before -> {
+                                    if (in.name() != null) {
+                                        d.name = in.name().strip();
+                                    }
+                                    if (in.slug() != null) {
+                                        d.slug = in.slug();
+                                    }
+                                    if (in.layout() != null) {
+                                        d.layout = in.layout();
+                                    }
+                                    if (in.refreshIntervalSeconds() != null) {
+                                        d.refreshIntervalSeconds = in.refreshIntervalSeconds();
+                                    }
+                                    d.updatedAt = now();
+                                    Dashboard after = dashboard(d, before.widgets());
+                                    return dashboards
+                                            .flush()
+                                            .call(x -> audit.record(
+                                                    a.actor(),
+                                                    teamId,
+                                                    "dashboard.update",
+                                                    "dashboard",
+                                                    id,
+                                                    before,
+                                                    after))
+                                            .replaceWith(after);
+                                })))
+                        .onFailure()
+                        .transform(DashboardService::slugTaken));
     }
 
     public Uni<Void> delete(UUID teamId, UUID id) {
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, id)
-                        .flatMap(before -> Sql.run(tx, "DELETE FROM dashboards WHERE id = $1", id)
-                                .call(x -> audit.record(
-                                        tx, a.actor(), teamId, "dashboard.delete", "dashboard", id, before, null)))))
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, id)
+                        .flatMap(d -> withWidgets(d)
+                                .call(x -> dashboards.delete(d))
+                                .call(before -> audit.record(
+                                        a.actor(), teamId, "dashboard.delete", "dashboard", id, before, null)))))
                 .replaceWithVoid();
     }
 
-    private Uni<Dashboard> lock(SqlClient tx, UUID teamId, UUID id) {
-        return Sql.run(tx, "SELECT id FROM dashboards WHERE id = $1 AND team_id = $2 FOR UPDATE", id, teamId)
-                .flatMap(x -> load(tx, teamId, id))
-                .map(DashboardService::found);
-    }
-
     private static Throwable slugTaken(Throwable e) {
-        return e instanceof PgException p && "23505".equals(p.getSqlState())
-                ? ApiException.conflict("slug", "another dashboard of the team has this slug")
-                : e;
+        return UniqueViolations.asConflict(e, "slug", "another dashboard of the team has this slug");
     }
 
     // ---- widgets ----
 
-    private Uni<Void> checkWidget(SqlClient tx, UUID teamId, WidgetInput in, boolean create) {
+    private Uni<Void> checkWidget(UUID teamId, WidgetInput in, boolean create) {
         Checks.start().require("body", in).orThrow();
         Checks c = Checks.start()
                 .oneOf("type", in.type(), Dashboards.WIDGET_TYPES, create)
@@ -251,50 +272,36 @@ public class DashboardService {
         if (pipelineId == null) {
             return Uni.createFrom().voidItem();
         }
-        return Sql.one(
-                        tx,
-                        r -> r.getUUID("id"),
-                        "SELECT id FROM pipelines WHERE id = $1 AND team_id = $2",
-                        pipelineId,
-                        teamId)
-                .map(found -> {
-                    if (found == null) {
-                        throw ApiException.invalid(
-                                "data_query.pipeline_id", "must be the id of a pipeline of the team");
-                    }
-                    return null;
-                });
+        return dashboards.teamHasPipeline(teamId, pipelineId).map(found -> {
+            if (!found) {
+                throw ApiException.invalid("data_query.pipeline_id", "must be the id of a pipeline of the team");
+            }
+            return null;
+        });
     }
 
     public Uni<Widget> addWidget(UUID teamId, UUID dashboardId, WidgetInput in) {
         Checks.start().require("body", in).orThrow();
         UUID id = UUID.randomUUID();
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, dashboardId)
-                        .call(d -> checkWidget(tx, teamId, in, true))
-                        .flatMap(d -> Sql.run(
-                                tx,
-                                """
-                                INSERT INTO widgets (id, dashboard_id, type, title, config, position, data_query)
-                                VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7::text::jsonb)
-                                """,
-                                id,
-                                dashboardId,
-                                in.type(),
-                                in.title() == null ? "" : in.title(),
-                                in.config() == null ? Json.nodes().objectNode() : in.config(),
-                                in.position() == null ? Json.nodes().objectNode() : in.position(),
-                                in.dataQuery() == null ? Json.nodes().objectNode() : in.dataQuery()))
-                        .flatMap(x -> loadWidget(tx, dashboardId, id))
-                        .call(w -> audit.record(tx, a.actor(), teamId, "widget.create", "widget", id, null, w))));
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, dashboardId)
+                        .call(d -> checkWidget(teamId, in, true))
+                        .flatMap(d -> {
+                            WidgetEntity w = new WidgetEntity();
+                            w.id = id;
+                            w.dashboardId = dashboardId;
+                            w.type = in.type();
+                            w.title = in.title() == null ? "" : in.title();
+                            w.config = in.config() == null ? Json.nodes().objectNode() : in.config();
+                            w.position = in.position() == null ? Json.nodes().objectNode() : in.position();
+                            w.dataQuery = in.dataQuery() == null ? Json.nodes().objectNode() : in.dataQuery();
+                            return widgets.persistAndFlush(w).map(x -> widget(w));
+                        })
+                        .call(w -> audit.record(a.actor(), teamId, "widget.create", "widget", id, null, w))));
     }
 
-    private Uni<Widget> loadWidget(SqlClient c, UUID dashboardId, UUID id) {
-        return Sql.one(c, DashboardService::widget, """
-                        SELECT id, dashboard_id, type, title, config::text AS config, position::text AS position,
-                               data_query::text AS data_query
-                        FROM widgets WHERE id = $1 AND dashboard_id = $2
-                        """, id, dashboardId).map(w -> {
+    private Uni<WidgetEntity> loadWidget(UUID dashboardId, UUID id) {
+        return widgets.ofDashboard(dashboardId, id).map(w -> {
             if (w == null) {
                 throw ApiException.notFound("widget");
             }
@@ -305,43 +312,47 @@ public class DashboardService {
     public Uni<Widget> updateWidget(UUID teamId, UUID dashboardId, UUID widgetId, WidgetInput in) {
         Checks.start().require("body", in).orThrow();
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, dashboardId)
-                        .flatMap(d -> loadWidget(tx, dashboardId, widgetId))
-                        .call(before -> checkWidget(tx, teamId, in, false))
-                        .flatMap(before -> Sql.run(
-                                        tx,
-                                        """
-                                        UPDATE widgets SET type = coalesce($3, type), title = coalesce($4, title),
-                                            config = coalesce($5::text::jsonb, config), position = coalesce($6::text::jsonb, position),
-                                            data_query = coalesce($7::text::jsonb, data_query), updated_at = now()
-                                        WHERE id = $1 AND dashboard_id = $2
-                                        """,
-                                        widgetId,
-                                        dashboardId,
-                                        in.type(),
-                                        in.title(),
-                                        in.config(),
-                                        in.position(),
-                                        in.dataQuery())
-                                .flatMap(x -> loadWidget(tx, dashboardId, widgetId))
-                                .call(after -> audit.record(
-                                        tx, a.actor(), teamId, "widget.update", "widget", widgetId, before, after)))));
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, dashboardId)
+                        .flatMap(d -> loadWidget(dashboardId, widgetId))
+                        .call(w -> checkWidget(teamId, in, false))
+                        .flatMap(w -> {
+                            Widget before = widget(w);
+                            if (in.type() != null) {
+                                w.type = in.type();
+                            }
+                            if (in.title() != null) {
+                                w.title = in.title();
+                            }
+                            if (in.config() != null) {
+                                w.config = in.config();
+                            }
+                            if (in.position() != null) {
+                                w.position = in.position();
+                            }
+                            if (in.dataQuery() != null) {
+                                w.dataQuery = in.dataQuery();
+                            }
+                            w.updatedAt = now();
+                            Widget after = widget(w);
+                            return audit.record(a.actor(), teamId, "widget.update", "widget", widgetId, before, after)
+                                    .replaceWith(after);
+                        })));
     }
 
     public Uni<Void> deleteWidget(UUID teamId, UUID dashboardId, UUID widgetId) {
         return access.require(teamId, Role.MEMBER)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, dashboardId)
-                        .flatMap(d -> loadWidget(tx, dashboardId, widgetId))
-                        .call(before -> Sql.run(tx, "DELETE FROM widgets WHERE id = $1", widgetId))
-                        .call(before -> audit.record(
-                                tx, a.actor(), teamId, "widget.delete", "widget", widgetId, before, null))))
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, dashboardId)
+                        .flatMap(d -> loadWidget(dashboardId, widgetId))
+                        .call(w -> widgets.delete(w))
+                        .call(w ->
+                                audit.record(a.actor(), teamId, "widget.delete", "widget", widgetId, widget(w), null))))
                 .replaceWithVoid();
     }
 
     /** Runs a widget's data query over a time range. */
     public Uni<SeriesResult> widgetData(UUID teamId, UUID dashboardId, UUID widgetId, DataRequest in) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> load(pool, teamId, dashboardId))
+                .flatMap(a -> reads.load(teamId, dashboardId))
                 .map(DashboardService::found)
                 .flatMap(d -> data(d, widgetId, in));
     }
@@ -351,7 +362,7 @@ public class DashboardService {
      * WebSocket upgrade); null when it does not exist (any more).
      */
     public Uni<Dashboard> loadAuthorised(UUID teamId, UUID id) {
-        return load(pool, teamId, id);
+        return reads.load(teamId, id);
     }
 
     /**
@@ -400,31 +411,31 @@ public class DashboardService {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        Instant expires = Instant.now().plus(ttl);
+        Instant expires = now().plus(ttl);
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, id)
-                        .flatMap(before -> Sql.run(tx, """
-                                        UPDATE dashboards SET is_public = true, public_token_hash = $3,
-                                            public_token_expires_at = $4, updated_at = now()
-                                        WHERE id = $1 AND team_id = $2
-                                        """, id, teamId, hash(token), expires)
-                                .flatMap(x -> load(tx, teamId, id))
-                                .call(after -> audit.record(
-                                        tx, a.actor(), teamId, "dashboard.share", "dashboard", id, before, after)))))
-                .map(d -> new PublicLink(token, "/public/dashboards/" + token, expires));
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, id)
+                        .flatMap(d -> withWidgets(d).flatMap(before -> {
+                            d.isPublic = true;
+                            d.publicTokenHash = hash(token);
+                            d.publicTokenExpiresAt = expires;
+                            d.updatedAt = now();
+                            Dashboard after = dashboard(d, before.widgets());
+                            return audit.record(a.actor(), teamId, "dashboard.share", "dashboard", id, before, after);
+                        }))))
+                .map(x -> new PublicLink(token, "/public/dashboards/" + token, expires));
     }
 
     public Uni<Void> unshare(UUID teamId, UUID id) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, id)
-                        .flatMap(before -> Sql.run(tx, """
-                                        UPDATE dashboards SET is_public = false, public_token_hash = NULL,
-                                            public_token_expires_at = NULL, updated_at = now()
-                                        WHERE id = $1 AND team_id = $2
-                                        """, id, teamId)
-                                .flatMap(x -> load(tx, teamId, id))
-                                .call(after -> audit.record(
-                                        tx, a.actor(), teamId, "dashboard.unshare", "dashboard", id, before, after)))))
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, id)
+                        .flatMap(d -> withWidgets(d).flatMap(before -> {
+                            d.isPublic = false;
+                            d.publicTokenHash = null;
+                            d.publicTokenExpiresAt = null;
+                            d.updatedAt = now();
+                            Dashboard after = dashboard(d, before.widgets());
+                            return audit.record(a.actor(), teamId, "dashboard.unshare", "dashboard", id, before, after);
+                        }))))
                 .replaceWithVoid();
     }
 
@@ -435,11 +446,8 @@ public class DashboardService {
 
     /** {@link #byToken} by the token's hash, as stored. */
     public Uni<Dashboard> byTokenHash(byte[] tokenHash) {
-        return Sql.one(pool, r -> new UUID[] {r.getUUID("id"), r.getUUID("team_id")}, """
-                        SELECT id, team_id FROM dashboards WHERE public_token_hash = $1 AND is_public
-                          AND (public_token_expires_at IS NULL OR public_token_expires_at > now())
-                        """, tokenHash)
-                .flatMap(ids -> ids == null ? Uni.createFrom().nullItem() : load(pool, ids[1], ids[0]))
+        return reads.byTokenHash(tokenHash)
+                .flatMap(ids -> ids == null ? Uni.createFrom().nullItem() : reads.load(ids[1], ids[0]))
                 .map(DashboardService::found);
     }
 

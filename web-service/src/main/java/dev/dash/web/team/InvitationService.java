@@ -3,34 +3,51 @@ package dev.dash.web.team;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
-import dev.dash.web.api.Sql;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
+import dev.dash.web.team.repository.InvitationEntity;
+import dev.dash.web.team.repository.InvitationRepository;
+import dev.dash.web.team.repository.MembershipEntity;
+import dev.dash.web.team.repository.MembershipRepository;
+import dev.dash.web.team.repository.TeamRepository;
+import dev.dash.web.team.repository.UserEntity;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
  * Invitations by e-mail address: an owner invites, the person whose token carries that address accepts
- * (after signing in through the OIDC provider, which verified the address).
+ * (after signing in through the OIDC provider, which verified the address). Check role, validate, repository
+ * (Hibernate Reactive Panache), audit in the same transaction.
  */
 @ApplicationScoped
 public class InvitationService {
-    private final Pool pool;
     private final Access access;
     private final AuditLog audit;
+    private final InvitationRepository invitations;
+    private final MembershipRepository memberships;
+    private final TeamRepository teams;
 
-    public InvitationService(Pool pool, Access access, AuditLog audit) {
-        this.pool = pool;
+    public InvitationService(
+            Access access,
+            AuditLog audit,
+            InvitationRepository invitations,
+            MembershipRepository memberships,
+            TeamRepository teams) {
         this.access = access;
         this.audit = audit;
+        this.invitations = invitations;
+        this.memberships = memberships;
+        this.teams = teams;
     }
 
     public record Invitation(
@@ -46,23 +63,27 @@ public class InvitationService {
 
     public record CreateInvitation(String email, String role, Integer expiresInDays) {}
 
-    private static final String SELECT = """
-            SELECT i.id, i.team_id, t.name AS team_name, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
-                   i.inserted_at
-            FROM invitations i JOIN teams t ON t.id = i.team_id
-            """;
-
-    static Invitation invitation(Row r) {
+    static Invitation invitation(InvitationEntity i, String teamName) {
         return new Invitation(
-                r.getUUID("id"),
-                r.getUUID("team_id"),
-                r.getString("team_name"),
-                r.getString("email"),
-                r.getString("role"),
-                Sql.instant(r, "expires_at"),
-                Sql.instant(r, "accepted_at"),
-                Sql.instant(r, "revoked_at"),
-                Sql.instant(r, "inserted_at"));
+                i.id,
+                i.teamId,
+                teamName,
+                i.email,
+                i.role.dbName(),
+                i.expiresAt,
+                i.acceptedAt,
+                i.revokedAt,
+                i.insertedAt);
+    }
+
+    /** The invitation with its team fetched ({@link InvitationRepository}'s listings). */
+    static Invitation invitation(InvitationEntity i) {
+        return invitation(i, i.team.name);
+    }
+
+    /** Now, at the database's precision, for the timestamps this service sets. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     public Uni<Invitation> create(UUID teamId, CreateInvitation in) {
@@ -76,75 +97,64 @@ public class InvitationService {
         UUID id = UUID.randomUUID();
         String email = in.email().strip().toLowerCase(Locale.ROOT);
         return access.require(teamId, Role.OWNER)
-                .flatMap(a -> pool.withTransaction(tx -> Sql.one(tx, r -> r.getUUID("user_id"), """
-                                SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
-                                WHERE m.team_id = $1 AND lower(u.email) = $2
-                                """, teamId, email)
-                        .flatMap(existing -> {
-                            if (existing != null) {
+                .flatMap(a -> Panache.withTransaction(() -> invitations
+                        .addresseeIsMember(teamId, email)
+                        .flatMap(member -> {
+                            if (member) {
                                 return Uni.createFrom()
                                         .failure(ApiException.conflict("email", "is already a member of the team"));
                             }
-                            return Sql.run(
-                                            tx,
-                                            """
-                                            INSERT INTO invitations (id, team_id, email, role, invited_by, expires_at)
-                                            VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))
-                                            """,
-                                            id,
-                                            teamId,
-                                            email,
-                                            in.role(),
-                                            a.actor().userId(),
-                                            days)
+                            InvitationEntity i = new InvitationEntity();
+                            i.id = id;
+                            i.teamId = teamId;
+                            i.email = email;
+                            i.role = Role.of(in.role());
+                            i.invitedBy = a.actor().userId();
+                            i.expiresAt = now().plus(Duration.ofDays(days));
+                            return invitations
+                                    .persistAndFlush(i)
                                     .onFailure()
-                                    .transform(e -> TeamService.unique(e, "email", "already has an open invitation"))
-                                    .flatMap(x -> load(tx, id))
+                                    .transform(e ->
+                                            UniqueViolations.asConflict(e, "email", "already has an open invitation"))
+                                    .call(x -> Panache.getSession().flatMap(s -> s.refresh(i)))
+                                    .flatMap(x -> teams.findById(teamId))
+                                    .map(team -> invitation(i, team.name))
                                     .call(inv -> audit.record(
-                                            tx, a.actor(), teamId, "invitation.create", "invitation", id, null, inv));
+                                            a.actor(), teamId, "invitation.create", "invitation", id, null, inv));
                         })))
                 .invoke(inv -> Log.infof("Invitation %s to team %s (%s)", inv.id(), teamId, inv.role()));
     }
 
-    private Uni<Invitation> load(SqlClient c, UUID id) {
-        return Sql.one(c, InvitationService::invitation, SELECT + " WHERE i.id = $1", id);
-    }
-
     public Uni<List<Invitation>> ofTeam(UUID teamId) {
         return access.require(teamId, Role.OWNER)
-                .flatMap(a -> Sql.list(
-                        pool,
-                        InvitationService::invitation,
-                        SELECT + " WHERE i.team_id = $1 ORDER BY i.inserted_at DESC",
-                        teamId));
+                .flatMap(a -> Panache.withSession(() -> invitations.ofTeam(teamId)))
+                .map(list -> list.stream().map(InvitationService::invitation).toList());
     }
 
     public Uni<Void> revoke(UUID teamId, UUID invitationId) {
         return access.require(teamId, Role.OWNER)
-                .flatMap(a -> pool.withTransaction(tx -> Sql.one(
-                                tx,
-                                InvitationService::invitation,
-                                SELECT + " WHERE i.id = $1 AND i.team_id = $2 FOR UPDATE OF i",
-                                invitationId,
-                                teamId)
-                        .flatMap(before -> {
-                            if (before == null) {
+                .flatMap(a -> Panache.withTransaction(() -> invitations
+                        .findById(invitationId, LockModeType.PESSIMISTIC_WRITE)
+                        .flatMap(i -> {
+                            if (i == null || !i.teamId.equals(teamId)) {
                                 return Uni.createFrom().failure(ApiException.notFound("invitation"));
                             }
-                            if (before.acceptedAt() != null || before.revokedAt() != null) {
+                            if (i.acceptedAt != null || i.revokedAt != null) {
                                 return Uni.createFrom().failure(ApiException.conflict("the invitation is closed"));
                             }
-                            return Sql.run(tx, "UPDATE invitations SET revoked_at = now() WHERE id = $1", invitationId)
-                                    .flatMap(x -> load(tx, invitationId))
-                                    .call(after -> audit.record(
-                                            tx,
-                                            a.actor(),
-                                            teamId,
-                                            "invitation.revoke",
-                                            "invitation",
-                                            invitationId,
-                                            before,
-                                            after));
+                            return teams.findById(teamId).flatMap(team -> {
+                                Invitation before = invitation(i, team.name);
+                                i.revokedAt = now();
+                                Invitation after = invitation(i, team.name);
+                                return audit.record(
+                                        a.actor(),
+                                        teamId,
+                                        "invitation.revoke",
+                                        "invitation",
+                                        invitationId,
+                                        before,
+                                        after);
+                            });
                         })))
                 .replaceWithVoid();
     }
@@ -152,13 +162,8 @@ public class InvitationService {
     /** The open invitations addressed to the caller's e-mail address. */
     public Uni<List<Invitation>> mine() {
         return access.actor()
-                .flatMap(actor -> Sql.list(
-                        pool,
-                        InvitationService::invitation,
-                        SELECT
-                                + " WHERE lower(i.email) = lower($1) AND i.accepted_at IS NULL AND i.revoked_at IS NULL"
-                                + " AND i.expires_at > now() ORDER BY i.inserted_at DESC",
-                        actor.email()));
+                .flatMap(actor -> Panache.withSession(() -> invitations.openFor(actor.email())))
+                .map(list -> list.stream().map(InvitationService::invitation).toList());
     }
 
     /**
@@ -167,48 +172,57 @@ public class InvitationService {
      */
     public Uni<TeamService.Member> accept(UUID invitationId) {
         return access.actorWithVerifiedEmail()
-                .flatMap(actor -> pool.withTransaction(tx -> Sql.one(
-                                tx,
-                                InvitationService::invitation,
-                                SELECT + " WHERE i.id = $1 AND lower(i.email) = lower($2) FOR UPDATE OF i",
-                                invitationId,
-                                actor.email())
-                        .flatMap(inv -> {
-                            if (inv == null) {
-                                return Uni.createFrom().failure(ApiException.notFound("invitation"));
-                            }
-                            if (inv.acceptedAt() != null || inv.revokedAt() != null) {
-                                return Uni.createFrom().failure(ApiException.conflict("the invitation is closed"));
-                            }
-                            if (inv.expiresAt().isBefore(Instant.now())) {
-                                return Uni.createFrom().failure(ApiException.conflict("the invitation has expired"));
-                            }
-                            return Sql.run(tx, """
-                                            INSERT INTO memberships (id, team_id, user_id, role) VALUES ($1, $2, $3, $4)
-                                            ON CONFLICT (team_id, user_id) DO NOTHING
-                                            """, UUID.randomUUID(), inv.teamId(), actor.userId(), inv.role())
-                                    .flatMap(rows -> rows.rowCount() == 0
-                                            ? Uni.createFrom()
-                                                    .failure(ApiException.conflict(
-                                                            "you are already a member of the team"))
-                                            : Sql.run(
-                                                    tx,
-                                                    "UPDATE invitations SET accepted_at = now() WHERE id = $1",
-                                                    invitationId))
-                                    .flatMap(x -> Sql.one(tx, TeamService::member, """
-                                            SELECT m.user_id, u.email, u.display_name, m.role, m.inserted_at
-                                            FROM memberships m JOIN users u ON u.id = m.user_id
-                                            WHERE m.team_id = $1 AND m.user_id = $2
-                                            """, inv.teamId(), actor.userId()))
-                                    .call(member -> audit.record(
-                                            tx,
-                                            actor,
-                                            inv.teamId(),
-                                            "invitation.accept",
-                                            "membership",
-                                            actor.userId(),
-                                            null,
-                                            member));
-                        })));
+                .flatMap(actor -> Panache.withTransaction(() -> invitations
+                                .findById(invitationId, LockModeType.PESSIMISTIC_WRITE)
+                                .flatMap(i -> {
+                                    if (i == null || !i.email.equalsIgnoreCase(actor.email())) {
+                                        return Uni.createFrom().failure(ApiException.notFound("invitation"));
+                                    }
+                                    if (i.acceptedAt != null || i.revokedAt != null) {
+                                        return Uni.createFrom()
+                                                .failure(ApiException.conflict("the invitation is closed"));
+                                    }
+                                    if (i.expiresAt.isBefore(Instant.now())) {
+                                        return Uni.createFrom()
+                                                .failure(ApiException.conflict("the invitation has expired"));
+                                    }
+                                    return memberships
+                                            .member(i.teamId, actor.userId())
+                                            .flatMap(existing -> existing != null
+                                                    ? Uni.createFrom()
+                                                            .failure(ApiException.conflict(
+                                                                    "you are already a member of the team"))
+                                                    : join(i, actor.userId()));
+                                })
+                                .call(member -> audit.record(
+                                        actor,
+                                        member.teamId,
+                                        "invitation.accept",
+                                        "membership",
+                                        actor.userId(),
+                                        null,
+                                        TeamService.member(member, member.user))))
+                        .onFailure()
+                        .transform(e -> UniqueViolations.is(e)
+                                ? ApiException.conflict("you are already a member of the team")
+                                : e)
+                        .flatMap(m -> Uni.createFrom().item(TeamService.member(m, m.user))));
+    }
+
+    /** The caller joins the invitation's team with its role; the invitation is closed. */
+    private Uni<MembershipEntity> join(InvitationEntity i, UUID userId) {
+        MembershipEntity m = new MembershipEntity();
+        m.id = UUID.randomUUID();
+        m.teamId = i.teamId;
+        m.userId = userId;
+        m.role = i.role;
+        i.acceptedAt = now();
+        return memberships
+                .persistAndFlush(m)
+                .call(x -> Panache.getSession().flatMap(s -> s.refresh(m)))
+                .call(x -> Panache.getSession()
+                        .flatMap(s -> s.find(UserEntity.class, userId))
+                        .invoke(user -> m.user = user))
+                .replaceWith(m);
     }
 }

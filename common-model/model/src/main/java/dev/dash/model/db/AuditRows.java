@@ -11,7 +11,8 @@ import java.util.UUID;
 /**
  * The one writer of {@code audit_log} rows, for every service: the only place that knows the table's columns.
  * Rows are written on the caller's connection, so a change and its audit row commit or roll back together.
- * web-service runs {@link #INSERT_NUMBERED} on its reactive client with {@link Entry#parameters()}; the
+ * web-service runs {@link #INSERT_NUMBERED} on its reactive client, or {@link #INSERT} in a Hibernate Reactive
+ * session, with {@link Entry#parameters()}; the
  * blocking services call {@link #write} or {@link #writeRow} on their JDBC connection.
  */
 public final class AuditRows {
@@ -22,8 +23,13 @@ public final class AuditRows {
     public static final String INSERT_NUMBERED = "INSERT INTO audit_log (" + COLUMNS + ")"
             + " VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb)";
 
-    private static final String INSERT =
-            "INSERT INTO audit_log (" + COLUMNS + ")" + " VALUES (?, ?, ?, ?, ?, ?, ?::text::jsonb, ?::text::jsonb)";
+    /**
+     * The insert with {@code ?} placeholders (JDBC, and Hibernate Reactive native queries), parameters {@link
+     * Entry#parameters()}. The JSON goes in as text first: a parameter PostgreSQL types as {@code jsonb} is sent by
+     * the Vert.x client as a JSON string value, so {@code CAST(? AS jsonb)} would store {@code "{\"name\":...}"}.
+     */
+    public static final String INSERT = "INSERT INTO audit_log (" + COLUMNS + ")"
+            + " VALUES (?, ?, ?, ?, ?, ?, CAST(CAST(? AS text) AS jsonb), CAST(CAST(? AS text) AS jsonb))";
 
     private static final String INSERT_ROW = "INSERT INTO audit_log (" + COLUMNS + ")"
             + " SELECT t.team_id, ?, ?, ?, ?, ?, NULL, to_jsonb(t) FROM %s t WHERE t.id = ?";
