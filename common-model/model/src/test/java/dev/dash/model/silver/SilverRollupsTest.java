@@ -138,8 +138,8 @@ class SilverRollupsTest {
 
     @Test
     void theLastValueIsTheLatestRowsEvenWhenRowsTieOnTheTime() throws SQLException {
-        // plain/V110 looks the last value up (the bucket's latest time, then the greatest event id and seq) instead
-        // of sorting each bucket: the same row as the ordered aggregate of the whole-database refresh, ties included.
+        // The bucket's last value is the row with the latest time, then the greatest event id, then seq: the same
+        // row from the per-pipeline refresh (plain/V83) and the whole-database one (plain/V32), ties included.
         UUID replayed = UUID.randomUUID();
         UUID team = UUID.randomUUID();
         Instant t0 = Instant.parse("2020-03-04T10:15:00Z");
