@@ -52,11 +52,8 @@ interface JobContext {
     /** The pace shared by every job on the node. */
     Throttle throttle();
 
-    /**
-     * The Silver writer of a mapping replay ({@code mapping}: a pending version, whose rollups the job refreshes
-     * itself, so its batches are not logged for the rollup job) or of a quarantine replay (the active version).
-     */
-    SilverStore store(boolean mapping);
+    /** The Silver writer. */
+    SilverStore store();
 
     /** Publishes the replay's current row on {@code dash.replays}. */
     void report(UUID replay);

@@ -206,8 +206,7 @@ final class ReplayJob implements Runnable {
                         jobs.objectsInFlight(),
                         "timescaledb".equals(jobs.db(JobStore::variant)))
                 : null;
-        try (Pipeline pipeline =
-                new Pipeline(jobs.store(job.mapping()), jobs.objectsInFlight(), jobs.writeConnections())) {
+        try (Pipeline pipeline = new Pipeline(jobs.store(), jobs.objectsInFlight(), jobs.writeConnections())) {
             int next = 0;
             while (next < todo.size() || !window.isEmpty()) {
                 // Twice the readers: a reader that finished mapping an object starts the next one at once.

@@ -54,11 +54,7 @@ public class ReplayJobs {
     private final String bootstrapServers;
     private final String node;
     private final Throttle throttle;
-    /** Silver writer of quarantine replays (the active version: the rollup job follows what they write). */
     private final SilverStore store;
-    /** Silver writer of mapping replays (a pending version, whose rollups the replay refreshes itself). */
-    private final SilverStore pendingStore;
-
     private final Map<UUID, ReplayJob> held = new ConcurrentHashMap<>();
     private final Map<UUID, Long> lastReport = new ConcurrentHashMap<>();
     private final Counter events;
@@ -91,7 +87,6 @@ public class ReplayJobs {
         this.node = this.config.nodeId().orElseGet(ReplayJobs::defaultNode);
         this.throttle = new Throttle(this.config.maxEventsPerSecond());
         this.store = new SilverStore(dataSource);
-        this.pendingStore = new SilverStore(dataSource, false);
         this.sweeper = new VersionSweeper(dataSource, this.config);
         this.events = Counter.builder("dash.replay.events")
                 .description("Events read from Bronze by replay jobs")
@@ -261,8 +256,8 @@ public class ReplayJobs {
         }
 
         @Override
-        public SilverStore store(boolean mapping) {
-            return mapping ? pendingStore : store;
+        public SilverStore store() {
+            return store;
         }
 
         @Override
