@@ -1,6 +1,7 @@
 package dev.dash.replay.job;
 
 import dev.dash.model.db.AuditRows;
+import dev.dash.model.replay.ReplayState;
 import dev.dash.model.silver.SilverRollups;
 import java.sql.Array;
 import java.sql.Connection;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,7 +25,9 @@ import java.util.UUID;
 
 /** SQL of the replay jobs (docs/replay.md); every method runs on the caller's connection and transaction. */
 final class JobStore {
-    static final List<String> OPEN = List.of("queued", "waiting_for_archive", "running", "cutting_over");
+    /** States of a replay not yet ended: every state but the final ones. */
+    static final Set<ReplayState> OPEN = EnumSet.of(
+            ReplayState.QUEUED, ReplayState.WAITING_FOR_ARCHIVE, ReplayState.RUNNING, ReplayState.CUTTING_OVER);
 
     private JobStore() {}
 
@@ -36,7 +40,7 @@ final class JobStore {
             int targetVersion,
             Instant windowFrom,
             Instant windowTo,
-            String state,
+            ReplayState state,
             boolean cancelRequested,
             String owner,
             Instant minPointTime,
@@ -166,7 +170,7 @@ final class JobStore {
                         rs.getInt(5),
                         instant(rs, 6),
                         instant(rs, 7),
-                        rs.getString(8),
+                        ReplayState.of(rs.getString(8)),
                         rs.getBoolean(9),
                         rs.getString(10),
                         instant(rs, 11),
@@ -176,14 +180,14 @@ final class JobStore {
     }
 
     /** Moves a job this node holds from one state to the next, unless a cancel was asked for; false if not. */
-    static boolean advance(Connection c, UUID id, String node, String from, String to) throws SQLException {
+    static boolean advance(Connection c, UUID id, String node, ReplayState from, ReplayState to) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE replays SET state = ?, updated_at = now() WHERE id = ? AND owner_node = ? AND state = ? "
                         + "AND NOT cancel_requested")) {
-            ps.setString(1, to);
+            ps.setString(1, to.dbName());
             ps.setObject(2, id);
             ps.setString(3, node);
-            ps.setString(4, from);
+            ps.setString(4, from.dbName());
             return ps.executeUpdate() == 1;
         }
     }
@@ -385,7 +389,7 @@ final class JobStore {
      */
     static boolean cutOver(Connection c, Job job, String node) throws SQLException {
         Job locked = load(c, job.id(), true);
-        if (locked == null || !"cutting_over".equals(locked.state()) || !node.equals(locked.owner())) {
+        if (locked == null || locked.state() != ReplayState.CUTTING_OVER || !node.equals(locked.owner())) {
             return false;
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE data_mappings SET status = 'retired', ended_at = now() "
@@ -414,7 +418,7 @@ final class JobStore {
             ps.setInt(2, job.targetVersion());
             ps.executeUpdate();
         }
-        finish(c, job, "succeeded", null);
+        finish(c, job, ReplayState.SUCCEEDED, null);
         audit(c, job, "replay.cut_over");
         return true;
     }
@@ -425,7 +429,7 @@ final class JobStore {
         if (locked == null || !node.equals(locked.owner()) || !OPEN.contains(locked.state())) {
             return false;
         }
-        finish(c, job, "succeeded", null);
+        finish(c, job, ReplayState.SUCCEEDED, null);
         audit(c, job, "replay.succeed");
         return true;
     }
@@ -434,7 +438,7 @@ final class JobStore {
      * Ends a replay as failed or cancelled, in the caller's transaction: a mapping replay's pending version
      * gets the same status and stops being written; the active version is not touched.
      */
-    static boolean abandon(Connection c, Job job, String node, String state, String error) throws SQLException {
+    static boolean abandon(Connection c, Job job, String node, ReplayState state, String error) throws SQLException {
         Job locked = load(c, job.id(), true);
         if (locked == null || !OPEN.contains(locked.state()) || (node != null && !node.equals(locked.owner()))) {
             return false;
@@ -443,7 +447,8 @@ final class JobStore {
         if (job.mapping()) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE data_mappings SET status = ?, ended_at = now() "
                     + "WHERE pipeline_id = ? AND version = ? AND status = 'pending'")) {
-                ps.setString(1, state);
+                // The pending version ends as the replay does: failed or cancelled (data_mappings' own names).
+                ps.setString(1, state.dbName());
                 ps.setObject(2, job.pipelineId());
                 ps.setInt(3, job.targetVersion());
                 ps.executeUpdate();
@@ -453,17 +458,17 @@ final class JobStore {
                 ps.executeUpdate();
             }
         }
-        audit(c, job, "replay." + ("failed".equals(state) ? "fail" : "cancel"));
+        audit(c, job, "replay." + (state == ReplayState.FAILED ? "fail" : "cancel"));
         return true;
     }
 
-    private static void finish(Connection c, Job job, String state, String error) throws SQLException {
+    private static void finish(Connection c, Job job, ReplayState state, String error) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE replays SET state = ?, last_error = coalesce(?, last_error), cancel_requested = false,
                        finished_at = now(), updated_at = now(), owner_node = NULL, lease_until = NULL
                 WHERE id = ?
                 """)) {
-            ps.setString(1, state);
+            ps.setString(1, state.dbName());
             ps.setString(2, error);
             ps.setObject(3, job.id());
             ps.executeUpdate();

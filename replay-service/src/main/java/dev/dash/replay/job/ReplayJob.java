@@ -9,6 +9,7 @@ import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.mapping.MappingResult;
 import dev.dash.model.mapping.Point;
+import dev.dash.model.replay.ReplayState;
 import dev.dash.model.silver.SilverBatch;
 import dev.dash.model.silver.SilverRollups;
 import dev.dash.model.silver.SilverStore;
@@ -59,12 +60,12 @@ final class ReplayJob implements Runnable {
     }
 
     private final UUID id;
-    private final ReplayJobs jobs;
+    private final JobContext jobs;
     private volatile boolean lost;
     /** What this run wrote, refreshed while it writes; null when the run did not write every object (resumed). */
     private RollupTracker rollups;
 
-    ReplayJob(UUID id, ReplayJobs jobs) {
+    ReplayJob(UUID id, JobContext jobs) {
         this.id = id;
         this.jobs = jobs;
     }
@@ -91,37 +92,37 @@ final class ReplayJob implements Runnable {
             Log.infof("Replay %s stopped on this node: %s", id, e.getMessage());
         } catch (Fatal e) {
             Log.warnf("Replay %s failed: %s", id, e.getMessage());
-            end(job, "failed", e.getMessage());
+            end(job, ReplayState.FAILED, e.getMessage());
         } catch (RuntimeException e) {
             Log.errorf(e, "Replay %s failed unexpectedly", id);
-            end(job, "failed", "internal error: " + e);
+            end(job, ReplayState.FAILED, "internal error: " + e);
         } finally {
             if (rollups != null) {
                 rollups.close();
             }
-            jobs.finished(this);
+            jobs.finished(id);
         }
     }
 
     private void execute(JobStore.Job job) {
         if (job.cancelRequested()) {
-            end(job, "cancelled", null);
+            end(job, ReplayState.CANCELLED, null);
             return;
         }
         CompiledMapping mapping = target(job);
-        String state = job.state();
-        if ("queued".equals(state)) {
-            state = advance(job, "queued", "waiting_for_archive");
+        ReplayState state = job.state();
+        if (state == ReplayState.QUEUED) {
+            state = advance(job, ReplayState.QUEUED, ReplayState.WAITING_FOR_ARCHIVE);
         }
-        if ("waiting_for_archive".equals(state)) {
+        if (state == ReplayState.WAITING_FOR_ARCHIVE) {
             // Claimed only once the archive is ready (JobStore.claim).
-            state = advance(job, "waiting_for_archive", "running");
+            state = advance(job, ReplayState.WAITING_FOR_ARCHIVE, ReplayState.RUNNING);
         }
-        if ("running".equals(state)) {
+        if (state == ReplayState.RUNNING) {
             replayObjects(job, mapping);
-            state = advance(job, "running", "cutting_over");
+            state = advance(job, ReplayState.RUNNING, ReplayState.CUTTING_OVER);
         }
-        if ("cutting_over".equals(state)) {
+        if (state == ReplayState.CUTTING_OVER) {
             finish(job);
         }
     }
@@ -143,15 +144,16 @@ final class ReplayJob implements Runnable {
         }
     }
 
-    private String advance(JobStore.Job job, String from, String to) {
+    private ReplayState advance(JobStore.Job job, ReplayState from, ReplayState to) {
         boolean moved = jobs.db(c -> JobStore.advance(c, id, jobs.node(), from, to));
         if (!moved) {
             JobStore.Job now = jobs.db(c -> JobStore.load(c, id, false));
             if (now != null && now.cancelRequested() && JobStore.OPEN.contains(now.state())) {
-                end(job, "cancelled", null);
+                end(job, ReplayState.CANCELLED, null);
                 throw new Stop("cancelled");
             }
-            throw new Stop("the replay moved on without this node (" + (now == null ? "deleted" : now.state()) + ")");
+            throw new Stop("the replay moved on without this node ("
+                    + (now == null ? "deleted" : now.state().dbName()) + ")");
         }
         jobs.report(id);
         return to;
@@ -238,7 +240,7 @@ final class ReplayJob implements Runnable {
                     tracker.written(result.minPointTime(), result.maxPointTime());
                 }
                 if (cancel) {
-                    end(job, "cancelled", null);
+                    end(job, ReplayState.CANCELLED, null);
                     throw new Stop("cancelled");
                 }
             }
@@ -579,7 +581,7 @@ final class ReplayJob implements Runnable {
         }
         Log.infof("Replay %s succeeded: pipeline %s now reads version %d", id, job.pipelineId(), job.targetVersion());
         if (job.mapping()) {
-            jobs.publisher().pipelineChanged(job.pipelineId());
+            jobs.pipelineChanged(job.pipelineId());
         }
         jobs.report(id);
     }
@@ -638,7 +640,7 @@ final class ReplayJob implements Runnable {
     }
 
     /** Ends the replay as failed or cancelled (if still open), then tells the writers. */
-    private void end(JobStore.Job job, String state, String error) {
+    private void end(JobStore.Job job, ReplayState state, String error) {
         if (job == null) {
             return;
         }
@@ -655,14 +657,14 @@ final class ReplayJob implements Runnable {
                 }
             });
             if (ended) {
-                Log.infof("Replay %s %s", id, state);
+                Log.infof("Replay %s %s", id, state.dbName());
                 if (job.mapping()) {
-                    jobs.publisher().pipelineChanged(job.pipelineId());
+                    jobs.pipelineChanged(job.pipelineId());
                 }
                 jobs.report(id);
             }
         } catch (RuntimeException e) {
-            Log.warnf("Replay %s could not be marked %s (another node will): %s", id, state, e.getMessage());
+            Log.warnf("Replay %s could not be marked %s (another node will): %s", id, state.dbName(), e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.dash.model.replay.Replay;
 import dev.dash.model.silver.SilverStore;
 import dev.dash.platform.startup.StartupSteps;
 import dev.dash.replay.config.ReplayConfig;
+import dev.dash.replay.control.ControlPublisher;
 import dev.dash.replay.replay.ReplayRepository;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
@@ -43,12 +44,6 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @ApplicationScoped
 public class ReplayJobs {
-    /** Work on one connection. */
-    @FunctionalInterface
-    interface Sql<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     private final AgroalDataSource dataSource;
     private final S3Client s3;
     private final ReplayConfig.Job config;
@@ -199,20 +194,98 @@ public class ReplayJobs {
             if (id == null) {
                 return;
             }
-            ReplayJob job = new ReplayJob(id, this);
+            ReplayJob job = new ReplayJob(id, context);
             held.put(id, job);
             Log.infof("Replay %s claimed by %s", id, node);
             executor.submit(job);
         }
     }
 
-    // --- what a job uses --------------------------------------------------------------------------------
+    // --- what a job uses: its context -------------------------------------------------------------------
+
+    /** Each job's view of this runner (JobContext): the database, Bronze, settings and reporting, no more. */
+    private final JobContext context = new JobContext() {
+        @Override
+        public <T> T db(Sql<T> work) {
+            return ReplayJobs.this.db(work);
+        }
+
+        @Override
+        public InputStream open(String key) {
+            return ReplayJobs.this.open(key);
+        }
+
+        @Override
+        public long backoff(long backoff) {
+            return ReplayJobs.this.backoff(backoff);
+        }
+
+        @Override
+        public boolean running() {
+            return running;
+        }
+
+        @Override
+        public String node() {
+            return node;
+        }
+
+        @Override
+        public Duration lease() {
+            return config.lease();
+        }
+
+        @Override
+        public int batchRows() {
+            return config.batchRows();
+        }
+
+        @Override
+        public int objectsInFlight() {
+            return Math.max(1, config.objectsInFlight());
+        }
+
+        @Override
+        public int writeConnections() {
+            return Math.max(1, config.writeConnections());
+        }
+
+        @Override
+        public Throttle throttle() {
+            return throttle;
+        }
+
+        @Override
+        public SilverStore store() {
+            return store;
+        }
+
+        @Override
+        public void report(UUID replay) {
+            ReplayJobs.this.report(replay);
+        }
+
+        @Override
+        public void progressed(UUID replay, JobStore.ObjectDone done) {
+            ReplayJobs.this.progressed(replay, done);
+        }
+
+        @Override
+        public void pipelineChanged(UUID pipelineId) {
+            publisher.pipelineChanged(pipelineId);
+        }
+
+        @Override
+        public void finished(UUID replay) {
+            ReplayJobs.this.finished(replay);
+        }
+    };
 
     /**
      * Runs on a fresh connection; failures of the database's availability (connection, shutdown,
      * resources) are retried with backoff while the job may go on, anything else ends the job.
      */
-    <T> T db(Sql<T> work) {
+    private <T> T db(JobContext.Sql<T> work) {
         long backoff = 250;
         while (true) {
             try (Connection c = dataSource.getConnection()) {
@@ -236,12 +309,12 @@ public class ReplayJobs {
         }
     }
 
-    InputStream open(String key) {
+    private InputStream open(String key) {
         return s3.getObject(b -> b.bucket(bucket).key(key));
     }
 
     /** Waits one poll interval (or until the node stops). */
-    void pause() {
+    private void pause() {
         synchronized (wake) {
             if (!running) {
                 return;
@@ -256,7 +329,7 @@ public class ReplayJobs {
     }
 
     /** Waits {@code backoff} ms (or until the node stops) and returns the next, doubled up to 10 s. */
-    long backoff(long backoff) {
+    private long backoff(long backoff) {
         synchronized (wake) {
             if (running) {
                 try {
@@ -271,7 +344,7 @@ public class ReplayJobs {
     }
 
     /** Partitions of {@code dash.raw}, asked of Kafka at most every 30 s. */
-    int rawPartitions() {
+    private int rawPartitions() {
         if (partitions > 0 && System.nanoTime() - partitionsCheckedAt < TimeUnit.SECONDS.toNanos(30)) {
             return partitions;
         }
@@ -301,7 +374,7 @@ public class ReplayJobs {
     }
 
     /** Publishes the replay's current row on {@code dash.replays}. */
-    void report(UUID id) {
+    private void report(UUID id) {
         lastReport.put(id, System.nanoTime());
         try (Connection c = dataSource.getConnection()) {
             Replay r = ReplayRepository.find(c, id, false);
@@ -314,7 +387,7 @@ public class ReplayJobs {
     }
 
     /** An object is checkpointed: counters, and a report at most every progress interval. */
-    void progressed(UUID id, JobStore.ObjectDone done) {
+    private void progressed(UUID id, JobStore.ObjectDone done) {
         events.increment(done.events());
         points.increment(done.points());
         objects.increment();
@@ -325,48 +398,12 @@ public class ReplayJobs {
         }
     }
 
-    void finished(ReplayJob job) {
-        held.remove(job.id());
-        lastReport.remove(job.id());
+    private void finished(UUID id) {
+        held.remove(id);
+        lastReport.remove(id);
         synchronized (wake) {
             wake.notifyAll();
         }
-    }
-
-    String node() {
-        return node;
-    }
-
-    Duration lease() {
-        return config.lease();
-    }
-
-    int batchRows() {
-        return config.batchRows();
-    }
-
-    int objectsInFlight() {
-        return Math.max(1, config.objectsInFlight());
-    }
-
-    int writeConnections() {
-        return Math.max(1, config.writeConnections());
-    }
-
-    Throttle throttle() {
-        return throttle;
-    }
-
-    SilverStore store() {
-        return store;
-    }
-
-    ControlPublisher publisher() {
-        return publisher;
-    }
-
-    boolean running() {
-        return running;
     }
 
     private static String defaultNode() {

@@ -4,8 +4,9 @@ import dev.dash.model.api.ApiException;
 import dev.dash.model.api.FieldError;
 import dev.dash.model.envelope.UuidV7;
 import dev.dash.model.replay.Replay;
+import dev.dash.model.replay.ReplayState;
 import dev.dash.replay.auth.Caller;
-import dev.dash.replay.job.ControlPublisher;
+import dev.dash.replay.control.ControlPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.RequestScoped;
 import java.sql.Connection;
@@ -100,13 +101,14 @@ public class ReplayService {
                     throw ApiException.notFound("replay");
                 }
                 UUID userId = caller.requireAdmin(c, r.teamId(), "replay");
-                if (Replay.isFinal(r.state())) {
+                ReplayState state = ReplayState.of(r.state());
+                if (state.isFinal()) {
                     throw ApiException.conflict("state", "the replay has already " + r.state());
                 }
-                boolean now = "queued".equals(r.state()) || "waiting_for_archive".equals(r.state());
+                boolean now = state == ReplayState.QUEUED || state == ReplayState.WAITING_FOR_ARCHIVE;
                 if (now) {
                     ReplayRepository.cancelNow(c, r);
-                } else if ("cutting_over".equals(r.state())) {
+                } else if (state == ReplayState.CUTTING_OVER) {
                     throw ApiException.conflict("state", "the replay is cutting over and can no longer be cancelled");
                 } else {
                     ReplayRepository.requestCancel(c, replayId);

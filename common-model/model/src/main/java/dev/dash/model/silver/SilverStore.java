@@ -10,8 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -51,13 +49,29 @@ public final class SilverStore {
     private static final int CHUNK = 256 * 1024;
 
     private final DataSource dataSource;
-    /** UTC days whose partitions exist already (process-wide; partitions are never dropped for recent days). */
-    private final Set<LocalDate> preparedDays = ConcurrentHashMap.newKeySet();
+    /** Whether writes log the hours they touched for the rollup job (false: the writer refreshes them itself). */
+    private final boolean invalidates;
+    /** UTC days (days since the epoch) whose partitions exist already (partitions are never dropped for recent days). */
+    private final Set<Long> preparedDays = ConcurrentHashMap.newKeySet();
     /** Whether the database is plain PostgreSQL, whose rollups follow SilverStore's invalidation log. */
     private volatile Boolean logsInvalidations;
 
+    /** A writer whose batches the rollup job follows (the Silver writer, a quarantine replay). */
     public SilverStore(DataSource dataSource) {
+        this(dataSource, true);
+    }
+
+    /**
+     * @param invalidates whether each batch logs the (pipeline, hour)s it touched for the rollup job on plain
+     *     PostgreSQL ({@link #invalidateRollups}). False only for a writer that rebuilds the rollups of what it
+     *     wrote itself before anyone reads them: a mapping replay writes a pending version, which no query reads
+     *     and whose buckets the replay refreshes before its cut-over (docs/replay.md, step 4), so logging its
+     *     hours would only make the live rollup job rebuild them a second time while the replay runs, and make
+     *     the replay's writers queue on the log's rows (a conflicting entry is locked until its writer commits).
+     */
+    public SilverStore(DataSource dataSource, boolean invalidates) {
         this.dataSource = dataSource;
+        this.invalidates = invalidates;
     }
 
     /**
@@ -176,7 +190,7 @@ public final class SilverStore {
      * reaches the rollups in the job's next round. On TimescaleDB the extension keeps its own log.
      */
     private void invalidateRollups(Connection c, SilverBatch batch) throws SQLException {
-        if (batch.rows.isEmpty() || !logsInvalidations(c)) {
+        if (!invalidates || batch.rows.isEmpty() || !logsInvalidations(c)) {
             return;
         }
         Set<Map.Entry<UUID, Long>> hours = new java.util.HashSet<>();
@@ -209,15 +223,20 @@ public final class SilverStore {
     }
 
     private void prepareDays(Connection c, SilverBatch batch) throws SQLException {
-        TreeSet<LocalDate> days = new TreeSet<>();
+        // Days as days since the epoch; rows of one batch mostly share a day, so a day is looked up once per run.
+        TreeSet<Long> days = new TreeSet<>();
+        long last = Long.MIN_VALUE;
         for (SilverBatch.Row r : batch.rows) {
-            LocalDate d = LocalDate.ofInstant(r.time(), ZoneOffset.UTC);
-            if (!preparedDays.contains(d)) {
-                days.add(d);
+            long d = Math.floorDiv(r.time().getEpochSecond(), 86_400L);
+            if (d != last) {
+                last = d;
+                if (!preparedDays.contains(d)) {
+                    days.add(d);
+                }
             }
         }
         for (SilverBatch.Record r : batch.records) {
-            LocalDate d = LocalDate.ofInstant(r.time(), ZoneOffset.UTC);
+            long d = Math.floorDiv(r.time().getEpochSecond(), 86_400L);
             if (!preparedDays.contains(d)) {
                 days.add(d);
             }
@@ -227,8 +246,8 @@ public final class SilverStore {
         }
         // One call per day (never a range: one far-off timestamp must not create years of partitions).
         try (PreparedStatement ps = c.prepareStatement("SELECT dash_ensure_partitions(?, ?)")) {
-            for (LocalDate d : days) {
-                Timestamp t = Timestamp.from(d.atStartOfDay(ZoneOffset.UTC).toInstant());
+            for (long d : days) {
+                Timestamp t = Timestamp.from(Instant.ofEpochSecond(d * 86_400L));
                 ps.setTimestamp(1, t);
                 ps.setTimestamp(2, t);
                 ps.execute();

@@ -137,6 +137,91 @@ class SilverRollupsTest {
     }
 
     @Test
+    void theLastValueIsTheLatestRowsEvenWhenRowsTieOnTheTime() throws SQLException {
+        // The bucket's last value is the row with the latest time, then the greatest event id, then seq: the same
+        // row from the per-pipeline refresh (plain/V83) and the whole-database one (plain/V32), ties included.
+        UUID replayed = UUID.randomUUID();
+        UUID team = UUID.randomUUID();
+        Instant t0 = Instant.parse("2020-03-04T10:15:00Z");
+        java.util.Random random = new java.util.Random(7);
+        java.util.Map<String, Last> expected = new java.util.HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            // Times on whole seconds within two minutes, so many rows share one; two label sets, two metrics.
+            Instant time = t0.plusSeconds(random.nextInt(120));
+            String site = random.nextBoolean() ? "a" : "b";
+            String metric = random.nextBoolean() ? "temp" : "hum";
+            UUID event = UUID.randomUUID();
+            int seq = random.nextInt(3);
+            double value = random.nextInt(1_000_000);
+            insertRow(time, replayed, team, metric, site, event, seq, value);
+            String key = time.truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + " " + metric + " " + site;
+            Last row = new Last(time.getEpochSecond(), event, seq, value);
+            Last last = expected.get(key);
+            if (last == null || row.after(last)) {
+                expected.put(key, row);
+            }
+        }
+        try (Connection c = ds.getConnection()) {
+            SilverRollups.refresh(c, replayed, 1, t0, t0.plusSeconds(119));
+        }
+        java.util.Map<String, Double> perPipeline = lastValues();
+        assertThat(perPipeline).hasSize(expected.size());
+        expected.forEach((key, last) -> assertThat(perPipeline.get(key)).as(key).isEqualTo(last.value()));
+        // The whole-database refresh (plain/V32, the ordered aggregate) gives the same buckets.
+        execute(ds, "SELECT dash_refresh_rollups('2020-03-04T10:00Z', '2020-03-04T11:00Z', false)");
+        assertThat(lastValues()).isEqualTo(perPipeline);
+    }
+
+    /** A raw row as the last value's order sees it: time, then event id, then seq. */
+    private record Last(long second, UUID event, int seq, double value) {
+        /** Whether this row comes after {@code other} (PostgreSQL orders uuids as unsigned bytes). */
+        boolean after(Last other) {
+            if (second != other.second) {
+                return second > other.second;
+            }
+            int byEvent = event.getMostSignificantBits() != other.event.getMostSignificantBits()
+                    ? Long.compareUnsigned(event.getMostSignificantBits(), other.event.getMostSignificantBits())
+                    : Long.compareUnsigned(event.getLeastSignificantBits(), other.event.getLeastSignificantBits());
+            return byEvent != 0 ? byEvent > 0 : seq > other.seq;
+        }
+    }
+
+    /** Minute bucket, metric and site to the bucket's last value. */
+    private java.util.Map<String, Double> lastValues() throws SQLException {
+        java.util.Map<String, Double> out = new java.util.HashMap<>();
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT bucket, metric, labels->>'site', last_value FROM metrics_1m")) {
+            while (rs.next()) {
+                out.put(
+                        rs.getObject(1, java.time.OffsetDateTime.class).toInstant() + " " + rs.getString(2) + " "
+                                + rs.getString(3),
+                        rs.getDouble(4));
+            }
+        }
+        return out;
+    }
+
+    private void insertRow(
+            Instant time, UUID pipeline, UUID team, String metric, String site, UUID event, int seq, double value)
+            throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) "
+                                + "VALUES (?, ?, ?, ?, jsonb_build_object('site', ?::text), ?, ?, 1, ?)")) {
+            ps.setObject(1, time.atOffset(ZoneOffset.UTC));
+            ps.setObject(2, pipeline);
+            ps.setObject(3, team);
+            ps.setString(4, metric);
+            ps.setString(5, site);
+            ps.setDouble(6, value);
+            ps.setObject(7, event);
+            ps.setInt(8, seq);
+            ps.executeUpdate();
+        }
+    }
+
+    @Test
     void onePerPipelineRefreshFunctionIsLeft() throws SQLException {
         // plain/V83: dash_refresh_rollups(pipeline, from, to, version) replaced V60's three-argument form and
         // V77's dash_refresh_rollups_pipeline; the refresh of every pipeline (from, to, advance) stays.

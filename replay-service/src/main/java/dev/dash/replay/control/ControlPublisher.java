@@ -1,4 +1,4 @@
-package dev.dash.replay.job;
+package dev.dash.replay.control;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dash.model.db.PipelineSnapshots;
