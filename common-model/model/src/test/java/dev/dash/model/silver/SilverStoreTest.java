@@ -175,16 +175,15 @@ class SilverStoreTest {
     }
 
     @Test
-    void aWriterThatRefreshesItsOwnRollupsLogsNoInvalidationAndBothCreateTheDaysTheyNeed() throws SQLException {
-        // Two UTC days never written before (each needs its partition), one of them on both sides of midnight.
+    void aBatchOnBothSidesOfMidnightCreatesBothDaysAndWritesEveryRowOnce() throws SQLException {
+        // Two UTC days never written before, each needing its partition, in one batch.
         Instant late = Instant.parse("2025-03-01T23:59:59.999999Z");
         Instant early = Instant.parse("2025-03-02T00:00:00Z");
-        SilverBatch logged = new SilverBatch();
-        SilverBatch unlogged = new SilverBatch();
+        SilverBatch batch = new SilverBatch();
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
-        logged.addPoints(pipeline, team, a, 1, late, List.of(new Point(late, "temp", Map.of("site", "x"), 1)));
-        unlogged.addPoints(
+        batch.addPoints(pipeline, team, a, 1, late, List.of(new Point(late, "temp", Map.of("site", "x"), 1)));
+        batch.addPoints(
                 pipeline,
                 team,
                 b,
@@ -194,21 +193,13 @@ class SilverStoreTest {
                         new Point(late, "temp", Map.of("site", "x"), 2),
                         new Point(early, "temp", Map.of("site", "x"), 3)));
 
-        assertThat(new SilverStore(ds, false).write(unlogged)).isEqualTo(2);
-        assertThat(count("SELECT count(*) FROM rollup_invalidations WHERE pipeline_id = '" + pipeline + "'"))
-                .isZero();
-        assertThat(new SilverStore(ds).write(logged)).isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM rollup_invalidations WHERE pipeline_id = '" + pipeline + "'"
-                        + " AND hour = '2025-03-01T23:00:00Z'"))
-                .isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM rollup_invalidations WHERE pipeline_id = '" + pipeline + "'"))
-                .isEqualTo(1);
+        assertThat(new SilverStore(ds).write(batch)).isEqualTo(3);
         assertThat(events("metrics")).containsExactlyInAnyOrder(a, b);
         assertThat(count("SELECT count(*) FROM metrics WHERE pipeline_id = '" + pipeline + "' AND time = '" + early
                         + "'"))
                 .isEqualTo(1);
-        // Written again, nothing changes (the idempotent path, without the log too).
-        assertThat(new SilverStore(ds, false).write(unlogged)).isZero();
+        // Written again, nothing changes (the idempotent path).
+        assertThat(new SilverStore(ds).write(batch)).isZero();
         assertThat(count("SELECT count(*) FROM metrics WHERE pipeline_id = '" + pipeline + "'"))
                 .isEqualTo(3);
     }
