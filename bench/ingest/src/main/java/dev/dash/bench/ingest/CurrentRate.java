@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -29,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -80,7 +78,6 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class CurrentRate {
     private static final DateTimeFormatter HMS =
             DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final String[] SITES = {"north", "south", "east", "west"};
     private static final int PEAK_SPAN = 15;
 
     private final HttpClient client;
@@ -451,7 +448,7 @@ public final class CurrentRate {
             AtomicLong errors,
             long[] latencies,
             AtomicLong recorded) {
-        byte[] body = body();
+        byte[] body = LoadGenerator.readings(seq, batchSize, batch);
         Map<String, String> headers = signer.sign(body, secret, Instant.now(), null);
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(path);
         headers.forEach(o::addHeader);
@@ -477,33 +474,6 @@ public final class CurrentRate {
                         }
                     }
                 });
-    }
-
-    /** {@link LoadGenerator}'s readings: unique, about 180 bytes each. */
-    private byte[] body() {
-        StringBuilder b = new StringBuilder(batchSize * 160);
-        String ts = Instant.now().toString();
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        for (int i = 0; i < batchSize; i++) {
-            long n = seq.incrementAndGet();
-            b.append("{\"ts\":\"")
-                    .append(ts)
-                    .append("\",\"n\":")
-                    .append(n)
-                    .append(",\"device\":\"d-")
-                    .append(n % 500)
-                    .append("\",\"site\":\"")
-                    .append(SITES[(int) (n & 3)])
-                    .append("\",\"temp\":")
-                    .append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
-                    .append(",\"hum\":")
-                    .append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
-                    .append(",\"firmware\":\"4.2.1\",\"status\":\"OK\"}");
-            if (batch) {
-                b.append('\n');
-            }
-        }
-        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** The node's lags and counters (summed over tags), from its Prometheus endpoint. */

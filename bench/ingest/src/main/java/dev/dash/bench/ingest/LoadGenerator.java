@@ -64,7 +64,6 @@ public final class LoadGenerator {
         AtomicLong refused = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(concurrency);
-        String[] sites = {"north", "south", "east", "west"};
         Runnable[] loop = new Runnable[1];
         loop[0] = () -> {
             long now = System.nanoTime();
@@ -72,29 +71,7 @@ public final class LoadGenerator {
                 done.countDown();
                 return;
             }
-            StringBuilder b = new StringBuilder(batchSize * 160);
-            String ts = Instant.now().toString();
-            for (int i = 0; i < batchSize; i++) {
-                long n = seq.incrementAndGet();
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                b.append("{\"ts\":\"")
-                        .append(ts)
-                        .append("\",\"n\":")
-                        .append(n)
-                        .append(",\"device\":\"d-")
-                        .append(n % 500)
-                        .append("\",\"site\":\"")
-                        .append(sites[(int) (n & 3)])
-                        .append("\",\"temp\":")
-                        .append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
-                        .append(",\"hum\":")
-                        .append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
-                        .append(",\"firmware\":\"4.2.1\",\"status\":\"OK\"}");
-                if (batch) {
-                    b.append('\n');
-                }
-            }
-            byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] body = readings(seq, batchSize, batch);
             Map<String, String> headers = signer.sign(body, secret, Instant.now(), null);
             RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(path);
             headers.forEach(o::addHeader);
@@ -151,5 +128,37 @@ public final class LoadGenerator {
             return 0;
         }
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
+    }
+
+    private static final String[] SITES = {"north", "south", "east", "west"};
+
+    /**
+     * {@code count} sensor readings, unique by {@code seq}, about 180 bytes each: one JSON object, or NDJSON lines
+     * when {@code ndjson} (shared with {@link CurrentRate}, so both phases send the same events).
+     */
+    static byte[] readings(AtomicLong seq, int count, boolean ndjson) {
+        StringBuilder b = new StringBuilder(count * 160);
+        String ts = Instant.now().toString();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int i = 0; i < count; i++) {
+            long n = seq.incrementAndGet();
+            b.append("{\"ts\":\"")
+                    .append(ts)
+                    .append("\",\"n\":")
+                    .append(n)
+                    .append(",\"device\":\"d-")
+                    .append(n % 500)
+                    .append("\",\"site\":\"")
+                    .append(SITES[(int) (n & 3)])
+                    .append("\",\"temp\":")
+                    .append(Math.round(r.nextDouble(-10, 40) * 100) / 100.0)
+                    .append(",\"hum\":")
+                    .append(Math.round(r.nextDouble(0, 100) * 10) / 10.0)
+                    .append(",\"firmware\":\"4.2.1\",\"status\":\"OK\"}");
+            if (ndjson) {
+                b.append('\n');
+            }
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
