@@ -3,18 +3,13 @@ package dev.dash.chaos;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.model.testing.PackagedService;
+import dev.dash.model.testing.ServicesScript;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A private PostgreSQL, Kafka and S3 server for the fault suite, started with {@code deploy/local/services}
@@ -72,7 +67,7 @@ final class PrivateServices implements AutoCloseable {
         if (Files.exists(home)) {
             s.down(); // a run that died before its clean-up may have left them running
         }
-        wipe(home);
+        ServicesScript.wipe(home);
         Files.createDirectories(home);
         s.run(600, "up", "postgres", "kafka", "s3");
         return s;
@@ -107,43 +102,6 @@ final class PrivateServices implements AutoCloseable {
     }
 
     private String run(int timeoutSeconds, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(LocalServices.repoRoot().resolve("deploy/local/services").toString());
-        command.addAll(List.of(args));
-        try {
-            Path log = Files.createTempFile("dash-chaos-services", ".log");
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(LocalServices.repoRoot().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(command + " did not finish in " + timeoutSeconds + " s; see " + log);
-            }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            Files.delete(log);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed (exit " + p.exitValue() + "):\n" + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void wipe(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        return ServicesScript.run(env, timeoutSeconds, List.of(args));
     }
 }

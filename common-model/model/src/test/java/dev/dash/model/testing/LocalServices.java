@@ -5,11 +5,9 @@ import dev.dash.model.db.Databases;
 import dev.dash.model.db.SchemaException;
 import dev.dash.model.db.SilverVariant;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,7 +60,7 @@ public final class LocalServices {
         if (endpoints == null) {
             Map<String, String> env = servicesEnv();
             if (!allListening(env)) {
-                run(List.of("up"), 600);
+                ServicesScript.run(Map.of(), 600, List.of("up"));
                 env = servicesEnv();
             }
             Endpoints base = toEndpoints(env);
@@ -277,7 +275,7 @@ public final class LocalServices {
     }
 
     private static Map<String, String> servicesEnv() {
-        String out = run(List.of("env"), 60);
+        String out = ServicesScript.run(Map.of(), 60, List.of("env"));
         Map<String, String> env = new HashMap<>();
         for (String line : out.split("\n")) {
             String l = line.strip();
@@ -351,36 +349,5 @@ public final class LocalServices {
                 env.get("DASH_KC_ADMIN_URL"),
                 env.get("DASH_KC_ADMIN_USER"),
                 env.get("DASH_KC_ADMIN_PASSWORD"));
-    }
-
-    private static String run(List<String> args, int timeoutSeconds) {
-        Path root = repoRoot();
-        var command = new java.util.ArrayList<String>();
-        command.add(root.resolve("deploy/local/services").toString());
-        command.addAll(args);
-        try {
-            Path log = Files.createTempFile("dash-services", ".log");
-            Process p = new ProcessBuilder(command)
-                    .directory(root.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(
-                        command + " did not finish in " + timeoutSeconds + " s; output in " + log);
-            }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            Files.delete(log);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed (exit " + p.exitValue() + "):\n" + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,16 +2,11 @@ package dev.dash.model.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Services of a test's own (for now Kafka), started with {@code deploy/local/services} under a {@code DASH_HOME}
@@ -52,7 +47,7 @@ public final class ThrowawayServices implements AutoCloseable {
             ThrowawayServices s = new ThrowawayServices(home.toAbsolutePath(), List.of(services));
             if (Files.exists(home)) {
                 s.runQuietly("down");
-                wipe(home);
+                ServicesScript.wipe(home);
             }
             Files.createDirectories(home);
             s.run(600, withArgs("up", services));
@@ -98,39 +93,6 @@ public final class ThrowawayServices implements AutoCloseable {
     }
 
     private void run(int timeoutSeconds, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(LocalServices.repoRoot().resolve("deploy/local/services").toString());
-        command.addAll(List.of(args));
-        try {
-            Path log = Files.createTempFile("dash-throwaway-services", ".log");
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(LocalServices.repoRoot().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(command + " did not finish in " + timeoutSeconds + " s; see " + log);
-            }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            Files.delete(log);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed (exit " + p.exitValue() + "):\n" + out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void wipe(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        ServicesScript.run(env, timeoutSeconds, List.of(args));
     }
 }
