@@ -15,10 +15,15 @@ public final class UniqueViolations {
 
     /** Whether {@code e} or one of its causes is a unique violation. */
     public static boolean is(Throwable e) {
+        return hasSqlState(e, "23505");
+    }
+
+    /** Whether {@code e} or one of its causes is a database failure with SQLSTATE {@code sqlState}. */
+    public static boolean hasSqlState(Throwable e, String sqlState) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof PgException p && "23505".equals(p.getSqlState())
-                    || t instanceof SQLException s && "23505".equals(s.getSQLState())
-                    || t instanceof JDBCException j && "23505".equals(j.getSQLState())) {
+            if (t instanceof PgException p && sqlState.equals(p.getSqlState())
+                    || t instanceof SQLException s && sqlState.equals(s.getSQLState())
+                    || t instanceof JDBCException j && sqlState.equals(j.getSQLState())) {
                 return true;
             }
         }

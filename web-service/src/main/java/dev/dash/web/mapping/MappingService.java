@@ -18,16 +18,17 @@ import dev.dash.model.mapping.MappingStatus;
 import dev.dash.model.mapping.Point;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
-import dev.dash.web.api.Sql;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
+import dev.dash.web.mapping.repository.MappingVersionEntity;
+import dev.dash.web.mapping.repository.MappingVersionRepository;
 import dev.dash.web.pipeline.ControlPublisher;
 import dev.dash.web.pipeline.PipelineService;
+import dev.dash.web.pipeline.repository.PipelineRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
@@ -36,27 +37,32 @@ import java.util.UUID;
 
 /**
  * Mapping versions of a pipeline: immutable; saving one makes it the pending version n+1, published on
- * {@code dash.control} for the Silver writers (dual write) and the replay service (cut-over).
+ * {@code dash.control} for the Silver writers (dual write) and the replay service (cut-over). Versions are read
+ * and written through {@link MappingVersionRepository} (Hibernate Reactive Panache), the save audited in its
+ * transaction.
  */
 @ApplicationScoped
 public class MappingService {
     static final int MAX_SAMPLES = 100;
 
-    private final Pool pool;
     private final Access access;
     private final PipelineService pipelines;
     private final AuditLog audit;
     private final ControlPublisher control;
     private final RecentEvents recent;
+    private final PipelineRepository pipelineRows;
+    private final MappingVersionRepository versions;
 
     public MappingService(
-            Pool pool,
             Access access,
             PipelineService pipelines,
             AuditLog audit,
             ControlPublisher control,
-            RecentEvents recent) {
-        this.pool = pool;
+            RecentEvents recent,
+            PipelineRepository pipelineRows,
+            MappingVersionRepository versions) {
+        this.pipelineRows = pipelineRows;
+        this.versions = versions;
         this.access = access;
         this.pipelines = pipelines;
         this.audit = audit;
@@ -103,98 +109,70 @@ public class MappingService {
     public record Inference(
             JsonNode mapping, List<FieldSuggestion> fields, Preview preview, int samples, int unusable) {}
 
-    private static MappingVersion version(Row r) {
+    private static MappingVersion version(MappingVersionEntity v) {
         return new MappingVersion(
-                r.getInteger("version"),
-                MappingStatus.of(r.getString("status")),
-                Sql.json(r, "document"),
-                r.getUUID("created_by"),
-                Sql.instant(r, "dual_write_started_at"),
-                Sql.instant(r, "activated_at"),
-                Sql.instant(r, "inserted_at"));
+                v.version, v.status, v.document, v.createdBy, v.dualWriteStartedAt, v.activatedAt, v.insertedAt);
     }
-
-    private static final String SELECT =
-            "SELECT version, status, document::text AS document, created_by, dual_write_started_at, activated_at, inserted_at"
-                    + " FROM data_mappings WHERE pipeline_id = $1";
 
     public Uni<List<MappingVersion>> list(UUID teamId, UUID pipelineId) {
         return access.require(teamId, Role.VIEWER)
                 .flatMap(a -> pipelines.require(a, pipelineId))
-                .flatMap(p -> Sql.list(pool, MappingService::version, SELECT + " ORDER BY version DESC", pipelineId));
+                .flatMap(p -> Panache.withSession(() -> versions.ofPipeline(pipelineId)))
+                .map(list -> list.stream().map(MappingService::version).toList());
     }
 
     public Uni<MappingVersion> get(UUID teamId, UUID pipelineId, int version) {
         return access.require(teamId, Role.VIEWER)
                 .flatMap(a -> pipelines.require(a, pipelineId))
-                .flatMap(p -> Sql.one(pool, MappingService::version, SELECT + " AND version = $2", pipelineId, version))
+                .flatMap(p -> Panache.withSession(() -> versions.ofPipeline(pipelineId, version)))
                 .map(v -> {
                     if (v == null) {
                         throw ApiException.notFound("mapping version");
                     }
-                    return v;
+                    return version(v);
                 });
     }
 
+    /**
+     * Saves the document as the pipeline's pending version n+1, with the pipeline row locked (so two saves take
+     * turns), and moves the pipeline's revision in the same transaction, which queues its snapshot.
+     */
     public Uni<MappingVersion> save(UUID teamId, UUID pipelineId, SaveMapping in) {
         Checks.start().require("document", in == null ? null : in.document()).orThrow();
         return access.require(teamId, Role.ADMIN)
                 // 400 with every problem, before anything is stored.
                 .invoke(a -> MappingCompiler.compile(in.document()))
-                .flatMap(a -> pool.withTransaction(tx -> Sql.run(
-                                        tx,
-                                        "SELECT id FROM pipelines WHERE id = $1 AND team_id = $2 FOR UPDATE",
-                                        pipelineId,
-                                        teamId)
-                                .flatMap(rows -> {
-                                    if (rows.rowCount() == 0) {
+                .flatMap(a -> Panache.withTransaction(() -> pipelineRows
+                                .lock(teamId, pipelineId)
+                                .chain(pipeline -> {
+                                    if (pipeline == null) {
                                         throw ApiException.notFound("pipeline");
                                     }
-                                    return Sql.one(
-                                            tx,
-                                            r -> new Object[] {r.getInteger("next"), r.getInteger("pending")},
-                                            """
-                                            SELECT coalesce(max(version), 0) + 1 AS next,
-                                                   max(version) FILTER (WHERE status = 'pending') AS pending
-                                            FROM data_mappings WHERE pipeline_id = $1
-                                            """,
-                                            pipelineId);
-                                })
-                                .flatMap(v -> {
-                                    if (v[1] != null) {
-                                        throw ApiException.conflict("version " + v[1]
-                                                + " is pending (its replay has not finished); cancel it first");
-                                    }
-                                    int next = (Integer) v[0];
-                                    return Sql.run(
-                                                    tx,
-                                                    """
-                                                    INSERT INTO data_mappings (id, pipeline_id, version, status, document, created_by)
-                                                    VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5)
-                                                    """,
-                                                    UUID.randomUUID(),
-                                                    pipelineId,
-                                                    next,
-                                                    in.document(),
-                                                    a.actor().userId())
-                                            .onFailure(PgException.class)
-                                            .transform(e -> "23505".equals(((PgException) e).getSqlState())
-                                                    ? ApiException.conflict(
-                                                            "another version was saved at the same time")
-                                                    : e)
-                                            .call(x -> Sql.run(
-                                                    tx,
-                                                    "UPDATE pipelines SET updated_at = clock_timestamp() WHERE id = $1",
-                                                    pipelineId))
-                                            .flatMap(x -> Sql.one(
-                                                    tx,
-                                                    MappingService::version,
-                                                    SELECT + " AND version = $2",
-                                                    pipelineId,
-                                                    next));
+                                    return versions.pending(pipelineId)
+                                            .chain(pending -> {
+                                                if (pending != null) {
+                                                    throw ApiException.conflict(
+                                                            "version " + pending
+                                                                    + " is pending (its replay has not finished); cancel it first");
+                                                }
+                                                return versions.newest(pipelineId);
+                                            })
+                                            .chain(newest -> {
+                                                MappingVersionEntity v = new MappingVersionEntity();
+                                                v.id = UUID.randomUUID();
+                                                v.pipelineId = pipelineId;
+                                                v.version = newest + 1;
+                                                v.status = MappingStatus.PENDING;
+                                                v.document = in.document();
+                                                v.createdBy = a.actor().userId();
+                                                return versions.persistAndFlush(v)
+                                                        .call(x -> pipelineRows.touch(pipeline))
+                                                        .call(x -> Panache.getSession()
+                                                                .chain(session -> session.refresh(v)))
+                                                        .map(x -> version(v));
+                                            });
                                 })
                                 .call(saved -> audit.record(
-                                        tx,
                                         a.actor(),
                                         teamId,
                                         "mapping.save",
@@ -202,6 +180,10 @@ public class MappingService {
                                         pipelineId + "/" + saved.version(),
                                         null,
                                         saved)))
+                        .onFailure()
+                        .transform(e -> UniqueViolations.is(e)
+                                ? ApiException.conflict("another version was saved at the same time")
+                                : e)
                         .call(saved -> control.publish(pipelineId))
                         .invoke(saved ->
                                 Log.infof("Mapping v%d of pipeline %s saved (pending)", saved.version(), pipelineId)));

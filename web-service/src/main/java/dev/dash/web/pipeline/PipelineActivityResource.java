@@ -2,11 +2,10 @@ package dev.dash.web.pipeline;
 
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
-import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Access;
+import dev.dash.web.pipeline.repository.PipelineActivityReads;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -19,7 +18,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Events per minute and the last event of a team's pipelines: one indexed join over {@code
- * pipeline_ingest_stats} (one row per pipeline), so a list of hundreds costs one cheap query.
+ * pipeline_ingest_stats} (one row per pipeline, {@link PipelineActivityReads}), so a list of hundreds costs one
+ * cheap query.
  */
 @Path("/api/teams/{teamId}/pipelines/activity")
 @Authenticated
@@ -28,11 +28,11 @@ public class PipelineActivityResource {
     /** Most pipeline ids one request may name. */
     static final int MAX_IDS = 100;
 
-    private final Pool pool;
+    private final PipelineActivityReads reads;
     private final Access access;
 
-    public PipelineActivityResource(Pool pool, Access access) {
-        this.pool = pool;
+    public PipelineActivityResource(PipelineActivityReads reads, Access access) {
+        this.reads = reads;
         this.access = access;
     }
 
@@ -47,26 +47,7 @@ public class PipelineActivityResource {
             @PathParam("teamId") UUID teamId, @QueryParam("pipeline_id") List<String> pipelineIds) {
         return access.require(teamId, Role.VIEWER)
                 .map(a -> java.util.Optional.ofNullable(parse(pipelineIds)))
-                .flatMap(ids -> Sql.list(
-                        pool,
-                        r -> new PipelineActivity(
-                                r.getUUID("id"),
-                                r.getLong("per_minute"),
-                                r.getLong("this_minute"),
-                                Sql.instant(r, "last_event_at")),
-                        """
-                        SELECT p.id, s.last_event_at,
-                               CASE WHEN s.minute = date_trunc('minute', now()) THEN s.prev_minute_events
-                                    WHEN s.minute = date_trunc('minute', now()) - interval '1 minute' THEN s.minute_events
-                                    ELSE 0 END AS per_minute,
-                               CASE WHEN s.minute = date_trunc('minute', now()) THEN s.minute_events
-                                    ELSE 0 END AS this_minute
-                        FROM pipelines p LEFT JOIN pipeline_ingest_stats s ON s.pipeline_id = p.id
-                        WHERE p.team_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY ($2::uuid[]))
-                        ORDER BY p.name, p.id
-                        """,
-                        teamId,
-                        ids.map(l -> l.toArray(UUID[]::new)).orElse(null)));
+                .flatMap(ids -> reads.ofTeam(teamId, ids.orElse(null)));
     }
 
     /** The ids asked for, or null for all; 400 on {@code pipeline_id} for a malformed id or too many. */

@@ -7,7 +7,7 @@ import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SignatureConfigException;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
-import dev.dash.web.api.Sql;
+import dev.dash.web.api.UniqueViolations;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.auth.Access.TeamAccess;
@@ -19,154 +19,155 @@ import dev.dash.web.pipeline.Pipelines.PipelineInput;
 import dev.dash.web.pipeline.Pipelines.PipelineWithSecret;
 import dev.dash.web.pipeline.Pipelines.Rotate;
 import dev.dash.web.pipeline.Pipelines.SecretInfo;
+import dev.dash.web.pipeline.repository.PipelineEntity;
+import dev.dash.web.pipeline.repository.PipelineRepository;
+import dev.dash.web.pipeline.repository.PipelineSecretEntity;
+import dev.dash.web.pipeline.repository.PipelineSecretRepository;
 import dev.dash.web.poll.SourceChecks;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Pipelines and their signing secrets. Admins and owners change them; every member reads them (without the
- * source config). Each committed change is audited in its transaction and then published on
- * {@code dash.control}.
+ * source config). A change goes check role ({@link Access}), validate ({@link Checks}), repository (Hibernate
+ * Reactive Panache: {@link PipelineRepository}, {@link PipelineSecretRepository}), audit in the same transaction;
+ * the transaction also queues the pipeline in the {@code control_outbox} (a trigger on the revision that {@link
+ * PipelineRepository#touch} moves), and once it committed the snapshot is published on {@code dash.control}.
  */
 @ApplicationScoped
 public class PipelineService {
-    private final Pool pool;
     private final Access access;
     private final AuditLog audit;
     private final ControlPublisher control;
     private final Crypto crypto;
     private final WebConfig config;
     private final SourceChecks sources;
+    private final PipelineRepository pipelines;
+    private final PipelineSecretRepository secrets;
 
     public PipelineService(
-            Pool pool,
             Access access,
             AuditLog audit,
             ControlPublisher control,
             Crypto crypto,
             WebConfig config,
-            SourceChecks sources) {
+            SourceChecks sources,
+            PipelineRepository pipelines,
+            PipelineSecretRepository secrets) {
         this.sources = sources;
-        this.pool = pool;
         this.access = access;
         this.audit = audit;
         this.control = control;
         this.crypto = crypto;
         this.config = config;
+        this.pipelines = pipelines;
+        this.secrets = secrets;
     }
 
     // ---- reads ----
 
     public Uni<List<Pipeline>> list(UUID teamId) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> Sql.list(
-                                pool,
-                                r -> r.getUUID("id"),
-                                "SELECT id FROM pipelines WHERE team_id = $1 ORDER BY name",
-                                teamId)
-                        .flatMap(ids -> ids.isEmpty()
+                .flatMap(a -> Panache.withSession(() -> pipelines
+                        .ofTeam(teamId)
+                        .flatMap(list -> list.isEmpty()
                                 ? Uni.createFrom().item(List.<Pipeline>of())
-                                : Uni.join()
-                                        .all(ids.stream()
-                                                .map(id -> load(
-                                                        pool,
-                                                        teamId,
-                                                        id,
-                                                        a.role().atLeast(Role.ADMIN)))
-                                                .toList())
-                                        .andFailFast()));
+                                : secrets.ofPipelines(
+                                                list.stream().map(p -> p.id).toList())
+                                        .map(all -> {
+                                            Map<UUID, List<PipelineSecretEntity>> byPipeline =
+                                                    all.stream().collect(Collectors.groupingBy(s -> s.pipelineId));
+                                            boolean withSource = a.role().atLeast(Role.ADMIN);
+                                            return list.stream()
+                                                    .map(p -> pipeline(
+                                                            p, byPipeline.getOrDefault(p.id, List.of()), withSource))
+                                                    .toList();
+                                        }))));
     }
 
     public Uni<Pipeline> get(UUID teamId, UUID pipelineId) {
         return access.require(teamId, Role.VIEWER)
-                .flatMap(a -> load(pool, teamId, pipelineId, a.role().atLeast(Role.ADMIN)))
-                .map(PipelineService::found);
+                .flatMap(a -> Panache.withSession(() -> pipelines
+                        .ofTeam(teamId, pipelineId)
+                        .map(PipelineService::found)
+                        .flatMap(p -> withSecrets(p, a.role().atLeast(Role.ADMIN)))));
     }
 
     /** The pipeline of the team, or 404: the one check every pipeline-scoped operation goes through. */
     public Uni<Pipeline> require(TeamAccess access, UUID pipelineId) {
-        return load(pool, access.teamId(), pipelineId, false).map(PipelineService::found);
+        return Panache.withSession(() -> pipelines
+                .ofTeam(access.teamId(), pipelineId)
+                .map(PipelineService::found)
+                .flatMap(p -> withSecrets(p, false)));
     }
 
-    static Pipeline found(Pipeline p) {
+    static <T> T found(T p) {
         if (p == null) {
             throw ApiException.notFound("pipeline");
         }
         return p;
     }
 
-    Uni<Pipeline> load(SqlClient c, UUID teamId, UUID pipelineId, boolean withSource) {
-        return Sql.one(c, r -> r, """
-                        SELECT id, team_id, name, type, status, status_reason, interval_seconds, source_type, source_config,
-                               source_pipeline_id, coalesce(signature_preset, 'none') AS signature_preset,
-                               signature_config::text AS signature_config, timestamp_tolerance_seconds,
-                               dedupe_window_seconds, quota_requests_per_second, quota_bytes_per_second, retention_days,
-                               persist_data, active_mapping_version, inserted_at, updated_at, allow_unsigned
-                        FROM pipelines WHERE id = $1 AND team_id = $2
-                        """, pipelineId, teamId)
-                .flatMap(row -> row == null
-                        ? Uni.createFrom().nullItem()
-                        : secrets(c, pipelineId).map(secrets -> toPipeline(row, secrets, withSource)));
+    /** The pipeline as the API shows it, with its secrets as stored now; in the current session. */
+    private Uni<Pipeline> withSecrets(PipelineEntity p, boolean withSource) {
+        return secrets.ofPipelines(List.of(p.id)).map(list -> pipeline(p, list, withSource));
     }
 
-    private Uni<List<SecretInfo>> secrets(SqlClient c, UUID pipelineId) {
-        return Sql.list(
-                c,
-                r -> new SecretInfo(
-                        r.getUUID("id"),
-                        r.getString("hint"),
-                        Sql.instant(r, "expires_at"),
-                        Sql.instant(r, "revoked_at"),
-                        Sql.instant(r, "inserted_at"),
-                        r.getBoolean("active")),
-                """
-                SELECT id, hint, expires_at, revoked_at, inserted_at,
-                       revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS active
-                FROM pipeline_secrets WHERE pipeline_id = $1 ORDER BY inserted_at DESC
-                """,
-                pipelineId);
+    /**
+     * After a change in the current transaction: moves the revision ({@link PipelineRepository#touch}, which
+     * flushes and re-reads the row) and re-reads the secrets (a bulk update or a revocation changed them, and
+     * whether each is active is the database's to say), so the response and audit row show what is stored.
+     */
+    private Uni<Pipeline> changed(PipelineEntity p) {
+        return pipelines
+                .touch(p)
+                .chain(x -> secrets.ofPipelines(List.of(p.id)))
+                .call(list -> list.isEmpty()
+                        ? Uni.createFrom().voidItem()
+                        : Panache.getSession().chain(s -> s.refreshAll(list.toArray())))
+                .map(list -> pipeline(p, list, true));
     }
 
-    private Pipeline toPipeline(Row r, List<SecretInfo> secrets, boolean withSource) {
-        UUID id = r.getUUID("id");
-        byte[] source = Sql.bytes(r, "source_config");
+    private Pipeline pipeline(PipelineEntity p, List<PipelineSecretEntity> secrets, boolean withSource) {
         JsonNode sourceConfig = null;
-        if (withSource && source != null) {
-            sourceConfig = readJson(crypto.ring().decryptString(source, Crypto.sourceContext(id)));
+        if (withSource && p.sourceConfig != null) {
+            sourceConfig = readJson(crypto.ring().decryptString(p.sourceConfig, Crypto.sourceContext(p.id)));
         }
         return new Pipeline(
-                id,
-                r.getUUID("team_id"),
-                r.getString("name"),
-                r.getString("type"),
-                PipelineStatus.of(r.getString("status")),
-                r.getString("status_reason"),
-                r.getInteger("interval_seconds"),
-                r.getString("source_type"),
+                p.id,
+                p.teamId,
+                p.name,
+                p.type,
+                p.status,
+                p.statusReason,
+                p.intervalSeconds,
+                p.sourceType,
                 sourceConfig,
-                r.getUUID("source_pipeline_id"),
-                r.getString("signature_preset"),
-                Sql.json(r, "signature_config"),
-                r.getInteger("timestamp_tolerance_seconds"),
-                r.getInteger("dedupe_window_seconds"),
-                r.getInteger("quota_requests_per_second"),
-                r.getLong("quota_bytes_per_second"),
-                r.getInteger("retention_days"),
-                r.getBoolean("persist_data"),
-                r.getInteger("active_mapping_version"),
-                ingestUrl(id),
-                secrets,
-                Sql.instant(r, "inserted_at"),
-                Sql.instant(r, "updated_at"),
-                r.getBoolean("allow_unsigned"));
+                p.sourcePipelineId,
+                p.signaturePreset == null ? "none" : p.signaturePreset,
+                p.signatureConfig,
+                p.timestampToleranceSeconds,
+                p.dedupeWindowSeconds,
+                p.quotaRequestsPerSecond,
+                p.quotaBytesPerSecond,
+                p.retentionDays,
+                p.persistData,
+                p.activeMappingVersion,
+                ingestUrl(p.id),
+                secrets.stream()
+                        .map(s -> new SecretInfo(s.id, s.hint, s.expiresAt, s.revokedAt, s.insertedAt, s.active))
+                        .toList(),
+                p.insertedAt,
+                p.updatedAt,
+                p.allowUnsigned);
     }
 
     private static JsonNode readJson(String text) {
@@ -280,16 +281,11 @@ public class PipelineService {
                 presetConfig);
     }
 
-    private Uni<Void> checkSourcePipeline(SqlClient tx, UUID teamId, UUID pipelineId, UUID sourcePipelineId) {
-        return checkSourcePipeline(tx, teamId, pipelineId, null, sourcePipelineId);
-    }
-
     /**
      * The source pipeline must be another pipeline of the team, and following sources from it must not come
      * back to this pipeline (a cycle would feed points round for ever): refused with the cycle named.
      */
-    private Uni<Void> checkSourcePipeline(
-            SqlClient tx, UUID teamId, UUID pipelineId, String pipelineName, UUID sourcePipelineId) {
+    private Uni<Void> checkSourcePipeline(UUID teamId, UUID pipelineId, String pipelineName, UUID sourcePipelineId) {
         if (sourcePipelineId == null) {
             return Uni.createFrom().voidItem();
         }
@@ -297,35 +293,21 @@ public class PipelineService {
             return Uni.createFrom()
                     .failure(ApiException.invalid("source_pipeline_id", "cannot be the pipeline itself"));
         }
-        return Sql.one(
-                        tx,
-                        r -> r.getUUID("id"),
-                        "SELECT id FROM pipelines WHERE id = $1 AND team_id = $2",
-                        sourcePipelineId,
-                        teamId)
+        return pipelines
+                .ofTeam(teamId, sourcePipelineId)
                 .map(found -> {
                     if (found == null) {
                         throw ApiException.invalid("source_pipeline_id", "no such pipeline in the team");
                     }
                     return null;
                 })
-                .flatMap(x ->
-                        Sql.list(tx, r -> new Object[] {r.getUUID("id"), r.getString("name")}, """
-                        WITH RECURSIVE chain (id, name, source, depth, path) AS (
-                            SELECT id, name, source_pipeline_id, 1, ARRAY[id] FROM pipelines WHERE id = $1
-                            UNION ALL
-                            SELECT p.id, p.name, p.source_pipeline_id, c.depth + 1, c.path || p.id
-                            FROM pipelines p JOIN chain c ON p.id = c.source
-                            WHERE c.depth < 1000 AND NOT p.id = ANY (c.path)
-                        )
-                        SELECT id, name FROM chain ORDER BY depth
-                        """, sourcePipelineId))
+                .chain(x -> pipelines.sourceChain(sourcePipelineId))
                 .map(chain -> {
                     StringBuilder cycle =
                             new StringBuilder(pipelineName == null ? pipelineId.toString() : pipelineName);
                     for (Object[] link : chain) {
                         cycle.append(" → ").append(link[1]);
-                        if (pipelineId.equals(link[0])) {
+                        if (pipelineId.toString().equals(String.valueOf(link[0]))) {
                             throw ApiException.invalid(
                                     "source_pipeline_id", "would make a cycle of pipelines: " + cycle);
                         }
@@ -341,59 +323,42 @@ public class PipelineService {
         PipelineInput in = v.in();
         UUID id = UUID.randomUUID();
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> checkSourcePipeline(tx, teamId, id, in.sourcePipelineId())
-                                .flatMap(x -> Sql.run(
-                                        tx,
-                                        """
-                                        INSERT INTO pipelines (id, team_id, name, type, interval_seconds, source_type, source_config,
-                                            source_pipeline_id, signature_preset, signature_config, timestamp_tolerance_seconds,
-                                            dedupe_window_seconds, quota_requests_per_second, quota_bytes_per_second,
-                                            retention_days, persist_data, allow_unsigned, updated_at)
-                                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12, $13, $14, $15, $16,
-                                            $17, clock_timestamp())
-                                        """,
-                                        id,
-                                        teamId,
-                                        in.name(),
-                                        in.type(),
-                                        in.intervalSeconds(),
-                                        in.sourceType(),
-                                        encryptSource(id, in.sourceConfig()),
-                                        in.sourcePipelineId(),
-                                        in.signaturePreset(),
-                                        in.signatureConfig(),
-                                        in.timestampToleranceSeconds(),
-                                        in.dedupeWindowSeconds(),
-                                        in.quotaRequestsPerSecond(),
-                                        in.quotaBytesPerSecond(),
-                                        in.retentionDays(),
-                                        in.persistData(),
-                                        in.allowUnsigned()))
-                                .onFailure()
-                                .transform(e -> unique(e))
-                                .flatMap(x -> v.preset() == null
-                                        ? Uni.createFrom().<NewSecret>nullItem()
-                                        : insertSecret(tx, id, in.signaturePreset(), null))
-                                .flatMap(secret -> load(tx, teamId, id, true)
-                                        .call(p -> audit.record(
-                                                tx,
-                                                a.actor(),
-                                                teamId,
-                                                "pipeline.create",
-                                                "pipeline",
-                                                id,
-                                                null,
-                                                p.redacted()))
-                                        .map(p -> new PipelineWithSecret(
-                                                p,
-                                                secret,
-                                                SecretGenerator.curl(
-                                                        p.ingestUrl(),
-                                                        v.preset(),
-                                                        secret == null
-                                                                ? null
-                                                                : secret.id().toString(),
-                                                        secret == null ? null : secret.value())))))
+                .flatMap(a -> Panache.withTransaction(() -> checkSourcePipeline(teamId, id, null, in.sourcePipelineId())
+                                .chain(x -> {
+                                    PipelineEntity p = new PipelineEntity();
+                                    p.id = id;
+                                    p.teamId = teamId;
+                                    p.type = in.type();
+                                    p.status = PipelineStatus.ACTIVE;
+                                    assign(p, in);
+                                    return pipelines
+                                            .persistAndFlush(p)
+                                            .chain(y -> v.preset() == null
+                                                    ? Uni.createFrom().<NewSecret>nullItem()
+                                                    : insertSecret(id, in.signaturePreset(), null))
+                                            .chain(secret -> changed(p)
+                                                    .call(after -> audit.record(
+                                                            a.actor(),
+                                                            teamId,
+                                                            "pipeline.create",
+                                                            "pipeline",
+                                                            id,
+                                                            null,
+                                                            after.redacted()))
+                                                    .map(after -> new PipelineWithSecret(
+                                                            after,
+                                                            secret,
+                                                            SecretGenerator.curl(
+                                                                    after.ingestUrl(),
+                                                                    v.preset(),
+                                                                    secret == null
+                                                                            ? null
+                                                                            : secret.id()
+                                                                                    .toString(),
+                                                                    secret == null ? null : secret.value()))));
+                                }))
+                        .onFailure()
+                        .transform(PipelineService::nameTaken)
                         .call(p -> control.publish(id))
                         .invoke(p -> Log.infof("Pipeline %s (%s) created in team %s", id, in.type(), teamId)));
     }
@@ -401,8 +366,8 @@ public class PipelineService {
     public Uni<PipelineWithSecret> update(UUID teamId, UUID pipelineId, PipelineInput raw) {
         Checks.start().require("body", raw).orThrow();
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
-                                .flatMap(before -> {
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, pipelineId)
+                                .chain(p -> withSecrets(p, true).chain(before -> {
                                     if (raw.type() != null && !raw.type().equals(before.type())) {
                                         throw ApiException.invalid("type", "cannot change; create another pipeline");
                                     }
@@ -410,42 +375,16 @@ public class PipelineService {
                                     PipelineInput in = v.in();
                                     boolean needsSecret = v.preset() != null
                                             && before.secrets().stream().noneMatch(SecretInfo::active);
-                                    return checkSourcePipeline(tx, teamId, pipelineId, in.name(), in.sourcePipelineId())
-                                            .flatMap(x -> Sql.run(
-                                                    tx,
-                                                    """
-                                                    UPDATE pipelines SET name = $3, interval_seconds = $4, source_type = $5,
-                                                        source_config = $6, source_pipeline_id = $7, signature_preset = $8,
-                                                        signature_config = $9::text::jsonb, timestamp_tolerance_seconds = $10,
-                                                        dedupe_window_seconds = $11, quota_requests_per_second = $12,
-                                                        quota_bytes_per_second = $13, retention_days = $14, persist_data = $15,
-                                                        allow_unsigned = $16, updated_at = clock_timestamp()
-                                                    WHERE id = $1 AND team_id = $2
-                                                    """,
-                                                    pipelineId,
-                                                    teamId,
-                                                    in.name(),
-                                                    in.intervalSeconds(),
-                                                    in.sourceType(),
-                                                    encryptSource(pipelineId, in.sourceConfig()),
-                                                    in.sourcePipelineId(),
-                                                    in.signaturePreset(),
-                                                    in.signatureConfig(),
-                                                    in.timestampToleranceSeconds(),
-                                                    in.dedupeWindowSeconds(),
-                                                    in.quotaRequestsPerSecond(),
-                                                    in.quotaBytesPerSecond(),
-                                                    in.retentionDays(),
-                                                    in.persistData(),
-                                                    in.allowUnsigned()))
-                                            .onFailure()
-                                            .transform(e -> unique(e))
-                                            .flatMap(x -> needsSecret
-                                                    ? insertSecret(tx, pipelineId, in.signaturePreset(), null)
+                                    return checkSourcePipeline(teamId, pipelineId, in.name(), in.sourcePipelineId())
+                                            .chain(x -> {
+                                                assign(p, in);
+                                                return pipelines.flush();
+                                            })
+                                            .chain(x -> needsSecret
+                                                    ? insertSecret(pipelineId, in.signaturePreset(), null)
                                                     : Uni.createFrom().<NewSecret>nullItem())
-                                            .flatMap(secret -> load(tx, teamId, pipelineId, true)
+                                            .chain(secret -> changed(p)
                                                     .call(after -> audit.record(
-                                                            tx,
                                                             a.actor(),
                                                             teamId,
                                                             "pipeline.update",
@@ -464,42 +403,40 @@ public class PipelineService {
                                                                             secret.id()
                                                                                     .toString(),
                                                                             secret.value()))));
-                                }))
+                                })))
+                        .onFailure()
+                        .transform(PipelineService::nameTaken)
                         .call(p -> control.publish(pipelineId)));
     }
 
     /** Pauses ({@code paused}) or resumes ({@code active}) a pipeline. */
     public Uni<Pipeline> setStatus(UUID teamId, UUID pipelineId, PipelineStatus status) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
-                                .flatMap(before -> Sql.run(tx, """
-                                                UPDATE pipelines SET status = $3, status_reason = NULL, updated_at = clock_timestamp()
-                                                WHERE id = $1 AND team_id = $2
-                                                """, pipelineId, teamId, status.dbName())
-                                        .flatMap(x -> load(tx, teamId, pipelineId, true))
-                                        .call(after -> audit.record(
-                                                tx,
-                                                a.actor(),
-                                                teamId,
-                                                status == PipelineStatus.PAUSED ? "pipeline.pause" : "pipeline.resume",
-                                                "pipeline",
-                                                pipelineId,
-                                                before.redacted(),
-                                                after.redacted()))))
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, pipelineId)
+                                .chain(p -> withSecrets(p, true).chain(before -> {
+                                    p.status = status;
+                                    p.statusReason = null;
+                                    return changed(p)
+                                            .call(after -> audit.record(
+                                                    a.actor(),
+                                                    teamId,
+                                                    status == PipelineStatus.PAUSED
+                                                            ? "pipeline.pause"
+                                                            : "pipeline.resume",
+                                                    "pipeline",
+                                                    pipelineId,
+                                                    before.redacted(),
+                                                    after.redacted()));
+                                })))
                         .call(p -> control.publish(pipelineId)));
     }
 
     public Uni<Void> delete(UUID teamId, UUID pipelineId) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
-                                .flatMap(before -> Sql.run(tx, "DELETE FROM pipelines WHERE id = $1", pipelineId)
-                                        .onFailure(PgException.class)
-                                        .transform(e -> "23503".equals(((PgException) e).getSqlState())
-                                                ? ApiException.conflict(
-                                                        "a p2p pipeline reads from this pipeline; delete it first")
-                                                : e)
-                                        .call(x -> audit.record(
-                                                tx,
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, pipelineId)
+                                .chain(p -> withSecrets(p, true)
+                                        .call(before -> pipelines.delete(p).chain(() -> pipelines.flush()))
+                                        .call(before -> audit.record(
                                                 a.actor(),
                                                 teamId,
                                                 "pipeline.delete",
@@ -507,6 +444,10 @@ public class PipelineService {
                                                 pipelineId,
                                                 before.redacted(),
                                                 null))))
+                        .onFailure()
+                        .transform(e -> UniqueViolations.hasSqlState(e, "23503")
+                                ? ApiException.conflict("a p2p pipeline reads from this pipeline; delete it first")
+                                : e)
                         .call(x -> control.tombstone(pipelineId))
                         .invoke(x -> Log.infof("Pipeline %s deleted", pipelineId)))
                 .replaceWithVoid();
@@ -518,22 +459,16 @@ public class PipelineService {
         Checks.start().range("overlap_seconds", overlap, 0, 30L * 86_400).orThrow();
         long overlapSeconds = overlap == null ? 86_400 : overlap;
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
-                                .flatMap(before -> {
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, pipelineId)
+                                .chain(p -> withSecrets(p, true).chain(before -> {
                                     if (before.signaturePreset().equals("none")) {
                                         throw ApiException.conflict(
                                                 "signature_preset", "is none: set a preset before generating secrets");
                                     }
-                                    return Sql.run(tx, """
-                                                    UPDATE pipeline_secrets SET expires_at = now() + make_interval(secs => $2)
-                                                    WHERE pipeline_id = $1 AND revoked_at IS NULL
-                                                      AND (expires_at IS NULL OR expires_at > now() + make_interval(secs => $2))
-                                                    """, pipelineId, (double) overlapSeconds)
-                                            .flatMap(x -> insertSecret(tx, pipelineId, before.signaturePreset(), null))
-                                            .call(x -> touch(tx, pipelineId))
-                                            .flatMap(secret -> load(tx, teamId, pipelineId, true)
+                                    return secrets.expireLiveAfter(pipelineId, overlapSeconds)
+                                            .chain(x -> insertSecret(pipelineId, before.signaturePreset(), null))
+                                            .chain(secret -> changed(p)
                                                     .call(after -> audit.record(
-                                                            tx,
                                                             a.actor(),
                                                             teamId,
                                                             "pipeline.secret.rotate",
@@ -552,64 +487,66 @@ public class PipelineService {
                                                                             after.timestampToleranceSeconds()),
                                                                     secret.id().toString(),
                                                                     secret.value()))));
-                                }))
+                                })))
                         .call(p -> control.publish(pipelineId)));
     }
 
     /** Revokes one secret at once (a leaked secret: no overlap). */
     public Uni<Pipeline> revokeSecret(UUID teamId, UUID pipelineId, UUID secretId) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> lock(tx, teamId, pipelineId)
-                                .flatMap(before -> Sql.run(tx, """
-                                                UPDATE pipeline_secrets SET revoked_at = now()
-                                                WHERE id = $1 AND pipeline_id = $2 AND revoked_at IS NULL
-                                                """, secretId, pipelineId)
-                                        .map(rows -> {
-                                            if (rows.rowCount() == 0) {
-                                                throw ApiException.notFound("secret");
-                                            }
-                                            return rows;
-                                        })
-                                        .call(x -> touch(tx, pipelineId))
-                                        .flatMap(x -> load(tx, teamId, pipelineId, true))
-                                        .call(after -> audit.record(
-                                                tx,
-                                                a.actor(),
-                                                teamId,
-                                                "pipeline.secret.revoke",
-                                                "pipeline",
-                                                pipelineId,
-                                                before.redacted(),
-                                                after.redacted()))))
+                .flatMap(a -> Panache.withTransaction(() -> lock(teamId, pipelineId)
+                                .chain(p -> withSecrets(p, true)
+                                        .chain(before -> secrets.unrevoked(pipelineId, secretId)
+                                                .chain(s -> {
+                                                    if (s == null) {
+                                                        throw ApiException.notFound("secret");
+                                                    }
+                                                    s.revokedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                                                    return changed(p);
+                                                })
+                                                .call(after -> audit.record(
+                                                        a.actor(),
+                                                        teamId,
+                                                        "pipeline.secret.revoke",
+                                                        "pipeline",
+                                                        pipelineId,
+                                                        before.redacted(),
+                                                        after.redacted())))))
                         .call(p -> control.publish(pipelineId)));
     }
 
-    private Uni<Pipeline> lock(SqlClient tx, UUID teamId, UUID pipelineId) {
-        return Sql.run(tx, "SELECT id FROM pipelines WHERE id = $1 AND team_id = $2 FOR UPDATE", pipelineId, teamId)
-                .flatMap(x -> load(tx, teamId, pipelineId, true))
-                .map(PipelineService::found);
+    /** The pipeline of the team locked for a change ({@code FOR UPDATE}), or 404. */
+    private Uni<PipelineEntity> lock(UUID teamId, UUID pipelineId) {
+        return pipelines.lock(teamId, pipelineId).map(PipelineService::found);
     }
 
-    /** Bumps the snapshot revision when only a child row (secret, mapping) changed. */
-    static Uni<Void> touch(SqlClient tx, UUID pipelineId) {
-        return Sql.run(tx, "UPDATE pipelines SET updated_at = clock_timestamp() WHERE id = $1", pipelineId)
-                .replaceWithVoid();
+    /** The validated input's columns onto the row (all but id, team, type and status). */
+    private void assign(PipelineEntity p, PipelineInput in) {
+        p.name = in.name();
+        p.intervalSeconds = in.intervalSeconds();
+        p.sourceType = in.sourceType();
+        p.sourceConfig = encryptSource(p.id, in.sourceConfig());
+        p.sourcePipelineId = in.sourcePipelineId();
+        p.signaturePreset = in.signaturePreset();
+        p.signatureConfig = in.signatureConfig();
+        p.timestampToleranceSeconds = in.timestampToleranceSeconds();
+        p.dedupeWindowSeconds = in.dedupeWindowSeconds();
+        p.quotaRequestsPerSecond = in.quotaRequestsPerSecond();
+        p.quotaBytesPerSecond = in.quotaBytesPerSecond();
+        p.retentionDays = in.retentionDays();
+        p.persistData = in.persistData();
+        p.allowUnsigned = in.allowUnsigned();
     }
 
-    private Uni<NewSecret> insertSecret(SqlClient tx, UUID pipelineId, String preset, Instant expiresAt) {
-        UUID secretId = UUID.randomUUID();
+    private Uni<NewSecret> insertSecret(UUID pipelineId, String preset, Instant expiresAt) {
+        PipelineSecretEntity s = new PipelineSecretEntity();
+        s.id = UUID.randomUUID();
+        s.pipelineId = pipelineId;
         String value = SecretGenerator.generate(preset);
-        String hint = SecretGenerator.hint(value);
-        byte[] ciphertext = crypto.ring().encryptString(value, Crypto.secretContext(secretId));
-        return Sql.run(
-                        tx,
-                        "INSERT INTO pipeline_secrets (id, pipeline_id, ciphertext, hint, expires_at) VALUES ($1, $2, $3, $4, $5)",
-                        secretId,
-                        pipelineId,
-                        ciphertext,
-                        hint,
-                        expiresAt)
-                .map(x -> new NewSecret(secretId, value, hint, expiresAt));
+        s.hint = SecretGenerator.hint(value);
+        s.ciphertext = crypto.ring().encryptString(value, Crypto.secretContext(s.id));
+        s.expiresAt = expiresAt;
+        return secrets.persist(s).map(x -> new NewSecret(s.id, value, s.hint, expiresAt));
     }
 
     private byte[] encryptSource(UUID pipelineId, JsonNode sourceConfig) {
@@ -618,9 +555,7 @@ public class PipelineService {
                 : crypto.ring().encryptString(sourceConfig.toString(), Crypto.sourceContext(pipelineId));
     }
 
-    private static Throwable unique(Throwable e) {
-        return e instanceof PgException p && "23505".equals(p.getSqlState())
-                ? ApiException.conflict("name", "another pipeline of the team has this name")
-                : e;
+    private static Throwable nameTaken(Throwable e) {
+        return UniqueViolations.asConflict(e, "name", "another pipeline of the team has this name");
     }
 }
