@@ -87,9 +87,9 @@ public class SinkService {
                             s.config = encrypt(id, config);
                             s.enabled = in.enabled() == null || in.enabled();
                             s.delivery = delivery;
-                            return sinks.persistAndFlush(s)
-                                    .call(y -> Panache.getSession().flatMap(session -> session.refresh(s)))
-                                    .map(y -> sink(s));
+                            s.insertedAt = now();
+                            s.updatedAt = s.insertedAt;
+                            return sinks.persistAndFlush(s).map(y -> sink(s));
                         })
                         .call(after -> audit.record(a.actor(), teamId, "sink.create", "sink", id, null, after))))
                 .map(s -> s.withSecret(generated))

@@ -54,9 +54,10 @@ public class SinkEntity {
     @Column(name = "failing_since")
     public Instant failingSince;
 
-    @Column(name = "inserted_at", insertable = false, updatable = false)
+    /** Set by the service at creation (so the answer needs no read back), like every change's {@code updatedAt}. */
+    @Column(name = "inserted_at", nullable = false, updatable = false)
     public Instant insertedAt;
 
-    @Column(name = "updated_at", insertable = false)
+    @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 }
