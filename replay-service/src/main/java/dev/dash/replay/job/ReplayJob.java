@@ -45,13 +45,6 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * missing or unreadable) fails the replay and leaves the active version untouched.
  */
 final class ReplayJob implements Runnable {
-    /** Raised to end the run without touching the replay: the lease is lost, or the node stops. */
-    static final class Stop extends RuntimeException {
-        Stop(String why) {
-            super(why, null, false, false);
-        }
-    }
-
     /** Raised for what no retry can fix: the replay fails. */
     static final class Fatal extends RuntimeException {
         Fatal(String why) {
@@ -88,7 +81,7 @@ final class ReplayJob implements Runnable {
                 return;
             }
             execute(job);
-        } catch (Stop e) {
+        } catch (JobStop e) {
             Log.infof("Replay %s stopped on this node: %s", id, e.getMessage());
         } catch (Fatal e) {
             Log.warnf("Replay %s failed: %s", id, e.getMessage());
@@ -150,9 +143,9 @@ final class ReplayJob implements Runnable {
             JobStore.Job now = jobs.db(c -> JobStore.load(c, id, false));
             if (now != null && now.cancelRequested() && JobStore.OPEN.contains(now.state())) {
                 end(job, ReplayState.CANCELLED, null);
-                throw new Stop("cancelled");
+                throw new JobStop("cancelled");
             }
-            throw new Stop("the replay moved on without this node ("
+            throw new JobStop("the replay moved on without this node ("
                     + (now == null ? "deleted" : now.state().dbName()) + ")");
         }
         jobs.report(id);
@@ -233,7 +226,7 @@ final class ReplayJob implements Runnable {
                     }
                 });
                 if (cancel == null) {
-                    throw new Stop("this node no longer holds the replay");
+                    throw new JobStop("this node no longer holds the replay");
                 }
                 jobs.progressed(id, result);
                 if (tracker != null) {
@@ -241,7 +234,7 @@ final class ReplayJob implements Runnable {
                 }
                 if (cancel) {
                     end(job, ReplayState.CANCELLED, null);
-                    throw new Stop("cancelled");
+                    throw new JobStop("cancelled");
                 }
             }
         } catch (RuntimeException e) {
@@ -402,7 +395,7 @@ final class ReplayJob implements Runnable {
             try {
                 rows += get(w);
             } catch (IOException | SQLException | RuntimeException e) {
-                if (failure == null || failure instanceof Stop) {
+                if (failure == null || failure instanceof JobStop) {
                     failure = e;
                 }
             }
@@ -428,9 +421,9 @@ final class ReplayJob implements Runnable {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Stop("interrupted");
+            throw new JobStop("interrupted");
         } catch (CancellationException e) {
-            throw new Stop("the job's pipeline closed");
+            throw new JobStop("the job's pipeline closed");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof Error err) {
@@ -481,7 +474,7 @@ final class ReplayJob implements Runnable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new Stop("interrupted");
+                throw new JobStop("interrupted");
             }
             try {
                 return writers.submit(() -> {
@@ -493,14 +486,14 @@ final class ReplayJob implements Runnable {
                 });
             } catch (RejectedExecutionException e) {
                 queued.release();
-                throw new Stop("the job's pipeline closed");
+                throw new JobStop("the job's pipeline closed");
             }
         }
 
         /** Ends a reader's work when the job ended or lost its lease. */
         void check() {
             if (closed) {
-                throw new Stop("the job's pipeline closed");
+                throw new JobStop("the job's pipeline closed");
             }
             checkAlive();
         }
@@ -548,7 +541,7 @@ final class ReplayJob implements Runnable {
     private void finish(JobStore.Job job) {
         JobStore.Job now = jobs.db(c -> JobStore.load(c, id, false));
         if (now == null) {
-            throw new Stop("the replay is gone");
+            throw new JobStop("the replay is gone");
         }
         checkAlive();
         // Before the switch: long-range queries read the rollups (docs/replay.md, step 4). Only this pipeline's
@@ -670,10 +663,10 @@ final class ReplayJob implements Runnable {
 
     private void checkAlive() {
         if (lost) {
-            throw new Stop("this node's lease ran out");
+            throw new JobStop("this node's lease ran out");
         }
         if (!jobs.running()) {
-            throw new Stop("the node is stopping");
+            throw new JobStop("the node is stopping");
         }
     }
 }

@@ -1,8 +1,10 @@
 package dev.dash.replay.job;
 
+import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.replay.Replay;
 import dev.dash.model.silver.SilverStore;
+import dev.dash.platform.config.KafkaConfig;
 import dev.dash.platform.startup.StartupSteps;
 import dev.dash.replay.config.ReplayConfig;
 import dev.dash.replay.control.ControlPublisher;
@@ -24,7 +26,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -52,6 +52,7 @@ public class ReplayJobs {
     private final ControlPublisher publisher;
     private final VersionSweeper sweeper;
     private final String bootstrapServers;
+    private final KafkaConfig kafka;
     private final String node;
     private final Throttle throttle;
     private final SilverStore store;
@@ -84,6 +85,7 @@ public class ReplayJobs {
         this.startup = startup;
         this.publisher = publisher;
         this.bootstrapServers = bootstrapServers;
+        this.kafka = config.kafka();
         this.node = this.config.nodeId().orElseGet(ReplayJobs::defaultNode);
         this.throttle = new Throttle(this.config.maxEventsPerSecond());
         this.store = new SilverStore(dataSource);
@@ -301,7 +303,7 @@ public class ReplayJobs {
                     throw new ReplayJob.Fatal("database error " + state + ": " + e.getMessage());
                 }
                 if (!running) {
-                    throw new ReplayJob.Stop("the node is stopping");
+                    throw new JobStop("the node is stopping");
                 }
                 Log.warnf("Replay job database call failed, will retry: %s", e.getMessage());
                 backoff = backoff(backoff);
@@ -351,11 +353,9 @@ public class ReplayJobs {
         try {
             synchronized (this) {
                 if (admin == null) {
-                    Properties p = new Properties();
-                    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-                    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-                    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-                    admin = Admin.create(p);
+                    // Client "admin": its timeouts are dash.kafka.client.admin.* (application.properties).
+                    admin = Admin.create(KafkaSettings.layered(
+                            Map.of(), bootstrapServers, Map.of(), kafka.client().get("admin")));
                 }
             }
             partitions = admin.describeTopics(List.of(Topics.RAW))
@@ -367,7 +367,7 @@ public class ReplayJobs {
             partitionsCheckedAt = System.nanoTime();
         } catch (Exception e) {
             if (partitions == 0) {
-                throw new ReplayJob.Stop("cannot ask Kafka for the partitions of dash.raw: " + e.getMessage());
+                throw new JobStop("cannot ask Kafka for the partitions of dash.raw: " + e.getMessage());
             }
         }
         return partitions;

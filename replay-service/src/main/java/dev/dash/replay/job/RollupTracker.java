@@ -134,7 +134,7 @@ final class RollupTracker implements AutoCloseable {
                 last.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ReplayJob.Stop("interrupted");
+                throw new JobStop("interrupted");
             } catch (ExecutionException e) {
                 // a round catches its failures; nothing else can end it
             }

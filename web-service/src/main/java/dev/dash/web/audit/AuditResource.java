@@ -3,11 +3,9 @@ package dev.dash.web.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
-import dev.dash.web.api.Sql;
 import dev.dash.web.auth.Access;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -17,16 +15,16 @@ import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** The team's audit log, newest first, for admins and owners. */
+/** The team's audit log, newest first, for admins and owners; read by {@link AuditReads}. */
 @Path("/api/teams/{teamId}/audit")
 @Authenticated
 @Tag(name = "audit")
 public class AuditResource {
-    private final Pool pool;
+    private final AuditReads reads;
     private final Access access;
 
-    public AuditResource(Pool pool, Access access) {
-        this.pool = pool;
+    public AuditResource(AuditReads reads, Access access) {
+        this.reads = reads;
         this.access = access;
     }
 
@@ -63,29 +61,6 @@ public class AuditResource {
         if (n < 1 || n > 1000) {
             return Uni.createFrom().failure(ApiException.invalid("limit", "must be between 1 and 1000"));
         }
-        return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> Sql.list(
-                        pool,
-                        r -> new AuditEntry(
-                                r.getLong("id"),
-                                r.getUUID("actor_user_id"),
-                                r.getString("actor_subject"),
-                                r.getString("action"),
-                                r.getString("entity_type"),
-                                r.getString("entity_id"),
-                                Sql.json(r, "before"),
-                                Sql.json(r, "after"),
-                                Sql.instant(r, "at")),
-                        """
-                        SELECT id, actor_user_id, actor_subject, action, entity_type, entity_id,
-                               before::text AS before, after::text AS after, at
-                        FROM audit_log
-                        WHERE team_id = $1 AND ($2::bigint IS NULL OR id < $2) AND ($3::text IS NULL OR entity_type = $3)
-                        ORDER BY id DESC LIMIT $4
-                        """,
-                        teamId,
-                        beforeId,
-                        entityType,
-                        n));
+        return access.require(teamId, Role.ADMIN).flatMap(a -> reads.page(teamId, beforeId, entityType, n));
     }
 }

@@ -2,24 +2,26 @@ package dev.dash.web.auth;
 
 import dev.dash.model.api.ApiException;
 import dev.dash.model.team.Role;
-import dev.dash.web.api.Sql;
+import dev.dash.web.auth.repository.UserRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 
 /**
  * The authorization of the service layer (docs/rbac.md): every team-scoped operation starts here, with the
  * team-role rule of {@link Role#require} (shared with replay-service): someone not in the team gets 404 for it
- * and everything in it, so ids of other teams do not leak; a member whose role is too low gets 403.
+ * and everything in it, so ids of other teams do not leak; a member whose role is too low gets 403. The
+ * membership is read by {@link UserRepository#roleOf} in a Panache session of its own (or the caller's, when
+ * one is open), closed before the service's transaction begins.
  */
 @ApplicationScoped
 public class Access {
-    private final Pool pool;
+    private final UserRepository repository;
     private final Users users;
 
-    public Access(Pool pool, Users users) {
-        this.pool = pool;
+    public Access(UserRepository repository, Users users) {
+        this.repository = repository;
         this.users = users;
     }
 
@@ -35,16 +37,8 @@ public class Access {
     /** The caller's access to {@code teamId}, requiring at least {@code min}. */
     public Uni<TeamAccess> require(UUID teamId, Role min) {
         return users.current()
-                .flatMap(actor -> Sql.one(
-                                pool,
-                                r -> r.getString("role"),
-                                "SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2 AND active",
-                                teamId,
-                                actor.userId())
-                        .map(membership -> {
-                            Role role = Role.require(membership, min, "team");
-                            return new TeamAccess(actor, teamId, role);
-                        }));
+                .flatMap(actor -> Panache.withSession(() -> repository.roleOf(teamId, actor.userId()))
+                        .map(role -> new TeamAccess(actor, teamId, Role.require(role, min, "team"))));
     }
 
     /**

@@ -1,25 +1,25 @@
 package dev.dash.web.auth;
 
 import dev.dash.model.api.ApiException;
-import dev.dash.web.api.Sql;
+import dev.dash.web.api.UniqueViolations;
+import dev.dash.web.auth.repository.UserRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Who is calling. The user row is created on first login (browser or bearer) and refreshed from the token
- * at most every few minutes per node, so a request does not write to the database each time.
+ * at most every few minutes per node, so a request does not write to the database each time. The row is
+ * written by {@link UserRepository#signIn} in a Panache transaction of its own.
  */
 @ApplicationScoped
 public class Users {
@@ -28,12 +28,12 @@ public class Users {
 
     private record Cached(Actor actor, Instant at) {}
 
-    private final Pool pool;
+    private final UserRepository users;
     private final SecurityIdentity identity;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    public Users(Pool pool, SecurityIdentity identity) {
-        this.pool = pool;
+    public Users(UserRepository users, SecurityIdentity identity) {
+        this.users = users;
         this.identity = identity;
     }
 
@@ -57,18 +57,9 @@ public class Users {
                 firstNonBlank(jwt.getClaim("email"), jwt.getClaim("preferred_username"), subject + "@oidc.invalid");
         String name = firstNonBlank(jwt.getClaim("name"), jwt.getClaim("preferred_username"), null);
         boolean platformAdmin = hasPlatformRole(jwt);
-        return Sql.one(pool, r -> r.getUUID("id"), """
-                        INSERT INTO users (id, oidc_subject, email, display_name, platform_admin, last_login_at)
-                        VALUES ($1, $2, $3, $4, $5, now())
-                        ON CONFLICT (oidc_subject) DO UPDATE SET email = EXCLUDED.email,
-                            display_name = EXCLUDED.display_name, platform_admin = EXCLUDED.platform_admin,
-                            last_login_at = now(), updated_at = now()
-                        RETURNING id
-                        """, UUID.randomUUID(), subject, email, name, platformAdmin)
-                .onFailure(PgException.class)
-                .transform(e -> "23505".equals(((PgException) e).getSqlState())
-                        ? ApiException.conflict("email", "belongs to another account")
-                        : e)
+        return Panache.withTransaction(() -> users.signIn(subject, email, name, platformAdmin))
+                .onFailure(UniqueViolations::is)
+                .transform(e -> ApiException.conflict("email", "belongs to another account"))
                 .map(id -> {
                     Actor actor = new Actor(id, subject, email, platformAdmin);
                     if (cached == null) {

@@ -2,14 +2,23 @@ package dev.dash.web.sink;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.sink.DeliveryStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /** The delivery log of a sink as the API shows it (docs/sinks.md). */
 public final class SinkDeliveries {
-    /** Statuses of a delivery. */
-    public static final List<String> STATUSES = List.of("collecting", "pending", "delivered", "failed");
+    /** Statuses of a delivery, as the API names them ({@link DeliveryStatus#dbName}). */
+    public static final List<String> STATUSES =
+            Stream.of(DeliveryStatus.values()).map(DeliveryStatus::dbName).toList();
+
+    /** The statuses a resend may be limited to (a batch still collecting is never sent early). */
+    public static final List<String> RESEND_STATUSES = Stream.of(
+                    DeliveryStatus.PENDING, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+            .map(DeliveryStatus::dbName)
+            .toList();
 
     private SinkDeliveries() {}
 
@@ -27,7 +36,7 @@ public final class SinkDeliveries {
             UUID id,
             String webhookId,
             String kind,
-            String status,
+            DeliveryStatus status,
             int pointCount,
             int attempts,
             Instant createdAt,
@@ -41,7 +50,8 @@ public final class SinkDeliveries {
             @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode payload,
             @JsonInclude(JsonInclude.Include.NON_NULL) List<Attempt> attemptLog) {
 
-        Delivery with(JsonNode p, List<Attempt> log) {
+        /** The delivery with its payload and attempts. */
+        public Delivery with(JsonNode p, List<Attempt> log) {
             return new Delivery(
                     id,
                     webhookId,

@@ -1,20 +1,21 @@
 package dev.dash.web.sink;
 
 import dev.dash.model.api.ApiException;
+import dev.dash.model.sink.DeliveryStatus;
 import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
-import dev.dash.web.api.Sql;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
-import dev.dash.web.sink.SinkDeliveries.Attempt;
 import dev.dash.web.sink.SinkDeliveries.Delivery;
+import dev.dash.web.sink.repository.SinkDeliveryReads;
+import dev.dash.web.sink.repository.SinkDeliveryRepository;
+import dev.dash.web.sink.repository.SinkRepository;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,27 +24,28 @@ import java.util.UUID;
  * The delivery log of a sink (what the ingestor's delivery workers recorded), a manual retry of one delivery
  * and a resend of everything since a time; admins and owners. A retry or resend only makes deliveries due
  * again: the ingestor sends them with their original {@code webhook-id}, so a receiver that already has one
- * can tell.
+ * can tell. A change goes check role, validate, repository (Hibernate Reactive Panache), audit in the same
+ * transaction; the log is read by {@link SinkDeliveryReads}.
  */
 @ApplicationScoped
 public class SinkDeliveryService {
-    private static final String COLUMNS = """
-            d.id, d.kind, d.status, d.point_count, d.attempts, d.created_at, d.next_attempt_at, d.last_attempt_at,
-            d.last_status_code, d.last_response, d.last_error, d.last_latency_ms, d.delivered_at
-            """;
-    private static final String SINK = """
-            SELECT s.id FROM pipeline_sinks s JOIN pipelines p ON p.id = s.pipeline_id
-            WHERE s.id = $1 AND s.pipeline_id = $2 AND p.team_id = $3
-            """;
-
-    private final Pool pool;
     private final Access access;
     private final AuditLog audit;
+    private final SinkRepository sinks;
+    private final SinkDeliveryRepository deliveries;
+    private final SinkDeliveryReads reads;
 
-    public SinkDeliveryService(Pool pool, Access access, AuditLog audit) {
-        this.pool = pool;
+    public SinkDeliveryService(
+            Access access,
+            AuditLog audit,
+            SinkRepository sinks,
+            SinkDeliveryRepository deliveries,
+            SinkDeliveryReads reads) {
         this.access = access;
         this.audit = audit;
+        this.sinks = sinks;
+        this.deliveries = deliveries;
+        this.reads = reads;
     }
 
     /** Newest first; {@code before} pages by creation time. */
@@ -56,55 +58,49 @@ public class SinkDeliveryService {
         c.orThrow();
         int n = limit == null ? 50 : limit;
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> requireSink(pool, teamId, pipelineId, sinkId))
-                .flatMap(x -> Sql.list(
-                        pool,
-                        SinkDeliveryService::toDelivery,
-                        "SELECT " + COLUMNS + """
-                                FROM sink_deliveries d
-                                WHERE d.sink_id = $1 AND ($2::text IS NULL OR d.status = $2)
-                                    AND ($3::timestamptz IS NULL OR d.created_at < $3)
-                                ORDER BY d.created_at DESC, d.id LIMIT $4
-                                """,
-                        sinkId,
-                        status,
-                        beforeTime,
-                        n));
+                .flatMap(a -> Panache.withSession(() -> requireSink(teamId, pipelineId, sinkId)))
+                .flatMap(x -> reads.page(sinkId, status == null ? null : DeliveryStatus.of(status), beforeTime, n));
     }
 
     /** One delivery with its payload and every attempt. */
     public Uni<Delivery> get(UUID teamId, UUID pipelineId, UUID sinkId, UUID deliveryId) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> requireSink(pool, teamId, pipelineId, sinkId))
-                .flatMap(x -> load(pool, sinkId, deliveryId));
+                .flatMap(a -> Panache.withSession(() -> requireSink(teamId, pipelineId, sinkId)))
+                .flatMap(x -> reads.one(sinkId, deliveryId))
+                .map(SinkDeliveryService::found);
     }
 
-    /** Makes one delivery due now (any status but collecting); answers it. */
+    /**
+     * Makes one delivery due now (any status but collecting); answers it as committed (read after the
+     * transaction, so a delivery worker may already have taken it).
+     */
     public Uni<Delivery> retry(UUID teamId, UUID pipelineId, UUID sinkId, UUID deliveryId) {
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> requireSink(tx, teamId, pipelineId, sinkId)
-                        .flatMap(x -> load(tx, sinkId, deliveryId))
-                        .flatMap(before -> {
-                            if (before.status().equals("collecting")) {
+                .flatMap(a -> Panache.withTransaction(() -> requireSink(teamId, pipelineId, sinkId)
+                        .flatMap(x -> deliveries.lock(sinkId, deliveryId))
+                        .map(SinkDeliveryService::found)
+                        .flatMap(d -> {
+                            DeliveryStatus before = d.status;
+                            if (before == DeliveryStatus.COLLECTING) {
                                 throw ApiException.conflict(
                                         "status", "the batch is still collecting points; it is sent when complete");
                             }
-                            return Sql.run(tx, """
-                                            UPDATE sink_deliveries SET status = 'pending', next_attempt_at = now(),
-                                                lease_until = NULL
-                                            WHERE id = $1
-                                            """, deliveryId)
-                                    .call(r -> audit.record(
-                                            tx,
+                            d.status = DeliveryStatus.PENDING;
+                            d.nextAttemptAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                            d.leaseUntil = null;
+                            return deliveries
+                                    .flush()
+                                    .call(x -> audit.record(
                                             a.actor(),
                                             teamId,
                                             "sink.delivery_retry",
                                             "sink",
                                             sinkId,
-                                            Map.of("delivery", deliveryId, "status", before.status()),
-                                            null))
-                                    .flatMap(r -> load(tx, sinkId, deliveryId));
+                                            Map.of("delivery", deliveryId, "status", before),
+                                            null));
                         })))
+                .flatMap(x -> reads.one(sinkId, deliveryId))
+                .map(SinkDeliveryService::found)
                 .invoke(d -> Log.infof("Delivery %s of sink %s made due by hand", deliveryId, sinkId));
     }
 
@@ -112,21 +108,17 @@ public class SinkDeliveryService {
     public Uni<SinkDeliveries.Resent> resend(UUID teamId, UUID pipelineId, UUID sinkId, SinkDeliveries.ResendInput in) {
         Checks.start().require("body", in).orThrow();
         Checks c = Checks.start().require("since", in.since());
-        c.oneOf("status", in.status(), List.of("pending", "delivered", "failed"), false);
+        c.oneOf("status", in.status(), SinkDeliveries.RESEND_STATUSES, false);
         if (in.since() != null && in.since().isAfter(Instant.now())) {
             c.fail("since", "must not be in the future");
         }
         c.orThrow();
+        DeliveryStatus status = in.status() == null ? null : DeliveryStatus.of(in.status());
         return access.require(teamId, Role.ADMIN)
-                .flatMap(a -> pool.withTransaction(tx -> requireSink(tx, teamId, pipelineId, sinkId)
-                        .flatMap(x -> Sql.run(tx, """
-                                UPDATE sink_deliveries SET status = 'pending', next_attempt_at = now(), lease_until = NULL
-                                WHERE sink_id = $1 AND created_at >= $2 AND status <> 'collecting'
-                                    AND ($3::text IS NULL OR status = $3)
-                                """, sinkId, in.since(), in.status()))
-                        .map(r -> new SinkDeliveries.Resent(r.rowCount()))
+                .flatMap(a -> Panache.withTransaction(() -> requireSink(teamId, pipelineId, sinkId)
+                        .flatMap(x -> deliveries.requeue(sinkId, in.since(), status))
+                        .map(SinkDeliveries.Resent::new)
                         .call(r -> audit.record(
-                                tx,
                                 a.actor(),
                                 teamId,
                                 "sink.resend",
@@ -137,7 +129,7 @@ public class SinkDeliveryService {
                                         "since",
                                         in.since().toString(),
                                         "status",
-                                        in.status() == null ? "all" : in.status(),
+                                        status == null ? "all" : status.dbName(),
                                         "requeued",
                                         r.requeued())))))
                 .invoke(r ->
@@ -156,63 +148,24 @@ public class SinkDeliveryService {
         }
     }
 
-    private static Uni<Void> requireSink(SqlClient c, UUID teamId, UUID pipelineId, UUID sinkId) {
-        return Sql.one(c, r -> r.getUUID("id"), SINK, sinkId, pipelineId, teamId)
-                .map(id -> {
-                    if (id == null) {
+    private static <T> T found(T delivery) {
+        if (delivery == null) {
+            throw ApiException.notFound("delivery");
+        }
+        return delivery;
+    }
+
+    /** The sink through its team and pipeline, in the current session: 404 when either is not the team's. */
+    private Uni<Void> requireSink(UUID teamId, UUID pipelineId, UUID sinkId) {
+        return sinks.teamHasPipeline(teamId, pipelineId)
+                .flatMap(has -> has
+                        ? sinks.ofPipeline(pipelineId, sinkId)
+                        : Uni.createFrom().nullItem())
+                .map(s -> {
+                    if (s == null) {
                         throw ApiException.notFound("sink");
                     }
                     return null;
                 });
-    }
-
-    private static Uni<Delivery> load(SqlClient c, UUID sinkId, UUID deliveryId) {
-        return Sql.one(
-                        c,
-                        r -> toDelivery(r).with(Sql.json(r, "payload"), null),
-                        "SELECT " + COLUMNS + ", d.payload::text AS payload FROM sink_deliveries d"
-                                + " WHERE d.id = $1 AND d.sink_id = $2",
-                        deliveryId,
-                        sinkId)
-                .flatMap(d -> {
-                    if (d == null) {
-                        throw ApiException.notFound("delivery");
-                    }
-                    return Sql.list(
-                                    c,
-                                    r -> new Attempt(
-                                            r.getInteger("attempt"),
-                                            Sql.instant(r, "started_at"),
-                                            r.getString("outcome"),
-                                            r.getInteger("status_code"),
-                                            r.getString("response"),
-                                            r.getString("error"),
-                                            r.getInteger("latency_ms"),
-                                            Sql.instant(r, "next_attempt_at")),
-                                    "SELECT * FROM sink_attempts WHERE delivery_id = $1 ORDER BY attempt",
-                                    deliveryId)
-                            .map(log -> d.with(d.payload(), log));
-                });
-    }
-
-    private static Delivery toDelivery(Row r) {
-        UUID id = r.getUUID("id");
-        return new Delivery(
-                id,
-                "msg_" + id.toString().replace("-", ""),
-                r.getString("kind"),
-                r.getString("status"),
-                r.getInteger("point_count"),
-                r.getInteger("attempts"),
-                Sql.instant(r, "created_at"),
-                Sql.instant(r, "next_attempt_at"),
-                Sql.instant(r, "last_attempt_at"),
-                r.getInteger("last_status_code"),
-                r.getString("last_response"),
-                r.getString("last_error"),
-                r.getInteger("last_latency_ms"),
-                Sql.instant(r, "delivered_at"),
-                null,
-                null);
     }
 }

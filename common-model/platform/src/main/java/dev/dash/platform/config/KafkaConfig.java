@@ -34,8 +34,8 @@ public interface KafkaConfig {
     /**
      * Kafka properties of one client, over {@code consumer}/{@code producer}: {@code
      * dash.kafka.client.<client>.<property>}; clients: the ingestor's {@code bronze}, {@code silver}, {@code
-     * control}, {@code sinks}, {@code p2p}, {@code ingest}, {@code points}, web's {@code replays} and {@code
-     * preview}, replay's {@code control}.
+     * control}, {@code sinks}, {@code p2p}, {@code ingest}, {@code points}, web's {@code replays}, {@code preview}
+     * and {@code live}, replay's {@code control} and {@code admin}.
      */
     Map<String, Map<String, String>> client();
 }

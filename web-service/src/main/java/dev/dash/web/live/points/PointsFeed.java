@@ -1,6 +1,9 @@
 package dev.dash.web.live.points;
 
+import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.Topics;
+import dev.dash.platform.config.KafkaConfig;
+import dev.dash.web.config.WebConfig;
 import dev.dash.web.live.stream.LiveStreams;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -9,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,13 +29,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * node may serve any viewer), so, like the replay feed, this is a plain consumer with every partition assigned,
  * positioned at their end at start-up, without a consumer group (nothing committed, nothing left on a broker
  * that several installations share), on a thread of its own. A point published before the node started is in
- * Silver already and reaches viewers through their snapshot. Each record goes to {@link PointsRouter}.
+ * Silver already and reaches viewers through their snapshot. Each record goes to {@link PointsRouter}. Consumer
+ * client {@code live} in {@code dash.kafka.client.*}.
  */
 @ApplicationScoped
 public class PointsFeed {
     private static final Duration RETRY = Duration.ofSeconds(2);
 
     private final String bootstrapServers;
+    private final KafkaConfig kafka;
     private final PointsRouter router;
     private volatile boolean running;
     private volatile boolean reading;
@@ -40,8 +45,12 @@ public class PointsFeed {
     private final Object pauses = new Object();
     private Thread thread;
 
-    public PointsFeed(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, LiveStreams streams) {
+    public PointsFeed(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            WebConfig config,
+            LiveStreams streams) {
         this.bootstrapServers = bootstrapServers;
+        this.kafka = config.kafka();
         this.router = new PointsRouter(streams::wants, streams::accept);
     }
 
@@ -118,17 +127,27 @@ public class PointsFeed {
         }
     }
 
-    private Properties properties() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-points-" + UUID.randomUUID());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        // Points are for viewers now: no waiting for fuller fetches.
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        return p;
+    /**
+     * What the code needs (no group, nothing committed, from the end), then {@code dash.kafka.consumer.*} and
+     * {@code dash.kafka.client.live.*} from configuration (application.properties: the short fetch wait).
+     */
+    private Map<String, Object> properties() {
+        return KafkaSettings.layered(
+                Map.of(
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "dash-web-points-" + UUID.randomUUID(),
+                        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                        StringDeserializer.class.getName(),
+                        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                        ByteArrayDeserializer.class.getName(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        "false",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "latest",
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                        "false"),
+                bootstrapServers,
+                kafka.consumer(),
+                kafka.client().get("live"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.dash.web.team.repository;
 
 import dev.dash.model.team.Role;
+import dev.dash.web.auth.repository.UserEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;

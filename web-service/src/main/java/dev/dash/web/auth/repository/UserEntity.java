@@ -1,4 +1,4 @@
-package dev.dash.web.team.repository;
+package dev.dash.web.auth.repository;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -8,8 +8,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A row of {@code users} (migration V1), read-only here: rows are created and refreshed on sign-in by the
- * atomic upsert of {@code dev.dash.web.auth.Users}. Flyway owns the table.
+ * A row of {@code users} (migration V1), read-only as an entity: rows are created and refreshed on sign-in by
+ * the atomic upsert of {@link UserRepository#signIn}. Flyway owns the table. Here rather than with the teams'
+ * entities, which reference it, because {@code auth} must not depend on {@code team} (which depends on it).
  */
 @Entity
 @Table(name = "users")
