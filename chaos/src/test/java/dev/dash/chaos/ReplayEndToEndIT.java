@@ -141,6 +141,7 @@ class ReplayEndToEndIT {
         ExecutorService load = Executors.newFixedThreadPool(3);
         List<Seen> seen = new CopyOnWriteArrayList<>();
         List<String> queryErrors = new CopyOnWriteArrayList<>();
+        List<String> drops = new CopyOnWriteArrayList<>();
         AtomicBoolean polling = new AtomicBoolean(true);
         Instant from = Instant.now().minus(2, ChronoUnit.HOURS);
         Instant to = Instant.now().plus(2, ChronoUnit.HOURS);
@@ -153,7 +154,14 @@ class ReplayEndToEndIT {
             load.submit(() -> {
                 while (polling.get()) {
                     try {
-                        seen.add(query(p, from, to));
+                        Seen s = query(p, from, to);
+                        if (!seen.isEmpty()
+                                && s.count() < seen.get(seen.size() - 1).count()) {
+                            // A drop: what the database holds right now, so that a failure says why.
+                            drops.add(seen.get(seen.size() - 1) + " -> " + s + " at " + Instant.now() + "\n"
+                                    + diagnose(p));
+                        }
+                        seen.add(s);
                     } catch (Exception e) {
                         queryErrors.add(e.toString());
                     }
@@ -236,7 +244,9 @@ class ReplayEndToEndIT {
             int version = 1;
             for (Seen s : seen) {
                 assertThat(s.gens()).as("one version per answer").containsExactly("v" + s.version());
-                assertThat(s.count()).as("the count never goes down (no gap)").isGreaterThanOrEqualTo(last);
+                assertThat(s.count())
+                        .as("the count never goes down (no gap); the database at each drop: %s", drops)
+                        .isGreaterThanOrEqualTo(last);
                 assertThat(s.version()).as("versions only move forward").isGreaterThanOrEqualTo(version);
                 last = s.count();
                 version = s.version();
@@ -280,6 +290,50 @@ class ReplayEndToEndIT {
                 return;
             }
         }
+    }
+
+    /**
+     * The rollups' state of the pipeline, read right after the dashboard answered with a lower count: the watermark,
+     * the invalidation log, the minute and hour buckets per version against the raw rows per minute, and the replay.
+     */
+    private static String diagnose(UUID p) {
+        StringBuilder out = new StringBuilder();
+        String[][] queries = {
+            {"rollup_state", "SELECT refreshed_to, updated_at, now() FROM rollup_state"},
+            {"invalidations", "SELECT hour, claimed FROM rollup_invalidations WHERE pipeline_id = ?"},
+            {
+                "metrics_1m",
+                "SELECT mapping_version, bucket, n, xmin::text FROM metrics_1m WHERE pipeline_id = ? ORDER BY 1, 2"
+            },
+            {
+                "metrics_1h",
+                "SELECT mapping_version, bucket, n, xmin::text FROM metrics_1h WHERE pipeline_id = ? ORDER BY 1, 2"
+            },
+            {
+                "raw per minute",
+                "SELECT mapping_version, date_bin('1 minute', time, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*) "
+                        + "FROM metrics WHERE pipeline_id = ? GROUP BY 1, 2 ORDER BY 1, 2"
+            },
+            {
+                "replay",
+                "SELECT state, objects_done, objects_total, min_point_time, max_point_time, finished_at FROM replays "
+                        + "WHERE pipeline_id = ?"
+            },
+            {
+                "refreshes running",
+                "SELECT pid, state, xact_start, wait_event_type, left(query, 120) FROM pg_stat_activity "
+                        + "WHERE datname = current_database() AND query LIKE '%dash_refresh%' AND pid <> pg_backend_pid()"
+            }
+        };
+        for (String[] q : queries) {
+            try {
+                List<List<Object>> rows = q[1].contains("?") ? fx.rows(q[1], p) : fx.rows(q[1]);
+                out.append("  ").append(q[0]).append(": ").append(rows).append('\n');
+            } catch (Exception e) {
+                out.append("  ").append(q[0]).append(": ").append(e).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private static Seen query(UUID p, Instant from, Instant to) throws Exception {
