@@ -88,6 +88,9 @@ final class DashboardStream {
         // switched over to the cache since the last snapshot).
         CacheEntry entry;
         long cursor = -1;
+        // A slide of a relative range not sent yet: buckets before it are to be dropped by the client. It goes out in
+        // the widget's next delta, or on its own when the widget may send and has no delta (tick).
+        Instant dropPending;
         // The earliest and latest point time seen since the last read of this widget.
         Instant dirtyFrom;
         Instant dirtyTo;
@@ -421,7 +424,7 @@ final class DashboardStream {
                     Instant from = SeriesSql.floor(now.minus(range.last()), w.bucket);
                     if (from.isAfter(w.from)) {
                         w.from = from;
-                        publish(s -> new Frames.DropBefore(epoch, s, w.id, from));
+                        w.dropPending = from;
                         if (w.entry != null) {
                             owner.cache.need(w.entry, w, from);
                         }
@@ -430,6 +433,8 @@ final class DashboardStream {
                 Instant end = range.relative() ? SeriesSql.ceil(now, w.bucket) : range.to();
                 if (w.resnapshot) {
                     w.resnapshot = false;
+                    // The snapshot replaces the widget's buckets, from the range's start as of now.
+                    w.dropPending = null;
                     w.pendingCount = 0;
                     w.dirtyFrom = null;
                     w.dirtyTo = null;
@@ -440,14 +445,20 @@ final class DashboardStream {
                 }
                 long since = nowNanos - w.lastDeltaNanos;
                 if (since < coalesce) {
-                    if (w.dirtyFrom != null) {
+                    // A slide waits for the widget's next delta, at most one coalescing interval.
+                    if (w.dirtyFrom != null || w.dropPending != null) {
                         wake = Math.min(wake, coalesce - since);
                     }
                     continue;
                 }
                 if (fromCache(w, end, nowNanos)) {
+                    // A slide no delta carried (nothing changed in the widget) goes out on its own.
+                    dropAlone(w);
                     continue;
                 }
+                // Read back from Silver (or nothing to send): the slide goes first, on its own; a read-back's buckets
+                // all start at or after it, and no slide happens while the read runs (the widget is in flight).
+                dropAlone(w);
                 if (w.dirtyFrom == null) {
                     continue;
                 }
@@ -507,12 +518,23 @@ final class DashboardStream {
         w.dirtyTo = null;
         if (!changed.isEmpty()) {
             List<Series> series = changed;
+            Instant drop = w.dropPending;
+            w.dropPending = null;
             w.lastDeltaNanos = nowNanos;
-            publish(s -> new Frames.Delta(epoch, s, w.id, version, series), w.sent(owner.timings));
+            publish(s -> new Frames.Delta(epoch, s, w.id, version, drop, series), w.sent(owner.timings));
         } else {
             w.pendingCount = 0; // points that changed nothing the widget shows have no frame to time
         }
         return true;
+    }
+
+    /** Sends the widget's pending slide as a frame of its own; under the monitor. */
+    private void dropAlone(WidgetState w) {
+        Instant t = w.dropPending;
+        if (t != null) {
+            w.dropPending = null;
+            publish(s -> new Frames.DropBefore(epoch, s, w.id, t));
+        }
     }
 
     private void read(WidgetState w, DataRequest request, boolean whole) {
@@ -541,7 +563,7 @@ final class DashboardStream {
             return;
         }
         if (!r.series().isEmpty()) {
-            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), r.series()), w.sent(owner.timings));
+            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), null, r.series()), w.sent(owner.timings));
         } else {
             w.pendingCount = 0;
         }
