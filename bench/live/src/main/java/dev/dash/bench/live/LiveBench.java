@@ -176,12 +176,15 @@ public final class LiveBench {
         long e0 = sender.acked.get();
         long r0 = sender.refused.get();
         sampleCount.set(0);
+        java.time.Instant windowFrom = java.time.Instant.now();
         long m0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         measuring[0] = false;
         lag.measuring = false;
         Map<String, TreeMap<Double, Double>> server1 = serverHistograms(host, port);
         double took = (System.nanoTime() - m0) / 1e9;
+        // The measuring window on the wall clock, to cut a profile of the node (WEB_OPTS with JFR) to it.
+        System.out.printf("RESULT live viewers=%d window from=%s to=%s%n", n, windowFrom, java.time.Instant.now());
         long e1 = sender.acked.get();
         long r1 = sender.refused.get();
         long f1 = frames.get();

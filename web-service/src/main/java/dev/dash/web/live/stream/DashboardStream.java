@@ -13,7 +13,6 @@ import dev.dash.web.query.QueryService.SeriesResult;
 import dev.dash.web.query.SeriesSql;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -42,8 +41,8 @@ import java.util.function.LongFunction;
  * endpoint's own query instead. Either way whole buckets replace the client's, so a delta older than a snapshot
  * can be stale only until the delta of the newer points, which always comes later.
  *
- * <p>Each frame is encoded once, into a {@link Buffer} kept in the ring buffer and written as is to every viewer
- * ({@link Fanout}).
+ * <p>Each frame is encoded once, as a whole WebSocket frame ({@link WireFrame}) kept in the ring buffer and written as
+ * is to every viewer ({@link Fanout}).
  *
  * <p>Everything is guarded by the stream's monitor; database reads are started outside it.
  */
@@ -69,10 +68,10 @@ final class DashboardStream {
     /** A tick of this stream alone is scheduled on the timer thread ({@link LiveStreams#accept}). */
     final AtomicBoolean tickDue = new AtomicBoolean();
 
-    private record Entry(long seq, Buffer frame) {}
+    private record Entry(long seq, WireFrame frame) {}
 
     /** A snapshot of every widget, consistent with the stream up to {@code seq}. */
-    private record Cached(long seq, List<Buffer> frames, long readNanos) {}
+    private record Cached(long seq, List<WireFrame> frames, long readNanos) {}
 
     /** What the stream knows about one widget. */
     private static final class WidgetState {
@@ -272,8 +271,8 @@ final class DashboardStream {
                 && covers(cache.seq);
     }
 
-    private List<Buffer> framesAfter(long after, List<Buffer> head) {
-        List<Buffer> out = new ArrayList<>(head);
+    private List<WireFrame> framesAfter(long after, List<WireFrame> head) {
+        List<WireFrame> out = new ArrayList<>(head);
         for (Entry e : ring) {
             if (e.seq > after) {
                 out.add(e.frame);
@@ -309,7 +308,7 @@ final class DashboardStream {
 
     private void snapshotRead(long at, List<SeriesResult> results) {
         synchronized (this) {
-            List<Buffer> frames = new ArrayList<>();
+            List<WireFrame> frames = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 SeriesResult r = results.get(i);
                 if (r == null) {
@@ -634,7 +633,7 @@ final class DashboardStream {
     /** {@code reads}: when the batches whose points the frame carries were read (dash.live.read.to.written). */
     private void publish(LongFunction<Frames.Frame> frame, long[] reads) {
         long s = ++seq;
-        Buffer bytes = owner.encode(frame.apply(s));
+        WireFrame bytes = owner.encode(frame.apply(s));
         ring.addLast(new Entry(s, bytes));
         while (ring.size() > owner.config.ringBuffer()) {
             ring.removeFirst();
