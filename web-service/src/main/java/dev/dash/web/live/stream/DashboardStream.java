@@ -88,8 +88,9 @@ final class DashboardStream {
         CacheEntry entry;
         long cursor = -1;
         // A slide of a relative range not sent yet: buckets before it are to be dropped by the client. It goes out in
-        // the widget's next delta, or on its own when the widget may send and has no delta (tick).
+        // the widget's next delta, or on its own when no delta came within a coalescing interval of the slide (tick).
         Instant dropPending;
+        long dropSinceNanos;
         // The earliest and latest point time seen since the last read of this widget.
         Instant dirtyFrom;
         Instant dirtyTo;
@@ -423,6 +424,9 @@ final class DashboardStream {
                     Instant from = SeriesSql.floor(now.minus(range.last()), w.bucket);
                     if (from.isAfter(w.from)) {
                         w.from = from;
+                        if (w.dropPending == null) {
+                            w.dropSinceNanos = nowNanos;
+                        }
                         w.dropPending = from;
                         if (w.entry != null) {
                             owner.cache.need(w.entry, w, from);
@@ -451,8 +455,16 @@ final class DashboardStream {
                     continue;
                 }
                 if (fromCache(w, end, nowNanos)) {
-                    // A slide no delta carried (nothing changed in the widget) goes out on its own.
-                    dropAlone(w);
+                    // A slide no delta carried (nothing changed in the widget yet) waits for the next delta up to a
+                    // coalescing interval after it, then goes out on its own.
+                    if (w.dropPending != null) {
+                        long left = w.dropSinceNanos + coalesce - nowNanos;
+                        if (left <= 0) {
+                            dropAlone(w);
+                        } else {
+                            wake = Math.min(wake, left);
+                        }
+                    }
                     continue;
                 }
                 // Read back from Silver (or nothing to send): the slide goes first, on its own; a read-back's buckets
