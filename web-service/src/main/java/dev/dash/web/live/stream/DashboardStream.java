@@ -88,7 +88,7 @@ final class DashboardStream {
         CacheEntry entry;
         long cursor = -1;
         // A slide of a relative range not sent yet: buckets before it are to be dropped by the client. It goes out in
-        // the widget's next delta, or on its own when no delta came within a coalescing interval of the slide (tick).
+        // the widget's next delta, or on its own when no delta came within dash.live.slide-wait of it (tick).
         Instant dropPending;
         long dropSinceNanos;
         // The earliest and latest point time seen since the last read of this widget.
@@ -402,6 +402,7 @@ final class DashboardStream {
         List<Runnable> reads = new ArrayList<>();
         long nowNanos = System.nanoTime();
         long coalesce = owner.config.coalesce().toNanos();
+        long slideWait = Math.max(coalesce, owner.config.slideWait().toNanos());
         long wake = Long.MAX_VALUE;
         synchronized (this) {
             if (cache == null && reading) {
@@ -448,17 +449,17 @@ final class DashboardStream {
                 }
                 long since = nowNanos - w.lastDeltaNanos;
                 if (since < coalesce) {
-                    // A slide waits for the widget's next delta, at most one coalescing interval.
+                    // A slide waits for the widget's next delta (at most dash.live.slide-wait).
                     if (w.dirtyFrom != null || w.dropPending != null) {
                         wake = Math.min(wake, coalesce - since);
                     }
                     continue;
                 }
                 if (fromCache(w, end, nowNanos)) {
-                    // A slide no delta carried (nothing changed in the widget yet) waits for the next delta up to a
-                    // coalescing interval after it, then goes out on its own.
+                    // A slide no delta carried (nothing changed in the widget yet) waits for the next delta up to
+                    // dash.live.slide-wait after it, then goes out on its own.
                     if (w.dropPending != null) {
-                        long left = w.dropSinceNanos + coalesce - nowNanos;
+                        long left = w.dropSinceNanos + slideWait - nowNanos;
                         if (left <= 0) {
                             dropAlone(w);
                         } else {
