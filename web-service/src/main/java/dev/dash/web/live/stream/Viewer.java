@@ -12,7 +12,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.WebSocketInternal;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.impl.ContextInternal;
 import java.util.ArrayDeque;
@@ -72,7 +71,7 @@ public final class Viewer {
         this.subject = subject;
         this.tokenHash = tokenHash;
         this.socket = Sockets.of(connection);
-        this.channel = socket instanceof WebSocketInternal w ? w.channelHandlerContext() : null;
+        this.channel = socket == null ? null : Sockets.channel(socket);
         this.quiet = channel == null ? null : new VoidChannelPromise(channel.channel(), false);
         Context context = Vertx.currentContext();
         // The channel's own event loop: writes from it go straight to the socket.
