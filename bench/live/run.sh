@@ -17,6 +17,8 @@
 #   INGESTOR_OPTS=-Ddash.silver.idle-flush=250ms bench/live/run.sh   # the Silver writer before adaptive flush
 #   CLIENT_PREFIX="nice -n 19" bench/live/run.sh           # the load client at the lowest CPU priority
 #   CLIENT_PREFIX="taskset -c 1" bench/live/run.sh         # the load client pinned to one core
+#   WEB_APP=/tmp/web-before SKIP_BUILD=1 bench/live/run.sh  # another build of the web node (a copy of its
+#                                                           # web-service/target/quarkus-app), e.g. before/after
 # The web node writes a GC log (target/logs/gc-web-N.log); its pauses are summed up after each viewer count.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -101,7 +103,7 @@ for n in ${VIEWERS}; do
     -Ddash.crypto.keys="${KEYS}" -Ddash.rollups.enabled=false \
     -Xlog:gc:file="${LOGS}/gc-web-${n}.log":uptime \
     ${WEB_OPTS:-} \
-    -jar web-service/target/quarkus-app/quarkus-run.jar >"${LOGS}/web-${n}.log" 2>&1 &
+    -jar "${WEB_APP:-web-service/target/quarkus-app}/quarkus-run.jar" >"${LOGS}/web-${n}.log" 2>&1 &
   web_pid=$!
   wait_ready "http://127.0.0.1:${WEB_PORT}/q/health/ready" 120
   bench live 127.0.0.1 "${WEB_PORT}" "${TOKEN}" "${n}" "${WARMUP}" "${MEASURE}" "${web_pid}" \

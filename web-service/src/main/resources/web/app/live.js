@@ -1,5 +1,6 @@
-// The live dashboard client (docs/live.md): one WebSocket per open dashboard; snapshot / delta /
-// drop_before / annotation / heartbeat frames; resume with epoch + seq after a reconnect; back-off.
+// The live dashboard client (docs/live.md): one WebSocket per open dashboard; snapshot / delta (with a
+// drop_before folded in when the range slid) / drop_before / annotation / heartbeat frames; resume with
+// epoch + seq after a reconnect; back-off.
 // Where the server has no live endpoint (the upgrade is refused before it opens), each widget is refreshed
 // from the widget data endpoint every few seconds instead, so the dashboard moves either way.
 import { socket } from './api.js';
@@ -94,7 +95,11 @@ export function connectLive(path, range, handlers, { pollSeconds = 3 } = {}) {
       }
       switch (f.type) {
         case 'snapshot': handlers.snapshot(f.widget_id, f.data, f.range); break;
-        case 'delta': handlers.delta(f.widget_id, f.series, f.mapping_version); break;
+        case 'delta':
+          handlers.delta(f.widget_id, f.series, f.mapping_version);
+          // A slide of the relative range folded into the delta: after its buckets are merged.
+          if (f.drop_before) handlers.dropBefore(f.widget_id, f.drop_before);
+          break;
         case 'drop_before': handlers.dropBefore(f.widget_id, f.t); break;
         case 'annotation': handlers.annotation(f); break;
         default: break; // heartbeat, pong

@@ -25,6 +25,15 @@ public interface LiveConfig {
     @WithDefault("500")
     int maxQueuedFrames();
 
+    /**
+     * How long a slide of a relative range waits for the widget's next delta to carry it ({@code drop_before} in
+     * the delta, docs/live.md) before it goes out as a {@code drop_before} frame of its own (at least {@link
+     * #coalesce()}): a client drops a bucket that slid out at most this late, and a widget whose deltas come
+     * this often costs no frame per slide.
+     */
+    @WithDefault("1s")
+    Duration slideWait();
+
     /** How often each dashboard stream sends a heartbeat frame. */
     @WithDefault("15s")
     Duration heartbeat();

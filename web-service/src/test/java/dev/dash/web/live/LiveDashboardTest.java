@@ -169,6 +169,65 @@ class LiveDashboardTest {
     }
 
     @Test
+    void underTrafficASlideIsFoldedIntoTheNextDeltaAndAResumingClientGetsThatDeltaFromTheRingBuffer() {
+        Fixture f = fixture(1, "sum");
+        String range = "{\"last\":\"PT1M\"}";
+        LiveClient c = viewer(f);
+        c.subscribe(range);
+        LiveClient leaving = viewer(f);
+        leaving.subscribe(range);
+        JsonNode snapshot = c.awaitType("snapshot");
+        leaving.awaitType("snapshot");
+        String epoch = leaving.of("snapshot").get(0).path("epoch").asText();
+        long last = leaving.lastSeq();
+        leaving.close();
+
+        // Points more often than the coalescing interval until a slide (10-second buckets: within ten seconds)
+        // goes out in a delta rather than in a frame of its own.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        int n = 0;
+        while (c.all().stream().noneMatch(fr -> "delta".equals(fr.path("type").asText()) && fr.has("drop_before"))) {
+            assertThat(System.nanoTime()).as("a delta carrying a slide").isLessThan(deadline);
+            write(f, 1, List.of(point(Instant.now(), n % 2 == 0 ? "a" : "b", ++n)));
+        }
+        JsonNode folded = c.await(fr -> "delta".equals(fr.path("type").asText()) && fr.has("drop_before"));
+        Instant t = Instant.parse(folded.path("drop_before").asText());
+        assertThat(t).isAfter(Instant.parse(snapshot.path("range").path("from").asText()));
+        assertThat(folded.path("widget_id").asText()).isEqualTo(f.widget());
+        assertThat(folded.path("series")).isNotEmpty();
+        // Frames number up by one without a gap: the slide took no number of its own.
+        List<Long> seqs = c.all().stream()
+                .filter(fr ->
+                        fr.has("seq") && !"snapshot".equals(fr.path("type").asText()))
+                .map(fr -> fr.path("seq").asLong())
+                .toList();
+        for (int i = 1; i < seqs.size(); i++) {
+            assertThat(seqs.get(i)).isEqualTo(seqs.get(i - 1) + 1);
+        }
+        // The client merged the buckets, then dropped those before the slide; it equals the data endpoint.
+        awaitEqual(f, List.of(c));
+        WidgetModel.of(c.all(), f.widget())
+                .series
+                .values()
+                .forEach(points -> assertThat(points.firstKey()).isAfterOrEqualTo(t));
+
+        // A client that left before it resumes with its sequence: exactly the frames it missed, the folded delta
+        // among them byte for byte, and no snapshot.
+        List<JsonNode> missed = c.after(last).stream()
+                .filter(fr -> !"snapshot".equals(fr.path("type").asText()))
+                .toList();
+        LiveClient back = viewer(f);
+        back.resume(range, epoch, last);
+        Awaitility.await()
+                .atMost(WAIT)
+                .until(() -> back.lastSeq()
+                        >= missed.get(missed.size() - 1).path("seq").asLong());
+        assertThat(back.of("snapshot")).isEmpty();
+        assertThat(back.all().subList(0, missed.size())).isEqualTo(missed);
+        assertThat(back.all()).contains(folded);
+    }
+
+    @Test
     void deltasComeFromTheHotCacheWithoutASilverReadPerStreamOrViewer() {
         Fixture f = fixture(1, "avg");
         String range = absoluteRange();
@@ -204,11 +263,14 @@ class LiveDashboardTest {
             for (LiveClient v : viewers) {
                 JsonNode snapshot = v.of("snapshot").get(0);
                 WidgetModel shown = WidgetModel.of(v.all(), f.widget());
-                // A relative range slides: from its last drop_before, to now (buckets after the snapshot's end are
-                // appended by deltas).
+                // A relative range slides: from its last slide (a drop_before frame, or one folded into a delta), to
+                // now (buckets after the snapshot's end are appended by deltas).
                 String from = snapshot.path("range").path("from").asText();
-                for (JsonNode drop : v.of("drop_before")) {
-                    from = drop.path("t").asText();
+                for (JsonNode frame : v.all()) {
+                    Instant slide = WidgetModel.slide(frame);
+                    if (slide != null && frame.path("widget_id").asText().equals(f.widget())) {
+                        from = slide.toString();
+                    }
                 }
                 Instant to = Instant.parse(snapshot.path("range").path("to").asText());
                 if (to.isBefore(Instant.now())) {

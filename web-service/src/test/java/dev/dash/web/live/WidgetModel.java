@@ -35,14 +35,31 @@ final class WidgetModel {
             case "delta" -> {
                 version = f.path("mapping_version").asInt();
                 merge(f.path("series"));
+                // A slide folded into the delta: applied after its buckets are merged.
+                if (f.hasNonNull("drop_before")) {
+                    dropBefore(Instant.parse(f.path("drop_before").asText()));
+                }
             }
-            case "drop_before" -> {
-                Instant t = Instant.parse(f.path("t").asText());
-                series.values().forEach(s -> s.headMap(t).clear());
-                series.values().removeIf(java.util.TreeMap::isEmpty);
-            }
+            case "drop_before" -> dropBefore(Instant.parse(f.path("t").asText()));
             default -> {}
         }
+    }
+
+    /** Where the frame says a relative range slid to (a drop_before frame, or one folded into a delta), or null. */
+    static Instant slide(JsonNode f) {
+        return switch (f.path("type").asText()) {
+            case "drop_before" -> Instant.parse(f.path("t").asText());
+            case "delta" ->
+                f.hasNonNull("drop_before")
+                        ? Instant.parse(f.path("drop_before").asText())
+                        : null;
+            default -> null;
+        };
+    }
+
+    private void dropBefore(Instant t) {
+        series.values().forEach(s -> s.headMap(t).clear());
+        series.values().removeIf(java.util.TreeMap::isEmpty);
     }
 
     private void replace(JsonNode data) {

@@ -125,6 +125,9 @@ public final class LiveBench {
         AtomicLong frames = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         AtomicLong early = new AtomicLong();
+        // Slides of the relative range: drop_before frames of their own, and those folded into a delta.
+        AtomicLong dropFrames = new AtomicLong();
+        AtomicLong foldedDrops = new AtomicLong();
         boolean[] measuring = {false};
         // At most ~2,000 latency samples per second in all: every event for the first viewers, fewer for more.
         int sampleEvery = Math.max(1, (int) ((long) rate * n / 2_000));
@@ -134,6 +137,11 @@ public final class LiveBench {
         connectAll(vertx, ws, path, viewers, "{\"type\":\"subscribe\",\"range\":{\"last\":\"PT1M\"}}", (v, m) -> {
             frames.incrementAndGet();
             bytes.addAndGet(m.length());
+            if (m.startsWith("{\"type\":\"drop_before\"")) {
+                dropFrames.incrementAndGet();
+            } else if (m.startsWith("{\"type\":\"delta\"") && m.contains("\"drop_before\":")) {
+                foldedDrops.incrementAndGet();
+            }
             onFrame(v, m, events, samples, liveSamples, sampleCount, sampleEvery, measuring[0], early);
         });
         awaitAll(viewers, v -> v.snapshot, 300);
@@ -163,19 +171,26 @@ public final class LiveBench {
         measuring[0] = true;
         long f0 = frames.get();
         long b0 = bytes.get();
+        long d0 = dropFrames.get();
+        long fd0 = foldedDrops.get();
         long e0 = sender.acked.get();
         long r0 = sender.refused.get();
         sampleCount.set(0);
+        java.time.Instant windowFrom = java.time.Instant.now();
         long m0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(measure));
         measuring[0] = false;
         lag.measuring = false;
         Map<String, TreeMap<Double, Double>> server1 = serverHistograms(host, port);
         double took = (System.nanoTime() - m0) / 1e9;
+        // The measuring window on the wall clock, to cut a profile of the node (WEB_OPTS with JFR) to it.
+        System.out.printf("RESULT live viewers=%d window from=%s to=%s%n", n, windowFrom, java.time.Instant.now());
         long e1 = sender.acked.get();
         long r1 = sender.refused.get();
         long f1 = frames.get();
         long b1 = bytes.get();
+        long d1 = dropFrames.get();
+        long fd1 = foldedDrops.get();
         long early1 = early.get();
         int taken = Math.min(sampleCount.get(), samples.length);
         Thread.sleep(2_000); // the 2xx of events whose frame came first
@@ -200,6 +215,9 @@ public final class LiveBench {
                 pct(sorted, 99),
                 count == 0 ? 0 : sorted[count - 1] / 1e6,
                 early1);
+        System.out.printf(
+                "RESULT live viewers=%d slides drop_before_frames_per_s=%.0f folded_into_delta_per_s=%.0f%n",
+                n, (d1 - d0) / took, (fd1 - fd0) / took);
         System.out.printf(
                 "RESULT live viewers=%d split ack_to_commit_p50_ms=%.1f ack_to_commit_p99_ms=%.1f"
                         + " commit_to_frame_p50_ms=%.1f commit_to_frame_p99_ms=%.1f commit_to_frame_samples=%d%n",

@@ -13,7 +13,6 @@ import dev.dash.web.query.QueryService.SeriesResult;
 import dev.dash.web.query.SeriesSql;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -42,8 +41,8 @@ import java.util.function.LongFunction;
  * endpoint's own query instead. Either way whole buckets replace the client's, so a delta older than a snapshot
  * can be stale only until the delta of the newer points, which always comes later.
  *
- * <p>Each frame is encoded once, into a {@link Buffer} kept in the ring buffer and written as is to every viewer
- * ({@link Fanout}).
+ * <p>Each frame is encoded once, as a whole WebSocket frame ({@link WireFrame}) kept in the ring buffer and written as
+ * is to every viewer ({@link Fanout}).
  *
  * <p>Everything is guarded by the stream's monitor; database reads are started outside it.
  */
@@ -69,10 +68,10 @@ final class DashboardStream {
     /** A tick of this stream alone is scheduled on the timer thread ({@link LiveStreams#accept}). */
     final AtomicBoolean tickDue = new AtomicBoolean();
 
-    private record Entry(long seq, Buffer frame) {}
+    private record Entry(long seq, WireFrame frame) {}
 
     /** A snapshot of every widget, consistent with the stream up to {@code seq}. */
-    private record Cached(long seq, List<Buffer> frames, long readNanos) {}
+    private record Cached(long seq, List<WireFrame> frames, long readNanos) {}
 
     /** What the stream knows about one widget. */
     private static final class WidgetState {
@@ -88,6 +87,10 @@ final class DashboardStream {
         // switched over to the cache since the last snapshot).
         CacheEntry entry;
         long cursor = -1;
+        // A slide of a relative range not sent yet: buckets before it are to be dropped by the client. It goes out in
+        // the widget's next delta, or on its own when no delta came within dash.live.slide-wait of it (tick).
+        Instant dropPending;
+        long dropSinceNanos;
         // The earliest and latest point time seen since the last read of this widget.
         Instant dirtyFrom;
         Instant dirtyTo;
@@ -269,8 +272,8 @@ final class DashboardStream {
                 && covers(cache.seq);
     }
 
-    private List<Buffer> framesAfter(long after, List<Buffer> head) {
-        List<Buffer> out = new ArrayList<>(head);
+    private List<WireFrame> framesAfter(long after, List<WireFrame> head) {
+        List<WireFrame> out = new ArrayList<>(head);
         for (Entry e : ring) {
             if (e.seq > after) {
                 out.add(e.frame);
@@ -306,7 +309,7 @@ final class DashboardStream {
 
     private void snapshotRead(long at, List<SeriesResult> results) {
         synchronized (this) {
-            List<Buffer> frames = new ArrayList<>();
+            List<WireFrame> frames = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 SeriesResult r = results.get(i);
                 if (r == null) {
@@ -399,6 +402,7 @@ final class DashboardStream {
         List<Runnable> reads = new ArrayList<>();
         long nowNanos = System.nanoTime();
         long coalesce = owner.config.coalesce().toNanos();
+        long slideWait = Math.max(coalesce, owner.config.slideWait().toNanos());
         long wake = Long.MAX_VALUE;
         synchronized (this) {
             if (cache == null && reading) {
@@ -421,7 +425,10 @@ final class DashboardStream {
                     Instant from = SeriesSql.floor(now.minus(range.last()), w.bucket);
                     if (from.isAfter(w.from)) {
                         w.from = from;
-                        publish(s -> new Frames.DropBefore(epoch, s, w.id, from));
+                        if (w.dropPending == null) {
+                            w.dropSinceNanos = nowNanos;
+                        }
+                        w.dropPending = from;
                         if (w.entry != null) {
                             owner.cache.need(w.entry, w, from);
                         }
@@ -430,6 +437,8 @@ final class DashboardStream {
                 Instant end = range.relative() ? SeriesSql.ceil(now, w.bucket) : range.to();
                 if (w.resnapshot) {
                     w.resnapshot = false;
+                    // The snapshot replaces the widget's buckets, from the range's start as of now.
+                    w.dropPending = null;
                     w.pendingCount = 0;
                     w.dirtyFrom = null;
                     w.dirtyTo = null;
@@ -440,14 +449,28 @@ final class DashboardStream {
                 }
                 long since = nowNanos - w.lastDeltaNanos;
                 if (since < coalesce) {
-                    if (w.dirtyFrom != null) {
+                    // A slide waits for the widget's next delta (at most dash.live.slide-wait).
+                    if (w.dirtyFrom != null || w.dropPending != null) {
                         wake = Math.min(wake, coalesce - since);
                     }
                     continue;
                 }
                 if (fromCache(w, end, nowNanos)) {
+                    // A slide no delta carried (nothing changed in the widget yet) waits for the next delta up to
+                    // dash.live.slide-wait after it, then goes out on its own.
+                    if (w.dropPending != null) {
+                        long left = w.dropSinceNanos + slideWait - nowNanos;
+                        if (left <= 0) {
+                            dropAlone(w);
+                        } else {
+                            wake = Math.min(wake, left);
+                        }
+                    }
                     continue;
                 }
+                // Read back from Silver (or nothing to send): the slide goes first, on its own; a read-back's buckets
+                // all start at or after it, and no slide happens while the read runs (the widget is in flight).
+                dropAlone(w);
                 if (w.dirtyFrom == null) {
                     continue;
                 }
@@ -507,12 +530,23 @@ final class DashboardStream {
         w.dirtyTo = null;
         if (!changed.isEmpty()) {
             List<Series> series = changed;
+            Instant drop = w.dropPending;
+            w.dropPending = null;
             w.lastDeltaNanos = nowNanos;
-            publish(s -> new Frames.Delta(epoch, s, w.id, version, series), w.sent(owner.timings));
+            publish(s -> new Frames.Delta(epoch, s, w.id, version, drop, series), w.sent(owner.timings));
         } else {
             w.pendingCount = 0; // points that changed nothing the widget shows have no frame to time
         }
         return true;
+    }
+
+    /** Sends the widget's pending slide as a frame of its own; under the monitor. */
+    private void dropAlone(WidgetState w) {
+        Instant t = w.dropPending;
+        if (t != null) {
+            w.dropPending = null;
+            publish(s -> new Frames.DropBefore(epoch, s, w.id, t));
+        }
     }
 
     private void read(WidgetState w, DataRequest request, boolean whole) {
@@ -541,7 +575,7 @@ final class DashboardStream {
             return;
         }
         if (!r.series().isEmpty()) {
-            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), r.series()), w.sent(owner.timings));
+            publish(s -> new Frames.Delta(epoch, s, w.id, r.mappingVersion(), null, r.series()), w.sent(owner.timings));
         } else {
             w.pendingCount = 0;
         }
@@ -612,7 +646,7 @@ final class DashboardStream {
     /** {@code reads}: when the batches whose points the frame carries were read (dash.live.read.to.written). */
     private void publish(LongFunction<Frames.Frame> frame, long[] reads) {
         long s = ++seq;
-        Buffer bytes = owner.encode(frame.apply(s));
+        WireFrame bytes = owner.encode(frame.apply(s));
         ring.addLast(new Entry(s, bytes));
         while (ring.size() > owner.config.ringBuffer()) {
             ring.removeFirst();

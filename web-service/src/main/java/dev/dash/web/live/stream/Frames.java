@@ -32,15 +32,29 @@ public final class Frames {
         }
     }
 
-    /** Whole buckets after merging: each replaces the client's bucket at its time for its label set. */
-    public record Delta(String type, String epoch, long seq, UUID widgetId, Integer mappingVersion, List<Series> series)
+    /**
+     * Whole buckets after merging: each replaces the client's bucket at its time for its label set. {@code
+     * dropBefore}, when present, is a slide of a relative range folded into the delta: after merging the buckets,
+     * the client drops those before it (as a {@link DropBefore} frame would).
+     */
+    public record Delta(
+            String type,
+            String epoch,
+            long seq,
+            UUID widgetId,
+            Integer mappingVersion,
+            Instant dropBefore,
+            List<Series> series)
             implements Frame {
-        Delta(String epoch, long seq, UUID widgetId, Integer mappingVersion, List<Series> series) {
-            this("delta", epoch, seq, widgetId, mappingVersion, series);
+        Delta(String epoch, long seq, UUID widgetId, Integer mappingVersion, Instant dropBefore, List<Series> series) {
+            this("delta", epoch, seq, widgetId, mappingVersion, dropBefore, series);
         }
     }
 
-    /** Buckets before {@code t} slid out of a relative range. */
+    /**
+     * Buckets before {@code t} slid out of a relative range; sent on its own only when the widget has no delta to
+     * carry the slide ({@link Delta#dropBefore}).
+     */
     public record DropBefore(String type, String epoch, long seq, UUID widgetId, Instant t) implements Frame {
         DropBefore(String epoch, long seq, UUID widgetId, Instant t) {
             this("drop_before", epoch, seq, widgetId, t);

@@ -19,7 +19,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -522,10 +521,10 @@ public class LiveStreams {
                 pipelineId);
     }
 
-    /** A frame as the bytes of its JSON text, encoded once for every viewer. */
-    Buffer encode(Object frame) {
+    /** A frame as a WebSocket text frame of its JSON, encoded once for every viewer. */
+    WireFrame encode(Object frame) {
         try {
-            return Buffer.buffer(json.writeValueAsBytes(frame));
+            return WireFrame.text(json.writeValueAsBytes(frame));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,8 +1,11 @@
 package dev.dash.web.live.stream;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.impl.WebSocketInternal;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Sockets {
     private static final Map<Class<?>, Method> ACCESSORS = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Field> DELEGATES = new ConcurrentHashMap<>();
     private static volatile boolean warned;
+    private static volatile boolean channelWarned;
 
     private Sockets() {}
 
@@ -32,6 +37,43 @@ final class Sockets {
             }
             return null;
         }
+    }
+
+    /**
+     * The Netty channel context under a Vert.x socket, or null. Quarkus hands WebSockets Next a Vert.x-Web
+     * {@code ServerWebSocketWrapper}, which does not expose it: the wrapped socket (its {@code delegate} field, read
+     * once per class) does, as {@link WebSocketInternal#channelHandlerContext()}.
+     */
+    static ChannelHandlerContext channel(WebSocketBase socket) {
+        WebSocketBase s = socket;
+        for (int i = 0; i < 3 && s != null && !(s instanceof WebSocketInternal); i++) {
+            try {
+                Field f = DELEGATES.computeIfAbsent(s.getClass(), Sockets::delegate);
+                s = f == null ? null : (WebSocketBase) f.get(s);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                s = null;
+            }
+        }
+        if (s instanceof WebSocketInternal w) {
+            return w.channelHandlerContext();
+        }
+        if (!channelWarned) {
+            channelWarned = true;
+            Log.warnf("Live frames go through writeFrame: the channel of %s is not reachable", socket.getClass());
+        }
+        return null;
+    }
+
+    private static Field delegate(Class<?> type) {
+        for (Class<?> k = type; k != null; k = k.getSuperclass()) {
+            for (Field f : k.getDeclaredFields()) {
+                if (f.getName().equals("delegate") && WebSocketBase.class.isAssignableFrom(f.getType())) {
+                    f.setAccessible(true);
+                    return f;
+                }
+            }
+        }
+        return null;
     }
 
     private static Method accessor(Class<?> type) {

@@ -1,30 +1,34 @@
 package dev.dash.web.live.stream;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.impl.ContextInternal;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * One open live connection: whose it is (for the periodic access check), and how frames reach it.
  *
- * <p>Frames are encoded once per stream ({@link DashboardStream}) into a {@link Buffer} and the same bytes are
- * written to every viewer as a text frame, straight to the Vert.x socket under the WebSockets Next connection,
- * on the connection's own event loop (the stream hands each event loop one task per frame for all its viewers).
- * So a frame costs per viewer one socket write, not a JSON encoding, a UTF-8 copy, a {@code Uni} and a
- * cross-thread hand-over. While the socket takes the frames ({@link WebSocketBase#writeQueueFull()} false) they
- * go straight to it; otherwise they wait here, as references to the shared buffers, and a viewer with more than
- * {@code limit} waiting is closed as too slow (1013).
+ * <p>Frames are encoded once per stream ({@link DashboardStream}) as whole WebSocket frames ({@link WireFrame}) and
+ * the same bytes are written to every viewer, straight to the Netty channel under the WebSockets Next connection,
+ * on the connection's own event loop ({@link Fanout} hands each event loop the frames for all its viewers; the
+ * frames waiting for an event loop go out together, one flush per connection). So a frame costs per viewer one
+ * channel write of a duplicate of the shared bytes, not a JSON encoding, a UTF-8 copy, a frame object, its
+ * encoding, a {@code Uni}, a promise and a cross-thread hand-over. While the channel takes the frames (under
+ * Netty's high-water mark) they go straight to it; otherwise they wait here, as references to the shared frames,
+ * and a viewer with more than {@code limit} waiting is closed as too slow (1013).
  */
 public final class Viewer {
     final WebSocketConnection connection;
@@ -36,6 +40,13 @@ public final class Viewer {
     final String tokenHash;
     /** The connection's Vert.x socket, or null when it could not be reached (frames then go through sendText). */
     private final WebSocketBase socket;
+    /**
+     * The socket's Netty channel (the context of Vert.x's handler, last in the pipeline), or null when the socket
+     * does not expose it (frames then go through {@link WebSocketBase#writeFrame}).
+     */
+    private final ChannelHandlerContext channel;
+    /** The promise of every channel write: nothing to complete, and a failure is not fired down the pipeline. */
+    private final ChannelPromise quiet;
     /** The connection's event loop, or null when opened outside one (frames are then written from the caller). */
     final EventLoop loop;
 
@@ -46,7 +57,7 @@ public final class Viewer {
     volatile DashboardStream stream;
 
     // The connection's writes, guarded by this viewer's monitor (uncontended: normally only its event loop).
-    private ArrayDeque<Buffer> waiting;
+    private ArrayDeque<WireFrame> waiting;
     private int limit;
     private Runnable onSlow;
     private boolean closed;
@@ -60,8 +71,13 @@ public final class Viewer {
         this.subject = subject;
         this.tokenHash = tokenHash;
         this.socket = Sockets.of(connection);
+        this.channel = socket == null ? null : Sockets.channel(socket);
+        this.quiet = channel == null ? null : new VoidChannelPromise(channel.channel(), false);
         Context context = Vertx.currentContext();
-        this.loop = context instanceof ContextInternal c ? c.nettyEventLoop() : null;
+        // The channel's own event loop: writes from it go straight to the socket.
+        this.loop = channel != null
+                ? channel.channel().eventLoop()
+                : context instanceof ContextInternal c ? c.nettyEventLoop() : null;
     }
 
     /** Something was heard from the client (a message). */
@@ -107,30 +123,41 @@ public final class Viewer {
         }
     }
 
-    /** Runs {@code task} on the connection's event loop, after the tasks handed over before it. */
-    void execute(Runnable task) {
-        if (loop == null) {
-            task.run();
-        } else {
-            loop.execute(task);
-        }
-    }
-
-    /** Writes one pre-encoded frame (on the connection's event loop), or keeps it while the socket is full. */
-    synchronized void write(Buffer frame) {
+    /**
+     * Writes pre-encoded frames in order (on the connection's event loop) and flushes once; frames the socket does
+     * not take now (its send buffer over Netty's high-water mark) wait here. Answers false when the viewer no
+     * longer takes frames (closed, gone or too slow).
+     */
+    synchronized boolean write(List<WireFrame> frames) {
         if (closed) {
-            return;
+            return false;
         }
         try {
-            writeOrKeep(frame);
+            if (channel != null && (!channel.channel().isActive() || socket.isClosed())) {
+                // Closed or closing (a close frame may be out): nothing after it. Its close callback unregisters it.
+                stop();
+                return false;
+            }
+            boolean wrote = false;
+            for (WireFrame frame : frames) {
+                if (closed) {
+                    break;
+                }
+                wrote |= writeOrKeep(frame);
+            }
+            if (wrote && channel != null) {
+                channel.flush();
+            }
         } catch (IllegalStateException e) {
             // The socket closed meanwhile (Vert.x throws "WebSocket is closed"); its close callback unregisters it.
             stop();
         }
+        return !closed;
     }
 
-    private void writeOrKeep(Buffer frame) {
-        if ((waiting != null && !waiting.isEmpty()) || (socket != null && socket.writeQueueFull())) {
+    /** One frame: written (not flushed) when the socket takes it, else kept; true when written. */
+    private boolean writeOrKeep(WireFrame frame) {
+        if ((waiting != null && !waiting.isEmpty()) || full()) {
             if (waiting == null) {
                 waiting = new ArrayDeque<>();
             }
@@ -138,16 +165,24 @@ public final class Viewer {
                 closed = true;
                 waiting = null;
                 onSlow.run();
-                return;
+                return false;
             }
             waiting.addLast(frame);
             if (!drainSet && socket != null) {
                 drainSet = true;
                 socket.drainHandler(v -> drain());
             }
-            return;
+            return false;
         }
         send(frame);
+        return true;
+    }
+
+    private boolean full() {
+        if (channel != null) {
+            return !channel.channel().isWritable();
+        }
+        return socket != null && socket.writeQueueFull();
     }
 
     /** Frames waiting, not counting those the socket took. */
@@ -157,21 +192,32 @@ public final class Viewer {
 
     private synchronized void drain() {
         try {
-            while (!closed && waiting != null && !waiting.isEmpty() && !socket.writeQueueFull()) {
+            boolean wrote = false;
+            while (!closed && waiting != null && !waiting.isEmpty() && !full()) {
                 send(waiting.pollFirst());
+                wrote = true;
+            }
+            if (wrote && channel != null) {
+                channel.flush();
             }
         } catch (IllegalStateException e) {
             stop();
         }
     }
 
-    private void send(Buffer frame) {
-        if (socket != null) {
+    /** Writes one frame without flushing it (a channel write), or through Vert.x / WebSockets Next. */
+    private void send(WireFrame frame) {
+        if (channel != null) {
+            // The whole WebSocket frame, encoded once for all viewers; the encoders on the way (WebSocket frames,
+            // compression) only act on frame objects and pass bytes through. A failed write is not reported here:
+            // the connection's close callback unregisters the viewer.
+            channel.write(frame.forWrite(), quiet);
+        } else if (socket != null) {
             // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true))
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.payload(), true))
                     .onComplete(written);
         } else {
-            connection.sendText(frame.toString()).subscribe().with(ok -> {}, e -> written(null));
+            connection.sendText(frame.text()).subscribe().with(ok -> {}, e -> written(null));
         }
     }
 

@@ -25,6 +25,11 @@ final class LiveConfigs {
             }
 
             @Override
+            public Duration slideWait() {
+                return Duration.ofSeconds(1);
+            }
+
+            @Override
             public Duration heartbeat() {
                 return Duration.ofSeconds(15);
             }
