@@ -79,6 +79,12 @@ public final class LiveBench {
         volatile String epoch;
         volatile long seq = -1;
         volatile boolean snapshot;
+        /** The server's close code and reason, when it closed the connection. */
+        volatile String closed;
+        /** A frame this client could not read (the first one). */
+        volatile String unreadable;
+        /** Frames received. */
+        volatile int frames;
     }
 
     public static void main(String[] args) throws Exception {
@@ -631,7 +637,23 @@ public final class LiveBench {
                 if (ar.succeeded()) {
                     WebSocket s = ar.result();
                     v.socket = s;
-                    s.textMessageHandler(m -> h.frame(v, m));
+                    s.textMessageHandler(m -> {
+                        v.frames++;
+                        try {
+                            h.frame(v, m);
+                        } catch (RuntimeException e) {
+                            if (v.unreadable == null) {
+                                v.unreadable = e + " in " + m.substring(0, Math.min(200, m.length()));
+                            }
+                        }
+                    });
+                    v.closed = null;
+                    // Only a close of the viewer's current connection (the storm closes the old ones itself).
+                    s.closeHandler(x -> {
+                        if (v.socket == s) {
+                            v.closed = s.closeStatusCode() + " " + s.closeReason();
+                        }
+                    });
                     s.writeTextMessage(first.apply(v));
                 } else {
                     failed.incrementAndGet();
@@ -649,16 +671,21 @@ public final class LiveBench {
 
     private static void awaitAll(Viewer[] viewers, java.util.function.Predicate<Viewer> p, int seconds)
             throws InterruptedException {
+        // A viewer the server closed, or one that got a frame it could not read, will not get there: not waited for.
+        java.util.function.Predicate<Viewer> done = v -> p.test(v) || v.closed != null || v.unreadable != null;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            long missing = Arrays.stream(viewers).filter(p.negate()).count();
-            if (missing == 0) {
-                return;
-            }
+        while (System.nanoTime() < end && !Arrays.stream(viewers).allMatch(done)) {
             Thread.sleep(20);
         }
-        System.out.println("WARN not all viewers reached the condition in " + seconds + " s: "
-                + Arrays.stream(viewers).filter(p.negate()).count());
+        Viewer[] missing = Arrays.stream(viewers).filter(p.negate()).toArray(Viewer[]::new);
+        if (missing.length > 0) {
+            System.out.println("WARN not all viewers reached the condition in " + seconds + " s: " + missing.length);
+            for (Viewer v : Arrays.copyOf(missing, Math.min(5, missing.length))) {
+                System.out.printf(
+                        "WARN   viewer: connected=%s frames=%d closed=%s unreadable=%s%n",
+                        v.socket != null, v.frames, v.closed, v.unreadable);
+            }
+        }
     }
 
     // ---- echo baseline ----
