@@ -297,7 +297,9 @@ final class DashboardStream {
                     .widgetData(dashboard, w.id, request)
                     .onFailure()
                     .recoverWithItem(e -> {
-                        Log.debugf("Live snapshot of widget %s not read: %s", w.id, e.toString());
+                        // The viewers waiting now get no snapshot of this widget (only its later deltas):
+                        // worth an operator's eye, not DEBUG.
+                        Log.warnf("Live snapshot of widget %s of stream %s not read: %s", w.id, key, e.toString());
                         return null;
                     }));
         }
