@@ -21,6 +21,7 @@ import dev.dash.web.dashboard.repository.DashboardReads;
 import dev.dash.web.dashboard.repository.DashboardRepository;
 import dev.dash.web.dashboard.repository.WidgetEntity;
 import dev.dash.web.dashboard.repository.WidgetRepository;
+import dev.dash.web.pipeline.repository.PipelineRepository;
 import dev.dash.web.query.QueryService;
 import dev.dash.web.query.QueryService.SeriesRequest;
 import dev.dash.web.query.QueryService.SeriesResult;
@@ -57,6 +58,7 @@ public class DashboardService {
     private final DashboardRepository dashboards;
     private final WidgetRepository widgets;
     private final DashboardReads reads;
+    private final PipelineRepository pipelines;
 
     public DashboardService(
             Access access,
@@ -65,7 +67,8 @@ public class DashboardService {
             WebConfig config,
             DashboardRepository dashboards,
             WidgetRepository widgets,
-            DashboardReads reads) {
+            DashboardReads reads,
+            PipelineRepository pipelines) {
         this.access = access;
         this.audit = audit;
         this.query = query;
@@ -73,6 +76,7 @@ public class DashboardService {
         this.dashboards = dashboards;
         this.widgets = widgets;
         this.reads = reads;
+        this.pipelines = pipelines;
     }
 
     static Widget widget(WidgetEntity w) {
@@ -272,7 +276,7 @@ public class DashboardService {
         if (pipelineId == null) {
             return Uni.createFrom().voidItem();
         }
-        return dashboards.teamHasPipeline(teamId, pipelineId).map(found -> {
+        return pipelines.teamHas(teamId, pipelineId).map(found -> {
             if (!found) {
                 throw ApiException.invalid("data_query.pipeline_id", "must be the id of a pipeline of the team");
             }

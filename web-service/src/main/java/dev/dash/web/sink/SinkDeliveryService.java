@@ -6,6 +6,7 @@ import dev.dash.model.team.Role;
 import dev.dash.web.api.Checks;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
+import dev.dash.web.pipeline.repository.PipelineRepository;
 import dev.dash.web.sink.SinkDeliveries.Delivery;
 import dev.dash.web.sink.repository.SinkDeliveryReads;
 import dev.dash.web.sink.repository.SinkDeliveryRepository;
@@ -32,6 +33,7 @@ public class SinkDeliveryService {
     private final Access access;
     private final AuditLog audit;
     private final SinkRepository sinks;
+    private final PipelineRepository pipelines;
     private final SinkDeliveryRepository deliveries;
     private final SinkDeliveryReads reads;
 
@@ -39,11 +41,13 @@ public class SinkDeliveryService {
             Access access,
             AuditLog audit,
             SinkRepository sinks,
+            PipelineRepository pipelines,
             SinkDeliveryRepository deliveries,
             SinkDeliveryReads reads) {
         this.access = access;
         this.audit = audit;
         this.sinks = sinks;
+        this.pipelines = pipelines;
         this.deliveries = deliveries;
         this.reads = reads;
     }
@@ -157,7 +161,8 @@ public class SinkDeliveryService {
 
     /** The sink through its team and pipeline, in the current session: 404 when either is not the team's. */
     private Uni<Void> requireSink(UUID teamId, UUID pipelineId, UUID sinkId) {
-        return sinks.teamHasPipeline(teamId, pipelineId)
+        return pipelines
+                .teamHas(teamId, pipelineId)
                 .flatMap(has -> has
                         ? sinks.ofPipeline(pipelineId, sinkId)
                         : Uni.createFrom().nullItem())

@@ -10,6 +10,7 @@ import dev.dash.web.api.Checks;
 import dev.dash.web.audit.AuditLog;
 import dev.dash.web.auth.Access;
 import dev.dash.web.crypto.Crypto;
+import dev.dash.web.pipeline.repository.PipelineRepository;
 import dev.dash.web.sink.Sinks.Sink;
 import dev.dash.web.sink.Sinks.SinkInput;
 import dev.dash.web.sink.repository.SinkEntity;
@@ -39,13 +40,21 @@ public class SinkService {
     private final Crypto crypto;
     private final UrlGuard guard;
     private final SinkRepository sinks;
+    private final PipelineRepository pipelines;
 
-    public SinkService(Access access, AuditLog audit, Crypto crypto, WebSinkConfig config, SinkRepository sinks) {
+    public SinkService(
+            Access access,
+            AuditLog audit,
+            Crypto crypto,
+            WebSinkConfig config,
+            SinkRepository sinks,
+            PipelineRepository pipelines) {
         this.access = access;
         this.audit = audit;
         this.crypto = crypto;
         this.guard = new UrlGuard(config.allowedDestinations().orElse(List.of()));
         this.sinks = sinks;
+        this.pipelines = pipelines;
     }
 
     public Uni<List<Sink>> list(UUID teamId, UUID pipelineId) {
@@ -223,7 +232,7 @@ public class SinkService {
 
     /** 404 unless the team has the pipeline (so another team's sink is 404 too), in the current session. */
     private Uni<Void> requirePipeline(UUID teamId, UUID pipelineId) {
-        return sinks.teamHasPipeline(teamId, pipelineId).map(has -> {
+        return pipelines.teamHas(teamId, pipelineId).map(has -> {
             if (!has) {
                 throw ApiException.notFound("pipeline");
             }

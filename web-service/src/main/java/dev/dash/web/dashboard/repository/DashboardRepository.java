@@ -27,15 +27,4 @@ public class DashboardRepository implements PanacheRepositoryBase<DashboardEntit
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .firstResult();
     }
-
-    /** Whether the team has a pipeline with this id (a widget's data query must name one). */
-    public Uni<Boolean> teamHasPipeline(UUID teamId, UUID pipelineId) {
-        return getSession()
-                .flatMap(s -> s.createNativeQuery(
-                                "SELECT count(*) FROM pipelines WHERE id = ?1 AND team_id = ?2", Long.class)
-                        .setParameter(1, pipelineId)
-                        .setParameter(2, teamId)
-                        .getSingleResult())
-                .map(n -> n > 0);
-    }
 }

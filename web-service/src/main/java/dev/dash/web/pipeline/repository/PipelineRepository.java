@@ -25,6 +25,11 @@ public class PipelineRepository implements PanacheRepositoryBase<PipelineEntity,
         return find("id = ?1 and teamId = ?2", id, teamId).firstResult();
     }
 
+    /** Whether the team has a pipeline with this id (a sink's pipeline, a widget's data query). */
+    public Uni<Boolean> teamHas(UUID teamId, UUID id) {
+        return count("id = ?1 and teamId = ?2", id, teamId).map(n -> n > 0);
+    }
+
     /** One pipeline of the team locked for a change ({@code FOR UPDATE}), or null. */
     public Uni<PipelineEntity> lock(UUID teamId, UUID id) {
         return find("id = ?1 and teamId = ?2", id, teamId)

@@ -8,22 +8,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Sinks of a pipeline, through Hibernate Reactive Panache; run inside a Panache session. Pipelines are not
- * mapped here (their service is another's), so whether a pipeline is the team's is one native query.
+ * Sinks of a pipeline, through Hibernate Reactive Panache; run inside a Panache session. Whether a pipeline is
+ * the team's is {@code PipelineRepository.teamHas}.
  */
 @ApplicationScoped
 public class SinkRepository implements PanacheRepositoryBase<SinkEntity, UUID> {
-
-    /** Whether the team has a pipeline with this id. */
-    public Uni<Boolean> teamHasPipeline(UUID teamId, UUID pipelineId) {
-        return getSession()
-                .flatMap(s -> s.createNativeQuery(
-                                "SELECT count(*) FROM pipelines WHERE id = ?1 AND team_id = ?2", Long.class)
-                        .setParameter(1, pipelineId)
-                        .setParameter(2, teamId)
-                        .getSingleResult())
-                .map(n -> n > 0);
-    }
 
     /** The pipeline's sinks, oldest first. */
     public Uni<List<SinkEntity>> ofPipeline(UUID pipelineId) {
