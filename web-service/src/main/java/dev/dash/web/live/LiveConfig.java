@@ -73,6 +73,23 @@ public interface LiveConfig {
     @WithDefault("30s")
     Duration snapshotReuse();
 
+    /**
+     * A widget read for a stream's snapshot that fails for a reason that may pass (no pooled connection in time, a
+     * lost connection, a cancelled statement: anything but the data endpoint's own refusal) is tried again this many
+     * times, the viewers waiting for the snapshot still waiting; 0 tries once. When every try failed the waiting
+     * viewers get an {@code error} frame for the widget and the stream goes on reading it (docs/live.md, "Snapshots
+     * that fail").
+     */
+    @WithDefault("5")
+    int snapshotRetries();
+
+    /**
+     * The wait before the first try again of a failed snapshot read; each next wait doubles, up to 16 times this
+     * (with jitter), which is also how often a stream tries again a widget whose snapshot could not be read at all.
+     */
+    @WithDefault("200ms")
+    Duration snapshotRetryBackoff();
+
     /** The hot cache of recent buckets per widget query (docs/live.md, "Hot cache"). */
     Cache cache();
 

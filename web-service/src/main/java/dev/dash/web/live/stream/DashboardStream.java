@@ -1,6 +1,7 @@
 package dev.dash.web.live.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dash.model.api.ApiException;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.web.dashboard.Dashboards.Dashboard;
 import dev.dash.web.dashboard.Dashboards.DataRequest;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
 
 /**
@@ -95,7 +97,10 @@ final class DashboardStream {
         Instant dirtyFrom;
         Instant dirtyTo;
         boolean inFlight;
+        // The widget's whole data is to be read again and sent as a stream frame (a cut-over, or a snapshot that
+        // could not be read), not before resnapshotAtNanos (System.nanoTime).
         boolean resnapshot;
+        long resnapshotAtNanos;
         // When the batches whose points wait for this widget's next delta were read (System.nanoTime), for
         // dash.live.delta.delay; the first few only.
         final long[] pending = new long[16];
@@ -284,6 +289,9 @@ final class DashboardStream {
 
     // ---- snapshots ----
 
+    /** One widget's part of a snapshot: its data, or why there is none. */
+    private record Read(SeriesResult result, Throwable failure) {}
+
     private void readSnapshot() {
         long at;
         synchronized (this) {
@@ -291,43 +299,106 @@ final class DashboardStream {
         }
         Instant now = Instant.now();
         DataRequest request = new DataRequest(range.fromAt(now), range.toAt(now), null);
-        List<Uni<SeriesResult>> reads = new ArrayList<>();
+        List<Uni<Read>> reads = new ArrayList<>();
         for (WidgetState w : widgets) {
-            reads.add(owner.dashboards
-                    .widgetData(dashboard, w.id, request)
-                    .onFailure()
-                    .recoverWithItem(e -> {
-                        // The viewers waiting now get no snapshot of this widget (only its later deltas):
-                        // worth an operator's eye, not DEBUG.
-                        Log.warnf("Live snapshot of widget %s of stream %s not read: %s", w.id, key, e.toString());
-                        return null;
-                    }));
+            reads.add(snapshotOf(w, request));
         }
-        Uni<List<SeriesResult>> all = reads.isEmpty()
+        Uni<List<Read>> all = reads.isEmpty()
                 ? Uni.createFrom().item(List.of())
-                : Uni.join().all(reads).andCollectFailures().map(l -> (List<SeriesResult>) l);
-        all.subscribe().with(results -> snapshotRead(at, results), e -> snapshotRead(at, List.of()));
+                : Uni.join().all(reads).andCollectFailures();
+        all.subscribe().with(results -> snapshotRead(at, results), e -> {
+            // Not expected (each read recovers); the waiting viewers get an error frame per widget, not silence.
+            List<Read> failed = new ArrayList<>();
+            widgets.forEach(w -> failed.add(new Read(null, e)));
+            snapshotRead(at, failed);
+        });
     }
 
-    private void snapshotRead(long at, List<SeriesResult> results) {
+    /**
+     * A widget's data for a snapshot, tried again after a failure that may pass ({@link #mayPass}) up to {@code
+     * dash.live.snapshot-retries} times with a growing wait; the viewers waiting for the snapshot keep waiting.
+     */
+    private Uni<Read> snapshotOf(WidgetState w, DataRequest request) {
+        int retries = owner.config.snapshotRetries();
+        Duration backoff = owner.config.snapshotRetryBackoff();
+        AtomicInteger tries = new AtomicInteger();
+        Uni<SeriesResult> read = owner.dashboards
+                .widgetData(dashboard, w.id, request)
+                .onFailure(DashboardStream::mayPass)
+                .invoke(e -> {
+                    int n = tries.incrementAndGet();
+                    if (n <= retries) {
+                        Log.infof(
+                                "Live snapshot of widget %s of stream %s failed (try %d of %d), trying again: %s",
+                                w.id, key, n, retries + 1, e.toString());
+                    }
+                });
+        if (retries > 0) {
+            read = read.onFailure(DashboardStream::mayPass)
+                    .retry()
+                    .withBackOff(backoff, backoff.multipliedBy(16))
+                    .atMost(retries);
+        }
+        return read.map(r -> new Read(r, null)).onFailure().recoverWithItem(e -> new Read(null, e));
+    }
+
+    /**
+     * Whether a failed widget read may succeed when tried again: anything but the data endpoint's refusal of the
+     * widget's query ({@link ApiException}: no such pipeline any more, a query it does not take), which another
+     * try would only repeat. Mutiny's retry wraps nothing, so the failure is the read's own.
+     */
+    static boolean mayPass(Throwable e) {
+        return !(e instanceof ApiException);
+    }
+
+    private void snapshotRead(long at, List<Read> results) {
         synchronized (this) {
             List<WireFrame> frames = new ArrayList<>();
+            boolean complete = true;
             for (int i = 0; i < results.size(); i++) {
-                SeriesResult r = results.get(i);
-                if (r == null) {
+                Read r = results.get(i);
+                WidgetState w = widgets.get(i);
+                if (r.result() != null) {
+                    adopt(w, r.result());
+                    frames.add(owner.encode(new Frames.Snapshot(epoch, at, w.id, r.result())));
                     continue;
                 }
-                WidgetState w = widgets.get(i);
-                adopt(w, r);
-                frames.add(owner.encode(new Frames.Snapshot(epoch, at, w.id, r)));
+                if (!mayPass(r.failure())) {
+                    // The data endpoint refuses the widget's query: it would answer its own viewers the same.
+                    Log.infof(
+                            "Live snapshot of widget %s of stream %s skipped: %s",
+                            w.id, key, r.failure().toString());
+                    continue;
+                }
+                // Every try failed: the waiting viewers are told, in the widget's place, and the stream goes on
+                // reading the widget; its snapshot then goes to every viewer as a stream frame (tick).
+                complete = false;
+                Log.warnf(
+                        "Live snapshot of widget %s of stream %s not read after %d tries: %s; its viewers get an error"
+                                + " frame for it, and its snapshot once a read succeeds",
+                        w.id,
+                        key,
+                        owner.config.snapshotRetries() + 1,
+                        r.failure().toString());
+                frames.add(owner.encode(new Frames.WidgetError(epoch, at, w.id)));
+                if (!w.resnapshot) {
+                    w.resnapshot = true;
+                    w.resnapshotAtNanos = System.nanoTime() + retryWaitNanos();
+                }
             }
-            cache = new Cached(at, List.copyOf(frames), System.nanoTime());
+            // A snapshot with a widget missing is never handed to later viewers: the next one reads again.
+            cache = complete ? new Cached(at, List.copyOf(frames), System.nanoTime()) : null;
             reading = false;
             for (Viewer v : waiting) {
                 fanout.start(v, framesAfter(at, frames));
             }
             waiting.clear();
         }
+    }
+
+    /** How long a stream waits before it reads again a widget whose whole read failed. */
+    private long retryWaitNanos() {
+        return owner.config.snapshotRetryBackoff().multipliedBy(16).toNanos();
     }
 
     private void adopt(WidgetState w, SeriesResult r) {
@@ -420,7 +491,26 @@ final class DashboardStream {
             }
             versionProbes.clear();
             for (WidgetState w : widgets) {
-                if (w.bucket == null || w.inFlight) {
+                if (w.inFlight) {
+                    continue;
+                }
+                if (w.resnapshot) {
+                    // Also a widget whose snapshot could not be read (no bucket yet). The snapshot replaces the
+                    // widget's buckets, from the range's start as of now.
+                    if (nowNanos - w.resnapshotAtNanos < 0) {
+                        continue;
+                    }
+                    w.resnapshot = false;
+                    w.dropPending = null;
+                    w.pendingCount = 0;
+                    w.dirtyFrom = null;
+                    w.dirtyTo = null;
+                    w.inFlight = true;
+                    DataRequest all = new DataRequest(range.fromAt(now), range.toAt(now), null);
+                    reads.add(() -> read(w, all, true));
+                    continue;
+                }
+                if (w.bucket == null) {
                     continue;
                 }
                 if (range.relative()) {
@@ -437,18 +527,6 @@ final class DashboardStream {
                     }
                 }
                 Instant end = range.relative() ? SeriesSql.ceil(now, w.bucket) : range.to();
-                if (w.resnapshot) {
-                    w.resnapshot = false;
-                    // The snapshot replaces the widget's buckets, from the range's start as of now.
-                    w.dropPending = null;
-                    w.pendingCount = 0;
-                    w.dirtyFrom = null;
-                    w.dirtyTo = null;
-                    w.inFlight = true;
-                    DataRequest all = new DataRequest(range.fromAt(now), range.toAt(now), null);
-                    reads.add(() -> read(w, all, true));
-                    continue;
-                }
                 long since = nowNanos - w.lastDeltaNanos;
                 if (since < coalesce) {
                     // A slide waits for the widget's next delta (at most dash.live.slide-wait).
@@ -559,6 +637,12 @@ final class DashboardStream {
             Log.debugf("Live read of widget %s failed: %s", w.id, e.toString());
             synchronized (this) {
                 w.inFlight = false;
+                if (whole && mayPass(e)) {
+                    // A widget's whole data is never given up for a failure that may pass: its viewers would keep a
+                    // stale or empty widget. Tried again a while later.
+                    w.resnapshot = true;
+                    w.resnapshotAtNanos = System.nanoTime() + retryWaitNanos();
+                }
             }
         });
     }
@@ -619,6 +703,7 @@ final class DashboardStream {
         for (WidgetState w : widgets) {
             if (w.pipelineId.equals(pipelineId)) {
                 w.resnapshot = true;
+                w.resnapshotAtNanos = System.nanoTime();
             }
         }
     }

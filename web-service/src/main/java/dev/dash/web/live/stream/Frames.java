@@ -89,6 +89,23 @@ public final class Frames {
         }
     }
 
+    /**
+     * A widget whose snapshot could not be read (the database failed every try, docs/live.md): sent with the
+     * snapshots in place of the widget's, at the same {@code seq}. The widget shows no data until its snapshot
+     * comes as a stream frame, which the stream keeps trying to read.
+     */
+    public record WidgetError(String type, String error, String epoch, long seq, UUID widgetId, String message) {
+        WidgetError(String epoch, long seq, UUID widgetId) {
+            this(
+                    "error",
+                    "snapshot_unavailable",
+                    epoch,
+                    seq,
+                    widgetId,
+                    "the widget's data could not be read; its snapshot follows as soon as it can be read");
+        }
+    }
+
     /** A refused client message; the connection stays open. */
     public record Error(String type, String error, String message, List<FieldError> fields) {
         public Error(String message, List<FieldError> fields) {

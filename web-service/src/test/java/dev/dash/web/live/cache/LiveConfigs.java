@@ -60,6 +60,16 @@ final class LiveConfigs {
             }
 
             @Override
+            public int snapshotRetries() {
+                return 5;
+            }
+
+            @Override
+            public Duration snapshotRetryBackoff() {
+                return Duration.ofMillis(200);
+            }
+
+            @Override
             public Cache cache() {
                 return new Cache() {
                     @Override
