@@ -224,19 +224,24 @@ final class DashboardStream {
 
     /**
      * Adds a viewer: it gets the frames it missed when it resumes with this epoch and a sequence number the
-     * ring buffer still holds the successor of; otherwise the shared snapshot and the frames since.
+     * ring buffer still holds the successor of; otherwise the shared snapshot and the frames since. False when the
+     * stream was closed meanwhile (dropped as idle, replaced, its dashboard deleted): the viewer is not added, as
+     * a closed stream is no longer ticked and would send it nothing after its snapshot.
      */
-    void join(Viewer viewer, String resumeEpoch, Long resumeSeq) {
+    boolean join(Viewer viewer, String resumeEpoch, Long resumeSeq) {
         boolean read = false;
         synchronized (this) {
+            if (closed) {
+                return false;
+            }
             viewers.add(viewer);
             if (epoch.equals(resumeEpoch) && resumeSeq != null && resumeSeq <= seq && covers(resumeSeq)) {
                 fanout.start(viewer, framesAfter(resumeSeq, List.of()));
-                return;
+                return true;
             }
             if (cacheUsable()) {
                 fanout.start(viewer, framesAfter(cache.seq, cache.frames));
-                return;
+                return true;
             }
             waiting.add(viewer);
             if (!reading) {
@@ -247,6 +252,7 @@ final class DashboardStream {
         if (read) {
             readSnapshot();
         }
+        return true;
     }
 
     synchronized void leave(Viewer viewer) {
@@ -258,8 +264,16 @@ final class DashboardStream {
         }
     }
 
-    synchronized boolean idleLongerThan(Duration linger) {
-        return viewers.isEmpty() && System.nanoTime() - emptySinceNanos > linger.toNanos();
+    /**
+     * Closes the stream when it has had no viewer for longer than {@code linger}; true when it did. One step under
+     * the monitor, so no viewer joins between the check and the close ({@link #join} answers false after it).
+     */
+    synchronized boolean closeIfIdle(Duration linger) {
+        if (closed || !viewers.isEmpty() || System.nanoTime() - emptySinceNanos <= linger.toNanos()) {
+            return false;
+        }
+        close();
+        return true;
     }
 
     synchronized List<Viewer> viewerList() {

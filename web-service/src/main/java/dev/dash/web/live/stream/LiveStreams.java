@@ -23,6 +23,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -129,23 +130,51 @@ public class LiveStreams {
      * shared stream of this range (created on first use).
      */
     public Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq) {
+        return subscribe(viewer, range, resumeEpoch, resumeSeq, 3);
+    }
+
+    private Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq, int tries) {
         String key = viewer.dashboardId + "|" + range.key();
         DashboardStream known = streams.get(key);
         Uni<DashboardStream> stream = known != null
                 ? Uni.createFrom().item(known)
-                : dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId).map(d -> {
-                    if (d == null) {
-                        viewer.close(DELETED);
-                        return null;
-                    }
-                    return streams.computeIfAbsent(key, k -> create(k, range, d));
-                });
-        return stream.invoke(s -> {
-                    if (s != null && viewers.containsKey(viewer.id())) {
-                        attach(viewer, s, resumeEpoch, resumeSeq);
-                    }
-                })
-                .replaceWithVoid();
+                : retried(dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId))
+                        .map(d -> {
+                            if (d == null) {
+                                viewer.close(DELETED);
+                                return null;
+                            }
+                            return streams.computeIfAbsent(key, k -> create(k, range, d));
+                        });
+        return stream.flatMap(s -> {
+            if (s == null || !viewers.containsKey(viewer.id()) || attach(viewer, s, resumeEpoch, resumeSeq)) {
+                return Uni.createFrom().voidItem();
+            }
+            // The stream closed between finding it and joining it (dropped as idle, or replaced): a fresh one. It
+            // is out of the map already or about to be; taken out here so the next try does not find it again.
+            streams.remove(key, s);
+            if (tries <= 1) {
+                return Uni.createFrom()
+                        .failure(new IllegalStateException("live stream " + key + " kept closing under a subscribe"));
+            }
+            return subscribe(viewer, range, resumeEpoch, resumeSeq, tries - 1);
+        });
+    }
+
+    /**
+     * A read for a subscribe, tried again like a snapshot's widget read after a failure that may pass (docs/live.md,
+     * "Snapshots that fail"): a pool wait or a lost connection during a connect burst does not close the viewer.
+     */
+    private <T> Uni<T> retried(Uni<T> read) {
+        int retries = config.snapshotRetries();
+        if (retries <= 0) {
+            return read;
+        }
+        Duration backoff = config.snapshotRetryBackoff();
+        return read.onFailure(DashboardStream::mayPass)
+                .retry()
+                .withBackOff(backoff, backoff.multipliedBy(16))
+                .atMost(retries);
     }
 
     private DashboardStream create(String key, LiveRange range, Dashboard d) {
@@ -157,7 +186,8 @@ public class LiveStreams {
         return s;
     }
 
-    private void attach(Viewer viewer, DashboardStream stream, String resumeEpoch, Long resumeSeq) {
+    /** False when the stream was closed before the viewer joined it (nothing attached then). */
+    private boolean attach(Viewer viewer, DashboardStream stream, String resumeEpoch, Long resumeSeq) {
         synchronized (viewer) {
             detach(viewer);
             viewer.reset(config.maxQueuedFrames(), () -> {
@@ -167,7 +197,15 @@ public class LiveStreams {
             });
             viewer.stream = stream;
         }
-        stream.join(viewer, resumeEpoch, resumeSeq);
+        if (stream.join(viewer, resumeEpoch, resumeSeq)) {
+            return true;
+        }
+        synchronized (viewer) {
+            if (viewer.stream == stream) {
+                viewer.stream = null;
+            }
+        }
+        return false;
     }
 
     private void detach(Viewer viewer) {
@@ -321,7 +359,7 @@ public class LiveStreams {
             cache.tick(config.streamLinger());
             Instant now = Instant.now();
             for (DashboardStream s : streams.values()) {
-                if (s.idleLongerThan(config.streamLinger())) {
+                if (s.closeIfIdle(config.streamLinger())) {
                     remove(s);
                 } else {
                     tickOne(s, now);
