@@ -85,6 +85,8 @@ public final class LiveBench {
         volatile String unreadable;
         /** Frames received. */
         volatile int frames;
+        /** The first error frame the server sent (e.g. a widget whose snapshot could not be read), if any. */
+        volatile String error;
     }
 
     public static void main(String[] args) throws Exception {
@@ -158,10 +160,11 @@ public final class LiveBench {
                 n, connectS, heap0 / 1024.0, heapN / 1024.0, (heapN - heap0) / (double) n);
         printGrowth("live", n, histo0, histogram(pid));
         System.out.printf(
-                "RESULT live viewers=%d connected=%d with_snapshot=%d%n",
+                "RESULT live viewers=%d connected=%d with_snapshot=%d with_error_frame=%d%n",
                 n,
                 Arrays.stream(viewers).filter(v -> v.socket != null).count(),
-                Arrays.stream(viewers).filter(v -> v.snapshot).count());
+                Arrays.stream(viewers).filter(v -> v.snapshot).count(),
+                Arrays.stream(viewers).filter(v -> v.error != null).count());
         System.out.flush();
 
         // Where each event's points were published (the Silver writer's commit time, from the dash.points record):
@@ -533,6 +536,9 @@ public final class LiveBench {
         if (seq > v.seq) {
             v.seq = seq;
         }
+        if (m.startsWith("{\"type\":\"error\"") && v.error == null) {
+            v.error = m.substring(0, Math.min(300, m.length()));
+        }
         boolean snap = m.startsWith("{\"type\":\"snapshot\"");
         if (snap) {
             int e = m.indexOf("\"epoch\":\"") + 9;
@@ -682,8 +688,8 @@ public final class LiveBench {
             System.out.println("WARN not all viewers reached the condition in " + seconds + " s: " + missing.length);
             for (Viewer v : Arrays.copyOf(missing, Math.min(5, missing.length))) {
                 System.out.printf(
-                        "WARN   viewer: connected=%s frames=%d closed=%s unreadable=%s%n",
-                        v.socket != null, v.frames, v.closed, v.unreadable);
+                        "WARN   viewer: connected=%s frames=%d seq=%d closed=%s unreadable=%s error=%s%n",
+                        v.socket != null, v.frames, v.seq, v.closed, v.unreadable, v.error);
             }
         }
     }
