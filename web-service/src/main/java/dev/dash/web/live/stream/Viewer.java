@@ -45,7 +45,13 @@ public final class Viewer {
      * does not expose it (frames then go through {@link WebSocketBase#writeFrame}).
      */
     private final ChannelHandlerContext channel;
-    /** The promise of every channel write: nothing to complete, and a failure is not fired down the pipeline. */
+    /**
+     * The promise of every channel write: nothing to complete, but a failed write is fired down the pipeline as an
+     * exception, which closes the connection (WebSockets Next's {@code @OnError}: 1011, or DEBUG only for a
+     * connection already gone), so the client reconnects and catches up. A frame that did not go out is never
+     * silence on an open connection (before, such a failure was dropped: the viewer missed that frame, and if it
+     * was its snapshot, had no data).
+     */
     private final ChannelPromise quiet;
     /** The connection's event loop, or null when opened outside one (frames are then written from the caller). */
     final EventLoop loop;
@@ -72,7 +78,7 @@ public final class Viewer {
         this.tokenHash = tokenHash;
         this.socket = Sockets.of(connection);
         this.channel = socket == null ? null : Sockets.channel(socket);
-        this.quiet = channel == null ? null : new VoidChannelPromise(channel.channel(), false);
+        this.quiet = channel == null ? null : new VoidChannelPromise(channel.channel(), true);
         Context context = Vertx.currentContext();
         // The channel's own event loop: writes from it go straight to the socket.
         this.loop = channel != null
@@ -209,8 +215,8 @@ public final class Viewer {
     private void send(WireFrame frame) {
         if (channel != null) {
             // The whole WebSocket frame, encoded once for all viewers; the encoders on the way (WebSocket frames,
-            // compression) only act on frame objects and pass bytes through. A failed write is not reported here:
-            // the connection's close callback unregisters the viewer.
+            // compression) only act on frame objects and pass bytes through. A failed write is fired down the
+            // pipeline (see quiet) and closes the connection; its close callback unregisters the viewer.
             channel.write(frame.forWrite(), quiet);
         } else if (socket != null) {
             // The frame's bytes are a slice of the shared buffer: no copy, and Netty's release of it is a no-op.
