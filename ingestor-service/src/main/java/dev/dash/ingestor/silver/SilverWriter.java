@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -338,17 +337,23 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             // In the order written: a later batch's offsets are past the earlier's.
             commit.putAll(b.offsets);
         }
-        Set<TopicPartition> missing = new HashSet<>();
+        // Partitions with a boundary and no records in these batches, with their smallest boundary offset.
+        Map<TopicPartition, Long> missing = new HashMap<>();
         for (Batch b : committing) {
             for (SilverBatch.Boundary x : b.rows.boundaries()) {
                 TopicPartition tp = new TopicPartition(Topics.RAW, x.partition());
                 if (!commit.containsKey(tp)) {
-                    missing.add(tp);
+                    missing.merge(tp, x.offset(), Math::min);
                 }
             }
         }
         if (!missing.isEmpty()) {
-            context.committed(missing).forEach((tp, o) -> commit.put(tp, o == null ? new OffsetAndMetadata(0) : o));
+            // Committed again; a partition the group never committed gets its boundary, the next offset to process
+            // when it was found (everything before it was read into these batches or earlier ones, so is written).
+            // Not 0: that moved a new group's committed offset to the start of dash.raw, so its lag counted the
+            // whole partition and a restart read it all again (auto.offset.reset=latest).
+            context.committed(missing.keySet())
+                    .forEach((tp, o) -> commit.put(tp, o != null ? o : new OffsetAndMetadata(missing.get(tp))));
         }
         if (commit.isEmpty()) {
             committed(commit);
