@@ -5,7 +5,8 @@ Reads the node's JFR recording (jdk.ObjectAllocationSample: each sample's weight
 since its previous sample, so the weights of a window sum to what the threads allocated in it) and the WINDOW lines
 CurrentRate printed (UTC `from`/`to`, `accepted_events`), and prints for each window the bytes allocated per accepted
 event by:
-    writer    the Silver writer (thread dash-silver-writer, and its dash.points producer's network thread)
+    writer    the Silver writer (threads dash-silver-writer and dash-silver-store, and its dash.points producer's
+              network thread)
     archiver  the Bronze archiver (dash-bronze-archiver, and threads named after it: the object uploads)
     ingest    everything else in the node: the HTTP event loops, the dedupe and Kafka clients, the rest
 
@@ -41,7 +42,7 @@ def samples(path):
 
 
 def role(thread):
-    if thread.startswith("dash-silver-writer") or "dash-silver-points" in thread:
+    if thread.startswith(("dash-silver-writer", "dash-silver-store")) or "dash-silver-points" in thread:
         return "writer"
     if thread.startswith("dash-bronze"):
         return "archiver"

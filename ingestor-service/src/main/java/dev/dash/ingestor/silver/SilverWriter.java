@@ -25,14 +25,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -48,6 +52,12 @@ import org.apache.kafka.common.TopicPartition;
  * While PostgreSQL or the points topic fails the runtime pauses every
  * partition and the same batch is retried with back-off, so nothing is lost and, writes being idempotent,
  * nothing is doubled. Rebalancing is eager: every partition is closed, so the batch is dropped as a whole.
+ *
+ * <p>Pipelined: a due batch is written (COPY, commit, points) on a thread of its own ({@code dash-silver-store})
+ * while the consumer's thread polls and maps the next one; at most one batch is written at a time, in order, and
+ * its offsets are returned by {@link #preCommit} only once it is written and its points acknowledged. The next
+ * batch waits for the one being written when it is due itself (full or old), so memory stays bounded by two
+ * batches; before partitions close ({@link #flush}) both are written and committed.
  */
 @ApplicationScoped
 public class SilverWriter implements SinkTask<String, byte[]> {
@@ -67,20 +77,57 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private final Counter skippedEvents;
     private final Timer batchLatency;
     private final Timer receiptToCommit;
-    private final SilverBatch batch = new SilverBatch();
-    /** The batch's events per pipeline and received minute, for the pipelines list's rate (IngestStats). */
-    private final IngestStats ingestStats = new IngestStats();
-
     private final AgroalDataSource dataSource;
-    private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     /** Partitions opened (the pipelines reloaded for them). */
     private final Set<TopicPartition> held = new LinkedHashSet<>();
+    /** Writes batches one at a time, in order, while this task's thread maps the next. */
+    private final ExecutorService writes = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dash-silver-store");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The batch {@link #put} fills. */
+    private Batch filling = new Batch();
+    /** The batch being written on the store thread, or written and not yet handed to Kafka; null if none. */
+    private Batch writing;
+    /** Written batches whose offsets the last {@link #preCommit} returned, until {@link #committed}. */
+    private final List<Batch> committing = new ArrayList<>();
+    /** A cleared batch to fill next (two batches alternate). */
+    private Batch spare;
 
     private TaskContext context;
-    private long batchStart;
-    private long writeStart;
-    /** Partitions are about to close: the next preCommit writes whatever the batch holds. */
+    /** Partitions are about to close: the next preCommit writes whatever the batches hold. */
     private boolean flushNow;
+
+    /** One batch: its rows, the offsets after its records, its ingest counts, and its write on the store thread. */
+    private static final class Batch {
+        final SilverBatch rows = new SilverBatch();
+        /** The batch's events per pipeline and received minute, for the pipelines list's rate (IngestStats). */
+        final IngestStats stats = new IngestStats();
+
+        final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        long start;
+        long writeStart;
+        /** The write on the store thread; null while not started, or to be done again (it failed). */
+        Future<?> write;
+
+        boolean isEmpty() {
+            return rows.isEmpty() && offsets.isEmpty();
+        }
+
+        /** Whether {@link #finish} would not wait for the store thread. */
+        boolean finished() {
+            return write == null || write.isDone();
+        }
+
+        void clear() {
+            rows.clear();
+            stats.clear();
+            offsets.clear();
+            write = null;
+        }
+    }
 
     public SilverWriter(
             PipelineCache cache,
@@ -92,7 +139,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.store = new SilverStore(dataSource);
         this.config = config.silver();
         this.dataSource = dataSource;
-        this.mapper = new SilverMapper(cache::getOrLoad, ingestStats::count);
+        this.mapper = new SilverMapper(cache::getOrLoad, (p, t) -> filling.stats.count(p, t));
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
         this.points = new PointsPublisher(kafka.producer("points", Map.of("client.id", "dash-silver-points")));
         this.runtime = ConsumerRuntime.bytes(
@@ -137,6 +184,12 @@ public class SilverWriter implements SinkTask<String, byte[]> {
 
     void onStop(@Observes ShutdownEvent event) {
         runtime.close(Duration.ofSeconds(15));
+        writes.shutdown();
+        try {
+            writes.awaitTermination(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         points.close();
     }
 
@@ -172,7 +225,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
         for (ConsumerRecord<String, byte[]> r : records) {
             startBatch();
-            SilverMapper.Outcome outcome = mapper.map(r, batch);
+            SilverMapper.Outcome outcome = mapper.map(r, filling.rows);
             switch (outcome.status()) {
                 case SKIPPED -> skippedEvents.increment();
                 case MAPPED -> eventsMapped.increment();
@@ -184,7 +237,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 boundary(outcome.pending().pipelineId(), outcome.pending().version(), r.partition(), r.offset());
             }
             // Only once the record is in the batch: a failure above must not let its offset be committed.
-            offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            filling.offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
     }
 
@@ -206,40 +259,134 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     }
 
     /**
-     * Adds a boundary to the batch unless one is recorded in this assignment; the batch keeps the smallest,
-     * and is written (within the flush interval) even if it holds nothing else.
+     * Adds a boundary to the batch unless one is recorded in this assignment or held by a batch written before
+     * this one (its smaller offset is the one to record); the batch keeps the smallest, and is written (within
+     * the flush interval) even if it holds nothing else.
      */
     private void boundary(UUID pipelineId, int version, int partition, long offset) {
-        if (boundaries.recorded(pipelineId, version, partition)) {
+        if (boundaries.recorded(pipelineId, version, partition)
+                || holds(writing, pipelineId, version, partition)
+                || committing.stream().anyMatch(b -> holds(b, pipelineId, version, partition))) {
             return;
         }
         startBatch();
-        batch.boundary(pipelineId, version, partition, offset);
+        filling.rows.boundary(pipelineId, version, partition, offset);
+    }
+
+    private static boolean holds(Batch b, UUID pipelineId, int version, int partition) {
+        if (b == null) {
+            return false;
+        }
+        for (SilverBatch.Boundary x : b.rows.boundaries()) {
+            if (x.partition() == partition
+                    && x.version() == version
+                    && x.pipelineId().equals(pipelineId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void startBatch() {
-        if (batch.isEmpty() && offsets.isEmpty()) {
-            batchStart = System.nanoTime();
+        if (filling.isEmpty()) {
+            filling.start = System.nanoTime();
         }
     }
 
     /**
-     * Writes the batch when it is full, old enough, or its partitions are closing, and returns its offsets.
-     * The commit also proves this node still holds the partitions of the batch's boundaries: a partition with
-     * nothing in the batch has its committed offset committed again, which moves nothing.
+     * Starts writing the batch on the store thread when it is full, old enough, or its partitions are closing,
+     * and returns the offsets of the batches written since the last commit. A full or old batch first waits for
+     * the one being written (one write at a time, in order); before partitions close both are written here. The
+     * commit also proves this node still holds the partitions of the batches' boundaries: a partition with
+     * nothing in them has its committed offset committed again, which moves nothing.
      */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> consumed) {
-        boolean empty = batch.isEmpty() && offsets.isEmpty();
-        long age = System.nanoTime() - batchStart;
-        boolean due = batch.size() >= config.batchRows()
-                || age >= config.flushInterval().toNanos()
-                // Adaptive: nothing more is waiting, so a longer wait would only delay these rows (docs/ingest.md).
-                || (!empty && age >= config.idleFlush().toNanos() && context.caughtUp());
-        if (empty || !(due || flushNow)) {
+        boolean closing = flushNow;
+        boolean empty = filling.isEmpty();
+        long age = System.nanoTime() - filling.start;
+        boolean full = !empty
+                && (filling.rows.size() >= config.batchRows()
+                        || age >= config.flushInterval().toNanos());
+        // Adaptive: nothing more is waiting, so a longer wait would only delay these rows (docs/ingest.md).
+        boolean idle = !empty && age >= config.idleFlush().toNanos() && context.caughtUp();
+        if (writing != null && (closing || full || writing.finished())) {
+            finish(writing);
+            committing.add(writing);
+            writing = null;
+        }
+        if (writing == null && !empty && (closing || full || idle)) {
+            writing = filling;
+            filling = spare != null ? spare : new Batch();
+            spare = null;
+            writing.writeStart = System.nanoTime();
+            if (closing) {
+                finish(writing);
+                committing.add(writing);
+                writing = null;
+            } else {
+                Batch b = writing;
+                b.write = writes.submit(() -> store(b));
+            }
+        }
+        if (committing.isEmpty()) {
             return Map.of();
         }
-        writeStart = System.nanoTime();
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        for (Batch b : committing) {
+            // In the order written: a later batch's offsets are past the earlier's.
+            commit.putAll(b.offsets);
+        }
+        // Partitions with a boundary and no records in these batches, with their smallest boundary offset.
+        Map<TopicPartition, Long> missing = new HashMap<>();
+        for (Batch b : committing) {
+            for (SilverBatch.Boundary x : b.rows.boundaries()) {
+                TopicPartition tp = new TopicPartition(Topics.RAW, x.partition());
+                if (!commit.containsKey(tp)) {
+                    missing.merge(tp, x.offset(), Math::min);
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            // Committed again; a partition the group never committed gets its boundary, the next offset to process
+            // when it was found (everything before it was read into these batches or earlier ones, so is written).
+            // Not 0: that moved a new group's committed offset to the start of dash.raw, so its lag counted the
+            // whole partition and a restart read it all again (auto.offset.reset=latest).
+            context.committed(missing.keySet())
+                    .forEach((tp, o) -> commit.put(tp, o != null ? o : new OffsetAndMetadata(missing.get(tp))));
+        }
+        if (commit.isEmpty()) {
+            committed(commit);
+        }
+        return commit;
+    }
+
+    /**
+     * Waits for the batch's write on the store thread, or writes it here when it was not started or failed
+     * before; {@link RetryLater} when it failed (kept, and written again on the next call).
+     */
+    private void finish(Batch b) {
+        if (b.write == null) {
+            store(b);
+            return;
+        }
+        try {
+            b.write.get();
+        } catch (ExecutionException e) {
+            b.write = null;
+            if (e.getCause() instanceof RetryLater r) {
+                throw r;
+            }
+            throw new RetryLater("Silver write failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetryLater("interrupted while a Silver batch was written", e);
+        }
+    }
+
+    /** Writes the batch in one transaction, then publishes its points (on the store thread, or in finish). */
+    private void store(Batch b) {
+        SilverBatch batch = b.rows;
         try {
             if (!batch.isEmpty()) {
                 store.write(batch);
@@ -258,26 +405,19 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             Log.warnf("Publishing %d points on dash.points failed, will retry: %s", batch.size(), e.getMessage());
             throw new RetryLater("dash.points publish failed: " + e.getMessage(), e);
         }
-        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>(offsets);
-        Set<TopicPartition> missing = new HashSet<>();
-        for (SilverBatch.Boundary b : batch.boundaries()) {
-            TopicPartition tp = new TopicPartition(Topics.RAW, b.partition());
-            if (!commit.containsKey(tp)) {
-                missing.add(tp);
-            }
-        }
-        if (!missing.isEmpty()) {
-            context.committed(missing).forEach((tp, o) -> commit.put(tp, o == null ? new OffsetAndMetadata(0) : o));
-        }
-        if (commit.isEmpty()) {
-            committed(commit);
-        }
-        return commit;
     }
 
-    /** Kafka has the batch's offsets: the boundaries are recorded, the batch cleared. */
+    /** Kafka has the batches' offsets: their boundaries are recorded, the batches cleared. */
     @Override
     public void committed(Map<TopicPartition, OffsetAndMetadata> committedOffsets) {
+        for (Batch b : committing) {
+            committed(b);
+        }
+        committing.clear();
+    }
+
+    private void committed(Batch b) {
+        SilverBatch batch = b.rows;
         if (!batch.boundaries().isEmpty()) {
             try {
                 store.recordBoundaries(batch.boundaries());
@@ -289,7 +429,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
         try {
             // After the offsets' commit, so a batch read again never counts twice (a crash here counts too few).
-            ingestStats.write(dataSource);
+            b.stats.write(dataSource);
         } catch (Exception e) {
             Log.warnf(
                     "Ingest rate of %d events not recorded: %s",
@@ -297,12 +437,13 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
         Instant now = Instant.now();
         long nowMillis = now.toEpochMilli();
-        batchLatency.record(System.nanoTime() - writeStart, TimeUnit.NANOSECONDS);
+        batchLatency.record(System.nanoTime() - b.writeStart, TimeUnit.NANOSECONDS);
         rowsWritten.increment(batch.rows().size());
         for (Instant received : batch.received()) {
             receiptToCommit.record(Math.max(0, nowMillis - received.toEpochMilli()), TimeUnit.MILLISECONDS);
         }
-        clear();
+        b.clear();
+        spare = b;
     }
 
     @Override
@@ -318,10 +459,20 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         boundaries.forget(partitions.stream().map(TopicPartition::partition).toList());
     }
 
+    /** Drops every batch; one being written is waited for first (its rows may land: writes are idempotent). */
     private void clear() {
-        batch.clear();
-        ingestStats.clear();
-        offsets.clear();
+        if (writing != null && writing.write != null) {
+            try {
+                writing.write.get();
+            } catch (ExecutionException e) {
+                // Not written: the next owner reads these events again.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        writing = null;
+        committing.clear();
+        filling.clear();
         flushNow = false;
     }
 }
