@@ -51,6 +51,7 @@ public class LiveStreams {
     /** The client should reconnect later: it was too slow to keep up. */
     public static final CloseReason TOO_SLOW = new CloseReason(1013, "too slow to keep up; reconnect");
 
+    public static final CloseReason UNAVAILABLE = new CloseReason(1013, "the link could not be checked now; reconnect");
     public static final CloseReason REVOKED = new CloseReason(4403, "the public link was revoked or has expired");
     public static final CloseReason DELETED = new CloseReason(4404, "the dashboard was deleted");
     public static final CloseReason NO_ACCESS = new CloseReason(1008, "no longer a member of the team");

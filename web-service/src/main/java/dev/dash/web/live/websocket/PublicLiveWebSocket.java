@@ -1,5 +1,6 @@
 package dev.dash.web.live.websocket;
 
+import dev.dash.model.api.ApiException;
 import dev.dash.web.live.access.PublicLinks;
 import dev.dash.web.live.stream.LiveStreams;
 import dev.dash.web.live.stream.Viewer;
@@ -40,7 +41,9 @@ public class PublicLiveWebSocket {
         return links.dashboard(token)
                 .invoke(d -> streams.open(new Viewer(connection, d.teamId(), d.id(), null, PublicLinks.hash(token))))
                 .onFailure()
-                .call(e -> connection.close(LiveStreams.REVOKED))
+                // Revoked or expired since the upgrade check: 4403. A lookup that failed otherwise (the database
+                // unreachable for a moment) is no verdict on the link: 1013, so the client reconnects.
+                .call(e -> connection.close(e instanceof ApiException ? LiveStreams.REVOKED : LiveStreams.UNAVAILABLE))
                 .onFailure()
                 .recoverWithNull()
                 .replaceWithVoid();
