@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.web.live.LiveDashboardTest.Fixture;
 import dev.dash.web.live.points.PointsFeed;
+import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -20,6 +21,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +44,8 @@ class LiveSnapshotRetryTest {
     /** The first statement of a widget's read (QueryService.series), as pg_stat_activity shows it. */
     private static final String WIDGET_READ =
             "SELECT id, active_mapping_version FROM pipelines WHERE id = $1 AND team_id = $2";
+    /** A public link's lookup (DashboardReads.byTokenHash), as pg_stat_activity shows it. */
+    private static final String LINK_LOOKUP = "SELECT id, team_id FROM dashboards WHERE public_token_hash = $1";
 
     @TestHTTPResource("/")
     URI base;
@@ -164,13 +170,54 @@ class LiveSnapshotRetryTest {
                 .isEqualTo(LiveDashboardTest.data(f, f.widget(), lateSnapshot.path("range")));
     }
 
+    @Test
+    void aPublicLinkWhoseLookupFailsIsRefusedWith503NotAsRevokedAndOpensOnceTheDatabaseAnswers() throws Exception {
+        Fixture f = LiveDashboardTest.fixture(1, "sum");
+        String token = Api.as(Tokens.ADMIN)
+                .body(Map.of())
+                .post("/api/teams/" + f.team().id() + "/dashboards/" + f.dashboard() + "/public-link")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("token");
+        URI uri = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/public/dashboards/" + token + "/live");
+        try (Connection lock = Db.connect()) {
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE dashboards IN ACCESS EXCLUSIVE MODE");
+            }
+            // The upgrade's lookup of the link waits for the lock and fails there (cancelled): the link is valid,
+            // so the answer is "try again" (503), not "no such link" (404).
+            CompletableFuture<Integer> refused = CompletableFuture.supplyAsync(() -> LiveClient.refusal(uri, Map.of()));
+            AtomicInteger cancelled = new AtomicInteger();
+            Awaitility.await()
+                    .atMost(LiveClient.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> cancelled.addAndGet(cancelWaiting(LINK_LOOKUP, 1)) == 1);
+            assertThat(refused.get(LiveClient.WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .isEqualTo(503);
+            lock.commit();
+        }
+        // The failure was not remembered: the same link opens now and the viewer gets its snapshot.
+        LiveClient c = LiveClient.connect(uri, Map.of());
+        clients.add(c);
+        c.subscribe(LiveDashboardTest.absoluteRange());
+        JsonNode snapshot = c.awaitType("snapshot");
+        assertThat(snapshot.path("data")).isEqualTo(LiveDashboardTest.data(f, f.widget(), snapshot.path("range")));
+    }
+
     /** Cancels up to {@code max} widget reads waiting for a lock; answers how many it cancelled. */
     private static int cancelWaitingReads(int max) throws SQLException {
+        return cancelWaiting(WIDGET_READ, max);
+    }
+
+    /** Cancels up to {@code max} statements starting with {@code query} that wait for a lock; answers how many. */
+    private static int cancelWaiting(String query, int max) throws SQLException {
         int n = 0;
         try (Connection c = Db.connect();
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND wait_event_type = 'Lock' AND starts_with(query, '" + WIDGET_READ
+                        + " AND wait_event_type = 'Lock' AND starts_with(query, '" + query
                         + "') ORDER BY query_start")) {
             List<Integer> pids = new ArrayList<>();
             while (rs.next()) {
