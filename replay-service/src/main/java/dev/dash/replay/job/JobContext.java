@@ -52,8 +52,13 @@ interface JobContext {
     /** The pace shared by every job on the node. */
     Throttle throttle();
 
-    /** The Silver writer. */
-    SilverStore store();
+    /**
+     * The Silver writer of a replay: for a mapping replay ({@code ownRollups}) one that does not log the hours it
+     * writes for the live rollup job, since the job refreshes the pending version's rollups of what it wrote itself
+     * before its cut-over (docs/replay.md, step 4); for a quarantine replay, which writes the active version that
+     * queries read, one that logs them as the Silver writer does.
+     */
+    SilverStore store(boolean ownRollups);
 
     /** Publishes the replay's current row on {@code dash.replays}. */
     void report(UUID replay);

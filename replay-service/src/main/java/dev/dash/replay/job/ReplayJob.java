@@ -199,7 +199,11 @@ final class ReplayJob implements Runnable {
                         jobs.objectsInFlight(),
                         "timescaledb".equals(jobs.db(JobStore::variant)))
                 : null;
-        try (Pipeline pipeline = new Pipeline(jobs.store(), jobs.objectsInFlight(), jobs.writeConnections())) {
+        // A mapping replay's batches skip the rollup invalidation log: its pending version is read by nobody before
+        // the cut-over, and every minute it wrote is refreshed by this job (behind it, or over the whole range when
+        // resumed) before then (docs/replay.md, step 4). A quarantine replay writes the active version: logged.
+        try (Pipeline pipeline =
+                new Pipeline(jobs.store(job.mapping()), jobs.objectsInFlight(), jobs.writeConnections())) {
             int next = 0;
             while (next < todo.size() || !window.isEmpty()) {
                 // Twice the readers: a reader that finished mapping an object starts the next one at once.

@@ -56,6 +56,9 @@ public class ReplayJobs {
     private final String node;
     private final Throttle throttle;
     private final SilverStore store;
+    /** For mapping replays: no rollup invalidation log, the job refreshes its own rollups (JobContext#store). */
+    private final SilverStore ownRollupsStore;
+
     private final Map<UUID, ReplayJob> held = new ConcurrentHashMap<>();
     private final Map<UUID, Long> lastReport = new ConcurrentHashMap<>();
     private final Counter events;
@@ -89,6 +92,7 @@ public class ReplayJobs {
         this.node = this.config.nodeId().orElseGet(ReplayJobs::defaultNode);
         this.throttle = new Throttle(this.config.maxEventsPerSecond());
         this.store = new SilverStore(dataSource);
+        this.ownRollupsStore = new SilverStore(dataSource, false);
         this.sweeper = new VersionSweeper(dataSource, this.config);
         this.events = Counter.builder("dash.replay.events")
                 .description("Events read from Bronze by replay jobs")
@@ -258,8 +262,8 @@ public class ReplayJobs {
         }
 
         @Override
-        public SilverStore store() {
-            return store;
+        public SilverStore store(boolean ownRollups) {
+            return ownRollups ? ownRollupsStore : store;
         }
 
         @Override

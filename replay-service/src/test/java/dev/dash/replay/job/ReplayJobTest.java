@@ -186,6 +186,12 @@ class ReplayJobTest {
                         "SELECT coalesce(sum(n), 0) FROM metrics_1m WHERE pipeline_id = ? AND mapping_version = 2", p))
                 .as("the 1-minute rollups hold version 2's history at the switch")
                 .isEqualTo(good);
+        if (fx.count("SELECT (dash_silver_variant() = 'plain')::int") == 1) {
+            // The job refreshed its pending version's rollups itself: its batches left the live rollup job nothing.
+            assertThat(fx.count("SELECT count(*) FROM rollup_invalidations WHERE pipeline_id = ?", p))
+                    .as("a mapping replay's batches do not log their hours for the live rollup job")
+                    .isZero();
+        }
         if (fx.count("SELECT (dash_silver_variant() = 'timescaledb')::int") == 1) {
             // Materialised, not only added by real-time aggregation: the cut-over refreshed the aggregates.
             for (String view : List.of("metrics_1m", "metrics_1h")) {
@@ -432,6 +438,12 @@ class ReplayJobTest {
                         List.of(events.get(3).eventId(), false, "missing"));
         assertThat(fx.count("SELECT active_mapping_version FROM pipelines WHERE id = ?", p))
                 .isEqualTo(1);
+        if (fx.count("SELECT (dash_silver_variant() = 'plain')::int") == 1) {
+            // The active version, which queries read: its hour is logged for the live rollup job, as the writer's.
+            assertThat(fx.count("SELECT count(*) FROM rollup_invalidations WHERE pipeline_id = ?", p))
+                    .as("a quarantine replay's batches log their hours for the live rollup job")
+                    .isEqualTo(1);
+        }
     }
 
     private static void awaitState(UUID replay, String state) {

@@ -49,13 +49,30 @@ public final class SilverStore {
     private static final int CHUNK = 256 * 1024;
 
     private final DataSource dataSource;
+    /** Whether writes log the hours they touched for the rollup job (false: the writer refreshes them itself). */
+    private final boolean invalidates;
     /** UTC days (days since the epoch) whose partitions exist already (partitions are never dropped for recent days). */
     private final Set<Long> preparedDays = ConcurrentHashMap.newKeySet();
     /** Whether the database is plain PostgreSQL, whose rollups follow SilverStore's invalidation log. */
     private volatile Boolean logsInvalidations;
 
+    /** A writer whose batches the rollup job follows (the Silver writer, a quarantine replay). */
     public SilverStore(DataSource dataSource) {
+        this(dataSource, true);
+    }
+
+    /**
+     * @param invalidates whether each batch logs the (pipeline, hour)s it touched for the rollup job on plain
+     *     PostgreSQL ({@link #invalidateRollups}). False only for a writer that refreshes the rollups of what it
+     *     wrote itself, after committing it and before anyone reads them: a mapping replay writes a pending
+     *     version, which no query reads and whose buckets the replay refreshes behind itself and before its
+     *     cut-over (docs/replay.md, step 4), so logging its hours would only make the live rollup job rebuild
+     *     them a second time while the replay runs, and make the replay's writers queue on the log's row of the
+     *     hour they share (a conflicting entry stays locked until its writer commits).
+     */
+    public SilverStore(DataSource dataSource, boolean invalidates) {
         this.dataSource = dataSource;
+        this.invalidates = invalidates;
     }
 
     /**
@@ -174,7 +191,7 @@ public final class SilverStore {
      * reaches the rollups in the job's next round. On TimescaleDB the extension keeps its own log.
      */
     private void invalidateRollups(Connection c, SilverBatch batch) throws SQLException {
-        if (batch.rows.isEmpty() || !logsInvalidations(c)) {
+        if (!invalidates || batch.rows.isEmpty() || !logsInvalidations(c)) {
             return;
         }
         Set<Map.Entry<UUID, Long>> hours = new java.util.HashSet<>();

@@ -238,6 +238,71 @@ class DashSchemaTest {
                 .isEqualTo(before);
     }
 
+    /**
+     * Issue 19 (plain/V138): the per-pipeline refresh reads its range through the series index, one (version, metric)
+     * pair at a time; refreshed minute by minute, with and without a version, every bucket is still what the raw rows
+     * say (count, sum, min, max, last value: latest time, then greatest event id and seq), for every metric and
+     * version, including a metric that appears only in one minute, and other pipelines' rows stay out.
+     */
+    @Test
+    void plainRefreshOfShortRangesGivesTheBucketsOfTheRawRows() throws SQLException {
+        DataSource ds = dataSource(endpoints.pgDatabase(), schema);
+        DashSchema.migrate(ds, schema, SilverVariant.Choice.PLAIN);
+        UUID pipeline = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        UUID team = UUID.randomUUID();
+        execute(ds, "SELECT dash_ensure_partitions('2020-03-04T00:00Z', '2020-03-05T00:00Z')");
+        // Ten minutes across midnight (two partitions), three metrics and two versions, rows i and i + 12 of a series
+        // at the same time (the last value then by event id); a metric only in minute 23:58; the other pipeline in
+        // the same minutes.
+        execute(ds, """
+                INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
+                SELECT TIMESTAMPTZ '2020-03-04T23:55:00Z' + (i / 24) * interval '36 seconds', p, '%s',
+                       (ARRAY['a', 'b', 'c'])[1 + i %% 3], jsonb_build_object('k', i %% 4), (i * 7) %% 13,
+                       md5(i::text || p::text)::uuid, v, i %% 2
+                FROM generate_series(0, 399) i, (VALUES ('%s'::uuid), ('%s'::uuid)) AS ps(p), (VALUES (1), (2)) AS vs(v)
+                """.formatted(team, pipeline, other));
+        execute(ds, """
+                INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq)
+                VALUES ('2020-03-04T23:58:10Z', '%s', '%s', 'rare', '{}', 42, gen_random_uuid(), 2, 0)
+                """.formatted(pipeline, team));
+        for (int m = 0; m < 10; m++) {
+            Instant from = Instant.parse("2020-03-04T23:55:00Z").plus(m, ChronoUnit.MINUTES);
+            String range = "'" + pipeline + "'::uuid, '" + from + "'::timestamptz, '" + from.plus(1, ChronoUnit.MINUTES)
+                    + "'::timestamptz";
+            // Even minutes per version, as a replay refreshes; odd ones every version at once, as the rollup job.
+            execute(ds, "SELECT dash_refresh_rollups(" + range + (m % 2 == 0 ? ", 2)" : ", NULL::integer)"));
+            if (m % 2 == 0) {
+                execute(ds, "SELECT dash_refresh_rollups(" + range + ", 1)");
+            }
+        }
+        String raw = """
+                SELECT date_bin('1 minute', time, TIMESTAMPTZ '2000-01-01Z') AS bucket, pipeline_id, metric, labels,
+                       mapping_version, count(*) AS n, sum(value) AS total, min(value) AS min_value,
+                       max(value) AS max_value,
+                       (array_agg(value ORDER BY time DESC, event_id DESC, seq DESC))[1] AS last_value,
+                       max(time) AS last_time
+                FROM metrics WHERE pipeline_id = '%s' GROUP BY 1, 2, 3, 4, 5
+                """.formatted(pipeline);
+        assertThat(queryLong(ds, "SELECT count(DISTINCT bucket) FROM (" + raw + ") r"))
+                .isEqualTo(10);
+        assertThat(
+                        queryLong(
+                                ds,
+                                "SELECT count(*) FROM (" + raw + ") r FULL JOIN (SELECT * FROM metrics_1m "
+                                        + "WHERE pipeline_id = '" + pipeline
+                                        + "') b USING (bucket, pipeline_id, metric, labels, "
+                                        + "mapping_version) WHERE r.n IS DISTINCT FROM b.n OR r.total IS DISTINCT FROM b.total "
+                                        + "OR r.min_value IS DISTINCT FROM b.min_value OR r.max_value IS DISTINCT FROM b.max_value "
+                                        + "OR r.last_value IS DISTINCT FROM b.last_value OR r.last_time IS DISTINCT FROM b.last_time"))
+                .as("every minute bucket as the raw rows say")
+                .isZero();
+        assertThat(queryLong(ds, "SELECT sum(n) FROM metrics_1h WHERE pipeline_id = '" + pipeline + "'"))
+                .isEqualTo(2 * 400 + 1);
+        assertThat(queryLong(ds, "SELECT count(*) FROM metrics_1m WHERE pipeline_id = '" + other + "'"))
+                .isZero();
+    }
+
     @Test
     void perPipelineRetentionDeletesOnlyThatPipelinesOldRows() throws SQLException {
         DataSource ds = dataSource(endpoints.pgDatabase(), schema);
