@@ -7,9 +7,11 @@
 -- minutes (RollupTracker) and the live rollup job hour by hour, each paying the whole day again: measured on
 -- 1,080,000 rows of one day (the replay benchmark's shape), twenty 3-minute refreshes cost 3.0-4.0 us of backend
 -- CPU per row against 1.0-1.2 us for one refresh of the hour (docs/benchmarks.md, issue 19, issue-replay7).
--- Now the refresh first lists the pipeline's versions and metrics by a skip scan of the series index (pipeline_id,
--- mapping_version, metric, time DESC) - one probe per (version, metric) pair and partition - and then selects the
--- rows with them too, which bounds a scan of that index by the time range: a short range reads only its own rows.
+-- Now a refresh of less than an hour first lists the versions and metrics of the pipeline's rows in its range by a
+-- skip scan of the series index (pipeline_id, mapping_version, metric, time DESC) - one probe per (version, metric)
+-- pair and partition - and then selects the rows with them too, which bounds a scan of that index by the time range:
+-- a short range reads only its own rows. A range of an hour or more keeps V130's statement: over a whole hour the
+-- bounded form measured slower (3.1-3.5 us per row against 1.8-2.0).
 -- Rows committed before the call are in both (the rollup job's guarantee, V131, is unchanged); a pair first
 -- committed while the call runs may be missed, as any row committed after the aggregation's snapshot always could
 -- be (the writer's invalidation entry keeps that hour for the next round). Same arguments, same lock, same buckets;
@@ -34,42 +36,69 @@ BEGIN
     PERFORM pg_advisory_xact_lock_shared(7031482955180110592);
     DELETE FROM metrics_1m WHERE pipeline_id = p_pipeline AND (p_version IS NULL OR mapping_version = p_version)
         AND bucket >= m_from AND bucket < m_to;
-    -- The pipeline's versions and metrics, by a skip scan of the series index (one probe per (version, metric)
-    -- pair and partition). Rows committed before this call are in both this list and the rows aggregated below.
-    WITH RECURSIVE pairs(mapping_version, metric) AS (
-        (SELECT m.mapping_version, m.metric FROM metrics m
-         WHERE m.pipeline_id = p_pipeline AND (p_version IS NULL OR m.mapping_version = p_version)
-         ORDER BY m.mapping_version, m.metric LIMIT 1)
-        UNION ALL
-        SELECT n.mapping_version, n.metric FROM pairs k, LATERAL (
-            SELECT m.mapping_version, m.metric FROM metrics m
-            WHERE m.pipeline_id = p_pipeline AND (p_version IS NULL OR m.mapping_version = p_version)
-              AND (m.mapping_version, m.metric) > (k.mapping_version, k.metric)
-            ORDER BY m.mapping_version, m.metric LIMIT 1) n
-    )
-    SELECT coalesce(array_agg(DISTINCT mapping_version), '{}'), coalesce(array_agg(DISTINCT metric), '{}')
-    INTO versions, metrics_of
-    FROM pairs;
-    INSERT INTO metrics_1m (bucket, pipeline_id, team_id, metric, labels, mapping_version,
-                            n, total, min_value, max_value, last_value, last_time)
-    SELECT g.bucket, g.pipeline_id, g.team_id, g.metric, g.labels, g.mapping_version,
-           g.n, g.total, g.min_value, g.max_value,
-           (SELECT m.value FROM metrics m
-            WHERE m.pipeline_id = g.pipeline_id AND m.mapping_version = g.mapping_version AND m.metric = g.metric
-              AND m.time = g.last_time AND m.labels = g.labels
-            ORDER BY m.event_id DESC, m.seq DESC
-            LIMIT 1),
-           g.last_time
-    FROM (SELECT date_bin('1 minute', time, origin) AS bucket, pipeline_id, min(team_id::text)::uuid AS team_id,
-                 metric, labels, mapping_version, count(*) AS n, sum(value) AS total, min(value) AS min_value,
-                 max(value) AS max_value, max(time) AS last_time
-          FROM metrics
-          WHERE pipeline_id = p_pipeline AND (p_version IS NULL OR mapping_version = p_version)
-            -- Every version and metric of the pipeline (a superset of those in the range): bounds for the series
-            -- index, so a short range reads only its own rows (the planner keeps a scan of the partition for a long one).
-            AND mapping_version = ANY (versions) AND metric = ANY (metrics_of)
-            AND time >= m_from AND time < m_to
-          GROUP BY 1, pipeline_id, metric, labels, mapping_version) g;
+    -- A range under an hour (the replay's refresh rounds behind itself) is bounded by the series index; an hour or
+    -- more (the live rollup job's hours, a resumed replay's whole range, the cut-over of a long one) keeps V130's
+    -- statement, which the planner answers with a scan of the partition's rows: measured cheaper there (1.8-2.0 us
+    -- of backend CPU per row against 3.1-3.5 for the bounded form over a whole hour, docs/benchmarks.md).
+    IF m_to - m_from < interval '1 hour' THEN
+        -- The versions and metrics of the pipeline's rows in the range, by a skip scan of the series index (one probe
+        -- per (version, metric) pair and partition of the range). Rows committed before this call are in both this list
+        -- and the rows aggregated below.
+        WITH RECURSIVE pairs(mapping_version, metric) AS (
+            (SELECT m.mapping_version, m.metric FROM metrics m
+             WHERE m.pipeline_id = p_pipeline AND (p_version IS NULL OR m.mapping_version = p_version)
+               AND m.time >= m_from AND m.time < m_to
+             ORDER BY m.mapping_version, m.metric LIMIT 1)
+            UNION ALL
+            SELECT n.mapping_version, n.metric FROM pairs k, LATERAL (
+                SELECT m.mapping_version, m.metric FROM metrics m
+                WHERE m.pipeline_id = p_pipeline AND (p_version IS NULL OR m.mapping_version = p_version)
+                  AND (m.mapping_version, m.metric) > (k.mapping_version, k.metric)
+                  AND m.time >= m_from AND m.time < m_to
+                ORDER BY m.mapping_version, m.metric LIMIT 1) n
+        )
+        SELECT coalesce(array_agg(DISTINCT mapping_version), '{}'), coalesce(array_agg(DISTINCT metric), '{}')
+        INTO versions, metrics_of
+        FROM pairs;
+        INSERT INTO metrics_1m (bucket, pipeline_id, team_id, metric, labels, mapping_version,
+                                n, total, min_value, max_value, last_value, last_time)
+        SELECT g.bucket, g.pipeline_id, g.team_id, g.metric, g.labels, g.mapping_version,
+               g.n, g.total, g.min_value, g.max_value,
+               (SELECT m.value FROM metrics m
+                WHERE m.pipeline_id = g.pipeline_id AND m.mapping_version = g.mapping_version AND m.metric = g.metric
+                  AND m.time = g.last_time AND m.labels = g.labels
+                ORDER BY m.event_id DESC, m.seq DESC
+                LIMIT 1),
+               g.last_time
+        FROM (SELECT date_bin('1 minute', time, origin) AS bucket, pipeline_id, min(team_id::text)::uuid AS team_id,
+                     metric, labels, mapping_version, count(*) AS n, sum(value) AS total, min(value) AS min_value,
+                     max(value) AS max_value, max(time) AS last_time
+              FROM metrics
+              WHERE pipeline_id = p_pipeline AND (p_version IS NULL OR mapping_version = p_version)
+                -- Every version and metric with rows in the range: bounds for the series index, so a short range reads
+                -- only its own rows.
+                AND mapping_version = ANY (versions) AND metric = ANY (metrics_of)
+                AND time >= m_from AND time < m_to
+              GROUP BY 1, pipeline_id, metric, labels, mapping_version) g;
+    ELSE
+        INSERT INTO metrics_1m (bucket, pipeline_id, team_id, metric, labels, mapping_version,
+                                n, total, min_value, max_value, last_value, last_time)
+        SELECT g.bucket, g.pipeline_id, g.team_id, g.metric, g.labels, g.mapping_version,
+               g.n, g.total, g.min_value, g.max_value,
+               (SELECT m.value FROM metrics m
+                WHERE m.pipeline_id = g.pipeline_id AND m.mapping_version = g.mapping_version AND m.metric = g.metric
+                  AND m.time = g.last_time AND m.labels = g.labels
+                ORDER BY m.event_id DESC, m.seq DESC
+                LIMIT 1),
+               g.last_time
+        FROM (SELECT date_bin('1 minute', time, origin) AS bucket, pipeline_id, min(team_id::text)::uuid AS team_id,
+                     metric, labels, mapping_version, count(*) AS n, sum(value) AS total, min(value) AS min_value,
+                     max(value) AS max_value, max(time) AS last_time
+              FROM metrics
+              WHERE pipeline_id = p_pipeline AND (p_version IS NULL OR mapping_version = p_version)
+                AND time >= m_from AND time < m_to
+              GROUP BY 1, pipeline_id, metric, labels, mapping_version) g;
+    END IF;
 
     DELETE FROM metrics_1h WHERE pipeline_id = p_pipeline AND (p_version IS NULL OR mapping_version = p_version)
         AND bucket >= h_from AND bucket < h_to;
