@@ -327,6 +327,7 @@ public final class CurrentRate {
         AtomicLong accepted = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        firstError = null;
         AtomicLong capped = new AtomicLong();
         long[] latencies = new long[(int) Math.min(20_000_000, requestsPerS * windowSeconds * 1.2 + 1000)];
         AtomicLong recorded = new AtomicLong();
@@ -398,7 +399,10 @@ public final class CurrentRate {
             why.add("accepted");
         }
         if (refused.get() + errors.get() > 0) {
-            why.add("refused:" + refused.get() + "/errors:" + errors.get());
+            // The first failure's cause, so a window failed by one transport error says which (no spaces: key=value).
+            String first = firstError;
+            why.add("refused:" + refused.get() + "/errors:" + errors.get()
+                    + (first == null ? "" : "(first:" + first.replaceAll("\\s+", "_") + ")"));
         }
         if (capped.get() > 0) {
             why.add("in-flight-cap:" + capped.get());
@@ -439,6 +443,9 @@ public final class CurrentRate {
                 cpu);
     }
 
+    /** The cause of the first request of the current window that failed without an answer, or null. */
+    private volatile String firstError;
+
     private void send(
             long measureFrom,
             long end,
@@ -470,7 +477,9 @@ public final class CurrentRate {
                         } else if (ar.succeeded()) {
                             refused.incrementAndGet();
                         } else {
-                            errors.incrementAndGet();
+                            if (errors.incrementAndGet() == 1) {
+                                firstError = String.valueOf(ar.cause());
+                            }
                         }
                     }
                 });
