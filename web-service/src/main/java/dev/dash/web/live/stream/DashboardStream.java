@@ -334,9 +334,8 @@ final class DashboardStream {
      */
     private Uni<Read> snapshotOf(WidgetState w, DataRequest request) {
         int retries = owner.config.snapshotRetries();
-        Duration backoff = owner.config.snapshotRetryBackoff();
         AtomicInteger tries = new AtomicInteger();
-        Uni<SeriesResult> read = owner.dashboards
+        Uni<SeriesResult> read = owner.retried(owner.dashboards
                 .widgetData(dashboard, w.id, request)
                 .onFailure(DashboardStream::mayPass)
                 .invoke(e -> {
@@ -346,13 +345,7 @@ final class DashboardStream {
                                 "Live snapshot of widget %s of stream %s failed (try %d of %d), trying again: %s",
                                 w.id, key, n, retries + 1, e.toString());
                     }
-                });
-        if (retries > 0) {
-            read = read.onFailure(DashboardStream::mayPass)
-                    .retry()
-                    .withBackOff(backoff, backoff.multipliedBy(16))
-                    .atMost(retries);
-        }
+                }));
         return read.map(r -> new Read(r, null)).onFailure().recoverWithItem(e -> new Read(null, e));
     }
 

@@ -163,10 +163,12 @@ public class LiveStreams {
     }
 
     /**
-     * A read for a subscribe, tried again like a snapshot's widget read after a failure that may pass (docs/live.md,
-     * "Snapshots that fail"): a pool wait or a lost connection during a connect burst does not close the viewer.
+     * A read tried again after a failure that may pass ({@link DashboardStream#mayPass}), up to {@code
+     * dash.live.snapshot-retries} times with a wait from {@code dash.live.snapshot-retry-backoff} doubling to 16 times
+     * it (docs/live.md, "Snapshots that fail"): a snapshot's widget reads, and a subscribe's dashboard read, so a pool
+     * wait or a lost connection during a connect burst neither leaves viewers without data nor closes them.
      */
-    private <T> Uni<T> retried(Uni<T> read) {
+    <T> Uni<T> retried(Uni<T> read) {
         int retries = config.snapshotRetries();
         if (retries <= 0) {
             return read;
