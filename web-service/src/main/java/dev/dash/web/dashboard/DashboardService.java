@@ -177,7 +177,6 @@ public class DashboardService {
                                     in.refreshIntervalSeconds() == null ? 0 : in.refreshIntervalSeconds();
                             return dashboards
                                     .persistAndFlush(d)
-                                    .call(x -> Panache.getSession().flatMap(s -> s.refresh(d)))
                                     .map(x -> dashboard(d, List.of()))
                                     .call(created -> audit.record(
                                             a.actor(), teamId, "dashboard.create", "dashboard", id, null, created));

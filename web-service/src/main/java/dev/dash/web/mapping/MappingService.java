@@ -167,8 +167,6 @@ public class MappingService {
                                                 v.createdBy = a.actor().userId();
                                                 return versions.persistAndFlush(v)
                                                         .call(x -> pipelineRows.touch(pipeline))
-                                                        .call(x -> Panache.getSession()
-                                                                .chain(session -> session.refresh(v)))
                                                         .map(x -> version(v));
                                             });
                                 })

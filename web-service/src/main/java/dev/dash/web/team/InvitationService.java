@@ -116,7 +116,6 @@ public class InvitationService {
                                     .onFailure()
                                     .transform(e ->
                                             UniqueViolations.asConflict(e, "email", "already has an open invitation"))
-                                    .call(x -> Panache.getSession().flatMap(s -> s.refresh(i)))
                                     .flatMap(x -> teams.findById(teamId))
                                     .map(team -> invitation(i, team.name))
                                     .call(inv -> audit.record(
@@ -219,7 +218,6 @@ public class InvitationService {
         i.acceptedAt = now();
         return memberships
                 .persistAndFlush(m)
-                .call(x -> Panache.getSession().flatMap(s -> s.refresh(m)))
                 .call(x -> Panache.getSession()
                         .flatMap(s -> s.find(UserEntity.class, userId))
                         .invoke(user -> m.user = user))

@@ -110,7 +110,6 @@ public class TeamService {
                                         owner.role = Role.OWNER;
                                         return memberships.persistAndFlush(owner);
                                     })
-                                    .flatMap(x -> Panache.getSession().flatMap(s -> s.refresh(team)))
                                     .map(x -> team(team, Role.OWNER))
                                     .call(created ->
                                             audit.record(actor, teamId, "team.create", "team", teamId, null, created));

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.web.live.LiveDashboardTest.Fixture;
 import dev.dash.web.live.points.PointsFeed;
+import dev.dash.web.replay.ReplayWatchers.ReplayMessage;
 import dev.dash.web.testing.Api;
 import dev.dash.web.testing.Db;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.sql.Connection;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +55,12 @@ class LiveSnapshotRetryTest {
 
     @Inject
     PointsFeed feed;
+
+    @Inject
+    Event<ReplayMessage> replays;
+
+    @Inject
+    LiveConfig config;
 
     private final List<LiveClient> clients = new ArrayList<>();
 
@@ -204,6 +213,74 @@ class LiveSnapshotRetryTest {
         c.subscribe(LiveDashboardTest.absoluteRange());
         JsonNode snapshot = c.awaitType("snapshot");
         assertThat(snapshot.path("data")).isEqualTo(LiveDashboardTest.data(f, f.widget(), snapshot.path("range")));
+    }
+
+    @Test
+    void aSnapshotReadThatOutlivesTheRingBufferIsReadAgainSoItsViewerMissesNoFrame() throws Exception {
+        Fixture f = LiveDashboardTest.fixture(1, "sum");
+        String range = LiveDashboardTest.absoluteRange();
+        LiveClient first = viewer(f);
+        first.subscribe(range);
+        first.awaitType("snapshot");
+        // The ring buffer rolls past the shared snapshot, so the next viewer's subscribe reads a new one.
+        annotate(f, config.ringBuffer() + 1);
+        LiveClient late = viewer(f);
+        try (Connection lock = Db.connect()) {
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE pipelines IN ACCESS EXCLUSIVE MODE");
+            }
+            late.subscribe(range);
+            Awaitility.await()
+                    .atMost(LiveClient.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> waiting(WIDGET_READ) == 1);
+            // While the read waits, more frames than the ring buffer holds go out.
+            annotate(f, config.ringBuffer() + 1);
+            lock.commit();
+        }
+        JsonNode snapshot = late.awaitType("snapshot");
+        annotate(f, 3);
+        Awaitility.await()
+                .atMost(LiveClient.WAIT)
+                .until(() -> late.after(snapshot.path("seq").asLong()).size() >= 3);
+        // Every frame after the snapshot, each position once and in order: no gap between the two.
+        List<Long> after = late.after(snapshot.path("seq").asLong()).stream()
+                .map(LiveSnapshotRetryTest::seqOf)
+                .toList();
+        assertThat(after.get(0)).isEqualTo(snapshot.path("seq").asLong() + 1);
+        for (int i = 1; i < after.size(); i++) {
+            assertThat(after.get(i)).isEqualTo(after.get(i - 1) + 1);
+        }
+        assertThat(late.of("error")).isEmpty();
+        assertThat(snapshot.path("data")).isEqualTo(LiveDashboardTest.data(f, f.widget(), snapshot.path("range")));
+    }
+
+    private static long seqOf(JsonNode frame) {
+        return frame.path("seq").asLong();
+    }
+
+    /** {@code n} replay-started annotations over the fixture's pipeline, one stream frame each. */
+    private void annotate(Fixture f, int n) {
+        for (int i = 0; i < n; i++) {
+            UUID replay = UUID.randomUUID();
+            replays.fire(new ReplayMessage(
+                    f.team().id(),
+                    "{\"id\":\"" + replay + "\",\"pipeline_id\":\"" + f.pipeline() + "\",\"team_id\":\""
+                            + f.team().id() + "\",\"kind\":\"mapping\",\"target_version\":2,\"state\":\"running\"}"));
+        }
+    }
+
+    /** How many statements starting with {@code query} wait for a lock. */
+    private static int waiting(String query) throws SQLException {
+        try (Connection c = Db.connect();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                + " AND wait_event_type = 'Lock' AND starts_with(query, '" + query + "')")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /** Cancels up to {@code max} widget reads waiting for a lock; answers how many it cancelled. */

@@ -10,10 +10,11 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.annotations.Generated;
 
 /**
  * A row of {@code dashboards} (migration V1), for {@link DashboardRepository}. Flyway owns the table; the
- * timestamps' defaults are the database's, read back by a refresh after an insert.
+ * timestamps' defaults are the database's, read back by the insert itself ({@code @Generated}).
  */
 @Entity
 @Table(name = "dashboards")
@@ -48,9 +49,11 @@ public class DashboardEntity {
     @Column(name = "refresh_interval_seconds", nullable = false)
     public int refreshIntervalSeconds;
 
+    @Generated
     @Column(name = "inserted_at", insertable = false, updatable = false)
     public Instant insertedAt;
 
+    @Generated
     @Column(name = "updated_at", insertable = false)
     public Instant updatedAt;
 }

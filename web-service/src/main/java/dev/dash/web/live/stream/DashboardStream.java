@@ -360,47 +360,60 @@ final class DashboardStream {
 
     private void snapshotRead(long at, List<Read> results) {
         synchronized (this) {
-            List<WireFrame> frames = new ArrayList<>();
-            boolean complete = true;
-            for (int i = 0; i < results.size(); i++) {
-                Read r = results.get(i);
-                WidgetState w = widgets.get(i);
-                if (r.result() != null) {
-                    adopt(w, r.result());
-                    frames.add(owner.encode(new Frames.Snapshot(epoch, at, w.id, r.result())));
-                    continue;
-                }
-                if (!mayPass(r.failure())) {
-                    // The data endpoint refuses the widget's query: it would answer its own viewers the same.
-                    Log.infof(
-                            "Live snapshot of widget %s of stream %s skipped: %s",
-                            w.id, key, r.failure().toString());
-                    continue;
-                }
-                // Every try failed: the waiting viewers are told, in the widget's place, and the stream goes on
-                // reading the widget; its snapshot then goes to every viewer as a stream frame (tick).
-                complete = false;
-                Log.warnf(
-                        "Live snapshot of widget %s of stream %s not read after %d tries: %s; its viewers get an error"
-                                + " frame for it, and its snapshot once a read succeeds",
-                        w.id,
-                        key,
-                        owner.config.snapshotRetries() + 1,
-                        r.failure().toString());
-                frames.add(owner.encode(new Frames.WidgetError(epoch, at, w.id)));
-                if (!w.resnapshot) {
-                    w.resnapshot = true;
-                    w.resnapshotAtNanos = System.nanoTime() + retryWaitNanos();
-                }
+            if (!closed && !covers(at)) {
+                // The ring buffer rolled past the snapshot's position while it was read (more than ring-buffer
+                // frames during the read): its viewers would miss the frames in between. They keep waiting, and the
+                // stream reads a snapshot at its current position.
+                Log.infof(
+                        "Live snapshot of stream %s at %d outlived the ring buffer (now at %d); reading again",
+                        key, at, seq);
+            } else {
+                deliverSnapshot(at, results);
+                return;
             }
-            // A snapshot with a widget missing is never handed to later viewers: the next one reads again.
-            cache = complete ? new Cached(at, List.copyOf(frames), System.nanoTime()) : null;
-            reading = false;
-            for (Viewer v : waiting) {
-                fanout.start(v, framesAfter(at, frames));
-            }
-            waiting.clear();
         }
+        readSnapshot();
+    }
+
+    /** Hands a snapshot read at {@code at} to the waiting viewers, with the frames since; under the monitor. */
+    private void deliverSnapshot(long at, List<Read> results) {
+        List<WireFrame> frames = new ArrayList<>();
+        boolean complete = true;
+        for (int i = 0; i < results.size(); i++) {
+            Read r = results.get(i);
+            WidgetState w = widgets.get(i);
+            if (r.result() != null) {
+                adopt(w, r.result());
+                frames.add(owner.encode(new Frames.Snapshot(epoch, at, w.id, r.result())));
+                continue;
+            }
+            if (!mayPass(r.failure())) {
+                // The data endpoint refuses the widget's query: it would answer its own viewers the same.
+                Log.infof(
+                        "Live snapshot of widget %s of stream %s skipped: %s",
+                        w.id, key, r.failure().toString());
+                continue;
+            }
+            // Every try failed: the waiting viewers are told, in the widget's place, and the stream goes on
+            // reading the widget; its snapshot then goes to every viewer as a stream frame (tick).
+            complete = false;
+            Log.warnf(
+                    "Live snapshot of widget %s of stream %s not read after %d tries: %s; its viewers get an error"
+                            + " frame for it, and its snapshot once a read succeeds",
+                    w.id, key, owner.config.snapshotRetries() + 1, r.failure().toString());
+            frames.add(owner.encode(new Frames.WidgetError(epoch, at, w.id)));
+            if (!w.resnapshot) {
+                w.resnapshot = true;
+                w.resnapshotAtNanos = System.nanoTime() + retryWaitNanos();
+            }
+        }
+        // A snapshot with a widget missing is never handed to later viewers: the next one reads again.
+        cache = complete ? new Cached(at, List.copyOf(frames), System.nanoTime()) : null;
+        reading = false;
+        for (Viewer v : waiting) {
+            fanout.start(v, framesAfter(at, frames));
+        }
+        waiting.clear();
     }
 
     /** How long a stream waits before it reads again a widget whose whole read failed. */

@@ -11,6 +11,7 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.annotations.Generated;
 
 /**
  * A row of {@code data_mappings} (migrations V1, V31), for {@link MappingVersionRepository}: one immutable
@@ -47,6 +48,7 @@ public class MappingVersionEntity {
     @Column(name = "activated_at", insertable = false, updatable = false)
     public Instant activatedAt;
 
+    @Generated
     @Column(name = "inserted_at", insertable = false, updatable = false)
     public Instant insertedAt;
 }

@@ -12,13 +12,15 @@ import java.time.Instant;
 import java.util.UUID;
 import org.hibernate.annotations.ColumnTransformer;
 import org.hibernate.annotations.DynamicUpdate;
+import org.hibernate.annotations.Generated;
 
 /**
  * A row of {@code pipelines} (migrations V1, V71), for {@link PipelineRepository}. Flyway owns the table.
  *
  * <p>{@code updated_at} is the snapshot's revision on {@code dash.control} and must only grow for a pipeline:
  * it is never written from Java, but set by {@link PipelineRepository#touch} in the database's clock ({@code
- * clock_timestamp()}, under the row lock) and read back by a refresh. {@code active_mapping_version} belongs to
+ * clock_timestamp()}, under the row lock) and read back by its {@code RETURNING}; its first value and {@code
+ * inserted_at} come back with the insert ({@code @Generated}). {@code active_mapping_version} belongs to
  * replay-service's cut-over and is only read here. Updates write only the changed columns ({@code
  * DynamicUpdate}), so a change never rewrites what another service keeps in the row.
  */
@@ -90,9 +92,11 @@ public class PipelineEntity {
     @Column(name = "active_mapping_version", insertable = false, updatable = false)
     public Integer activeMappingVersion;
 
+    @Generated
     @Column(name = "inserted_at", insertable = false, updatable = false)
     public Instant insertedAt;
 
+    @Generated
     @Column(name = "updated_at", insertable = false, updatable = false)
     public Instant updatedAt;
 }

@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -39,17 +40,19 @@ public class PipelineRepository implements PanacheRepositoryBase<PipelineEntity,
 
     /**
      * Moves the pipeline's {@code updated_at}, its snapshot revision, to the database's {@code clock_timestamp()},
-     * which queues it in the {@code control_outbox} (trigger, migration V81), and reads the row back into {@code
-     * pipeline}. Called after every change to what a snapshot holds (the row, its secrets, its mapping versions),
+     * which queues it in the {@code control_outbox} (trigger, migration V81), and sets the new revision on {@code
+     * pipeline} ({@code RETURNING}; the row's other columns are this session's, flushed first). Called after every change to what a snapshot holds (the row, its secrets, its mapping versions),
      * with the row locked, so revisions only grow. Flushes the session first, so the change precedes the
      * revision.
      */
     public Uni<PipelineEntity> touch(PipelineEntity pipeline) {
         return flush().chain(() -> getSession())
-                .chain(s -> s.createNativeQuery("UPDATE pipelines SET updated_at = clock_timestamp() WHERE id = ?1")
+                .chain(s -> s.createNativeQuery(
+                                "UPDATE pipelines SET updated_at = clock_timestamp() WHERE id = ?1 RETURNING updated_at",
+                                Instant.class)
                         .setParameter(1, pipeline.id)
-                        .executeUpdate()
-                        .chain(() -> s.refresh(pipeline)))
+                        .getSingleResult())
+                .invoke(revision -> pipeline.updatedAt = revision)
                 .replaceWith(pipeline);
     }
 

@@ -11,6 +11,7 @@ import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.annotations.Generated;
 
 /**
  * A row of {@code invitations} (migration V1), for {@link InvitationRepository}. The team is mapped read-only
@@ -48,6 +49,7 @@ public class InvitationEntity {
     @Column(name = "revoked_at")
     public Instant revokedAt;
 
+    @Generated
     @Column(name = "inserted_at", insertable = false, updatable = false)
     public Instant insertedAt;
 }

@@ -12,6 +12,7 @@ import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.annotations.Generated;
 
 /**
  * A row of {@code memberships} (migration V1): a user's role in a team, for {@link MembershipRepository}. The
@@ -44,9 +45,11 @@ public class MembershipEntity {
     @Column(nullable = false)
     public boolean active = true;
 
+    @Generated
     @Column(name = "inserted_at", insertable = false, updatable = false)
     public Instant insertedAt;
 
+    @Generated
     @Column(name = "updated_at", insertable = false)
     public Instant updatedAt;
 }
