@@ -172,9 +172,12 @@ public interface IngestorConfig {
          * partitions (nothing would join the batch by waiting longer), without waiting for {@link #flushInterval()}:
          * under light load an event is written as soon as it is read; under heavy load records keep waiting, so
          * batches still grow to {@link #batchRows()} or {@link #flushInterval()}. Equal to the flush interval:
-         * batches always wait for it (the behaviour before this setting).
+         * batches always wait for it (the behaviour before this setting). 100 ms rather than 0: at a few thousand
+         * single events a second a batch written as soon as the writer caught up held a handful of events, and
+         * each batch costs a COPY, a commit, a {@code dash.points} record and an offset commit, which made the
+         * writer most of an all-in-one node's CPU per event (docs/benchmarks.md, issue 19).
          */
-        @WithDefault("0ms")
+        @WithDefault("100ms")
         Duration idleFlush();
 
         /** Longest pause between two attempts at a batch while PostgreSQL is failing. */

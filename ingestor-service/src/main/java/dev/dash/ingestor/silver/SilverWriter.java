@@ -63,6 +63,12 @@ import org.apache.kafka.common.TopicPartition;
 public class SilverWriter implements SinkTask<String, byte[]> {
     /** How long a batch's points may take to be acknowledged on dash.points before the batch is retried. */
     private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Committed batches' ingest counts are added to {@code pipeline_ingest_stats} at most this often: one upsert a
+     * second rather than one a batch (a round trip on the consumer's thread; at low rates batches are small and
+     * many). The pipelines list shows events per minute, so a second's delay does not show.
+     */
+    private static final long STATS_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final PipelineCache cache;
     private final SilverStore store;
@@ -95,6 +101,10 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private final List<Batch> committing = new ArrayList<>();
     /** A cleared batch to fill next (two batches alternate). */
     private Batch spare;
+    /** Counts of committed batches not yet in {@code pipeline_ingest_stats}. */
+    private final IngestStats committedStats = new IngestStats();
+    /** When {@link #committedStats} was last written. */
+    private long statsWritten = System.nanoTime();
 
     private TaskContext context;
     /** Partitions are about to close: the next preCommit writes whatever the batches hold. */
@@ -330,6 +340,9 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             }
         }
         if (committing.isEmpty()) {
+            if (!committedStats.isEmpty() && System.nanoTime() - statsWritten >= STATS_EVERY_NANOS) {
+                writeStats();
+            }
             return Map.of();
         }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -427,13 +440,11 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 Log.warnf("Dual-write boundaries not recorded, will retry: %s", e.getMessage());
             }
         }
-        try {
-            // After the offsets' commit, so a batch read again never counts twice (a crash here counts too few).
-            b.stats.write(dataSource);
-        } catch (Exception e) {
-            Log.warnf(
-                    "Ingest rate of %d events not recorded: %s",
-                    batch.received().size(), e.getMessage());
+        // After the offsets' commit, so a batch read again never counts twice (a crash before the next write counts
+        // too few: at most a second's worth).
+        committedStats.add(b.stats);
+        if (System.nanoTime() - statsWritten >= STATS_EVERY_NANOS) {
+            writeStats();
         }
         Instant now = Instant.now();
         long nowMillis = now.toEpochMilli();
@@ -446,6 +457,18 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         spare = b;
     }
 
+    /** Adds the committed batches' counts to {@code pipeline_ingest_stats}; best effort (dropped on a failure). */
+    private void writeStats() {
+        statsWritten = System.nanoTime();
+        try {
+            committedStats.write(dataSource);
+        } catch (Exception e) {
+            Log.warnf("Ingest rate of committed batches not recorded: %s", e.getMessage());
+        } finally {
+            committedStats.clear();
+        }
+    }
+
     @Override
     public void flush(Collection<TopicPartition> partitions) {
         flushNow = true;
@@ -455,6 +478,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         clear();
+        writeStats();
         held.removeAll(partitions);
         boundaries.forget(partitions.stream().map(TopicPartition::partition).toList());
     }

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The adaptive flush (docs/architecture.md, Silver writer): with nothing more waiting on its partitions, the writer
- * writes an event as soon as it has read it, however long {@code dash.silver.flush-interval} is. The flush interval
+ * writes an event once its batch is {@code dash.silver.idle-flush} (100 ms) old, however long {@code
+ * dash.silver.flush-interval} is. The flush interval
  * here is 60 s, so without the adaptive flush no event is written within the test's time.
  */
 @Tag(LocalServices.SILVER_TAG)

@@ -59,16 +59,29 @@ public final class IngestStats {
 
         void add(long receivedMillis) {
             lastAt = Math.max(lastAt, receivedMillis);
-            long m = Math.floorDiv(receivedMillis, MINUTE) * MINUTE;
+            add(Math.floorDiv(receivedMillis, MINUTE) * MINUTE, 1);
+        }
+
+        /** Adds {@code n} events of minute {@code m}. */
+        void add(long m, long n) {
             if (m == minute) {
-                events++;
+                events += n;
             } else if (m > minute) {
                 prevEvents = m - MINUTE == minute ? events : 0;
                 minute = m;
-                events = 1;
+                events = n;
             } else if (m == minute - MINUTE) {
-                prevEvents++;
+                prevEvents += n;
             }
+        }
+
+        void add(Counts other) {
+            lastAt = Math.max(lastAt, other.lastAt);
+            // The older minute first, as the events would have come.
+            if (other.prevEvents > 0) {
+                add(other.minute - MINUTE, other.prevEvents);
+            }
+            add(other.minute, other.events);
         }
     }
 
@@ -77,6 +90,15 @@ public final class IngestStats {
     /** Counts one event of {@code pipelineId} received at {@code receivedAt}. */
     public void count(UUID pipelineId, Instant receivedAt) {
         counts.computeIfAbsent(pipelineId, k -> new Counts()).add(receivedAt.toEpochMilli());
+    }
+
+    /**
+     * Adds another batch's counts to these, as if its events had been counted here after these (what a writer
+     * does to write several committed batches' counts in one statement).
+     */
+    public void add(IngestStats other) {
+        other.counts.forEach(
+                (id, c) -> counts.computeIfAbsent(id, k -> new Counts()).add(c));
     }
 
     public boolean isEmpty() {

@@ -106,6 +106,35 @@ class IngestStatsTest {
         assertThat(row()).isEqualTo(new Row(M.plusSeconds(60), 1, 3, M.plusSeconds(60)));
     }
 
+    /** A writer adds several committed batches into one statement: the row is what the batches one by one give. */
+    @Test
+    void batchesAddedTogetherWriteWhatTheyWriteOneByOne() throws SQLException {
+        IngestStats first = new IngestStats();
+        first.count(pipeline, M.plusSeconds(10));
+        first.count(pipeline, M.plusSeconds(20));
+        IngestStats second = new IngestStats();
+        second.count(pipeline, M.plusSeconds(50));
+        second.count(pipeline, M.plusSeconds(70));
+        second.count(pipeline, M.plusSeconds(75));
+        IngestStats third = new IngestStats();
+        third.count(pipeline, M.plusSeconds(59));
+        third.count(pipeline, M.plusSeconds(80));
+
+        IngestStats together = new IngestStats();
+        together.add(first);
+        together.add(second);
+        together.add(third);
+        assertThat(first.isEmpty()).isFalse();
+        together.write(ds);
+        Row added = row();
+
+        execute("DELETE FROM " + schema + ".pipeline_ingest_stats");
+        first.write(ds);
+        second.write(ds);
+        third.write(ds);
+        assertThat(added).isEqualTo(row()).isEqualTo(new Row(M.plusSeconds(60), 3, 4, M.plusSeconds(80)));
+    }
+
     @Test
     void aPipelineThatDoesNotExistIsLeftOutAndTheOthersAreWritten() throws SQLException {
         IngestStats stats = new IngestStats();
