@@ -105,6 +105,8 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private final IngestStats committedStats = new IngestStats();
     /** When {@link #committedStats} was last written. */
     private long statsWritten = System.nanoTime();
+    /** When the last batch was handed to the store (System.nanoTime); long ago at first. */
+    private long lastWriteStart = System.nanoTime() - Duration.ofDays(1).toNanos();
 
     private TaskContext context;
     /** Partitions are about to close: the next preCommit writes whatever the batches hold. */
@@ -318,8 +320,12 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         boolean full = !empty
                 && (filling.rows.size() >= config.batchRows()
                         || age >= config.flushInterval().toNanos());
-        // Adaptive: nothing more is waiting, so a longer wait would only delay these rows (docs/ingest.md).
-        boolean idle = !empty && age >= config.idleFlush().toNanos() && context.caughtUp();
+        // Adaptive: nothing more is waiting, so a longer wait would only delay these rows (docs/architecture.md).
+        // Leading edge: the first batch after a quiet idle-flush goes at once; under a steady light load the next
+        // ones wait until idle-flush after the last write started, so they hold that long's events, not a handful.
+        long idleFlush = config.idleFlush().toNanos();
+        boolean idle =
+                !empty && (age >= idleFlush || System.nanoTime() - lastWriteStart >= idleFlush) && context.caughtUp();
         if (writing != null && (closing || full || writing.finished())) {
             finish(writing);
             committing.add(writing);
@@ -330,6 +336,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             filling = spare != null ? spare : new Batch();
             spare = null;
             writing.writeStart = System.nanoTime();
+            lastWriteStart = writing.writeStart;
             if (closing) {
                 finish(writing);
                 committing.add(writing);
