@@ -69,6 +69,11 @@ final class DashNode {
                 .start();
     }
 
+    /** Changes one setting for the node's next start. */
+    synchronized void set(String key, String value) {
+        props.put(key, value);
+    }
+
     /** {@code kill -9}: no shutdown hook runs, nothing is flushed. */
     synchronized void kill9() throws InterruptedException {
         if (process != null) {

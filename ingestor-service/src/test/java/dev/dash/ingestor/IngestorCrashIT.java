@@ -151,7 +151,7 @@ class IngestorCrashIT {
     }
 
     private static Process start(Endpoints env, int port, String name) throws IOException {
-        Map<String, String> props = PackagedService.config(env, port);
+        Map<String, String> props = PackagedService.withShortKafkaSessions(PackagedService.config(env, port));
         props.remove("quarkus.oidc.auth-server-url");
         props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
         props.put("dash.bronze.rotate-age", "2s");

@@ -55,7 +55,7 @@ class PollingClusterIT {
     }
 
     static Process start(Endpoints env, int port, String name) throws IOException {
-        Map<String, String> props = PackagedService.config(env, port);
+        Map<String, String> props = PackagedService.withShortKafkaSessions(PackagedService.config(env, port));
         props.remove("quarkus.oidc.auth-server-url");
         props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
         props.put("dash.poll.allowed-destinations", "localhost");

@@ -143,7 +143,7 @@ class SinkCrashIT {
     }
 
     private static Process start(Endpoints env, int port, String group, String name) throws IOException {
-        Map<String, String> props = PackagedService.config(env, port);
+        Map<String, String> props = PackagedService.withShortKafkaSessions(PackagedService.config(env, port));
         props.remove("quarkus.oidc.auth-server-url");
         props.put("dash.crypto.keys", PackagedService.TEST_CRYPTO_KEYS);
         props.put("dash.kafka.group-prefix", group);

@@ -14,6 +14,7 @@ import dev.dash.web.testing.ReplayServiceResource;
 import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
-@QuarkusTestResource(value = ReplayServiceResource.class, restrictToAnnotatedClass = true)
+@TestProfile(ReplayServiceResource.Profile.class)
 class ReplayProxyTest {
     @Inject
     Vertx vertx;

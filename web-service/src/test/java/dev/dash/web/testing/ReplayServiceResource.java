@@ -4,9 +4,11 @@ import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.model.testing.PackagedService;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +20,18 @@ import java.util.concurrent.TimeUnit;
  * replay-service's own tests' subject, and would take over the replays other web tests write by hand).
  */
 public class ReplayServiceResource implements QuarkusTestResourceLifecycleManager {
+    /**
+     * The test profile of every class that needs the real replay-service: one profile, so Quarkus builds one
+     * application for them and starts one replay-service for all of them (a resource restricted to each class
+     * cost each its own build, start and replay-service).
+     */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(ReplayServiceResource.class));
+        }
+    }
+
     private Process process;
 
     @Override

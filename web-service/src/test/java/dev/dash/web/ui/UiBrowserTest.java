@@ -22,6 +22,7 @@ import dev.dash.web.testing.Tokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.net.URL;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
-@QuarkusTestResource(value = ReplayServiceResource.class, restrictToAnnotatedClass = true)
+@TestProfile(ReplayServiceResource.Profile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UiBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
