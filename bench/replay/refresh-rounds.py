@@ -7,6 +7,13 @@ backend's CPU (/proc/<pid>/stat, utime + stime; run it on the database's machine
 
     flock /tmp/dash-bench.lock bench/replay/refresh-rounds.py dash_bench_replay <pipeline> '2026-12-06 14:00:00+00' 30 3
 """
+import os
+import subprocess
+import sys
+import time
+
+if len(sys.argv) != 6:
+    sys.exit("usage: refresh-rounds.py <database> <pipeline> <start timestamptz> <total minutes> <round minutes>")
 db,pipe,start,total,step=sys.argv[1],sys.argv[2],sys.argv[3],int(sys.argv[4]),int(sys.argv[5])
 os.environ["PGPASSWORD"]="dash"
 p=subprocess.Popen(["psql","-h","127.0.0.1","-p","15432","-U","dash","-d",db,"-Atq"],stdin=subprocess.PIPE,stdout=subprocess.PIPE,text=True,bufsize=1)
