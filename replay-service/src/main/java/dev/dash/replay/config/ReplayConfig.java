@@ -65,6 +65,15 @@ public interface ReplayConfig {
         @WithDefault("2")
         int writeConnections();
 
+        /**
+         * Settled minutes of history a mapping replay's rollup refresh behind it waits for before it runs a round
+         * (docs/replay.md, step 4): each round has a fixed cost besides its rows (planning its statements over every
+         * partition, rebuilding the hours it touches), so rounds of a minute or two spent much of the replay's
+         * backend CPU on it; at most this many more minutes are left to the refresh before the cut-over.
+         */
+        @WithDefault("10")
+        int rollupRoundMinutes();
+
         /** How long a claimed job stays this node's without renewal; a dead node's jobs are resumed after it. */
         @WithDefault("30s")
         Duration lease();

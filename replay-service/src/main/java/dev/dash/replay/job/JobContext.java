@@ -49,6 +49,9 @@ interface JobContext {
     /** Connections writing batches at once ({@code dash.replay.write-connections}, at least 1). */
     int writeConnections();
 
+    /** Settled minutes a refresh round behind a mapping replay waits for ({@code dash.replay.rollup-round-minutes}). */
+    int rollupRoundMinutes();
+
     /** The pace shared by every job on the node. */
     Throttle throttle();
 

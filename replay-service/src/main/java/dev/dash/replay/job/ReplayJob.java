@@ -197,7 +197,8 @@ final class ReplayJob implements Runnable {
                         },
                         job.pipelineId(),
                         jobs.objectsInFlight(),
-                        "timescaledb".equals(jobs.db(JobStore::variant)))
+                        "timescaledb".equals(jobs.db(JobStore::variant)),
+                        jobs.rollupRoundMinutes())
                 : null;
         // A mapping replay's batches skip the rollup invalidation log: its pending version is read by nobody before
         // the cut-over, and every minute it wrote is refreshed by this job (behind it, or over the whole range when

@@ -257,6 +257,11 @@ public class ReplayJobs {
         }
 
         @Override
+        public int rollupRoundMinutes() {
+            return Math.max(1, config.rollupRoundMinutes());
+        }
+
+        @Override
         public Throttle throttle() {
             return throttle;
         }

@@ -21,7 +21,8 @@ import java.util.concurrent.Future;
  * <p>The job registers each object once it is checkpointed (every row of it committed) with its points' time
  * range; the minutes (and hours) it touched become dirty. A round, on one thread of its own and one at a time,
  * takes the dirty minutes that are <em>settled</em> (before the earliest point of the last objects registered, the
- * replay being past them in the common case of a history in time order) and refreshes them for the replayed
+ * replay being past them in the common case of a history in time order), once there are at least a given number of
+ * them (a round costs more than its rows), and refreshes them for the replayed
  * pipeline's target version ({@code SilverRollups.refreshMinutes}; on TimescaleDB {@code metrics_1h} per settled
  * hour, {@code SilverRollups.refreshHours}). An object registered later that touches a refreshed minute makes it
  * dirty again: a round takes its minutes before it starts, and every object it could have missed was committed
@@ -35,6 +36,12 @@ import java.util.concurrent.Future;
 final class RollupTracker implements AutoCloseable {
     /** Objects whose earliest point bounds what is settled: those in flight behind the last one, and a margin. */
     private final int recent;
+    /**
+     * Settled dirty minutes a round waits for (the last refresh takes whatever is left): each round pays a fixed cost
+     * besides its rows (planning the refresh's statements over every partition, rebuilding the hours it touches from
+     * their minute buckets), which rounds of a minute or two made a large part of the replay's backend CPU.
+     */
+    private final long minRound;
 
     /** The refreshes, by epoch minutes or hours, [from, to); they throw what the job's database calls throw. */
     interface Refresh {
@@ -58,8 +65,9 @@ final class RollupTracker implements AutoCloseable {
     private int roundsRun;
     private long minutesRefreshed;
 
-    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, boolean timescale) {
+    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, boolean timescale, int minRoundMinutes) {
         this.refresh = refresh;
+        this.minRound = Math.max(1, minRoundMinutes);
         this.timescale = timescale;
         this.pipelineId = pipelineId;
         this.recent = 2 * objectsInFlight + 2;
@@ -100,6 +108,9 @@ final class RollupTracker implements AutoCloseable {
         }
         // Settled: before the earliest point of the last objects, less a minute for points out of order.
         long settled = recentStarts.stream().mapToLong(Long::longValue).min().orElseThrow() - 1;
+        if (count(minutes, settled) < minRound) {
+            return;
+        }
         List<long[]> m = take(minutes, settled);
         List<long[]> h = take(hours, Math.floorDiv(settled, 60));
         if (m.isEmpty() && h.isEmpty()) {
@@ -183,6 +194,15 @@ final class RollupTracker implements AutoCloseable {
             set.remove(next.getKey());
         }
         set.put(start, end);
+    }
+
+    /** How many of the intervals' points lie before {@code limit} (exclusive). */
+    static long count(TreeMap<Long, Long> set, long limit) {
+        long n = 0;
+        for (Map.Entry<Long, Long> e : set.headMap(limit, false).entrySet()) {
+            n += Math.min(e.getValue(), limit) - e.getKey();
+        }
+        return n;
     }
 
     /** Removes and returns the parts of the intervals before {@code limit} (exclusive). */

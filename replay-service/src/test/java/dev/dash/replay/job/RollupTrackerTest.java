@@ -48,7 +48,7 @@ class RollupTrackerTest {
     void settledMinutesAreRefreshedWhileWritingAndTheRestAtTheEnd() {
         Recorded r = new Recorded();
         // One object in flight: a round needs the last 4 objects, and the minutes before their earliest point less one.
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 1)) {
             for (int m = 0; m < 5; m++) {
                 object(t, m, m);
                 awaitIdle(t);
@@ -66,7 +66,7 @@ class RollupTrackerTest {
     @Test
     void everyDirtyMinuteIsRefreshedOnceByTheEndAndAgainIfWrittenAfterItsRefresh() {
         Recorded r = new Recorded();
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 1)) {
             for (int m = 0; m < 20; m++) {
                 object(t, m, m);
                 awaitIdle(t);
@@ -101,7 +101,7 @@ class RollupTrackerTest {
     @Test
     void onTimescaleTheHourAggregateIsRefreshedOnceTheHourIsSettled() {
         Recorded r = new Recorded();
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, true)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, true, 1)) {
             for (int m = 0; m < 130; m += 2) {
                 object(t, m, m + 1);
                 awaitIdle(t);
@@ -113,6 +113,28 @@ class RollupTrackerTest {
     }
 
     @Test
+    void aRoundWaitsForItsMinimumOfSettledMinutes() {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 3)) {
+            for (int m = 0; m < 7; m++) {
+                object(t, m, m);
+                awaitIdle(t);
+            }
+            // The last four start at minute 3: minutes 0 and 1 are settled, under the minimum of 3.
+            assertThat(r.calls).isEmpty();
+            object(t, 7, 7); // minutes 0 to 2 settled: one round over the three
+            awaitIdle(t);
+            assertThat(r.calls).containsExactly("m 0-3");
+            object(t, 8, 8);
+            object(t, 9, 9);
+            awaitIdle(t);
+            assertThat(r.calls).as("two more settled, under the minimum").containsExactly("m 0-3");
+            t.finish();
+            assertThat(r.calls).as("the rest at the end").containsExactly("m 0-3", "m 3-10");
+        }
+    }
+
+    @Test
     void intervalsMergeAndSplit() {
         TreeMap<Long, Long> s = new TreeMap<>();
         RollupTracker.add(s, 5, 7);
@@ -120,6 +142,7 @@ class RollupTrackerTest {
         RollupTracker.add(s, 3, 5); // touches both: one interval
         RollupTracker.add(s, 10, 12);
         assertThat(s).containsExactly(java.util.Map.entry(1L, 7L), java.util.Map.entry(10L, 12L));
+        assertThat(RollupTracker.count(s, 11)).isEqualTo(7);
         assertThat(RollupTracker.take(s, 4)).containsExactly(new long[] {1, 4});
         assertThat(s).containsExactly(java.util.Map.entry(4L, 7L), java.util.Map.entry(10L, 12L));
         assertThat(RollupTracker.take(s, Long.MAX_VALUE)).containsExactly(new long[] {4, 7}, new long[] {10, 12});
