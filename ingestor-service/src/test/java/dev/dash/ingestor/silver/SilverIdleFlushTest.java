@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The adaptive flush (docs/architecture.md, Silver writer): with nothing more waiting on its partitions, the writer
- * writes an event at once when no batch went for {@code dash.silver.idle-flush} (100 ms), else once its batch is
- * that old, however long {@code dash.silver.flush-interval} is. The flush interval
+ * writes an event as soon as it is read ({@code dash.silver.idle-flush} 0 ms), however long {@code
+ * dash.silver.flush-interval} is. The flush interval
  * here is 60 s, so without the adaptive flush no event is written within the test's time.
  */
 @Tag(LocalServices.SILVER_TAG)
