@@ -347,9 +347,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             }
         }
         if (committing.isEmpty()) {
-            if (!committedStats.isEmpty() && System.nanoTime() - statsWritten >= STATS_EVERY_NANOS) {
-                writeStats();
-            }
+            writeStatsIfDue();
             return Map.of();
         }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -450,9 +448,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         // After the offsets' commit, so a batch read again never counts twice (a crash before the next write counts
         // too few: at most a second's worth).
         committedStats.add(b.stats);
-        if (System.nanoTime() - statsWritten >= STATS_EVERY_NANOS) {
-            writeStats();
-        }
+        writeStatsIfDue();
         Instant now = Instant.now();
         long nowMillis = now.toEpochMilli();
         batchLatency.record(System.nanoTime() - b.writeStart, TimeUnit.NANOSECONDS);
@@ -462,6 +458,13 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
         b.clear();
         spare = b;
+    }
+
+    /** {@link #writeStats} when there are counts and the last write is {@link #STATS_EVERY_NANOS} old. */
+    private void writeStatsIfDue() {
+        if (!committedStats.isEmpty() && System.nanoTime() - statsWritten >= STATS_EVERY_NANOS) {
+            writeStats();
+        }
     }
 
     /** Adds the committed batches' counts to {@code pipeline_ingest_stats}; best effort (dropped on a failure). */
