@@ -119,6 +119,10 @@ public final class CurrentRate {
         this.client = vertx.createHttpClient(
                 new HttpClientOptions()
                         .setKeepAlive(true)
+                        // Below the node's quarkus.http.idle-timeout (20 s), as a producer's client must be: else a
+                        // request sent on a pooled connection as the node closes it gets no answer
+                        // (HttpClosedException).
+                        .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
                         .setTcpNoDelay(true)
                         .setDefaultHost(uri.getHost())
                         .setDefaultPort(uri.getPort()),
@@ -446,6 +450,9 @@ public final class CurrentRate {
     /** The cause of the first request of the current window that failed without an answer, or null. */
     private volatile String firstError;
 
+    /** How long an idle pooled connection is kept: under the node's 20 s idle timeout. */
+    static final int KEEP_ALIVE_SECONDS = 10;
+
     private void send(
             long measureFrom,
             long end,
@@ -463,7 +470,13 @@ public final class CurrentRate {
         long sentAt = System.nanoTime();
         client.request(o)
                 .compose(req -> req.send(Buffer.buffer(body))
-                        .compose(resp -> resp.body().map(x -> resp.statusCode())))
+                        .compose(resp -> resp.body().map(b -> {
+                            if (resp.statusCode() / 100 != 2 && firstError == null && sentAt >= measureFrom) {
+                                // The window's first refusal: its status and error body, for the window's "why".
+                                firstError = resp.statusCode() + ":" + abbreviated(b.toString());
+                            }
+                            return resp.statusCode();
+                        })))
                 .onComplete(ar -> {
                     inFlight.decrementAndGet();
                     long t = System.nanoTime();
@@ -477,12 +490,16 @@ public final class CurrentRate {
                         } else if (ar.succeeded()) {
                             refused.incrementAndGet();
                         } else {
-                            if (errors.incrementAndGet() == 1) {
+                            if (errors.incrementAndGet() == 1 && firstError == null) {
                                 firstError = String.valueOf(ar.cause());
                             }
                         }
                     }
                 });
+    }
+
+    private static String abbreviated(String body) {
+        return body.length() <= 200 ? body : body.substring(0, 200) + "...";
     }
 
     /** The node's lags and counters (summed over tags), from its Prometheus endpoint. */

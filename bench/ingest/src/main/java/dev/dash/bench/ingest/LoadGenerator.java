@@ -49,6 +49,7 @@ public final class LoadGenerator {
         HttpClient client = vertx.createHttpClient(
                 new HttpClientOptions()
                         .setKeepAlive(true)
+                        .setKeepAliveTimeout(CurrentRate.KEEP_ALIVE_SECONDS)
                         .setTcpNoDelay(true)
                         .setDefaultHost(uri.getHost())
                         .setDefaultPort(uri.getPort()),
