@@ -190,14 +190,13 @@ final class ReplayJob implements Runnable {
                             @Override
                             public void hours(Instant from, Instant to) {
                                 jobs.db(c -> {
-                                    SilverRollups.refreshHours(c, from, to);
+                                    SilverRollups.refreshHours(c, job.pipelineId(), job.targetVersion(), from, to);
                                     return null;
                                 });
                             }
                         },
                         job.pipelineId(),
                         jobs.objectsInFlight(),
-                        "timescaledb".equals(jobs.db(JobStore::variant)),
                         jobs.rollupRoundMinutes())
                 : null;
         // A mapping replay's batches skip the rollup invalidation log: its pending version is read by nobody before

@@ -23,23 +23,25 @@ import java.util.concurrent.Future;
  * takes the dirty minutes that are <em>settled</em> (before the earliest point of the last objects registered, the
  * replay being past them in the common case of a history in time order), once there are at least a given number of
  * them (a round costs more than its rows), and refreshes them for the replayed
- * pipeline's target version ({@code SilverRollups.refreshMinutes}; on TimescaleDB {@code metrics_1h} per settled
- * hour, {@code SilverRollups.refreshHours}). An object registered later that touches a refreshed minute makes it
- * dirty again: a round takes its minutes before it starts, and every object it could have missed was committed
- * after that and registered after that, so nothing written is ever left out, only refreshed twice at worst. {@link
- * #finish} waits for the round in flight and refreshes every minute still dirty.
+ * pipeline's target version ({@code SilverRollups.refreshMinutes}), then the hours that are settled (every minute
+ * of them refreshed), each once ({@code SilverRollups.refreshHours}: on plain PostgreSQL the hour rebuilt from its
+ * minute buckets, plain/V146; on TimescaleDB {@code metrics_1h}). An object registered later that touches a
+ * refreshed minute makes it and its hour dirty again: a round takes its minutes before it starts, and every object
+ * it could have missed was committed after that and registered after that, so nothing written is ever left out,
+ * only refreshed twice at worst. {@link #finish} waits for the round in flight and refreshes every minute and hour
+ * still dirty.
  *
- * <p>Rounds serialise the refreshes of this pipeline (the plain variant rebuilds an hour from its minute buckets
- * each time, so two at once over minutes of one hour would race). The state lives in memory: a job resumed after
- * a crash does not have it and refreshes the whole range before its cut-over, as before.
+ * <p>Rounds serialise the refreshes of this pipeline (the plain variant rebuilds an hour from its minute buckets,
+ * so that must not race a rebuild of those minutes). The state lives in memory: a job resumed after a crash does
+ * not have it and refreshes the whole range before its cut-over, as before.
  */
 final class RollupTracker implements AutoCloseable {
     /** Objects whose earliest point bounds what is settled: those in flight behind the last one, and a margin. */
     private final int recent;
     /**
      * Settled dirty minutes a round waits for (the last refresh takes whatever is left): each round pays a fixed cost
-     * besides its rows (planning the refresh's statements over every partition, rebuilding the hours it touches from
-     * their minute buckets), which rounds of a minute or two made a large part of the replay's backend CPU.
+     * besides its rows (planning the refresh's statements), which rounds of a minute or two made a large part of the
+     * replay's backend CPU.
      */
     private final long minRound;
 
@@ -52,8 +54,6 @@ final class RollupTracker implements AutoCloseable {
 
     private final Refresh refresh;
     private final UUID pipelineId;
-    /** TimescaleDB: {@code metrics_1h} is refreshed per settled hour; plain: each minute refresh rebuilt its hour. */
-    private final boolean timescale;
 
     private final ExecutorService rounds;
     /** Dirty epoch minutes and epoch hours, as disjoint intervals start → end (exclusive). */
@@ -65,10 +65,9 @@ final class RollupTracker implements AutoCloseable {
     private int roundsRun;
     private long minutesRefreshed;
 
-    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, boolean timescale, int minRoundMinutes) {
+    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, int minRoundMinutes) {
         this.refresh = refresh;
         this.minRound = Math.max(1, minRoundMinutes);
-        this.timescale = timescale;
         this.pipelineId = pipelineId;
         this.recent = 2 * objectsInFlight + 2;
         this.rounds = Executors.newSingleThreadExecutor(r -> {
@@ -87,9 +86,7 @@ final class RollupTracker implements AutoCloseable {
         long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
         synchronized (this) {
             add(minutes, m0, m1);
-            if (timescale) {
-                add(hours, Math.floorDiv(m0, 60), Math.floorDiv(m1 - 1, 60) + 1);
-            }
+            add(hours, Math.floorDiv(m0, 60), Math.floorDiv(m1 - 1, 60) + 1);
             recentStarts.addLast(m0);
             if (recentStarts.size() > recent) {
                 recentStarts.removeFirst();

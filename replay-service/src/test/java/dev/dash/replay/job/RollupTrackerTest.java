@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What the rollup refresh behind a replay refreshes, and when (the refreshes recorded instead of run): settled
  * minutes while the replay writes on, every dirty minute once by the end, a minute written again after its refresh
- * refreshed again, and on TimescaleDB each hour's {@code metrics_1h} once it is settled.
+ * refreshed again, and each hour once it is settled (plain: rebuilt from its minute buckets; TimescaleDB: {@code
+ * metrics_1h}), again if a minute of it is written after that.
  */
 class RollupTrackerTest {
     static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
@@ -48,7 +49,7 @@ class RollupTrackerTest {
     void settledMinutesAreRefreshedWhileWritingAndTheRestAtTheEnd() {
         Recorded r = new Recorded();
         // One object in flight: a round needs the last 4 objects, and the minutes before their earliest point less one.
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 1)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 1)) {
             for (int m = 0; m < 5; m++) {
                 object(t, m, m);
                 awaitIdle(t);
@@ -59,14 +60,14 @@ class RollupTrackerTest {
             awaitIdle(t);
             assertThat(r.calls).containsExactly("m 0-1");
             t.finish();
-            assertThat(r.calls).containsExactly("m 0-1", "m 1-6");
+            assertThat(r.calls).containsExactly("m 0-1", "m 1-6", "h 0-60");
         }
     }
 
     @Test
     void everyDirtyMinuteIsRefreshedOnceByTheEndAndAgainIfWrittenAfterItsRefresh() {
         Recorded r = new Recorded();
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 1)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 1)) {
             for (int m = 0; m < 20; m++) {
                 object(t, m, m);
                 awaitIdle(t);
@@ -77,6 +78,9 @@ class RollupTrackerTest {
             TreeMap<Long, Long> refreshed = new TreeMap<>();
             int twice = 0;
             for (String c : r.calls) {
+                if (c.startsWith("h ")) {
+                    continue;
+                }
                 assertThat(c).startsWith("m ");
                 String[] ft = c.substring(2).split("-");
                 for (long m = Long.parseLong(ft[0]); m < Long.parseLong(ft[1]); m++) {
@@ -99,23 +103,35 @@ class RollupTrackerTest {
     }
 
     @Test
-    void onTimescaleTheHourAggregateIsRefreshedOnceTheHourIsSettled() {
+    void eachHourIsRebuiltOnceItIsSettledAndAgainIfAMinuteOfItIsWrittenAgain() {
         Recorded r = new Recorded();
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, true, 1)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 1)) {
             for (int m = 0; m < 130; m += 2) {
                 object(t, m, m + 1);
                 awaitIdle(t);
             }
             assertThat(r.calls).filteredOn(c -> c.startsWith("h ")).containsExactly("h 0-60", "h 60-120");
+            assertThat(minutesRefreshedBefore(r.calls, r.calls.indexOf("h 0-60")))
+                    .as("an hour rebuilt after every minute of it written so far")
+                    .containsAll(
+                            java.util.stream.LongStream.range(0, 60).boxed().toList());
+            object(t, 5, 5); // a late object in hour 0, whose hour was rebuilt
+            awaitIdle(t);
             t.finish();
-            assertThat(r.calls).filteredOn(c -> c.startsWith("h ")).containsExactly("h 0-60", "h 60-120", "h 120-180");
+            assertThat(r.calls)
+                    .filteredOn(c -> c.startsWith("h "))
+                    .containsExactly("h 0-60", "h 60-120", "h 0-60", "h 120-180");
+            assertThat(r.calls.subList(r.calls.size() - 2, r.calls.size()))
+                    .as("the last refresh: minutes first, then their hours")
+                    .containsExactly("h 0-60", "h 120-180");
+            assertThat(r.calls.get(r.calls.size() - 3)).startsWith("m ");
         }
     }
 
     @Test
     void aRoundWaitsForItsMinimumOfSettledMinutes() {
         Recorded r = new Recorded();
-        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, false, 3)) {
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 3)) {
             for (int m = 0; m < 7; m++) {
                 object(t, m, m);
                 awaitIdle(t);
@@ -130,7 +146,7 @@ class RollupTrackerTest {
             awaitIdle(t);
             assertThat(r.calls).as("two more settled, under the minimum").containsExactly("m 0-3");
             t.finish();
-            assertThat(r.calls).as("the rest at the end").containsExactly("m 0-3", "m 3-10");
+            assertThat(r.calls).as("the rest at the end").containsExactly("m 0-3", "m 3-10", "h 0-60");
         }
     }
 
@@ -147,6 +163,20 @@ class RollupTrackerTest {
         assertThat(s).containsExactly(java.util.Map.entry(4L, 7L), java.util.Map.entry(10L, 12L));
         assertThat(RollupTracker.take(s, Long.MAX_VALUE)).containsExactly(new long[] {4, 7}, new long[] {10, 12});
         assertThat(s).isEmpty();
+    }
+
+    /** The minutes refreshed by the calls before index {@code end}. */
+    private static java.util.Set<Long> minutesRefreshedBefore(List<String> calls, int end) {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (String c : calls.subList(0, end)) {
+            if (c.startsWith("m ")) {
+                String[] ft = c.substring(2).split("-");
+                for (long m = Long.parseLong(ft[0]); m < Long.parseLong(ft[1]); m++) {
+                    out.add(m);
+                }
+            }
+        }
+        return out;
     }
 
     /** Waits until no round runs (the recorded refreshes are instantaneous). */

@@ -111,13 +111,12 @@ public final class SilverRollups {
 
     /**
      * Rebuilds the 1-minute buckets of one pipeline's mapping version over the minutes that [from, to) touches
-     * (to exclusive): what a replay has written so far, refreshed while it writes on (docs/replay.md, step 4).
+     * (to exclusive), and nothing else: what a replay has written so far, refreshed while it writes on
+     * (docs/replay.md, step 4). The caller rebuilds the hours with {@link #refreshHours} once every minute of them
+     * is refreshed (a replay: once per settled hour).
      *
-     * <p>On plain PostgreSQL the hours of those minutes are rebuilt too, from {@code metrics_1m}: exact as long as
-     * the hours' other minutes are current (refreshed since their rows last changed, or refreshed later, which
-     * rebuilds the hour again); calls for the same pipeline must not run at once over minutes of one hour. On
-     * TimescaleDB only {@code metrics_1m} is refreshed: {@code metrics_1h} aggregates the raw rows, so the caller
-     * refreshes it once per hour with {@link #refreshHours}, when the hour is written.
+     * <p>On plain PostgreSQL {@code dash_rebuild_minute_rollups} (plain/V146); on TimescaleDB {@code metrics_1m}
+     * over those minutes.
      */
     public static void refreshMinutes(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
             throws SQLException {
@@ -129,25 +128,39 @@ public final class SilverRollups {
             return;
         }
         Instant[] minutes = bucketWindow(from, to.minusMillis(1), Duration.ofMinutes(1));
-        refreshPipeline(c, pipelineId, version, minutes[0], minutes[1]);
+        call(c, "dash_rebuild_minute_rollups", pipelineId, version, minutes[0], minutes[1]);
     }
 
     /**
-     * Completes {@link #refreshMinutes} over the hours that [from, to) touches: on TimescaleDB refreshes {@code
-     * metrics_1h} over them; on plain PostgreSQL nothing is left to do (each minute refresh rebuilt its hour).
+     * Completes {@link #refreshMinutes} over the hours that [from, to) touches: on plain PostgreSQL rebuilds those
+     * hours of the pipeline's version from their minute buckets ({@code dash_rebuild_hour_rollups}, plain/V146:
+     * exact once every minute of them is current); on TimescaleDB refreshes {@code metrics_1h} over them (it
+     * aggregates the raw rows; every pipeline's).
      */
-    public static void refreshHours(Connection c, Instant from, Instant to) throws SQLException {
-        if (!to.isAfter(from) || !"timescaledb".equals(variant(c))) {
+    public static void refreshHours(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
+            throws SQLException {
+        if (!to.isAfter(from)) {
             return;
         }
-        refreshAggregates(c, List.of(ROLLUPS.get(1)), from, to.minusMillis(1));
+        if ("timescaledb".equals(variant(c))) {
+            refreshAggregates(c, List.of(ROLLUPS.get(1)), from, to.minusMillis(1));
+            return;
+        }
+        Instant[] hours = bucketWindow(from, to.minusMillis(1), Duration.ofHours(1));
+        call(c, "dash_rebuild_hour_rollups", pipelineId, version, hours[0], hours[1]);
     }
 
-    /** {@code dash_refresh_rollups(pipeline, from, to, version)} (plain/V83) over [from, to). */
+    /** {@code dash_refresh_rollups(pipeline, from, to, version)} (plain/V83, V146) over [from, to). */
     private static void refreshPipeline(Connection c, UUID pipelineId, Integer version, Instant from, Instant to)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT dash_refresh_rollups(?::uuid, ?::timestamptz, ?::timestamptz, ?::integer)")) {
+        call(c, "dash_refresh_rollups", pipelineId, version, from, to);
+    }
+
+    /** One of the plain variant's per-pipeline refresh functions, {@code fn(pipeline, from, to, version)}. */
+    private static void call(Connection c, String fn, UUID pipelineId, Integer version, Instant from, Instant to)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT " + fn + "(?::uuid, ?::timestamptz, ?::timestamptz, ?::integer)")) {
             ps.setObject(1, pipelineId);
             ps.setObject(2, from.atOffset(ZoneOffset.UTC));
             ps.setObject(3, to.atOffset(ZoneOffset.UTC));

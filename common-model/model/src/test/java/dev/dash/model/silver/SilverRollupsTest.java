@@ -94,7 +94,7 @@ class SilverRollupsTest {
     }
 
     @Test
-    void aMinuteRefreshRebuildsThoseMinutesAndTheirHourFromTheMinuteBuckets() throws SQLException {
+    void aMinuteRefreshRebuildsOnlyThoseMinutesAndAnHourRefreshTheHourFromTheMinuteBuckets() throws SQLException {
         UUID replayed = UUID.randomUUID();
         UUID team = UUID.randomUUID();
         Instant t0 = Instant.parse("2020-03-04T10:15:30Z");
@@ -102,16 +102,18 @@ class SilverRollupsTest {
         insert(t0.plusSeconds(60), replayed, team, 2, 2.0); // 10:16
         insert(t0.plusSeconds(600), replayed, team, 2, 4.0); // 10:25
         insert(t0, replayed, team, 1, 50.0); // version 1, same minute
-        // What a replay does while it writes on: 10:15 first, then 10:16-10:25 once written.
+        // What a replay does while it writes on (plain/V146): 10:15 first, then 10:16-10:25 once written; the hour
+        // once every minute of it is (settled).
         try (Connection c = ds.getConnection()) {
             SilverRollups.refreshMinutes(c, replayed, 2, t0, t0.plusSeconds(1));
         }
         assertThat(count("metrics_1m", replayed, 2)).isEqualTo(1);
-        assertThat(sum("metrics_1h", replayed, 2))
-                .as("the hour from the minutes refreshed so far")
-                .isEqualTo(1.0);
+        assertThat(count("metrics_1h", replayed, 2))
+                .as("a minute refresh leaves the hours alone")
+                .isZero();
         try (Connection c = ds.getConnection()) {
             SilverRollups.refreshMinutes(c, replayed, 2, t0.plusSeconds(60), t0.plusSeconds(601));
+            SilverRollups.refreshHours(c, replayed, 2, t0, t0.plusSeconds(601));
         }
         assertThat(count("metrics_1m", replayed, 2)).isEqualTo(3);
         assertThat(count("metrics_1h", replayed, 2)).isEqualTo(1);
@@ -119,13 +121,18 @@ class SilverRollupsTest {
         assertThat(count("metrics_1m", replayed, 1))
                 .as("another version is not touched")
                 .isZero();
+        assertThat(count("metrics_1h", replayed, 1)).isZero();
 
-        // A late row in a refreshed minute: refreshing that minute alone again brings its hour up to date, and a
-        // range ending on a minute's start does not touch that minute (to is exclusive).
+        // A late row in a refreshed minute: refreshing that minute alone again, then its hour, brings the hour up to
+        // date, and a range ending on a minute's start does not touch that minute (to is exclusive).
         insert(t0.plusSeconds(5), replayed, team, 2, 10.0);
         insert(t0.plusSeconds(90), replayed, team, 2, 1000.0); // 10:17, not refreshed below
         try (Connection c = ds.getConnection()) {
             SilverRollups.refreshMinutes(c, replayed, 2, t0, Instant.parse("2020-03-04T10:16:00Z"));
+            assertThat(sum("metrics_1h", replayed, 2))
+                    .as("the hour not rebuilt yet")
+                    .isEqualTo(7.0);
+            SilverRollups.refreshHours(c, replayed, 2, t0, Instant.parse("2020-03-04T10:16:00Z"));
         }
         assertThat(sum("metrics_1m", replayed, 2)).isEqualTo(17.0);
         assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(17.0);
@@ -134,6 +141,7 @@ class SilverRollupsTest {
             SilverRollups.refresh(c, replayed, 2, t0, t0);
         }
         assertThat(sum("metrics_1h", replayed, 2)).isEqualTo(1017.0);
+        assertThat(sum("metrics_1m", replayed, 2)).isEqualTo(1017.0);
     }
 
     @Test
