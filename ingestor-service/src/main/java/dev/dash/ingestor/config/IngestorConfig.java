@@ -67,6 +67,15 @@ public interface IngestorConfig {
         @WithDefault("30s")
         Duration dedupeLease();
 
+        /**
+         * How long a dedupe commit (the mark that a delivery was published, written after Kafka's acknowledgement,
+         * on no request's path) waits for others to go in one statement; 0 writes each group at once. Meanwhile a
+         * retry reaching this node is answered as a duplicate from memory, one reaching another node gets 503
+         * {@code delivery_in_progress}.
+         */
+        @WithDefault("20ms")
+        Duration dedupeCommitLinger();
+
         /** How often expired dedupe records are deleted. */
         @WithDefault("5m")
         Duration dedupeCleanupInterval();

@@ -1,12 +1,16 @@
 package dev.dash.ingestor.ingest;
 
+import dev.dash.ingestor.config.IngestorConfig;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,8 +26,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Provider delivery ids in {@code ingest_dedupe} (migration V20), shared by every ingestor node. A delivery
@@ -35,6 +43,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Claims and commits are grouped: while one statement runs, the requests that arrive queue up and go
  * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
  * so a lone request waits for nothing and a busy node does not pay one statement per request.
+ *
+ * <p>Commits are on nobody's path (the producer has its answer once Kafka acknowledged), so they also linger
+ * ({@code dash.ingest.dedupe-commit-linger}): a commit waits that long for others and they go in one statement, at
+ * most one per linger unless {@code MAX_GROUP} are waiting. Until then this node answers a retry of such a delivery
+ * as the duplicate it is, from memory; another node sees the claim pending ({@code 503 delivery_in_progress}) a
+ * linger longer than before, and if this node dies meanwhile the claim's lease runs out and a retry publishes again
+ * under the same event ids, as for a node that died before the acknowledgement. Commits still waiting when the node
+ * stops are written then.
  */
 @ApplicationScoped
 public class DedupeRepository {
@@ -76,11 +92,29 @@ public class DedupeRepository {
     private final ConcurrentLinkedQueue<ClaimRequest> claims = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Key> commits = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedCommits = new AtomicInteger();
     private final AtomicBoolean committing = new AtomicBoolean();
+    private final AtomicBoolean commitTimer = new AtomicBoolean();
+    private final AtomicLong commitStatements = new AtomicLong();
+    /** Deliveries published by this node whose commit is waiting or being written: their claim answers. */
+    private final Map<Key, Claim> published = new ConcurrentHashMap<>();
 
+    private final Duration commitLinger;
+
+    @Inject
+    public DedupeRepository(Pool pool, AgroalDataSource dataSource, IngestorConfig config) {
+        this(pool, dataSource, config.ingest().dedupeCommitLinger());
+    }
+
+    /** A store whose commits do not linger (each goes in the next statement). */
     public DedupeRepository(Pool pool, AgroalDataSource dataSource) {
+        this(pool, dataSource, Duration.ZERO);
+    }
+
+    DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger) {
         this.pool = pool;
         this.dataSource = dataSource;
+        this.commitLinger = commitLinger;
     }
 
     /**
@@ -107,6 +141,11 @@ public class DedupeRepository {
     /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere. */
     public Uni<Claim> claim(
             UUID pipelineId, String deliveryId, UUID[] eventIds, Instant now, Duration lease, Duration window) {
+        Claim done = published.get(new Key(pipelineId, deliveryId));
+        if (done != null) {
+            // Published by this node, its commit not written yet: a duplicate, as it will be once written.
+            return Uni.createFrom().item(done);
+        }
         CompletableFuture<Claim> f = new CompletableFuture<>();
         claims.add(
                 new ClaimRequest(new Key(pipelineId, deliveryId), eventIds, now, now.plus(lease), now.plus(window), f));
@@ -205,44 +244,100 @@ public class DedupeRepository {
         }
     }
 
-    /** Marks a claimed delivery as published; failures are logged (the lease then lets a retry republish). */
-    public void commit(UUID pipelineId, String deliveryId) {
-        commits.add(new Key(pipelineId, deliveryId));
-        drainCommits();
+    /**
+     * Marks a claimed delivery as published, after the commit linger; failures are logged (the lease then lets a
+     * retry republish).
+     *
+     * @param eventIds the ids it was published under (a retry reaching this node meanwhile is answered with them)
+     */
+    public void commit(UUID pipelineId, String deliveryId, UUID[] eventIds) {
+        Key key = new Key(pipelineId, deliveryId);
+        published.put(key, new Claim(false, true, eventIds, null, null));
+        commits.add(key);
+        queuedCommits.incrementAndGet();
+        commitLater();
+    }
+
+    /** Starts the next commit statement now when a group is full or nothing lingers, else after the linger. */
+    private void commitLater() {
+        if (commitLinger.isZero() || queuedCommits.get() >= MAX_GROUP) {
+            drainCommits();
+        } else if (commitTimer.compareAndSet(false, true)) {
+            Uni.createFrom()
+                    .voidItem()
+                    .onItem()
+                    .delayIt()
+                    .by(commitLinger)
+                    .subscribe()
+                    .with(x -> {
+                        commitTimer.set(false);
+                        drainCommits();
+                    });
+        }
     }
 
     private void drainCommits() {
         if (!committing.compareAndSet(false, true)) {
-            return;
+            return; // the statement running starts the next when it ends
         }
         List<Key> group = new ArrayList<>();
         Key k;
         while (group.size() < MAX_GROUP && (k = commits.poll()) != null) {
             group.add(k);
         }
+        queuedCommits.addAndGet(-group.size());
         if (group.isEmpty()) {
             committing.set(false);
             if (!commits.isEmpty()) {
-                drainCommits();
+                commitLater();
             }
             return;
         }
         UUID[] p = group.stream().map(Key::pipelineId).toArray(UUID[]::new);
         String[] d = group.stream().map(Key::deliveryId).toArray(String[]::new);
+        commitStatements.incrementAndGet();
         run(COMMIT, Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d))
                 .subscribe()
-                .with(
-                        rows -> {
-                            committing.set(false);
-                            drainCommits();
-                        },
-                        e -> {
-                            Log.warnf(
-                                    "%d dedupe records not marked committed (their leases will let retries republish): %s",
-                                    group.size(), e.getMessage());
-                            committing.set(false);
-                            drainCommits();
-                        });
+                .with(rows -> committed(group), e -> {
+                    Log.warnf(
+                            "%d dedupe records not marked committed (their leases will let retries republish): %s",
+                            group.size(), e.getMessage());
+                    committed(group);
+                });
+    }
+
+    private void committed(List<Key> group) {
+        group.forEach(published::remove);
+        committing.set(false);
+        if (!commits.isEmpty()) {
+            commitLater();
+        }
+    }
+
+    /**
+     * Writes the commits still waiting, at once, and waits for them (at most {@code timeout}); a stopping node's
+     * deliveries are then duplicates for a retry at once, not after their lease.
+     */
+    public void flushCommits(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!published.isEmpty() && System.nanoTime() < deadline) {
+            drainCommits();
+            try {
+                TimeUnit.MILLISECONDS.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        flushCommits(Duration.ofSeconds(5));
+    }
+
+    /** Commit statements run so far (tests). */
+    long commitStatements() {
+        return commitStatements.get();
     }
 
     /** Releases the claim of a failed publish at once, so the producer's retry is not told to wait. */

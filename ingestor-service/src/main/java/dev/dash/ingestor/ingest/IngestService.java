@@ -351,7 +351,7 @@ public class IngestService {
             }
             metrics.published(System.nanoTime() - start);
             if (deliveryId != null) {
-                dedupe.commit(p.id(), deliveryId);
+                dedupe.commit(p.id(), deliveryId, ids);
             }
             metrics.accepted(ids.length, prepared.bytes());
             return new IngestResult.Accepted(ids);

@@ -115,7 +115,7 @@ public class RecordPublisher {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<RawRecordCodec.Encoded> values = new ArrayList<>();
-            List<String> claimed = new ArrayList<>();
+            Map<String, UUID[]> claimed = new LinkedHashMap<>();
             List<Item> waiting = new ArrayList<>();
             Instant waitUntil = now;
             for (int k = 0; k < todo.size(); k++) {
@@ -123,7 +123,7 @@ public class RecordPublisher {
                 Item i = todo.get(k);
                 if (c.claimed()) {
                     values.add(encode(c.eventIds()[0], pipelineId, teamId, c.receivedAt(), source, i));
-                    claimed.add(i.deliveryId());
+                    claimed.put(i.deliveryId(), c.eventIds());
                 } else if (c.committed()) {
                     duplicates++;
                 } else {
@@ -141,10 +141,10 @@ public class RecordPublisher {
                             .subscribeAsCompletionStage()
                             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (Exception e) {
-                    claimed.forEach(d -> dedupe.release(pipelineId, d));
+                    claimed.keySet().forEach(d -> dedupe.release(pipelineId, d));
                     throw e;
                 }
-                claimed.forEach(d -> dedupe.commit(pipelineId, d));
+                claimed.forEach((d, ids) -> dedupe.commit(pipelineId, d, ids));
                 published += values.size();
             }
             todo = waiting;

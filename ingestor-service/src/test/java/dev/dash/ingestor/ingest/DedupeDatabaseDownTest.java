@@ -35,7 +35,7 @@ class DedupeDatabaseDownTest {
                             .await()
                             .atMost(Duration.ofSeconds(10)))
                     .hasRootCauseInstanceOf(ConnectException.class);
-            dedupe.commit(UUID.randomUUID(), "c-" + i);
+            dedupe.commit(UUID.randomUUID(), "c-" + i, new UUID[] {UUID.randomUUID()});
             dedupe.release(UUID.randomUUID(), "r-" + i);
         }
         db.assertNothingCompletesTwice();

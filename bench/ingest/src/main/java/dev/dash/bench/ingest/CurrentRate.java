@@ -69,7 +69,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <p>It also prints the CPU split of each window: the ingestor process (its pid), this load generator, PostgreSQL
  * (every {@code postgres} process: other users of the shared server included), Kafka (the broker's JVM) and the
- * whole machine, in cores, from {@code /proc}; and each window's UTC start and end, for a JFR recording of the node.
+ * whole machine, in cores, from {@code /proc}; PostgreSQL's transactions and rows written in the benchmark's database
+ * per accepted event ({@link PgStats}); and each window's UTC start and end, for a JFR recording of the node.
  *
  * <p>Arguments: {@code url pipelineId secretId secret mode(single|batch) batchSize startRate warmupSeconds
  * windowSeconds maxWindows drainSeconds ingestorPid jdbcUrl dbUser dbPassword copyEvents label kafkaBootstrap
@@ -96,6 +97,7 @@ public final class CurrentRate {
     private final String groupPrefix;
     private final List<TopicPartition> partitions;
     private final Map<TopicPartition, Long> startEnds;
+    private final PgStats pgStats;
 
     private CurrentRate(
             String url,
@@ -105,8 +107,10 @@ public final class CurrentRate {
             int batchSize,
             long pid,
             String kafka,
-            String groupPrefix)
+            String groupPrefix,
+            javax.sql.DataSource db)
             throws Exception {
+        this.pgStats = new PgStats(db);
         this.url = url;
         this.path = "/ingest/" + pipeline;
         this.secret = secret;
@@ -185,7 +189,8 @@ public final class CurrentRate {
             String from,
             String to,
             long acceptedEvents,
-            Map<String, Double> cpu) {}
+            Map<String, Double> cpu,
+            Map<String, Double> pg) {}
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -227,7 +232,7 @@ public final class CurrentRate {
                 "COPY label=%s raw_copy_rows_per_s=%.0f rounds=%s rows_per_event=%.0f copy_bound_events_per_s=%.0f%n",
                 label, copyRows, fmt(copies), rowsPerEvent, copyEventsPerS);
 
-        CurrentRate bench = new CurrentRate(url, pipeline, secret, batch, batchSize, pid, kafka, groupPrefix);
+        CurrentRate bench = new CurrentRate(url, pipeline, secret, batch, batchSize, pid, kafka, groupPrefix, ds);
         double rate = startRate;
         double kept = 0;
         double failed = Double.POSITIVE_INFINITY;
@@ -240,7 +245,7 @@ public final class CurrentRate {
             System.out.printf(
                     "WINDOW label=%s mode=%s rate=%.0f kept=%s why=%s accepted_per_s=%.0f p99_ms=%.1f"
                             + " silver_lag=%d->%d silver_peak_growth=%.0f bronze_lag=%d->%d bronze_peak_growth=%.0f"
-                            + " silver_rows_per_s=%.0f from=%s to=%s accepted_events=%d cpu_cores=%s%n",
+                            + " silver_rows_per_s=%.0f from=%s to=%s accepted_events=%d cpu_cores=%s pg_per_event=%s%n",
                     label,
                     batch ? "batch" : "single",
                     r.rate(),
@@ -258,7 +263,8 @@ public final class CurrentRate {
                     r.from(),
                     r.to(),
                     r.acceptedEvents(),
-                    r.cpu());
+                    r.cpu(),
+                    r.pg());
             if (r.kept()) {
                 kept = Math.max(kept, rate);
             } else {
@@ -367,6 +373,7 @@ public final class CurrentRate {
         long[] lag0 = lags();
         long[] cpu0 = cpuTicks();
         long machine0 = ProcCpu.machine();
+        Map<String, Long> pg0 = pgStats.read();
         List<double[]> samples = new ArrayList<>();
         samples.add(new double[] {0, lag0[0], lag0[1]});
         while (System.nanoTime() < end) {
@@ -381,6 +388,7 @@ public final class CurrentRate {
         long[] lag1 = {(long) last[1], (long) last[2]};
         long[] cpu1 = cpuTicks();
         long machine1 = ProcCpu.machine();
+        Map<String, Long> pg1 = pgStats.read();
         String to = HMS.format(Instant.now());
         // Requests still in flight at the end are answered after it: wait for them (they are not counted).
         long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -444,7 +452,8 @@ public final class CurrentRate {
                 from,
                 to,
                 accepted.get() * batchSize,
-                cpu);
+                cpu,
+                PgStats.perEvent(pg0, pg1, accepted.get() * batchSize));
     }
 
     /** The cause of the first request of the current window that failed without an answer, or null. */

@@ -81,7 +81,7 @@ public final class DedupeClaims {
             String d = "bench-" + seq.incrementAndGet();
             return dedupe.claim(pipeline, d, new UUID[] {UUID.randomUUID()}, Instant.now(), lease, window)
                     .subscribeAsCompletionStage()
-                    .thenAccept(c -> dedupe.commit(pipeline, d));
+                    .thenAccept(c -> dedupe.commit(pipeline, d, c.eventIds()));
         };
         Supplier<CompletableFuture<Void>> pgClaim = () -> dedupe.claim(
                         pipeline,
