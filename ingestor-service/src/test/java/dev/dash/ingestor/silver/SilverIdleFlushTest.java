@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dash.ingestor.pipeline.PipelineRepository;
+import dev.dash.ingestor.testing.ShortTimings;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
@@ -12,7 +13,6 @@ import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -33,22 +32,14 @@ import org.junit.jupiter.api.Test;
  * The adaptive flush (docs/architecture.md, Silver writer): with nothing more waiting on its partitions, the writer
  * writes an event as soon as it is read ({@code dash.silver.idle-flush} 0 ms), however long {@code
  * dash.silver.flush-interval} is. The flush interval
- * here is 60 s, so without the adaptive flush no event is written within the test's time.
+ * here is 60 s ({@link ShortTimings}, a profile shared with another test; the writer's group starts at the end of
+ * the shared dash.raw), so without the adaptive flush no event is written within the test's time.
  */
 @Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
-@TestProfile(SilverIdleFlushTest.LongFlushInterval.class)
+@TestProfile(ShortTimings.class)
 class SilverIdleFlushTest {
-    /** A flush interval far longer than the test; the writer's group starts at the end of the shared dash.raw. */
-    public static class LongFlushInterval implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "dash.silver.flush-interval", "60s",
-                    "dash.kafka.client.silver.auto.offset.reset", "latest");
-        }
-    }
 
     static final String MAPPING = """
             {"version":1,"time":{"path":"/ts","format":"iso8601"},
