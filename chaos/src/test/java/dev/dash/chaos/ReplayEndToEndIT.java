@@ -131,9 +131,6 @@ class ReplayEndToEndIT {
     void aLiveReplayLeavesExactlyTheNewVersionWithoutAGap(boolean kill) throws Exception {
         int replayPort = PackagedService.freePort();
         Process replay = startReplay(replayPort, kill ? "replay-kill-1" : "replay");
-        UUID p = fx.pipeline(V1, null);
-        publish(p);
-        awaitReady(replayPort);
 
         Map<UUID, Integer> acknowledged = new ConcurrentHashMap<>();
         AtomicInteger counter = new AtomicInteger();
@@ -146,6 +143,10 @@ class ReplayEndToEndIT {
         Instant from = Instant.now().minus(2, ChronoUnit.HOURS);
         Instant to = Instant.now().plus(2, ChronoUnit.HOURS);
         try {
+            // Inside the try, so a replay-service that never became ready is stopped too (it was left running).
+            UUID p = fx.pipeline(V1, null);
+            publish(p);
+            awaitReady(replayPort);
             for (int t = 0; t < 2; t++) {
                 load.submit(() -> ingestLoop(p, counter, acknowledged, loading));
             }
