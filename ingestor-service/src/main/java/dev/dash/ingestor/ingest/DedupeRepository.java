@@ -141,14 +141,14 @@ public class DedupeRepository {
     /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere. */
     public Uni<Claim> claim(
             UUID pipelineId, String deliveryId, UUID[] eventIds, Instant now, Duration lease, Duration window) {
-        Claim done = published.get(new Key(pipelineId, deliveryId));
+        Key key = new Key(pipelineId, deliveryId);
+        Claim done = published.get(key);
         if (done != null) {
             // Published by this node, its commit not written yet: a duplicate, as it will be once written.
             return Uni.createFrom().item(done);
         }
         CompletableFuture<Claim> f = new CompletableFuture<>();
-        claims.add(
-                new ClaimRequest(new Key(pipelineId, deliveryId), eventIds, now, now.plus(lease), now.plus(window), f));
+        claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f));
         drainClaims();
         return Uni.createFrom().completionStage(f);
     }
