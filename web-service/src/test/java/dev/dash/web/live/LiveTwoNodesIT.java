@@ -1,6 +1,7 @@
 package dev.dash.web.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.testing.Endpoints;
@@ -39,6 +40,8 @@ class LiveTwoNodesIT {
         nodes.add(node(env, portA, "a"));
         nodes.add(node(env, portB, "b"));
         PackagedService.awaitReady(portA, Duration.ofSeconds(180));
+        // Ready includes the live feeds (FeedsReadiness): before it, a point written right after the
+        // snapshot could pass a node whose dash.points consumer was not positioned yet.
         PackagedService.awaitReady(portB, Duration.ofSeconds(180));
         RestAssured.baseURI = "http://127.0.0.1";
         RestAssured.port = portA;
@@ -68,6 +71,20 @@ class LiveTwoNodesIT {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
+        }
+    }
+
+    @Test
+    void aNodeIsReadyOnlyOnceItsLiveFeedsAreReading() {
+        for (int port : List.of(portA, portB)) {
+            RestAssured.given()
+                    .port(port)
+                    .get("/q/health/ready")
+                    .then()
+                    .statusCode(200)
+                    .body("checks.find { it.name == 'Live feeds' }.status", equalTo("UP"))
+                    .body("checks.find { it.name == 'Live feeds' }.data.'dash.points'", equalTo("reading"))
+                    .body("checks.find { it.name == 'Live feeds' }.data.'dash.replays'", equalTo("reading"));
         }
     }
 
