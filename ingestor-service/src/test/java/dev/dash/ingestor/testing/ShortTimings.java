@@ -13,7 +13,10 @@ import java.util.Map;
  *       {@code dash.raw}: {@code SilverIdleFlushTest} shows that the adaptive flush writes at once anyway;
  *   <li>the ingest door's idle timeout and body deadline at {@link #DOOR_TIMEOUT} (20 s in production):
  *       {@code IngestHostileInputTest} shows that idle and trickling connections are closed by them, without waiting
- *       20 s.
+ *       20 s;
+ *   <li>the poll request timeout and lease at 30 s (2 s and 3 s in {@code %test}): {@code PollRetryAfterTest} counts
+ *       the requests a 429 is followed by, and a loaded machine's late answer, retried after a 2 s timeout, or a
+ *       lease run out during the wait and claimed again, asked once more (neither test above polls).
  * </ul>
  */
 public class ShortTimings implements QuarkusTestProfile {
@@ -30,6 +33,10 @@ public class ShortTimings implements QuarkusTestProfile {
                 "quarkus.http.idle-timeout",
                 DOOR_TIMEOUT.toSeconds() + "s",
                 "dash.ingest.body-timeout",
-                DOOR_TIMEOUT.toSeconds() + "s");
+                DOOR_TIMEOUT.toSeconds() + "s",
+                "dash.poll.request-timeout",
+                "30s",
+                "dash.poll.lease",
+                "30s");
     }
 }

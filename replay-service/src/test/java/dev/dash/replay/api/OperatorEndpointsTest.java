@@ -6,34 +6,27 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.dash.model.testing.DashTestResource;
+import dev.dash.replay.JobsProfile;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * Production's operator endpoints (docs/deployment.md): with {@code dash.ops.token} set, {@code /q/metrics},
  * {@code /q/openapi} and the Swagger UI answer only to that token as a Basic password (a JSON 401 otherwise) while health
  * stays open; every answer, refusals of the HTTP layer included, has the security headers and, for 401, the
- * JSON ApiError body.
+ * JSON ApiError body. The token comes from {@link JobsProfile}, the profile shared with the replay job test (one
+ * application build for both).
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
-@TestProfile(OperatorEndpointsTest.WithOpsToken.class)
+@TestProfile(JobsProfile.class)
 class OperatorEndpointsTest {
-    static final String TOKEN = "ops-token-for-tests-0123456789";
-
-    public static class WithOpsToken implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("dash.ops.token", TOKEN);
-        }
-    }
+    static final String TOKEN = JobsProfile.OPS_TOKEN;
 
     @Test
     void operatorEndpointsNeedTheTokenAndHealthDoesNot() {

@@ -8,10 +8,10 @@ import dev.dash.model.kafka.PipelineConfig;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.replay.JobsProfile;
 import dev.dash.replay.testing.ReplayFixture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,23 +43,8 @@ import org.junit.jupiter.api.Test;
 @Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
-@TestProfile(ReplayJobTest.Jobs.class)
+@TestProfile(JobsProfile.class)
 class ReplayJobTest {
-    /** Jobs on, polled fast, swept soon. */
-    public static class Jobs implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "dash.replay.enabled", "true",
-                    "dash.replay.max-concurrent", "4",
-                    "dash.replay.poll-interval", "200ms",
-                    "dash.replay.progress-interval", "100ms",
-                    "dash.replay.cleanup-grace", "1s",
-                    "dash.replay.rollup-round-minutes", "1", // rounds behind the replay even over minutes of history
-                    "dash.replay.batch-rows", "150"); // several batches per object: the overlapped writes are exercised
-        }
-    }
-
     static final String V1 = """
             {"version":1,"fields":[{"name":"n","path":"/n","type":"number"}],"metrics":["n"]}
             """;

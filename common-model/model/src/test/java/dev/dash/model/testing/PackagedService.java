@@ -59,7 +59,9 @@ public final class PackagedService {
         if (!Files.exists(jar)) {
             throw new IllegalStateException("package " + module + " first: " + jar + " is missing");
         }
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + maxHeap));
+        // C1 only, as the fault suite's nodes (docs/reliability.md): a test's service lives for seconds to a minute,
+        // where C2's compiler threads take the shared two cores from its start and from the tests' load.
+        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1"));
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
