@@ -51,7 +51,19 @@ public class PollScheduler {
     /** nanoTime of the last adoption of new pipelines (tick thread only); the first tick adopts. */
     private long lastAdoption = System.nanoTime() - ADOPT_EVERY;
     /** Runs in progress on this node, and whether each still holds its lease. */
-    private final ConcurrentHashMap<UUID, Boolean> running = new ConcurrentHashMap<>();
+    /**
+     * The polls running on this node, one {@link Run} per claim. A run is only ever told about its own claim: a
+     * claim of the same pipeline while an earlier run of it is still here (finishing after it released it, or
+     * after its lease ran out) replaces the entry and marks the earlier run lost, and a run removes the entry only
+     * while it is still its own. With one flag per pipeline, the earlier run's end removed the new run's entry
+     * (the new run then stopped as if it had lost its lease), or both ran as owners.
+     */
+    private final ConcurrentHashMap<UUID, Run> running = new ConcurrentHashMap<>();
+
+    /** One claimed poll on this node: whether its lease is still held. */
+    private static final class Run {
+        volatile boolean held = true;
+    }
 
     private final AtomicInteger busy = new AtomicInteger();
     private final Timer claims;
@@ -153,7 +165,7 @@ public class PollScheduler {
             if (!running.isEmpty() && now - lastRenewal >= renewEvery) {
                 lastRenewal = now;
                 Set<UUID> kept = repository.renew(node, lease, running.keySet());
-                running.replaceAll((id, held) -> kept.contains(id));
+                running.forEach((id, run) -> run.held = kept.contains(id));
             }
             // Pipelines created since are put on the schedule once a second: the one statement that reads every
             // pipeline, while the claim reads only what is due.
@@ -175,26 +187,28 @@ public class PollScheduler {
             List<PollRepository.Job> jobs = repository.claim(node, lease, free);
             claims.record(System.nanoTime() - claimStart, TimeUnit.NANOSECONDS);
             for (PollRepository.Job job : jobs) {
-                running.put(job.pipelineId(), true);
+                Run run = new Run();
+                Run earlier = running.put(job.pipelineId(), run);
+                if (earlier != null) {
+                    // The claim found the pipeline released or its lease run out: whatever the earlier run still
+                    // does, it is no longer the owner.
+                    earlier.held = false;
+                }
                 busy.incrementAndGet();
                 try {
                     pool.execute(() -> {
                         try {
-                            poller.run(
-                                    node,
-                                    job,
-                                    () -> Boolean.TRUE.equals(running.get(job.pipelineId())),
-                                    () -> stopping);
+                            poller.run(node, job, () -> run.held, () -> stopping);
                         } catch (RuntimeException e) {
                             Log.warnf("Pipeline %s: poll failed unexpectedly: %s", job.pipelineId(), e.toString());
                         } finally {
-                            running.remove(job.pipelineId());
+                            running.remove(job.pipelineId(), run);
                             busy.decrementAndGet();
                         }
                     });
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     // Stopping: the claim's lease runs out and another node takes the poll.
-                    running.remove(job.pipelineId());
+                    running.remove(job.pipelineId(), run);
                     busy.decrementAndGet();
                 }
             }
