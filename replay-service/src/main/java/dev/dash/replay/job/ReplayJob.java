@@ -555,7 +555,10 @@ final class ReplayJob implements Runnable {
         // target version, only over the points' times.
         if (rollups != null) {
             try {
-                rollups.finish();
+                // On plain PostgreSQL the minutes left are refreshed over the writers' connections at once;
+                // TimescaleDB's refreshes of one aggregate would only queue on each other.
+                boolean plain = "plain".equals(jobs.db(JobStore::variant));
+                rollups.finish(plain ? jobs.writeConnections() : 1);
             } finally {
                 rollups.close();
                 rollups = null;
