@@ -133,10 +133,70 @@ final class RollupTracker implements AutoCloseable {
      * the job's database calls throw.
      */
     void finish() {
+        finish(1);
+    }
+
+    /**
+     * Refreshes every minute and hour still dirty, the minutes in up to {@code parallel} parts at once (this thread
+     * and threads of their own, one connection each) while the round in flight ends, then, once every minute is
+     * done, the hours (an hour is rebuilt from its minute buckets); throws what the job's database calls throw. The
+     * writers are done by then, so the cut-over's refresh can use their connections and cores (docs/replay.md,
+     * step 4).
+     */
+    void finish(int parallel) {
+        long t0 = System.nanoTime();
+        List<long[]> m;
         Future<?> last;
         synchronized (this) {
             last = round;
+            m = take(minutes, Long.MAX_VALUE);
         }
+        List<List<long[]>> parts = split(m, parallel);
+        ExecutorService pool = parts.size() > 1
+                ? Executors.newFixedThreadPool(parts.size() - 1, r -> {
+                    Thread t = new Thread(r, "dash-replay-rollups-end");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+        long n = 0;
+        try {
+            List<Future<?>> others = new ArrayList<>();
+            for (List<long[]> part : parts.subList(Math.min(1, parts.size()), parts.size())) {
+                others.add(pool.submit(() -> minutes(part)));
+            }
+            RuntimeException failure = null;
+            try {
+                if (!parts.isEmpty()) {
+                    n += minutes(parts.get(0));
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            // Every part ends before a failure is thrown: no refresh of this job runs on after it.
+            for (Future<?> f : others) {
+                try {
+                    n += (Long) f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new JobStop("interrupted");
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r
+                                ? r
+                                : new IllegalStateException(e.getCause());
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdown();
+            }
+        }
+        long t1 = System.nanoTime();
         if (last != null) {
             try {
                 last.get();
@@ -147,16 +207,73 @@ final class RollupTracker implements AutoCloseable {
                 // a round catches its failures; nothing else can end it
             }
         }
-        List<long[]> m;
+        long t2 = System.nanoTime();
         List<long[]> h;
         synchronized (this) {
+            // A round that failed left its minutes dirty again: refreshed here, before the hours.
             m = take(minutes, Long.MAX_VALUE);
             h = take(hours, Long.MAX_VALUE);
         }
         run(m, h);
+        synchronized (this) {
+            minutesRefreshed += n;
+        }
         Log.infof(
-                "Replay of pipeline %s: rollups refreshed in %d rounds (the last before the cut-over), %d minutes in all (%d intervals in the last)",
-                pipelineId, roundsRun, minutesRefreshed, m.size());
+                "Replay of pipeline %s: rollups refreshed in %d rounds (the last before the cut-over), %d minutes in all;"
+                        + " the last: %d intervals of minutes in %d parts %d ms, the round in flight %d ms more,"
+                        + " %d intervals of hours %d ms",
+                pipelineId,
+                roundsRun,
+                minutesRefreshed,
+                parts.stream().mapToInt(List::size).sum(),
+                parts.size(),
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000,
+                h.size(),
+                (System.nanoTime() - t2) / 1_000_000);
+    }
+
+    /** Refreshes the minutes of the intervals, in order; how many. */
+    private long minutes(List<long[]> intervals) {
+        long n = 0;
+        for (long[] i : intervals) {
+            refresh.minutes(Instant.ofEpochSecond(i[0] * 60), Instant.ofEpochSecond(i[1] * 60));
+            n += i[1] - i[0];
+        }
+        return n;
+    }
+
+    /** The intervals cut into up to {@code parts} runs of about as many minutes each, in order. */
+    static List<List<long[]>> split(List<long[]> intervals, int parts) {
+        long total = 0;
+        for (long[] i : intervals) {
+            total += i[1] - i[0];
+        }
+        List<List<long[]>> out = new ArrayList<>();
+        if (total == 0) {
+            return out;
+        }
+        long each = (total + Math.max(1, parts) - 1) / Math.max(1, parts);
+        List<long[]> part = new ArrayList<>();
+        long inPart = 0;
+        for (long[] i : intervals) {
+            long a = i[0];
+            while (a < i[1]) {
+                long b = Math.min(i[1], a + (each - inPart));
+                part.add(new long[] {a, b});
+                inPart += b - a;
+                a = b;
+                if (inPart == each) {
+                    out.add(part);
+                    part = new ArrayList<>();
+                    inPart = 0;
+                }
+            }
+        }
+        if (!part.isEmpty()) {
+            out.add(part);
+        }
+        return out;
     }
 
     private void run(List<long[]> m, List<long[]> h) {

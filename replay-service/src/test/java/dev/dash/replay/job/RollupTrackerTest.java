@@ -165,6 +165,41 @@ class RollupTrackerTest {
         assertThat(s).isEmpty();
     }
 
+    @Test
+    void theLastRefreshSplitsTheMinutesLeftAndRebuildsTheHoursAfterAllOfThem() {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 100)) {
+            // Rounds need 100 settled minutes: nothing is refreshed while writing.
+            for (int m = 0; m < 70; m += 2) {
+                object(t, m, m + 1);
+            }
+            object(t, 100, 104);
+            awaitIdle(t);
+            assertThat(r.calls).isEmpty();
+            t.finish(2);
+            assertThat(r.calls.subList(0, r.calls.size() - 1))
+                    .as("75 minutes in two parts of 38 and 37, at once")
+                    .containsExactlyInAnyOrder("m 0-38", "m 38-70", "m 100-105");
+            assertThat(r.calls.get(r.calls.size() - 1))
+                    .as("the hours after every minute")
+                    .isEqualTo("h 0-120");
+            assertThat(t.stats()[1]).isEqualTo(75);
+        }
+    }
+
+    @Test
+    void splitCutsIntervalsIntoPartsOfAboutAsManyMinutes() {
+        assertThat(RollupTracker.split(List.of(), 2)).isEmpty();
+        assertThat(RollupTracker.split(List.of(new long[] {0, 5}), 1)).hasSize(1);
+        assertThat(RollupTracker.split(List.of(new long[] {0, 5}), 1).get(0)).containsExactly(new long[] {0, 5});
+        List<List<long[]>> parts =
+                RollupTracker.split(List.of(new long[] {0, 3}, new long[] {10, 13}, new long[] {20, 21}), 2);
+        assertThat(parts).hasSize(2);
+        assertThat(parts.get(0)).containsExactly(new long[] {0, 3}, new long[] {10, 11});
+        assertThat(parts.get(1)).containsExactly(new long[] {11, 13}, new long[] {20, 21});
+        assertThat(RollupTracker.split(List.of(new long[] {0, 1}), 4)).hasSize(1);
+    }
+
     /** The minutes refreshed by the calls before index {@code end}. */
     private static java.util.Set<Long> minutesRefreshedBefore(List<String> calls, int end) {
         java.util.Set<Long> out = new java.util.HashSet<>();

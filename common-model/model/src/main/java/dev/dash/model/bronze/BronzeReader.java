@@ -3,6 +3,7 @@ package dev.dash.model.bronze;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.EnvelopeFormatException;
 import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.json.TreeSubset;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class BronzeReader implements Closeable, Iterable<RawEnvelope> {
      * @throws IOException if the source stream fails
      */
     public RawEnvelope next() throws IOException {
-        EnvelopeCodec.Line l = nextLine(false);
+        EnvelopeCodec.Line l = nextLine((TreeSubset) null);
         return l == null ? null : l.envelope();
     }
 
@@ -99,10 +100,19 @@ public final class BronzeReader implements Closeable, Iterable<RawEnvelope> {
      * @throws IOException if the source stream fails
      */
     public EnvelopeCodec.Line nextLine() throws IOException {
-        return nextLine(true);
+        return nextLine(TreeSubset.ALL);
     }
 
-    private EnvelopeCodec.Line nextLine(boolean tree) throws IOException {
+    /**
+     * The next line, with the part of its body's tree that {@code tree} keeps when the line embeds the body as JSON:
+     * a replay asks for what its mapping reads ({@code CompiledMapping#bodySubset}), not the whole tree.
+     *
+     * @param tree the part of an embedded body's tree to build, or null for none
+     * @return the line, or null at the end of the object
+     * @throws BronzeFormatException for a bad line (recoverable) or a corrupt stream (not recoverable)
+     * @throws IOException if the source stream fails
+     */
+    public EnvelopeCodec.Line nextLine(TreeSubset tree) throws IOException {
         if (broken != null) {
             throw broken;
         }

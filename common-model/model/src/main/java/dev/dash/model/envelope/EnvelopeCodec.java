@@ -7,10 +7,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.dash.model.json.Json;
+import dev.dash.model.json.TreeSubset;
 import dev.dash.model.json.Utf8;
 import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.VerificationResult;
@@ -75,9 +74,6 @@ public final class EnvelopeCodec {
                     .maxNumberLength(Json.MAX_NUMBER_LENGTH)
                     .build())
             .build();
-
-    /** The shared reader but for one value inside a line: the envelope's closing brace follows the body. */
-    private static final ObjectReader TREE = Json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private EnvelopeCodec() {}
 
@@ -248,8 +244,9 @@ public final class EnvelopeCodec {
      * so the mapping does not parse the body again.
      *
      * @param envelope the envelope, its body the exact bytes
-     * @param json the body as parsed with {@link Json}'s settings, or null (a version-1 line, a body that is not
-     *     embedded JSON, or a reader that asked for no tree)
+     * @param json the body as parsed with {@link Json}'s settings (or the part of it the reader asked for, {@link
+     *     TreeSubset}), or null (a version-1 line, a body that is not embedded JSON, or a reader that asked for no
+     *     tree)
      */
     public record Line(RawEnvelope envelope, JsonNode json) {}
 
@@ -264,6 +261,22 @@ public final class EnvelopeCodec {
      * @throws EnvelopeFormatException if the bytes are neither a version-1 nor a version-2 line
      */
     public static Line decodeLine(byte[] bytes, int offset, int length, boolean tree) {
+        return decodeLine(bytes, offset, length, tree ? TreeSubset.ALL : null);
+    }
+
+    /**
+     * Decodes a Bronze line of either version, keeping only part of an embedded body's tree: what a reader that
+     * looks the body up only by the subset's pointers needs (a replay: {@code CompiledMapping#bodySubset}).
+     *
+     * @param bytes the array
+     * @param offset first byte of the line
+     * @param length length of the line, without its newline
+     * @param tree the part of the embedded body's tree to keep ({@link TreeSubset#ALL}: the whole tree), or null for
+     *     no tree
+     * @return the line
+     * @throws EnvelopeFormatException if the bytes are neither a version-1 nor a version-2 line
+     */
+    public static Line decodeLine(byte[] bytes, int offset, int length, TreeSubset tree) {
         if (!Arrays.equals(
                 bytes,
                 offset,
@@ -273,18 +286,18 @@ public final class EnvelopeCodec {
                 LINE_V2_PREFIX.length)) {
             return new Line(decode(bytes, offset, length), null);
         }
-        if (tree) {
+        if (tree != null) {
             try {
-                return decodeV2(bytes, offset, length, true);
+                return decodeV2(bytes, offset, length, tree);
             } catch (EnvelopeFormatException e) {
                 // A body the writer judged embeddable that the tree builder refuses (a number out of range, say):
                 // the line is still read, and the mapping meets the body as live ingest does, from its bytes.
             }
         }
-        return decodeV2(bytes, offset, length, false);
+        return decodeV2(bytes, offset, length, null);
     }
 
-    private static Line decodeV2(byte[] bytes, int offset, int length, boolean tree) {
+    private static Line decodeV2(byte[] bytes, int offset, int length, TreeSubset tree) {
         try (JsonParser p = Json.factory().createParser(bytes, offset, length)) {
             Fields f = read(p, true, LINE_VERSION, tree);
             if (p.nextToken() != null) {
@@ -375,7 +388,7 @@ public final class EnvelopeCodec {
             }
         }
         try (JsonParser p = Json.factory().createParser(bytes)) {
-            Fields f = read(p, false, VERSION, false);
+            Fields f = read(p, false, VERSION, null);
             if (p.nextToken() != null) {
                 throw new EnvelopeFormatException("trailing content after the envelope", null);
             }
@@ -411,7 +424,7 @@ public final class EnvelopeCodec {
     }
 
     private static RawEnvelope read(JsonParser p) throws IOException {
-        return envelope(read(p, true, VERSION, false));
+        return envelope(read(p, true, VERSION, null));
     }
 
     private static RawEnvelope envelope(Fields f) {
@@ -430,10 +443,10 @@ public final class EnvelopeCodec {
 
     /**
      * Reads and checks every field of a version-{@code expected} object; {@code keep} false only checks the headers
-     * and the body. Version 2 ({@code keep} true only) reads an embedded body's tree when {@code tree} is true and
-     * otherwise only its position ({@link Fields#bodyStart}), the caller copying its bytes.
+     * and the body. Version 2 ({@code keep} true only) reads the part {@code tree} keeps of an embedded body's tree
+     * when {@code tree} is not null and otherwise only its position ({@link Fields#bodyStart}), the caller copying its bytes.
      */
-    private static Fields read(JsonParser p, boolean keep, int expected, boolean tree) throws IOException {
+    private static Fields read(JsonParser p, boolean keep, int expected, TreeSubset tree) throws IOException {
         expect(p.nextToken(), JsonToken.START_OBJECT, "the envelope");
         long base = p.currentTokenLocation().getByteOffset();
         Integer version = null;
@@ -454,8 +467,8 @@ public final class EnvelopeCodec {
                 }
                 f.hasBody = true;
                 f.bodyStart = (int) (p.currentTokenLocation().getByteOffset() - base);
-                if (tree) {
-                    f.json = TREE.readTree(p);
+                if (tree != null) {
+                    f.json = tree.read(p);
                 } else {
                     p.skipChildren();
                     if (t.isScalarValue()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.json.Json;
+import dev.dash.model.json.TreeSubset;
 import dev.dash.model.mapping.MappingError.Code;
 import java.io.IOException;
 import java.time.Instant;
@@ -43,6 +44,8 @@ public final class CompiledMapping {
 
     private final String[] labelNames;
 
+    private final TreeSubset bodySubset;
+
     CompiledMapping(
             JsonNode document,
             TimeSpec time,
@@ -66,6 +69,48 @@ public final class CompiledMapping {
         for (int i = 0; i < labels.length; i++) {
             labelNames[i] = fields[labels[i]].name;
         }
+        this.bodySubset = subset();
+    }
+
+    /** Every pointer {@link #apply} can read of an event, as a {@link TreeSubset}. */
+    private TreeSubset subset() {
+        List<JsonPointer> pointers = new ArrayList<>();
+        // Pointers of a row's item: relative to the exploded array's elements, which the explode pointer keeps
+        // whole; without explode the item is the root.
+        PointerSink sink = (p, rootScope) -> {
+            if (rootScope || explode == null) {
+                pointers.add(p);
+            }
+        };
+        if (explode != null) {
+            pointers.add(explode.path());
+        }
+        if (time != null) {
+            sink.add(time.path(), time.rootScope());
+        }
+        if (filter != null) {
+            filter.pointers(sink);
+        }
+        for (FieldPlan f : fields) {
+            if (f.path != null) {
+                sink.add(f.path, f.rootScope);
+            }
+            for (Step s : f.steps) {
+                s.pointers(sink);
+            }
+        }
+        return TreeSubset.of(pointers);
+    }
+
+    /**
+     * The part of an event's body that {@link #apply} can read: every JSON Pointer of the mapping (time, filter,
+     * explode, fields and their {@code coalesce} steps). A tree read with it ({@link TreeSubset#read}) maps exactly as
+     * the whole body's tree does, for a reader that need not build the rest (the replay's Bronze lines).
+     *
+     * @return the subset; {@link TreeSubset#ALL} when a pointer is the whole document
+     */
+    public TreeSubset bodySubset() {
+        return bodySubset;
     }
 
     /**

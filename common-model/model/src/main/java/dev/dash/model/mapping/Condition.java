@@ -18,6 +18,9 @@ abstract class Condition {
 
     abstract boolean test(JsonNode item, JsonNode root);
 
+    /** Tells {@code to} every pointer the condition reads of the event. */
+    abstract void pointers(PointerSink to);
+
     static Condition compile(JsonNode spec, String pointer, Compilation c) {
         return compile(spec, pointer, c, 0);
     }
@@ -165,6 +168,11 @@ abstract class Condition {
         boolean test(JsonNode item, JsonNode rootNode) {
             return leaf.test((root ? rootNode : item).at(path));
         }
+
+        @Override
+        void pointers(PointerSink to) {
+            to.add(path, root);
+        }
     }
 
     private static final class All extends Condition {
@@ -172,6 +180,15 @@ abstract class Condition {
 
         All(Condition[] parts) {
             this.parts = parts;
+        }
+
+        @Override
+        void pointers(PointerSink to) {
+            for (Condition p : parts) {
+                if (p != null) {
+                    p.pointers(to);
+                }
+            }
         }
 
         @Override
@@ -193,6 +210,15 @@ abstract class Condition {
         }
 
         @Override
+        void pointers(PointerSink to) {
+            for (Condition p : parts) {
+                if (p != null) {
+                    p.pointers(to);
+                }
+            }
+        }
+
+        @Override
         boolean test(JsonNode item, JsonNode root) {
             for (Condition p : parts) {
                 if (p.test(item, root)) {
@@ -208,6 +234,11 @@ abstract class Condition {
 
         Not(Condition inner) {
             this.inner = inner;
+        }
+
+        @Override
+        void pointers(PointerSink to) {
+            inner.pointers(to);
         }
 
         @Override

@@ -33,6 +33,9 @@ abstract class Step {
     /** Applies the step; false after recording an error in the slot. */
     abstract boolean apply(Slot v, JsonNode item, JsonNode root);
 
+    /** Tells {@code to} every pointer the step reads of the event (none but for {@code coalesce}). */
+    void pointers(PointerSink to) {}
+
     final boolean wrongType(Slot v, String expected, String hint) {
         return v.fail(Code.WRONG_TYPE, op + " expects " + expected + " but got " + v.describe() + hint);
     }
@@ -485,6 +488,13 @@ abstract class Step {
             super("coalesce");
             this.paths = paths;
             this.root = root;
+        }
+
+        @Override
+        void pointers(PointerSink to) {
+            for (JsonPointer p : paths) {
+                to.add(p, root);
+            }
         }
 
         @Override
