@@ -2,19 +2,15 @@ package dev.dash.bench.replay;
 
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
-import dev.dash.model.envelope.Source;
 import dev.dash.model.json.TreeSubset;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.mapping.MappingResult;
-import dev.dash.model.signature.Preset;
-import dev.dash.model.signature.VerificationResult;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -40,23 +36,13 @@ public final class LineDecodeCost {
         for (int i = 0; i < events; i++) {
             Instant received = t0.plusMillis(10L * i);
             String delivery = "msg_" + i;
-            lines.add(EnvelopeCodec.encodeLine(new RawEnvelope(
+            lines.add(EnvelopeCodec.encodeLine(ReplaySetup.envelope(
                     UUID.randomUUID(),
                     pipeline,
                     team,
                     received,
-                    Source.WEBHOOK,
                     delivery,
-                    "application/json",
-                    Map.of(
-                            "webhook-id",
-                            delivery,
-                            "webhook-timestamp",
-                            String.valueOf(received.getEpochSecond()),
-                            "user-agent",
-                            "fleet-gateway/2.9"),
-                    TelemetryEvents.body(7, i, received.minusMillis(250)),
-                    VerificationResult.verified(Preset.STANDARD_WEBHOOKS, "s1", delivery))));
+                    TelemetryEvents.body(7, i, received.minusMillis(250)))));
         }
         CompiledMapping mapping = MappingCompiler.compile(TelemetryEvents.MAPPING_V2);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

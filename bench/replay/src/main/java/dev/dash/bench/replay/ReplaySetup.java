@@ -319,23 +319,7 @@ public final class ReplaySetup {
                 byte[] body = TelemetryEvents.body(s.seed(), i, s.created(i));
                 bodyBytes += body.length;
                 String delivery = "msg_" + Long.toHexString(s.seed()) + "_" + i;
-                RawEnvelope e = new RawEnvelope(
-                        event,
-                        s.pipeline(),
-                        s.team(),
-                        received,
-                        Source.WEBHOOK,
-                        delivery,
-                        "application/json",
-                        Map.of(
-                                "webhook-id",
-                                delivery,
-                                "webhook-timestamp",
-                                String.valueOf(received.getEpochSecond()),
-                                "user-agent",
-                                "fleet-gateway/2.9"),
-                        body,
-                        VerificationResult.verified(Preset.STANDARD_WEBHOOKS, "s1", delivery));
+                RawEnvelope e = envelope(event, s.pipeline(), s.team(), received, delivery, body);
                 w.write(e, LINE_VERSION);
                 min = min == null || received.isBefore(min) ? received : min;
                 max = max == null || received.isAfter(max) ? received : max;
@@ -355,5 +339,26 @@ public final class ReplaySetup {
         String key = BronzeKey.forFirstEvent(s.pipeline(), s.received(p.from()), s.partition(), p.startOffset())
                 .format();
         return new Written(p, key, out.toByteArray(), copy.toString().getBytes(StandardCharsets.UTF_8), n, min, max);
+    }
+
+    /** A telemetry delivery as a fleet gateway signs it (Standard Webhooks), the way the ingestor archives it. */
+    static RawEnvelope envelope(UUID event, UUID pipeline, UUID team, Instant received, String delivery, byte[] body) {
+        return new RawEnvelope(
+                event,
+                pipeline,
+                team,
+                received,
+                Source.WEBHOOK,
+                delivery,
+                "application/json",
+                Map.of(
+                        "webhook-id",
+                        delivery,
+                        "webhook-timestamp",
+                        String.valueOf(received.getEpochSecond()),
+                        "user-agent",
+                        "fleet-gateway/2.9"),
+                body,
+                VerificationResult.verified(Preset.STANDARD_WEBHOOKS, "s1", delivery));
     }
 }
