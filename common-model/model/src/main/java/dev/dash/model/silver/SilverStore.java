@@ -47,6 +47,8 @@ public final class SilverStore {
 
     private static final String UNIQUE_VIOLATION = "23505";
     private static final int CHUNK = 256 * 1024;
+    /** A binary COPY row with a short metric name and a few labels; a larger row grows the buffer as it comes. */
+    private static final int ROW_ESTIMATE = 256;
 
     private final DataSource dataSource;
     /** Whether writes log the hours they touched for the rollup job (false: the writer refreshes them itself). */
@@ -314,7 +316,9 @@ public final class SilverStore {
     private static long copy(Connection c, String sql, SilverBatch batch) throws SQLException, IOException {
         CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql + " WITH (FORMAT binary)");
         try {
-            ByteBuffer b = ByteBuffer.allocate(CHUNK + 64 * 1024);
+            // Sized to the batch: a whole chunk for a batch of one row was most of a single event's allocation.
+            ByteBuffer b = ByteBuffer.allocate((int)
+                    Math.min(CHUNK + 64 * 1024, BINARY_HEADER.length + 2 + (long) batch.rows.size() * ROW_ESTIMATE));
             b.put(BINARY_HEADER);
             Object lastLabels = null;
             byte[] labels = null;

@@ -243,6 +243,52 @@ class SilverStoreTest {
         return out;
     }
 
+    /**
+     * The COPY buffer starts at the batch's estimated size: rows far larger than the estimate (a point with 4 KB of
+     * labels, in a batch of one event) and a batch past one chunk are written whole, every label and value intact.
+     */
+    @Test
+    void rowsLargerThanTheBufferEstimateAndBatchesPastAChunkAreWrittenWhole() throws SQLException {
+        Map<String, String> wide = new LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            wide.put("label_" + i, "v".repeat(100) + i);
+        }
+        SilverBatch one = new SilverBatch();
+        UUID id = UUID.randomUUID();
+        one.countEvent(T);
+        one.origin(id, T, 3, 1L, null);
+        one.addPoints(
+                pipeline,
+                team,
+                id,
+                1,
+                T,
+                List.of(new Point(T, "wide_a", wide, 1.5), new Point(T, "wide_b", wide, 2.5)));
+        assertThat(new SilverStore(ds).write(one)).isEqualTo(2);
+
+        SilverBatch many = new SilverBatch();
+        for (int i = 0; i < 1_500; i++) {
+            event(many, 100 + i, "site-" + i);
+        }
+        assertThat(new SilverStore(ds).write(many)).isEqualTo(3_000);
+
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT metric, value, labels::text FROM " + schema
+                        + ".metrics WHERE event_id = '" + id + "' ORDER BY metric")) {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                Map<?, ?> labels = Json.reader().forType(Map.class).readValue(rs.getString(3));
+                assertThat(labels).isEqualTo(wide);
+                rows.add(rs.getString(1) + "=" + rs.getDouble(2));
+            }
+            assertThat(rows).containsExactly("wide_a=1.5", "wide_b=2.5");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(events("metrics")).hasSize(1 + 1_500);
+    }
+
     static void execute(String sql) throws SQLException {
         try (Connection c = ds.getConnection();
                 Statement s = c.createStatement()) {
