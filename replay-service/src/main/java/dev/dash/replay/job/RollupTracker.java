@@ -277,13 +277,7 @@ final class RollupTracker implements AutoCloseable {
     }
 
     private void run(List<long[]> m, List<long[]> h) {
-        long n = 0;
-        for (long[] i : m) {
-            Instant from = Instant.ofEpochSecond(i[0] * 60);
-            Instant to = Instant.ofEpochSecond(i[1] * 60);
-            refresh.minutes(from, to);
-            n += i[1] - i[0];
-        }
+        long n = minutes(m);
         for (long[] i : h) {
             Instant from = Instant.ofEpochSecond(i[0] * 3600);
             Instant to = Instant.ofEpochSecond(i[1] * 3600);

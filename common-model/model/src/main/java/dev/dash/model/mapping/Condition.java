@@ -175,10 +175,11 @@ abstract class Condition {
         }
     }
 
-    private static final class All extends Condition {
-        private final Condition[] parts;
+    /** A condition over several: it reads what its parts read. */
+    private abstract static class Parts extends Condition {
+        final Condition[] parts;
 
-        All(Condition[] parts) {
+        Parts(Condition[] parts) {
             this.parts = parts;
         }
 
@@ -189,6 +190,12 @@ abstract class Condition {
                     p.pointers(to);
                 }
             }
+        }
+    }
+
+    private static final class All extends Parts {
+        All(Condition[] parts) {
+            super(parts);
         }
 
         @Override
@@ -202,20 +209,9 @@ abstract class Condition {
         }
     }
 
-    private static final class Any extends Condition {
-        private final Condition[] parts;
-
+    private static final class Any extends Parts {
         Any(Condition[] parts) {
-            this.parts = parts;
-        }
-
-        @Override
-        void pointers(PointerSink to) {
-            for (Condition p : parts) {
-                if (p != null) {
-                    p.pointers(to);
-                }
-            }
+            super(parts);
         }
 
         @Override
