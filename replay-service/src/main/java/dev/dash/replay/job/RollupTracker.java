@@ -34,6 +34,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * only refreshed twice at worst. {@link #finish} waits for the round in flight and refreshes every minute and hour
  * still dirty.
  *
+ * <p>A job whose batches merge their minute buckets themselves ({@code mergesMinutes}: a mapping replay on plain
+ * PostgreSQL, docs/replay.md step 4) registers an object's hours only; the minutes of a batch that could not merge
+ * come through {@link #dirty}. A refresh of minutes then holds {@link #merging()}'s lock exclusive, so it never
+ * rebuilds a minute while a merge into it may commit.
+ *
  * <p>Rounds serialise the refreshes of this pipeline (the plain variant rebuilds an hour from its minute buckets,
  * so that must not race a rebuild of those minutes). The state lives in memory: a job resumed after a crash does
  * not have it and refreshes the whole range before its cut-over, as before.
