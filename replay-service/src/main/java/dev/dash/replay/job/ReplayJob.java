@@ -34,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -176,7 +177,10 @@ final class ReplayJob implements Runnable {
                 plan.stream().filter(o -> !done.contains(o.key())).toList();
         Deque<Pending> window = new ArrayDeque<>();
         // Rollups refreshed behind the replay, so that only the last minutes are left for the cut-over; a resumed
-        // run does not know what the earlier ones wrote and refreshes the whole range then.
+        // run does not know what the earlier ones wrote and refreshes the whole range then. A mapping replay on plain
+        // PostgreSQL merges the minute buckets of its batches in their transactions instead of refreshing them from
+        // the rows; only the minutes of batches that could not (a row already there) are refreshed (issue-replay11).
+        boolean mergeMinutes = already == 0 && job.mapping() && "plain".equals(jobs.db(JobStore::variant));
         RollupTracker tracker = already == 0
                 ? new RollupTracker(
                         new RollupTracker.Refresh() {
@@ -198,13 +202,17 @@ final class ReplayJob implements Runnable {
                         },
                         job.pipelineId(),
                         jobs.objectsInFlight(),
-                        jobs.rollupRoundMinutes())
+                        jobs.rollupRoundMinutes(),
+                        mergeMinutes)
                 : null;
         // A mapping replay's batches skip the rollup invalidation log: its pending version is read by nobody before
         // the cut-over, and every minute it wrote is refreshed by this job (behind it, or over the whole range when
         // resumed) before then (docs/replay.md, step 4). A quarantine replay writes the active version: logged.
-        try (Pipeline pipeline =
-                new Pipeline(jobs.store(job.mapping()), jobs.objectsInFlight(), jobs.writeConnections())) {
+        try (Pipeline pipeline = new Pipeline(
+                jobs.store(job.mapping()),
+                jobs.objectsInFlight(),
+                jobs.writeConnections(),
+                mergeMinutes ? tracker : null)) {
             int next = 0;
             while (next < todo.size() || !window.isEmpty()) {
                 // Twice the readers: a reader that finished mapping an object starts the next one at once.
@@ -462,11 +470,15 @@ final class ReplayJob implements Runnable {
         final ExecutorService readers;
         private final ExecutorService writers;
         private final SilverStore store;
+        /** The job's rollups when its batches merge their minute buckets, else null. */
+        private final RollupTracker merging;
+
         private final Semaphore queued;
         private volatile boolean closed;
 
-        Pipeline(SilverStore store, int readers, int writers) {
+        Pipeline(SilverStore store, int readers, int writers, RollupTracker merging) {
             this.store = store;
+            this.merging = merging;
             this.readers = Executors.newFixedThreadPool(Math.max(1, readers), daemon("dash-replay-read"));
             this.writers = Executors.newFixedThreadPool(Math.max(1, writers), daemon("dash-replay-write"));
             // A batch being written per connection, and one ready per reader.
@@ -486,7 +498,7 @@ final class ReplayJob implements Runnable {
             try {
                 return writers.submit(() -> {
                     try {
-                        return flush(store, batch);
+                        return flush(store, batch, merging);
                     } finally {
                         queued.release();
                     }
@@ -534,12 +546,33 @@ final class ReplayJob implements Runnable {
         };
     }
 
-    private static long flush(SilverStore store, SilverBatch batch) throws SQLException {
+    private static long flush(SilverStore store, SilverBatch batch, RollupTracker merging) throws SQLException {
         if (batch.isEmpty()) {
             return 0;
         }
         long n = batch.rows().size();
-        store.write(batch);
+        if (merging == null || batch.rows().isEmpty()) {
+            store.write(batch);
+        } else {
+            Instant min = null;
+            Instant max = null;
+            for (SilverBatch.Row r : batch.rows()) {
+                min = min == null || r.time().isBefore(min) ? r.time() : min;
+                max = max == null || r.time().isAfter(max) ? r.time() : max;
+            }
+            // No refresh of this job's minutes runs while the merge is in flight (RollupTracker.merging).
+            Lock lock = merging.merging();
+            lock.lock();
+            try {
+                store.write(batch, true);
+            } finally {
+                lock.unlock();
+            }
+            if (!batch.minutesMerged()) {
+                // Committed without its buckets (some rows were there already): refreshed from the rows.
+                merging.dirty(min, max);
+            }
+        }
         batch.clear();
         return n;
     }

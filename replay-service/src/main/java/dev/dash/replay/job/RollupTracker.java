@@ -13,6 +13,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Refreshes the rollups of what a replay has written while it writes on (docs/replay.md, step 4), so that the
@@ -30,6 +33,11 @@ import java.util.concurrent.Future;
  * it could have missed was committed after that and registered after that, so nothing written is ever left out,
  * only refreshed twice at worst. {@link #finish} waits for the round in flight and refreshes every minute and hour
  * still dirty.
+ *
+ * <p>A job whose batches merge their minute buckets themselves ({@code mergesMinutes}: a mapping replay on plain
+ * PostgreSQL, docs/replay.md step 4) registers an object's hours only; the minutes of a batch that could not merge
+ * come through {@link #dirty}. A refresh of minutes then holds {@link #merging()}'s lock exclusive, so it never
+ * rebuilds a minute while a merge into it may commit.
  *
  * <p>Rounds serialise the refreshes of this pipeline (the plain variant rebuilds an hour from its minute buckets,
  * so that must not race a rebuild of those minutes). The state lives in memory: a job resumed after a crash does
@@ -65,8 +73,26 @@ final class RollupTracker implements AutoCloseable {
     private int roundsRun;
     private long minutesRefreshed;
 
+    /**
+     * Whether the job's batches merge their minute buckets themselves (plain PostgreSQL, a mapping replay): then an
+     * object's minutes are not dirty (only its hours are), only those of batches that could not merge ({@link #dirty}).
+     */
+    private final boolean mergesMinutes;
+
+    /**
+     * Held shared by a batch merging its minute buckets, for as long as its transaction may be open, and exclusive by a
+     * refresh of minutes: a refresh deletes a minute's buckets and rebuilds them from the rows it sees, so a merge
+     * committing meanwhile could be lost or clash with it. Fair, so a refresh does not wait behind merge after merge.
+     */
+    private final ReadWriteLock merges = new ReentrantReadWriteLock(true);
+
     RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, int minRoundMinutes) {
+        this(refresh, pipelineId, objectsInFlight, minRoundMinutes, false);
+    }
+
+    RollupTracker(Refresh refresh, UUID pipelineId, int objectsInFlight, int minRoundMinutes, boolean mergesMinutes) {
         this.refresh = refresh;
+        this.mergesMinutes = mergesMinutes;
         this.minRound = Math.max(1, minRoundMinutes);
         this.pipelineId = pipelineId;
         this.recent = 2 * objectsInFlight + 2;
@@ -85,7 +111,9 @@ final class RollupTracker implements AutoCloseable {
         long m0 = Math.floorDiv(min.getEpochSecond(), 60);
         long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
         synchronized (this) {
-            add(minutes, m0, m1);
+            if (!mergesMinutes) {
+                add(minutes, m0, m1);
+            }
             add(hours, Math.floorDiv(m0, 60), Math.floorDiv(m1 - 1, 60) + 1);
             recentStarts.addLast(m0);
             if (recentStarts.size() > recent) {
@@ -93,6 +121,23 @@ final class RollupTracker implements AutoCloseable {
             }
         }
         startRound();
+    }
+
+    /**
+     * A batch committed without merging its minute buckets (some of its rows were there already), its points in
+     * [min, max]: those minutes are refreshed from the rows. Its hours are dirty through its object's {@link #written}.
+     */
+    void dirty(Instant min, Instant max) {
+        long m0 = Math.floorDiv(min.getEpochSecond(), 60);
+        long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
+        synchronized (this) {
+            add(minutes, m0, m1);
+        }
+    }
+
+    /** The lock a batch holds (shared) while it writes and merges its minute buckets. */
+    Lock merging() {
+        return merges.readLock();
     }
 
     /** Starts a round over the settled dirty minutes unless one is running (the next registration tries again). */
@@ -105,7 +150,8 @@ final class RollupTracker implements AutoCloseable {
         }
         // Settled: before the earliest point of the last objects, less a minute for points out of order.
         long settled = recentStarts.stream().mapToLong(Long::longValue).min().orElseThrow() - 1;
-        if (count(minutes, settled) < minRound) {
+        // Merging its minutes, the job has few or none to refresh: a settled hour is reason enough for a round.
+        if (count(minutes, settled) < minRound && !(mergesMinutes && count(hours, Math.floorDiv(settled, 60)) > 0)) {
             return;
         }
         List<long[]> m = take(minutes, settled);
@@ -233,7 +279,10 @@ final class RollupTracker implements AutoCloseable {
                 (System.nanoTime() - t2) / 1_000_000);
     }
 
-    /** Refreshes the minutes of the intervals, in order; how many. */
+    /**
+     * Refreshes the minutes of the intervals, in order; how many. Called by a round under the merges' lock, and by
+     * {@link #finish} without it: the writers are done by then.
+     */
     private long minutes(List<long[]> intervals) {
         long n = 0;
         for (long[] i : intervals) {
@@ -277,7 +326,16 @@ final class RollupTracker implements AutoCloseable {
     }
 
     private void run(List<long[]> m, List<long[]> h) {
-        long n = minutes(m);
+        long n;
+        // No merge in flight while minutes are rebuilt from the rows (see merges); hours read only minute buckets,
+        // and an hour a later merge touches is dirty again once that merge's object is registered.
+        Lock exclusive = merges.writeLock();
+        exclusive.lock();
+        try {
+            n = minutes(m);
+        } finally {
+            exclusive.unlock();
+        }
         for (long[] i : h) {
             Instant from = Instant.ofEpochSecond(i[0] * 3600);
             Instant to = Instant.ofEpochSecond(i[1] * 3600);
@@ -326,6 +384,11 @@ final class RollupTracker implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** A refresh of minutes waits for the merges in flight (for tests). */
+    boolean refreshWaiting() {
+        return ((ReentrantReadWriteLock) merges).hasQueuedThreads();
     }
 
     /** No round runs. */

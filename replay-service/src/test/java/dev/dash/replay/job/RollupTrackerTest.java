@@ -151,6 +151,47 @@ class RollupTrackerTest {
     }
 
     @Test
+    void mergingItsMinutesAJobRefreshesOnlyTheMinutesOfBatchesThatCouldNotAndStillEachHourOnceSettled() {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 10, true)) {
+            // A batch of minutes 3-4 took the staging path (rows already there): only those minutes are refreshed.
+            t.dirty(T0.plusSeconds(3 * 60 + 1), T0.plusSeconds(4 * 60 + 59));
+            for (int m = 0; m < 130; m += 2) {
+                object(t, m, m + 1);
+                awaitIdle(t);
+            }
+            // A round for a settled hour although its dirty minutes are under the minimum of 10.
+            assertThat(r.calls).containsExactly("m 3-5", "h 0-60", "h 60-120");
+            t.finish();
+            assertThat(r.calls).containsExactly("m 3-5", "h 0-60", "h 60-120", "h 120-180");
+        }
+    }
+
+    @Test
+    void aRefreshOfMinutesWaitsForTheMergesInFlight() throws Exception {
+        Recorded r = new Recorded();
+        try (RollupTracker t = new RollupTracker(r, UUID.randomUUID(), 1, 1, true)) {
+            java.util.concurrent.locks.Lock merge = t.merging();
+            merge.lock();
+            try {
+                t.dirty(T0.plusSeconds(5), T0.plusSeconds(65));
+                for (int m = 0; m < 6; m++) {
+                    object(t, m, m);
+                }
+                // The round has taken minute 0 and waits for the merge (a batch holding the lock) to end.
+                Awaitility.await().atMost(10, TimeUnit.SECONDS).until(t::refreshWaiting);
+                assertThat(r.calls).isEmpty();
+            } finally {
+                merge.unlock();
+            }
+            awaitIdle(t);
+            assertThat(r.calls)
+                    .as("the settled minute of the two, refreshed once the merge ended")
+                    .containsExactly("m 0-1");
+        }
+    }
+
+    @Test
     void intervalsMergeAndSplit() {
         TreeMap<Long, Long> s = new TreeMap<>();
         RollupTracker.add(s, 5, 7);

@@ -77,6 +77,8 @@ public final class SilverBatch {
     final List<Quarantined> quarantined = new ArrayList<>();
     /** The events PostgreSQL refused, moved from the rows into the quarantine by {@link SilverStore}. */
     final List<Quarantined> refused = new ArrayList<>();
+    /** Set by {@link SilverStore}: see {@link #minutesMerged()}. */
+    boolean minutesMerged;
 
     final Map<UUID, Origin> origins = new HashMap<>();
     final Map<Boundary, Boundary> boundaries = new HashMap<>();
@@ -245,8 +247,17 @@ public final class SilverBatch {
         refused.add(q);
     }
 
+    /**
+     * Whether the last write merged the minute buckets of every row into {@code metrics_1m} ({@link
+     * SilverStore#write(SilverBatch, boolean)}).
+     */
+    public boolean minutesMerged() {
+        return minutesMerged;
+    }
+
     /** Empties the batch for reuse. */
     public void clear() {
+        minutesMerged = false;
         refused.clear();
         origins.clear();
         rows.clear();

@@ -87,9 +87,23 @@ public final class SilverStore {
      * any other kind (connection lost, database down) are thrown, for the caller to retry the batch whole.
      */
     public int write(SilverBatch batch) throws SQLException {
+        return write(batch, false);
+    }
+
+    /**
+     * Writes the batch as {@link #write(SilverBatch)} does; with {@code mergeMinutes} (plain PostgreSQL only), a batch
+     * whose rows take the fast path (none of them there yet) also merges their 1-minute buckets into {@code metrics_1m}
+     * in its transaction ({@link MinuteBuckets}, plain/V161), and {@link SilverBatch#minutesMerged()} says so. A batch
+     * that did not (a row already there, a value refused, a value not finite) leaves its minutes to a refresh from the
+     * rows: counting a row already counted is what a merge must never do. For a writer that refreshes the rollups of
+     * what it writes itself (a mapping replay, docs/replay.md step 4), which must see that no refresh of those minutes
+     * runs while a merge is in flight.
+     */
+    public int write(SilverBatch batch, boolean mergeMinutes) throws SQLException {
         batch.refused.clear();
+        batch.minutesMerged = false;
         try {
-            return write(batch, true);
+            return write(batch, true, mergeMinutes);
         } catch (SQLException e) {
             if (!refused(e) || (batch.rows.isEmpty() && batch.records.isEmpty())) {
                 throw e;
@@ -106,7 +120,7 @@ public final class SilverStore {
         // The quarantine (what the batch held, and the refused events) in a transaction of its own.
         SilverBatch rest = new SilverBatch();
         rest.quarantined.addAll(batch.quarantined);
-        write(rest, true);
+        write(rest, true, false);
         return inserted;
     }
 
@@ -118,7 +132,7 @@ public final class SilverStore {
             return 0;
         }
         try {
-            return write(SilverBatch.merge(units), false);
+            return write(SilverBatch.merge(units), false, false);
         } catch (SQLException e) {
             if (!refused(e)) {
                 throw e;
@@ -153,7 +167,9 @@ public final class SilverStore {
         return "PostgreSQL refused to store it: " + (where < 0 ? m : m.substring(0, where)).strip();
     }
 
-    private int write(SilverBatch batch, boolean withQuarantine) throws SQLException {
+    private int write(SilverBatch batch, boolean withQuarantine, boolean mergeMinutes) throws SQLException {
+        // Aggregated before the transaction opens: nothing of it holds a lock.
+        MinuteBuckets buckets = mergeMinutes && !batch.rows.isEmpty() ? MinuteBuckets.of(batch.rows) : null;
         try (Connection c = dataSource.getConnection()) {
             prepareDays(c, batch);
             boolean auto = c.getAutoCommit();
@@ -167,8 +183,9 @@ public final class SilverStore {
                         throw e;
                     }
                     // Some rows are there already (a redelivery, or a replay over the same events): the
-                    // idempotent path skips exactly those.
+                    // idempotent path skips exactly those, and leaves the minutes to a refresh from the rows.
                     c.rollback();
+                    buckets = null;
                     inserted = writeMetrics(c, batch);
                 }
                 invalidateRollups(c, batch);
@@ -176,7 +193,12 @@ public final class SilverStore {
                 if (withQuarantine) {
                     writeQuarantine(c, batch);
                 }
+                // Last: the buckets' row locks, which another batch sharing a minute waits for, are held the least.
+                if (buckets != null) {
+                    buckets.merge(c);
+                }
                 c.commit();
+                batch.minutesMerged = buckets != null;
                 return inserted;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
