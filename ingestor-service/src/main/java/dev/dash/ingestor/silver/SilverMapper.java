@@ -78,8 +78,9 @@ public final class SilverMapper {
         }
         RawEnvelope e;
         try {
-            // Format 2: metadata from the headers, the body as the value (parsed once, by the mapping).
-            e = RawRecordCodec.decode(r.headers(), r.value());
+            // Format 2: metadata from the headers, the body as the value (parsed once, by the mapping). The kept
+            // request headers are checked but not copied: a mapping reads the body, the event id and the time.
+            e = RawRecordCodec.decodeWithoutRequestHeaders(r.headers(), r.value());
         } catch (RuntimeException ex) {
             Log.warnf("Skipping unreadable dash.raw record %d@%d: %s", r.partition(), r.offset(), ex.getMessage());
             return SKIPPED;

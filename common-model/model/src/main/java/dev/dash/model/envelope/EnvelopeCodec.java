@@ -162,10 +162,21 @@ public final class EnvelopeCodec {
     public static byte[] encodeLine(RawEnvelope e) {
         byte[] body = e.body();
         boolean embed = embeddable(body);
-        try (ByteArrayBuilder out = new ByteArrayBuilder(embed ? 512 : body.length + body.length / 3 + 512)) {
+        // One buffer sized for the whole line (the archiver encodes every event): the metadata, then the body
+        // appended as it is, then one copy out; no meta array to grow, copy and splice into a second line array.
+        int size = metaEstimate(e) + (embed ? BODY_FIELD.length + body.length + 1 : body.length + body.length / 3 + 16);
+        try (ByteArrayBuilder out = new ByteArrayBuilder(size)) {
             try (JsonGenerator g = Json.factory().createGenerator(out)) {
                 writeMeta(e, g, LINE_VERSION);
-                if (!embed) {
+                if (embed) {
+                    // {meta,"body":<body>}: the body's bytes are copied, never escaped. The object is closed by
+                    // hand, so the generator must not close it again.
+                    g.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+                    g.flush();
+                    out.write(BODY_FIELD);
+                    out.write(body);
+                    out.write('}');
+                } else {
                     if (Utf8.isValid(body)) {
                         g.writeFieldName("body_text");
                         g.writeUTF8String(body, 0, body.length);
@@ -173,24 +184,27 @@ public final class EnvelopeCodec {
                         g.writeFieldName("body_b64");
                         g.writeBinary(body);
                     }
+                    g.writeEndObject();
                 }
-                g.writeEndObject();
             }
-            byte[] meta = out.toByteArray();
-            if (!embed) {
-                return meta;
-            }
-            // {meta} becomes {meta,"body":<body>}: the body's bytes are copied, never escaped.
-            int head = meta.length - 1;
-            byte[] line = new byte[head + BODY_FIELD.length + body.length + 1];
-            System.arraycopy(meta, 0, line, 0, head);
-            System.arraycopy(BODY_FIELD, 0, line, head, BODY_FIELD.length);
-            System.arraycopy(body, 0, line, head + BODY_FIELD.length, body.length);
-            line[line.length - 1] = '}';
-            return line;
+            return out.toByteArray();
         } catch (IOException ex) {
             throw new UncheckedIOException("writing to memory failed", ex);
         }
+    }
+
+    /** About the bytes {@link #writeMeta} writes for {@code e} (more when values need escaping). */
+    private static int metaEstimate(RawEnvelope e) {
+        int n = 384 + length(e.deliveryId()) + length(e.contentType());
+        for (Map.Entry<String, String> h : e.headers().entrySet()) {
+            n += h.getKey().length() + h.getValue().length() + 6;
+        }
+        VerificationResult v = e.verification();
+        return n + length(v.detail()) + length(v.deliveryId()) + length(v.secretId());
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length() + 24;
     }
 
     /**

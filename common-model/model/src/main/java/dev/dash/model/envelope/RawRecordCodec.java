@@ -111,6 +111,23 @@ public final class RawRecordCodec {
      * @throws EnvelopeFormatException if the record is neither a valid format-2 record nor a format-1 envelope
      */
     public static RawEnvelope decode(Headers headers, byte[] value) {
+        return decode(headers, value, true);
+    }
+
+    /**
+     * Decodes a record of either format for a reader that does not use the kept request headers (the Silver
+     * writer: a mapping reads the body, the event id and the receipt time): a format-2 record's {@code h.*} headers
+     * are checked as {@link #decode(Headers, byte[])} checks them (each has a value, none appears twice), so exactly
+     * the same records are refused, but not copied into the envelope, whose {@link RawEnvelope#headers()} is empty.
+     * A format-1 record is decoded whole.
+     *
+     * @throws EnvelopeFormatException if the record is neither a valid format-2 record nor a format-1 envelope
+     */
+    public static RawEnvelope decodeWithoutRequestHeaders(Headers headers, byte[] value) {
+        return decode(headers, value, false);
+    }
+
+    private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
         if (format(headers) == 1) {
             return EnvelopeCodec.decode(value);
         }
@@ -130,14 +147,24 @@ public final class RawRecordCodec {
         String detail = null;
         String vDeliveryId = null;
         String secretId = null;
-        Map<String, String> kept = new HashMap<>();
+        Map<String, String> kept = keepRequestHeaders ? new HashMap<>() : Map.of();
+        // The request headers' names when they are not kept, for the same "appears twice" check.
+        List<String> names = keepRequestHeaders ? null : new ArrayList<>(8);
         // Which dash.* headers were seen (a bit each): one given twice is refused, as a field twice in an envelope.
         int seen = 0;
         try {
             for (Header h : headers) {
                 String k = h.key();
                 if (k.startsWith(REQUEST_HEADER)) {
-                    if (kept.put(k.substring(REQUEST_HEADER.length()), string(h)) != null) {
+                    if (!keepRequestHeaders) {
+                        if (h.value() == null) {
+                            throw new EnvelopeFormatException("header '" + k + "' has no value", null);
+                        }
+                        if (names.contains(k)) {
+                            throw new EnvelopeFormatException("header '" + k + "' appears twice", null);
+                        }
+                        names.add(k);
+                    } else if (kept.put(k.substring(REQUEST_HEADER.length()), string(h)) != null) {
                         throw new EnvelopeFormatException("header '" + k + "' appears twice", null);
                     }
                     continue;

@@ -53,6 +53,124 @@ class RawRecordCodecTest {
         assertThat(RawRecordCodec.head(new RecordHeaders(), v1).line()).isSameAs(v1);
     }
 
+    @Property(tries = 300)
+    void withoutRequestHeadersTheSameEnvelopeLessItsHeaders(@ForAll("envelopes") RawEnvelope e) {
+        for (int format : new int[] {1, 2}) {
+            RawRecordCodec.Encoded r = RawRecordCodec.encode(e, format);
+            RawEnvelope lean = RawRecordCodec.decodeWithoutRequestHeaders(new RecordHeaders(r.headers()), r.value());
+            RawEnvelope full = RawRecordCodec.decode(new RecordHeaders(r.headers()), r.value());
+            assertThat(lean.headers()).isEqualTo(format == 1 ? e.headers() : java.util.Map.of());
+            assertThat(new RawEnvelope(
+                            lean.eventId(),
+                            lean.pipelineId(),
+                            lean.teamId(),
+                            lean.receivedAt(),
+                            lean.source(),
+                            lean.deliveryId(),
+                            lean.contentType(),
+                            full.headers(),
+                            lean.body(),
+                            lean.verification()))
+                    .isEqualTo(full);
+        }
+    }
+
+    /** The Silver writer's decode refuses exactly the records the full decode refuses. */
+    @Test
+    void withoutRequestHeadersRefusesWhatDecodeRefuses() {
+        RawEnvelope e = EnvelopeCodecTest.envelope("{}".getBytes(StandardCharsets.UTF_8));
+        List<Header> good = RawRecordCodec.encode(e).headers();
+        RecordHeaders requestTwice = new RecordHeaders(good);
+        requestTwice.add("h.x-github-event", "push".getBytes(StandardCharsets.UTF_8));
+        RecordHeaders requestNoValue = new RecordHeaders(good);
+        requestNoValue.add(new RecordHeader("h.x-extra", null));
+        RecordHeaders dashTwice = new RecordHeaders(good);
+        dashTwice.add("dash.team_id", e.teamId().toString().getBytes(StandardCharsets.UTF_8));
+        RecordHeaders otherCase = new RecordHeaders(good);
+        otherCase.add("h.X-GitHub-Event", "push".getBytes(StandardCharsets.UTF_8));
+        List<RecordHeaders> refused = List.of(
+                requestTwice,
+                requestNoValue,
+                dashTwice,
+                replace(good, "dash.format", "3"),
+                without(good, "dash.event_id"),
+                replace(good, "dash.team_id", "nope"),
+                replace(good, "dash.source", "carrier-pigeon"),
+                replace(good, "dash.verification.status", "maybe"),
+                without(good, "dash.verification.status"));
+        assertThat(good).extracting(Header::key).contains("h.x-github-event");
+        for (RecordHeaders h : refused) {
+            Throwable full = catchThrowable(() -> RawRecordCodec.decode(h, e.body()));
+            Throwable lean = catchThrowable(() -> RawRecordCodec.decodeWithoutRequestHeaders(h, e.body()));
+            assertThat(full).as("%s", h).isInstanceOf(EnvelopeFormatException.class);
+            assertThat(lean).as("%s", h).isInstanceOf(EnvelopeFormatException.class);
+            assertThat(lean.getMessage()).as("%s", h).isEqualTo(full.getMessage());
+        }
+        // Accepted by both: tracing headers, and a request header whose name differs only in case.
+        RecordHeaders traced = new RecordHeaders(good);
+        traced.add("traceparent", "00-abc".getBytes(StandardCharsets.UTF_8));
+        for (RecordHeaders h : List.of(new RecordHeaders(good), traced, otherCase)) {
+            assertThat(RawRecordCodec.decode(h, e.body()).eventId()).isEqualTo(e.eventId());
+            assertThat(RawRecordCodec.decodeWithoutRequestHeaders(h, e.body()).eventId())
+                    .isEqualTo(e.eventId());
+        }
+    }
+
+    /**
+     * A version-2 line is the version-1 envelope's metadata with {@code "v":2}, then the body: embedded as it is,
+     * as {@code body_text}, or as version 1's {@code body_b64} (the bytes the archiver wrote before it encoded a
+     * line in one buffer).
+     */
+    @Property(tries = 500)
+    void aVersion2LineIsTheVersion1MetadataThenTheBody(
+            @ForAll("envelopes") RawEnvelope e, @ForAll("jsonBodies") String json, @ForAll boolean asJson) {
+        RawEnvelope x = asJson
+                ? new RawEnvelope(
+                        e.eventId(),
+                        e.pipelineId(),
+                        e.teamId(),
+                        e.receivedAt(),
+                        e.source(),
+                        e.deliveryId(),
+                        e.contentType(),
+                        e.headers(),
+                        json.getBytes(StandardCharsets.UTF_8),
+                        e.verification())
+                : e;
+        String v1 = new String(EnvelopeCodec.encode(x), StandardCharsets.ISO_8859_1);
+        assertThat(v1).startsWith("{\"v\":1,");
+        // The body field follows the verification object, the last of the metadata.
+        int body = v1.indexOf(",\"body", v1.indexOf("\"verification\":{"));
+        String meta = "{\"v\":2," + v1.substring("{\"v\":1,".length(), body);
+        String tail = v1.substring(body);
+        String expected;
+        if (EnvelopeCodec.embeddable(x.body())) {
+            expected = meta + ",\"body\":" + new String(x.body(), StandardCharsets.ISO_8859_1) + "}";
+        } else if (tail.startsWith(",\"body\":")) {
+            expected = meta + ",\"body_text\":" + tail.substring(",\"body\":".length());
+        } else {
+            expected = meta + tail;
+        }
+        assertThat(new String(EnvelopeCodec.encodeLine(x), StandardCharsets.ISO_8859_1))
+                .isEqualTo(expected);
+    }
+
+    @Provide
+    Arbitrary<String> jsonBodies() {
+        return net.jqwik.api.Arbitraries.of(
+                "{}",
+                "[]",
+                "0",
+                "\"x\"",
+                "{\"a\":1,\"b\":[true,null,\"\\u00e9\"],\"c\":{\"d\":-2.5e3}}",
+                "{\"reading\":{\"temp\":21.5,\"site\":\"caf\u00e9\"}}",
+                "{\"a\":1} ",
+                " {\"a\":1}",
+                "{\"a\":\n1}",
+                "{\"a\":1}{}",
+                "{\"a\":");
+    }
+
     @Property(tries = 1000)
     void receivedTimesReadAsInstantParseReadsThem(@ForAll long seconds, @ForAll int nanos) {
         Instant t = Instant.ofEpochSecond(
