@@ -91,6 +91,8 @@ public class DedupeRepository {
     private final AgroalDataSource dataSource;
     private final ConcurrentLinkedQueue<ClaimRequest> claims = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicBoolean claimTimer = new AtomicBoolean();
+    private final AtomicLong claimStatements = new AtomicLong();
     private final ConcurrentLinkedQueue<Key> commits = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedCommits = new AtomicInteger();
     private final AtomicBoolean committing = new AtomicBoolean();
@@ -100,10 +102,15 @@ public class DedupeRepository {
     private final Map<Key, Claim> published = new ConcurrentHashMap<>();
 
     private final Duration commitLinger;
+    private final Duration claimLinger;
 
     @Inject
     public DedupeRepository(Pool pool, AgroalDataSource dataSource, IngestorConfig config) {
-        this(pool, dataSource, config.ingest().dedupeCommitLinger());
+        this(
+                pool,
+                dataSource,
+                config.ingest().dedupeCommitLinger(),
+                config.ingest().dedupeClaimLinger());
     }
 
     /** A store whose commits do not linger (each goes in the next statement). */
@@ -112,9 +119,14 @@ public class DedupeRepository {
     }
 
     DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger) {
+        this(pool, dataSource, commitLinger, Duration.ZERO);
+    }
+
+    DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger, Duration claimLinger) {
         this.pool = pool;
         this.dataSource = dataSource;
         this.commitLinger = commitLinger;
+        this.claimLinger = claimLinger;
     }
 
     /**
@@ -149,8 +161,29 @@ public class DedupeRepository {
         }
         CompletableFuture<Claim> f = new CompletableFuture<>();
         claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f));
-        drainClaims();
+        claimLater();
         return Uni.createFrom().completionStage(f);
+    }
+
+    /**
+     * Starts the next claim statement now when nothing lingers, else after the claim linger (a statement already
+     * running starts the next when it ends, lingering or not: those claims have waited already).
+     */
+    private void claimLater() {
+        if (claimLinger.isZero()) {
+            drainClaims();
+        } else if (claimTimer.compareAndSet(false, true)) {
+            Uni.createFrom()
+                    .voidItem()
+                    .onItem()
+                    .delayIt()
+                    .by(claimLinger)
+                    .subscribe()
+                    .with(x -> {
+                        claimTimer.set(false);
+                        drainClaims();
+                    });
+        }
     }
 
     private void drainClaims() {
@@ -195,6 +228,7 @@ public class DedupeRepository {
             l[i] = odt(q.leaseUntil());
             x[i] = odt(q.expiresAt());
         }
+        claimStatements.incrementAndGet();
         Tuple t = Tuple.tuple()
                 .addArrayOfUUID(p)
                 .addArrayOfString(d)
@@ -338,6 +372,11 @@ public class DedupeRepository {
     /** Commit statements run so far (tests). */
     long commitStatements() {
         return commitStatements.get();
+    }
+
+    /** Claim statements run so far (tests). */
+    long claimStatements() {
+        return claimStatements.get();
     }
 
     /** Releases the claim of a failed publish at once, so the producer's retry is not told to wait. */
