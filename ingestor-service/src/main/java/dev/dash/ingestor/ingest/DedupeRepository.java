@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Claims and commits are grouped: while one statement runs, the requests that arrive queue up and go
  * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
- * so a lone request waits for nothing and a busy node does not pay one statement per request.
+ * so a lone request waits for nothing and a busy node does not pay one statement per request. A claim may also linger
+ * ({@code dash.ingest.dedupe-claim-linger}, default 0) for company: a claim alone costs PostgreSQL several times its
+ * share of a group's statement (docs/benchmarks.md, issue-single11); the answers are the same either way.
  *
  * <p>Commits are on nobody's path (the producer has its answer once Kafka acknowledged), so they also linger
  * ({@code dash.ingest.dedupe-commit-linger}): a commit waits that long for others and they go in one statement, at
