@@ -76,6 +76,13 @@ public interface IngestorConfig {
         @WithDefault("20ms")
         Duration dedupeCommitLinger();
 
+        /**
+         * How long a dedupe claim (on the request's path, before its publish) waits for others to go in one
+         * statement; 0 sends each at once, grouping only the claims that arrive while a statement runs.
+         */
+        @WithDefault("0ms")
+        Duration dedupeClaimLinger();
+
         /** How often expired dedupe records are deleted. */
         @WithDefault("5m")
         Duration dedupeCleanupInterval();

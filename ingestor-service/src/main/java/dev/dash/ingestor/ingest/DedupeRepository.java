@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Claims and commits are grouped: while one statement runs, the requests that arrive queue up and go
  * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
- * so a lone request waits for nothing and a busy node does not pay one statement per request.
+ * so a lone request waits for nothing and a busy node does not pay one statement per request. A claim may also linger
+ * ({@code dash.ingest.dedupe-claim-linger}, default 0) for company: a claim alone costs PostgreSQL several times its
+ * share of a group's statement (docs/benchmarks.md, issue-single11); the answers are the same either way.
  *
  * <p>Commits are on nobody's path (the producer has its answer once Kafka acknowledged), so they also linger
  * ({@code dash.ingest.dedupe-commit-linger}): a commit waits that long for others and they go in one statement, at
@@ -91,6 +93,8 @@ public class DedupeRepository {
     private final AgroalDataSource dataSource;
     private final ConcurrentLinkedQueue<ClaimRequest> claims = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean claiming = new AtomicBoolean();
+    private final AtomicBoolean claimTimer = new AtomicBoolean();
+    private final AtomicLong claimStatements = new AtomicLong();
     private final ConcurrentLinkedQueue<Key> commits = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedCommits = new AtomicInteger();
     private final AtomicBoolean committing = new AtomicBoolean();
@@ -100,10 +104,15 @@ public class DedupeRepository {
     private final Map<Key, Claim> published = new ConcurrentHashMap<>();
 
     private final Duration commitLinger;
+    private final Duration claimLinger;
 
     @Inject
     public DedupeRepository(Pool pool, AgroalDataSource dataSource, IngestorConfig config) {
-        this(pool, dataSource, config.ingest().dedupeCommitLinger());
+        this(
+                pool,
+                dataSource,
+                config.ingest().dedupeCommitLinger(),
+                config.ingest().dedupeClaimLinger());
     }
 
     /** A store whose commits do not linger (each goes in the next statement). */
@@ -112,9 +121,14 @@ public class DedupeRepository {
     }
 
     DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger) {
+        this(pool, dataSource, commitLinger, Duration.ZERO);
+    }
+
+    DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger, Duration claimLinger) {
         this.pool = pool;
         this.dataSource = dataSource;
         this.commitLinger = commitLinger;
+        this.claimLinger = claimLinger;
     }
 
     /**
@@ -149,8 +163,29 @@ public class DedupeRepository {
         }
         CompletableFuture<Claim> f = new CompletableFuture<>();
         claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f));
-        drainClaims();
+        claimLater();
         return Uni.createFrom().completionStage(f);
+    }
+
+    /**
+     * Starts the next claim statement now when nothing lingers, else after the claim linger (a statement already
+     * running starts the next when it ends, lingering or not: those claims have waited already).
+     */
+    private void claimLater() {
+        if (claimLinger.isZero()) {
+            drainClaims();
+        } else if (claimTimer.compareAndSet(false, true)) {
+            Uni.createFrom()
+                    .voidItem()
+                    .onItem()
+                    .delayIt()
+                    .by(claimLinger)
+                    .subscribe()
+                    .with(x -> {
+                        claimTimer.set(false);
+                        drainClaims();
+                    });
+        }
     }
 
     private void drainClaims() {
@@ -195,6 +230,7 @@ public class DedupeRepository {
             l[i] = odt(q.leaseUntil());
             x[i] = odt(q.expiresAt());
         }
+        claimStatements.incrementAndGet();
         Tuple t = Tuple.tuple()
                 .addArrayOfUUID(p)
                 .addArrayOfString(d)
@@ -338,6 +374,11 @@ public class DedupeRepository {
     /** Commit statements run so far (tests). */
     long commitStatements() {
         return commitStatements.get();
+    }
+
+    /** Claim statements run so far (tests). */
+    long claimStatements() {
+        return claimStatements.get();
     }
 
     /** Releases the claim of a failed publish at once, so the producer's retry is not told to wait. */
