@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The migrations against the real PostgreSQL: the plain variant always, in a schema of its own; the
@@ -552,23 +552,11 @@ class DashSchemaTest {
     }
 
     private DataSource dataSource(String database, String currentSchema) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {endpoints.pgHost()});
-        ds.setPortNumbers(new int[] {endpoints.pgPort()});
-        ds.setDatabaseName(database);
-        ds.setUser(endpoints.pgUser());
-        ds.setPassword(endpoints.pgPassword());
-        if (currentSchema != null) {
-            ds.setCurrentSchema(currentSchema);
-        }
-        return ds;
+        return endpoints.withDatabase(database).dataSource(currentSchema);
     }
 
     private static void execute(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(ds, sql);
     }
 
     private static String queryString(DataSource ds, String sql) throws SQLException {

@@ -8,6 +8,7 @@ import dev.dash.model.db.SilverVariant;
 import dev.dash.model.mapping.Point;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,7 +24,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Minute buckets merged by the writer ({@link SilverStore#write(SilverBatch, boolean)}, {@link MinuteBuckets},
@@ -235,22 +235,10 @@ class MinuteBucketsTest {
     }
 
     private DataSource dataSource(String currentSchema) {
-        PGSimpleDataSource d = new PGSimpleDataSource();
-        d.setServerNames(new String[] {endpoints.pgHost()});
-        d.setPortNumbers(new int[] {endpoints.pgPort()});
-        d.setDatabaseName(endpoints.pgDatabase());
-        d.setUser(endpoints.pgUser());
-        d.setPassword(endpoints.pgPassword());
-        if (currentSchema != null) {
-            d.setCurrentSchema(currentSchema);
-        }
-        return d;
+        return endpoints.dataSource(currentSchema);
     }
 
     private static void execute(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(ds, sql);
     }
 }

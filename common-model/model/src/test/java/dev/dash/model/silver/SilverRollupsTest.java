@@ -6,6 +6,7 @@ import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
+import dev.dash.model.testing.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +19,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The per-pipeline rollup refresh a replay makes before its cut-over ({@link SilverRollups#refresh(Connection, UUID,
@@ -300,22 +300,10 @@ class SilverRollupsTest {
     }
 
     private DataSource dataSource(String currentSchema) {
-        PGSimpleDataSource d = new PGSimpleDataSource();
-        d.setServerNames(new String[] {endpoints.pgHost()});
-        d.setPortNumbers(new int[] {endpoints.pgPort()});
-        d.setDatabaseName(endpoints.pgDatabase());
-        d.setUser(endpoints.pgUser());
-        d.setPassword(endpoints.pgPassword());
-        if (currentSchema != null) {
-            d.setCurrentSchema(currentSchema);
-        }
-        return d;
+        return endpoints.dataSource(currentSchema);
     }
 
     private static void execute(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(ds, sql);
     }
 }

@@ -2,6 +2,7 @@ package dev.dash.model.testing;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Where the real services of a test run listen, and the Quarkus configuration that points a service at
@@ -42,6 +43,20 @@ public record Endpoints(
                 keycloakUrl,
                 keycloakAdminUser,
                 keycloakAdminPassword);
+    }
+
+    /** A plain pgjdbc data source on the test database, its search path set to {@code currentSchema} unless null. */
+    public PGSimpleDataSource dataSource(String currentSchema) {
+        PGSimpleDataSource d = new PGSimpleDataSource();
+        d.setServerNames(new String[] {pgHost});
+        d.setPortNumbers(new int[] {pgPort});
+        d.setDatabaseName(pgDatabase);
+        d.setUser(pgUser);
+        d.setPassword(pgPassword);
+        if (currentSchema != null) {
+            d.setCurrentSchema(currentSchema);
+        }
+        return d;
     }
 
     /** JDBC URL of the test database. */
