@@ -108,8 +108,8 @@ final class RollupTracker implements AutoCloseable {
         if (min == null || max == null) {
             return;
         }
-        long m0 = Math.floorDiv(min.getEpochSecond(), 60);
-        long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
+        long m0 = firstMinute(min);
+        long m1 = endMinute(max);
         synchronized (this) {
             if (!mergesMinutes) {
                 add(minutes, m0, m1);
@@ -128,11 +128,19 @@ final class RollupTracker implements AutoCloseable {
      * [min, max]: those minutes are refreshed from the rows. Its hours are dirty through its object's {@link #written}.
      */
     void dirty(Instant min, Instant max) {
-        long m0 = Math.floorDiv(min.getEpochSecond(), 60);
-        long m1 = Math.floorDiv(max.getEpochSecond(), 60) + 1;
         synchronized (this) {
-            add(minutes, m0, m1);
+            add(minutes, firstMinute(min), endMinute(max));
         }
+    }
+
+    /** The epoch minute of a point time. */
+    private static long firstMinute(Instant t) {
+        return Math.floorDiv(t.getEpochSecond(), 60);
+    }
+
+    /** The epoch minute after the one of a point time: the exclusive end of an interval of minutes. */
+    private static long endMinute(Instant t) {
+        return firstMinute(t) + 1;
     }
 
     /** The lock a batch holds (shared) while it writes and merges its minute buckets. */
@@ -326,15 +334,18 @@ final class RollupTracker implements AutoCloseable {
     }
 
     private void run(List<long[]> m, List<long[]> h) {
-        long n;
+        long n = 0;
         // No merge in flight while minutes are rebuilt from the rows (see merges); hours read only minute buckets,
-        // and an hour a later merge touches is dirty again once that merge's object is registered.
-        Lock exclusive = merges.writeLock();
-        exclusive.lock();
-        try {
-            n = minutes(m);
-        } finally {
-            exclusive.unlock();
+        // and an hour a later merge touches is dirty again once that merge's object is registered. A round of hours
+        // alone (the common one when the batches merge) takes no lock: the fair lock would hold every batch behind it.
+        if (!m.isEmpty()) {
+            Lock exclusive = merges.writeLock();
+            exclusive.lock();
+            try {
+                n = minutes(m);
+            } finally {
+                exclusive.unlock();
+            }
         }
         for (long[] i : h) {
             Instant from = Instant.ofEpochSecond(i[0] * 3600);

@@ -73,31 +73,21 @@ final class MinuteBuckets {
         Bucket b = buckets.computeIfAbsent(
                 new Key(r.pipelineId(), r.mappingVersion(), r.metric(), r.labels(), minute), Bucket::new);
         double v = r.value();
-        if (b.n == 0) {
-            b.teamId = r.teamId();
-            b.team = r.teamId().toString();
-            b.min = v;
-            b.max = v;
+        boolean first = b.n == 0;
+        if (first || !r.teamId().equals(b.teamId)) {
+            String team = r.teamId().toString();
+            if (first || team.compareTo(b.team) < 0) {
+                b.teamId = r.teamId();
+                b.team = team;
+            }
+        }
+        b.min = first ? v : Math.min(b.min, v);
+        b.max = first ? v : Math.max(b.max, v);
+        if (first || later(micros, r.eventId(), r.seq(), b)) {
             b.last = v;
             b.lastMicros = micros;
             b.lastEvent = r.eventId();
             b.lastSeq = r.seq();
-        } else {
-            if (!r.teamId().equals(b.teamId)) {
-                String team = r.teamId().toString();
-                if (team.compareTo(b.team) < 0) {
-                    b.teamId = r.teamId();
-                    b.team = team;
-                }
-            }
-            b.min = Math.min(b.min, v);
-            b.max = Math.max(b.max, v);
-            if (later(micros, r.eventId(), r.seq(), b)) {
-                b.last = v;
-                b.lastMicros = micros;
-                b.lastEvent = r.eventId();
-                b.lastSeq = r.seq();
-            }
         }
         b.n++;
         b.total += v;
