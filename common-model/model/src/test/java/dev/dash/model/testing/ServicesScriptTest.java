@@ -37,6 +37,26 @@ class ServicesScriptTest {
         assertThat(r.output()).contains("unknown service 'mysql'");
     }
 
+    @Test
+    void tooLittleFreeDiskIsNamedWithTheSettingAndNothingStarts() throws Exception {
+        long freeMb = Files.getFileStore(home).getUsableSpace() / (1024 * 1024);
+        String asked = String.valueOf(freeMb + 1_000_000);
+        Result r = run(Map.of("DASH_MIN_FREE_MB", asked), "up", "s3");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.output())
+                .contains("MB free on the disk of DASH_HOME=")
+                .contains("at least " + asked + " MB are needed (DASH_MIN_FREE_MB)");
+        assertThat(home.resolve("run/s3.pid")).doesNotExist();
+    }
+
+    @Test
+    void aMalformedFreeDiskSettingIsRefused() throws Exception {
+        Result r = run(Map.of("DASH_MIN_FREE_MB", "2GB"), "up", "s3");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.output()).contains("DASH_MIN_FREE_MB must be a whole number of megabytes, got '2GB'");
+        assertThat(home.resolve("run/s3.pid")).doesNotExist();
+    }
+
     private record Result(int exit, String output) {}
 
     private Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
