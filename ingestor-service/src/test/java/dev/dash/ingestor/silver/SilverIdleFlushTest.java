@@ -9,7 +9,6 @@ import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
 import dev.dash.model.testing.DashTestResource;
-import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,8 +32,11 @@ import org.junit.jupiter.api.Test;
  * dash.silver.flush-interval} is. The flush interval
  * here is 60 s ({@link ShortTimings}, a profile shared with another test; the writer's group starts at the end of
  * the shared dash.raw), so without the adaptive flush no event is written within the test's time.
+ *
+ * <p>Not tagged {@code silver}: when the writer flushes does not depend on the Silver variant, and the plain
+ * variant's write itself is {@code SilverWriterTest}'s (which the plain pass runs); tagged, this class cost the plain
+ * pass an application build and start of {@link ShortTimings} of its own.
  */
-@Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 @TestProfile(ShortTimings.class)

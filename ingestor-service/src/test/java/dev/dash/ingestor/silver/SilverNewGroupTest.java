@@ -30,7 +30,6 @@ import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,8 +37,11 @@ import org.junit.jupiter.api.Test;
  * {@code dash.raw}) and that finds a dual-write boundary on partitions without traffic commits the boundary there,
  * not offset 0: before, such a group's committed offsets were moved to the start of the shared topic, its
  * {@code dash_silver_lag} counted every record of those partitions and a restart would have read them all again.
+ *
+ * <p>Not tagged {@code silver}: a new group's committed offsets do not depend on the Silver variant (the plain
+ * variant's writes are {@code SilverWriterTest}'s, which the plain pass runs); tagged, this class cost the plain pass
+ * an application build and start of its profile.
  */
-@Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 @TestProfile(SilverNewGroupTest.NewGroupFromTheEnd.class)
