@@ -12,7 +12,6 @@ source bench/lib.sh
 # over both attempts.
 exec 9>/tmp/dash-web-tests.lock
 flock 9
-dash_mvn -B -q -pl web-service -am test -Dtest=UiPerformanceTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -Ddash.ui-bench.stream-seconds=10
+dash_mvn -B -q -pl web-service -am test -Dtest=UiPerformanceTest -Dsurefire.failIfNoSpecifiedTests=false
 exec 9>&-
 cat web-service/target/ui-bench.json

@@ -41,11 +41,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(DashTestResource.class)
 class UiPerformanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * How long points stream into the chart: 10 s for the figures ({@code bench/ui/run.sh} sets it), 4 s in the
-     * test command, where only the assertions count (at least 5 redraws a second either way).
-     */
-    private static final int STREAM_SECONDS = Integer.getInteger("dash.ui-bench.stream-seconds", 4);
 
     @TestHTTPResource("/")
     URL url;
@@ -135,7 +130,7 @@ class UiPerformanceTest {
             out.put("first_chart_vs_page_ready", median(first) / median(shell));
 
             Page bench = ctx.newPage();
-            bench.navigate(ui.base + "/#/bench/stream?points=10000&seconds=" + STREAM_SECONDS);
+            bench.navigate(ui.base + "/#/bench/stream?points=10000&seconds=10");
             bench.waitForFunction(
                     "document.title === 'bench done'", null, new Page.WaitForFunctionOptions().setTimeout(60_000));
             @SuppressWarnings("unchecked")
@@ -181,7 +176,7 @@ class UiPerformanceTest {
         assertThat(jsGzip).as("shipped JavaScript, gzip").isPositive().isLessThanOrEqualTo(300 * 1024);
         assertThat(out.get("stream_draws").asDouble())
                 .as("redraws while streaming")
-                .isGreaterThan(5.0 * STREAM_SECONDS);
+                .isGreaterThan(50);
     }
 
     private static double median(double[] a) {
