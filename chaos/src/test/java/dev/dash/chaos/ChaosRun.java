@@ -378,8 +378,8 @@ final class ChaosRun {
 
     /**
      * Every await here checks at once (poll delay 0): with a fixed poll interval Awaitility otherwise waits one
-     * interval before its first check, 0.5 s per node after every fault although most nodes were never down,
-     * and 2 s per reconciliation.
+     * interval before its first check, which is lost wherever the condition already holds: 0.5 s for each node a
+     * fault did not touch, after every fault, and 2 s for a reconciliation complete at once.
      */
     private static void awaitReady(DashNode n, Duration atMost) {
         Awaitility.await()

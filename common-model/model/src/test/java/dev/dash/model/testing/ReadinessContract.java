@@ -179,8 +179,8 @@ public abstract class ReadinessContract {
 
     private JsonNode awaitReadiness(int httpStatus, String status) {
         JsonNode[] last = new JsonNode[1];
-        // The first probe at once: with a fixed poll interval Awaitility waits one interval before it (0.5 s, seven
-        // times per service), and most of these calls find the state already reached.
+        // The first probe at once: with a fixed poll interval Awaitility waits one interval before it, 0.5 s lost
+        // wherever readiness is already as awaited (UP at the start of each case).
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(500))
                 .pollDelay(Duration.ZERO)
