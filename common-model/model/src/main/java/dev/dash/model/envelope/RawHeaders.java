@@ -64,10 +64,13 @@ final class RawHeaders {
     byte[] detail;
     byte[] vDeliveryId;
     byte[] secretId;
-    /** The kept request headers' names (without {@code h.}), sorted, and their values; {@code kept} of them. */
-    String[] names = new String[8];
+    /**
+     * The kept request headers' keys (with {@code h.}: no substring until an envelope keeps them; sorted as their
+     * names are, since all share the prefix) and their values; {@code kept} of them.
+     */
+    String[] names;
 
-    byte[][] values = new byte[8][];
+    byte[][] values;
     int kept;
     Instant instant;
 
@@ -157,8 +160,11 @@ final class RawHeaders {
         if (!plain(v)) {
             return false;
         }
-        String name = key.substring(RawRecordCodec.REQUEST_HEADER.length());
-        if (kept == names.length) {
+        String name = key;
+        if (names == null) {
+            names = new String[8];
+            values = new byte[8][];
+        } else if (kept == names.length) {
             names = java.util.Arrays.copyOf(names, kept * 2);
             values = java.util.Arrays.copyOf(values, kept * 2);
         }
@@ -199,7 +205,7 @@ final class RawHeaders {
         if (keepRequestHeaders && kept > 0) {
             h = new HashMap<>(kept * 2);
             for (int i = 0; i < kept; i++) {
-                h.put(names[i], string(values[i]));
+                h.put(names[i].substring(RawRecordCodec.REQUEST_HEADER.length()), string(values[i]));
             }
         }
         return new RawEnvelope(
@@ -245,7 +251,7 @@ final class RawHeaders {
                 + 1;
         for (int i = 0; i < kept; i++) {
             // "name":"value" and a comma before all but the first
-            n += names[i].length() + values[i].length + 5 + (i > 0 ? 1 : 0);
+            n += names[i].length() - RawRecordCodec.REQUEST_HEADER.length() + values[i].length + 5 + (i > 0 ? 1 : 0);
         }
         byte[] out = new byte[n];
         int p = put(out, 0, EVENT_ID);
@@ -267,7 +273,7 @@ final class RawHeaders {
             }
             out[p++] = '"';
             String name = names[i];
-            for (int j = 0; j < name.length(); j++) {
+            for (int j = RawRecordCodec.REQUEST_HEADER.length(); j < name.length(); j++) {
                 out[p++] = (byte) name.charAt(j);
             }
             out[p++] = '"';
