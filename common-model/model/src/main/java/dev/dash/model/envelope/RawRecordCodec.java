@@ -128,6 +128,17 @@ public final class RawRecordCodec {
     }
 
     private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
+        // The common case (a plain, canonical format-2 record) read from the header bytes once; anything else,
+        // refusals included, the general way below.
+        RawHeaders plain = RawHeaders.read(headers, value);
+        if (plain != null) {
+            return plain.envelope(value, keepRequestHeaders);
+        }
+        return decodeGeneral(headers, value, keepRequestHeaders);
+    }
+
+    /** The decode of any record, without the common case's shortcut (package-private for the tests' comparison). */
+    static RawEnvelope decodeGeneral(Headers headers, byte[] value, boolean keepRequestHeaders) {
         if (format(headers) == 1) {
             return EnvelopeCodec.decode(value);
         }
@@ -281,10 +292,26 @@ public final class RawRecordCodec {
      * @throws EnvelopeFormatException if the record is not valid
      */
     public static EnvelopeCodec.Head head(Headers headers, byte[] value, int lineVersion) {
+        if (lineVersion == EnvelopeCodec.LINE_VERSION) {
+            // The common case: a plain, canonical format-2 record with a JSON body, its line copied from the header
+            // bytes (RawHeaders); the same bytes encodeLine writes for the decoded envelope.
+            RawHeaders plain = RawHeaders.read(headers, value);
+            if (plain != null) {
+                byte[] line = EnvelopeCodec.embeddable(value)
+                        ? plain.line(value)
+                        : EnvelopeCodec.encodeLine(plain.envelope(value, true));
+                return new EnvelopeCodec.Head(plain.eventId(), plain.pipelineId(), plain.instant, line);
+            }
+        }
+        return headGeneral(headers, value, lineVersion);
+    }
+
+    /** The head of any record, without the common case's shortcut (package-private for the tests' comparison). */
+    static EnvelopeCodec.Head headGeneral(Headers headers, byte[] value, int lineVersion) {
         if (format(headers) == 1) {
             return EnvelopeCodec.head(value);
         }
-        RawEnvelope e = decode(headers, value);
+        RawEnvelope e = decodeGeneral(headers, value, true);
         byte[] line = lineVersion == 1 ? EnvelopeCodec.encode(e) : EnvelopeCodec.encodeLine(e);
         return new EnvelopeCodec.Head(e.eventId(), e.pipelineId(), e.receivedAt(), line);
     }
