@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Where the machine's CPU went over a window, from {@code /proc}, in cores (CPU seconds per wall second): each
  * named process with its direct children; PostgreSQL (the process named {@code postgres}) split by
- * {@link #backends}; then the rest of the machine, idle and steal. For each
+ * {@link #backends}; of the process named {@code replay} also its JIT compiler threads ({@code replay_jit}, a part of
+ * {@code replay}, not added to the sum); then the rest of the machine, idle and steal. For each
  * group also the time its threads were runnable but waited for a CPU ({@code wait_*}, from {@code schedstat}, in
  * the same unit): on a shared 2-core machine that shows who was starved. Processes that end inside the window lose
  * their share to "other".
