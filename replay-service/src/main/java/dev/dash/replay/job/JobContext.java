@@ -1,6 +1,5 @@
 package dev.dash.replay.job;
 
-import dev.dash.model.silver.SilverStore;
 import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -56,12 +55,10 @@ interface JobContext {
     Throttle throttle();
 
     /**
-     * The Silver writer of a replay: for a mapping replay ({@code ownRollups}) one that does not log the hours it
-     * writes for the live rollup job, since the job refreshes the pending version's rollups of what it wrote itself
-     * before its cut-over (docs/replay.md, step 4); for a quarantine replay, which writes the active version that
-     * queries read, one that logs them as the Silver writer does.
+     * A writer thread's own connection of the pool ({@link PinnedDataSource}), held until the job closes it or a failed
+     * write discards it.
      */
-    SilverStore store(boolean ownRollups);
+    PinnedDataSource pinnedConnection();
 
     /** Publishes the replay's current row on {@code dash.replays}. */
     void report(UUID replay);

@@ -209,10 +209,7 @@ final class ReplayJob implements Runnable {
         // the cut-over, and every minute it wrote is refreshed by this job (behind it, or over the whole range when
         // resumed) before then (docs/replay.md, step 4). A quarantine replay writes the active version: logged.
         try (Pipeline pipeline = new Pipeline(
-                jobs.store(job.mapping()),
-                jobs.objectsInFlight(),
-                jobs.writeConnections(),
-                mergeMinutes ? tracker : null)) {
+                !job.mapping(), jobs.objectsInFlight(), jobs.writeConnections(), mergeMinutes ? tracker : null)) {
             int next = 0;
             while (next < todo.size() || !window.isEmpty()) {
                 // Twice the readers: a reader that finished mapping an object starts the next one at once.
@@ -469,18 +466,34 @@ final class ReplayJob implements Runnable {
     private final class Pipeline implements AutoCloseable {
         final ExecutorService readers;
         private final ExecutorService writers;
-        private final SilverStore store;
+        /** Whether the batches log the hours they touch for the live rollup job (SilverStore's invalidates). */
+        private final boolean invalidates;
         /** The job's rollups when its batches merge their minute buckets, else null. */
         private final RollupTracker merging;
+        /** Each writer thread's store, on a connection of its own for the whole job (PinnedDataSource). */
+        private final ThreadLocal<Writer> writer = new ThreadLocal<>();
 
         private final Semaphore queued;
         private volatile boolean closed;
 
-        Pipeline(SilverStore store, int readers, int writers, RollupTracker merging) {
-            this.store = store;
+        Pipeline(boolean invalidates, int readers, int writers, RollupTracker merging) {
+            this.invalidates = invalidates;
             this.merging = merging;
             this.readers = Executors.newFixedThreadPool(Math.max(1, readers), daemon("dash-replay-read"));
-            this.writers = Executors.newFixedThreadPool(Math.max(1, writers), daemon("dash-replay-write"));
+            // A writer thread gives its connection back when it ends (the pool shut down, its last batch done).
+            ThreadFactory writerThreads = daemon("dash-replay-write");
+            this.writers = Executors.newFixedThreadPool(
+                    Math.max(1, writers),
+                    r -> writerThreads.newThread(() -> {
+                        try {
+                            r.run();
+                        } finally {
+                            Writer w = writer.get();
+                            if (w != null) {
+                                w.connection().close();
+                            }
+                        }
+                    }));
             // A batch being written per connection, and one ready per reader.
             this.queued = new Semaphore(Math.max(1, writers) + Math.max(1, readers));
         }
@@ -497,8 +510,13 @@ final class ReplayJob implements Runnable {
             }
             try {
                 return writers.submit(() -> {
+                    Writer w = writer();
                     try {
-                        return flush(store, batch, merging);
+                        return flush(w.store(), batch, merging);
+                    } catch (Exception | Error e) {
+                        // The connection's state after a failure is not trusted: the next batch takes another.
+                        w.connection().discard();
+                        throw e;
                     } finally {
                         queued.release();
                     }
@@ -507,6 +525,17 @@ final class ReplayJob implements Runnable {
                 queued.release();
                 throw new JobStop("the job's pipeline closed");
             }
+        }
+
+        /** This writer thread's store and connection. */
+        private Writer writer() {
+            Writer w = writer.get();
+            if (w == null) {
+                PinnedDataSource c = jobs.pinnedConnection();
+                w = new Writer(new SilverStore(c, invalidates), c);
+                writer.set(w);
+            }
+            return w;
         }
 
         /** Ends a reader's work when the job ended or lost its lease. */
@@ -537,6 +566,9 @@ final class ReplayJob implements Runnable {
             }
         }
     }
+
+    /** A writer thread's store over its own connection. */
+    private record Writer(SilverStore store, PinnedDataSource connection) {}
 
     private static ThreadFactory daemon(String name) {
         return r -> {

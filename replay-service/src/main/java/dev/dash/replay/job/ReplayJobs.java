@@ -3,7 +3,6 @@ package dev.dash.replay.job;
 import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.Topics;
 import dev.dash.model.replay.Replay;
-import dev.dash.model.silver.SilverStore;
 import dev.dash.platform.config.KafkaConfig;
 import dev.dash.platform.startup.StartupSteps;
 import dev.dash.replay.config.ReplayConfig;
@@ -55,9 +54,6 @@ public class ReplayJobs {
     private final KafkaConfig kafka;
     private final String node;
     private final Throttle throttle;
-    private final SilverStore store;
-    /** For mapping replays: no rollup invalidation log, the job refreshes its own rollups (JobContext#store). */
-    private final SilverStore ownRollupsStore;
 
     private final Map<UUID, ReplayJob> held = new ConcurrentHashMap<>();
     private final Map<UUID, Long> lastReport = new ConcurrentHashMap<>();
@@ -91,8 +87,6 @@ public class ReplayJobs {
         this.kafka = config.kafka();
         this.node = this.config.nodeId().orElseGet(ReplayJobs::defaultNode);
         this.throttle = new Throttle(this.config.maxEventsPerSecond());
-        this.store = new SilverStore(dataSource);
-        this.ownRollupsStore = new SilverStore(dataSource, false);
         this.sweeper = new VersionSweeper(dataSource, this.config);
         this.events = Counter.builder("dash.replay.events")
                 .description("Events read from Bronze by replay jobs")
@@ -267,8 +261,8 @@ public class ReplayJobs {
         }
 
         @Override
-        public SilverStore store(boolean ownRollups) {
-            return ownRollups ? ownRollupsStore : store;
+        public PinnedDataSource pinnedConnection() {
+            return new PinnedDataSource(dataSource);
         }
 
         @Override

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Where the machine's CPU went over a window, from {@code /proc}, in cores (CPU seconds per wall second): each
  * named process with its direct children; PostgreSQL (the process named {@code postgres}) split by
- * {@link #backends}; then the rest of the machine, idle and steal. For each
+ * {@link #backends}; of the process named {@code replay} also its JIT compiler threads ({@code replay_jit}, a part of
+ * {@code replay}, not added to the sum); then the rest of the machine, idle and steal. For each
  * group also the time its threads were runnable but waited for a CPU ({@code wait_*}, from {@code schedstat}, in
  * the same unit): on a shared 2-core machine that shows who was starved. Processes that end inside the window lose
  * their share to "other".
@@ -79,6 +80,12 @@ final class CpuSplit {
                     use.put(p, new long[] {e.getValue()[0], runQueueWait(p)});
                 }
             }
+            if (name.equals("replay") && all.containsKey(pid)) {
+                // A part of the replay JVM's figure (not added to it): its JIT compiler threads, which a JVM not yet
+                // warm spends CPU on during the window.
+                group.put(-pid, "replay_jit");
+                use.put(-pid, compilerThreads(pid));
+            }
         });
         long[] cpu = machine();
         return new Reading(System.nanoTime(), group, use, cpu[0], cpu[1], cpu[2]);
@@ -109,7 +116,9 @@ final class CpuSplit {
         StringBuilder w = new StringBuilder();
         long named = 0;
         for (var e : groups.entrySet()) {
-            named += e.getValue()[0];
+            if (!e.getKey().endsWith("_jit")) { // a part of its process's figure, already counted
+                named += e.getValue()[0];
+            }
             s.append("cpu_")
                     .append(e.getKey())
                     .append('=')
@@ -153,6 +162,32 @@ final class CpuSplit {
             throw new IllegalStateException("cannot read /proc", e);
         }
         return out;
+    }
+
+    /** {cpu ticks, run-queue wait ns} of the process's JIT compiler threads (C1, C2). */
+    private static long[] compilerThreads(int pid) {
+        long ticks = 0;
+        long wait = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) {
+                        continue;
+                    }
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    wait += Long.parseLong(
+                            Files.readString(t.resolve("schedstat")).trim().split(" ")[1]);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // the process ended meanwhile
+        }
+        return new long[] {ticks, wait};
     }
 
     /** Nanoseconds the process's threads spent runnable but waiting for a CPU (second field of schedstat). */

@@ -12,6 +12,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +50,8 @@ public final class SilverStore {
     private static final int CHUNK = 256 * 1024;
     /** A binary COPY row with a short metric name and a few labels; a larger row grows the buffer as it comes. */
     private static final int ROW_ESTIMATE = 256;
+    /** Distinct label sets (and metric names) of one batch kept encoded: a bound, for labels of high cardinality. */
+    private static final int DISTINCT_CACHED = 4096;
 
     private final DataSource dataSource;
     /** Whether writes log the hours they touched for the rollup job (false: the writer refreshes them itself). */
@@ -342,21 +345,29 @@ public final class SilverStore {
             ByteBuffer b = ByteBuffer.allocate((int)
                     Math.min(CHUNK + 64 * 1024, BINARY_HEADER.length + 2 + (long) batch.rows.size() * ROW_ESTIMATE));
             b.put(BINARY_HEADER);
+            // A batch has few distinct label sets and metric names (each event's points share one labels map, and
+            // the events of a series have equal ones): each is encoded once per batch.
+            Map<Map<String, String>, byte[]> labelsSeen = new HashMap<>();
+            Map<String, byte[]> metricsSeen = new HashMap<>();
             Object lastLabels = null;
             byte[] labels = null;
-            Object lastMetric = null;
-            byte[] metric = null;
             for (SilverBatch.Row r : batch.rows) {
                 if (r.labels() != lastLabels) {
                     lastLabels = r.labels();
-                    byte[] json = labelsJson(r.labels()).getBytes(StandardCharsets.UTF_8);
-                    labels = new byte[json.length + 1];
-                    labels[0] = 1; // jsonb's binary format: a version byte, then the text
-                    System.arraycopy(json, 0, labels, 1, json.length);
+                    labels = labelsSeen.get(r.labels());
+                    if (labels == null) {
+                        labels = jsonb(r.labels());
+                        if (labelsSeen.size() < DISTINCT_CACHED) {
+                            labelsSeen.put(r.labels(), labels);
+                        }
+                    }
                 }
-                if (!r.metric().equals(lastMetric)) {
-                    lastMetric = r.metric();
+                byte[] metric = metricsSeen.get(r.metric());
+                if (metric == null) {
                     metric = r.metric().getBytes(StandardCharsets.UTF_8);
+                    if (metricsSeen.size() < DISTINCT_CACHED) {
+                        metricsSeen.put(r.metric(), metric);
+                    }
                 }
                 int size = 2 + 9 * 4 + 8 + 16 + 16 + metric.length + labels.length + 8 + 16 + 4 + 4;
                 if (b.remaining() < size) {
@@ -395,6 +406,15 @@ public final class SilverStore {
                 in.cancelCopy();
             }
         }
+    }
+
+    /** Labels in jsonb's binary format: a version byte, then the JSON text. */
+    private static byte[] jsonb(Map<String, String> labels) {
+        byte[] json = labelsJson(labels).getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[json.length + 1];
+        out[0] = 1;
+        System.arraycopy(json, 0, out, 1, json.length);
+        return out;
     }
 
     private static void uuid(ByteBuffer b, UUID id) {
