@@ -6,7 +6,6 @@ import dev.dash.ingestor.pipeline.PipelineRepository;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
@@ -106,7 +105,8 @@ class SilverNewGroupTest {
                     .partitionsToOffsetAndMetadata()
                     .get();
             boundaries.forEach((partition, offset) -> {
-                OffsetAndMetadata o = committed.get(new TopicPartition(Topics.RAW, partition));
+                OffsetAndMetadata o =
+                        committed.get(new TopicPartition(LocalServices.topics().raw(), partition));
                 assertThat(o).as("committed offset of partition %d", partition).isNotNull();
                 assertThat(o.offset())
                         .as("committed offset of partition %d (boundary %d)", partition, offset)
