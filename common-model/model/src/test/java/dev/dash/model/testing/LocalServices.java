@@ -75,6 +75,7 @@ public final class LocalServices {
             if (!endpoints.pgDatabase().equals(base.pgDatabase())) {
                 createDatabaseIfMissing(base, endpoints.pgDatabase());
             }
+            createTopics(endpoints.kafkaBootstrap());
             deleteTopicsOnExit(endpoints.kafkaBootstrap());
         }
         return endpoints;
@@ -228,6 +229,32 @@ public final class LocalServices {
     /** This test run's topic names ({@link #topicPrefix()}). */
     public static TopicNames topics() {
         return TOPICS;
+    }
+
+    /**
+     * Creates this run's topics before any service of the run starts, as an installation's topics exist long before
+     * its traffic: a service creates them too, but in the background, and a test that ingests at once would meet a
+     * topic still being created (503 {@code kafka_unavailable}).
+     */
+    private static void createTopics(String bootstrap) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                "bootstrap.servers", bootstrap, "request.timeout.ms", 10_000, "default.api.timeout.ms", 20_000))) {
+            admin.createTopics(TOPICS.specs().stream()
+                            .map(s -> new org.apache.kafka.clients.admin.NewTopic(s.name(), s.partitions(), (short) 1)
+                                    .configs(s.config()))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new IllegalStateException("cannot create this run's topics: " + e.getCause(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create this run's topics: " + e, e);
+        }
     }
 
     /**
