@@ -81,6 +81,7 @@ class SilverNewGroupTest {
     void aBoundaryOnAPartitionTheGroupNeverCommittedIsCommittedNotZero() throws Exception {
         assertThat(prefix).as("the profile's group prefix").isEqualTo(PREFIX);
         Created p = pipelines.create(Spec.of("none").withMapping(SilverWriterTest.V1));
+        fillEveryPartition();
         pipelines.publish(repository.load(p.id()));
         try (SilverGroup group = new SilverGroup();
                 Admin admin = Admin.create(Map.of(
@@ -112,7 +113,7 @@ class SilverNewGroupTest {
                         .as("committed offset of partition %d (boundary %d)", partition, offset)
                         .isGreaterThanOrEqualTo(offset);
             });
-            // Worth something only where the topic holds records before the boundary (the shared dash.raw does).
+            // Worth something only where the topic holds records before the boundary (fillEveryPartition).
             assertThat(boundaries.values()).anyMatch(offset -> offset > 0);
         }
     }
@@ -130,5 +131,41 @@ class SilverNewGroupTest {
             }
         }
         return out;
+    }
+
+    /**
+     * One record on every partition of this run's raw topic (of a pipeline nobody has, which the writer skips), so
+     * the boundaries are past records: the run's topic is new, and may be empty when this test comes first.
+     */
+    private static void fillEveryPartition() throws Exception {
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer =
+                new org.apache.kafka.clients.producer.KafkaProducer<>(
+                        Map.of(
+                                "bootstrap.servers",
+                                LocalServices.ensureStarted().kafkaBootstrap()),
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            String topic = LocalServices.topics().raw();
+            int partitions = producer.partitionsFor(topic).size();
+            for (int partition = 0; partition < partitions; partition++) {
+                UUID nobody = UUID.randomUUID();
+                dev.dash.model.envelope.RawRecordCodec.Encoded r = dev.dash.model.envelope.RawRecordCodec.encode(
+                        new dev.dash.model.envelope.RawEnvelope(
+                                dev.dash.model.envelope.UuidV7.next(),
+                                nobody,
+                                UUID.randomUUID(),
+                                java.time.Instant.now(),
+                                dev.dash.model.envelope.Source.WEBHOOK,
+                                "filler",
+                                "application/json",
+                                Map.of(),
+                                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                dev.dash.model.signature.VerificationResult.notRequired()),
+                        dev.dash.model.envelope.RawRecordCodec.VERSION);
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                topic, partition, nobody.toString(), r.value(), r.headers()))
+                        .get();
+            }
+        }
     }
 }
