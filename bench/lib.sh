@@ -1,6 +1,11 @@
 # Sourced by the benchmark scripts (dash_build and dash_mvn before `eval "$(deploy/local/services env)"`, the rest
 # after it).
 
+# The installation's topic prefix (dash.kafka.topic-prefix, docs/configuration.md): unset, a benchmark uses dash.raw
+# and the rest, as before; set it (e.g. DASH_KAFKA_TOPIC_PREFIX=bench1.) to run one on topics of its own. Exported,
+# so the services a script starts and the benchmark's own Kafka clients use the same topics.
+export DASH_KAFKA_TOPIC_PREFIX="${DASH_KAFKA_TOPIC_PREFIX:-}"
+
 # Runs the Maven wrapper offline first (fast, and no network needed when ~/.m2 has everything) and, only when the
 # offline run failed because the local repository lacks an artifact or plugin (as on a fresh clone, where a module
 # or plugin only this script needs was never downloaded by the normal build), once more online. A build or test

@@ -3,8 +3,8 @@ package dev.dash.chaos;
 import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
 import dev.dash.model.testing.PackagedService;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -139,7 +139,7 @@ final class Fixture {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
             producer.send(new ProducerRecord<>(
-                            Topics.CONTROL,
+                            LocalServices.topics().control(),
                             pipeline.toString(),
                             ControlCodec.encode(new PipelineSnapshots(ds).load(pipeline))))
                     .get(30, TimeUnit.SECONDS);

@@ -3,8 +3,8 @@ package dev.dash.chaos;
 import dev.dash.model.bronze.BronzeReader;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.Endpoints;
+import dev.dash.model.testing.LocalServices;
 import java.io.IOException;
 import java.net.URI;
 import java.sql.Connection;
@@ -139,8 +139,9 @@ final class Reconciler implements AutoCloseable {
             p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
             consumer = new KafkaConsumer<>(p);
             List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(Topics.RAW, Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(Topics.RAW, info.partition()));
+            for (PartitionInfo info :
+                    consumer.partitionsFor(LocalServices.topics().raw(), Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(LocalServices.topics().raw(), info.partition()));
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.KeycloakTokens;
 import dev.dash.model.testing.KeycloakTokens.Demo;
@@ -375,7 +374,7 @@ class ReplayEndToEndIT {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
             producer.send(new ProducerRecord<>(
-                            Topics.CONTROL,
+                            LocalServices.topics().control(),
                             pipeline.toString(),
                             ControlCodec.encode(new PipelineSnapshots(ds).load(pipeline))))
                     .get(10, TimeUnit.SECONDS);

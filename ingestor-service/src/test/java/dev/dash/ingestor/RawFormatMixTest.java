@@ -13,7 +13,6 @@ import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.envelope.UuidV7;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompiler;
@@ -103,7 +102,8 @@ class RawFormatMixTest {
                         body.getBytes(StandardCharsets.UTF_8),
                         VerificationResult.notRequired());
                 RawRecordCodec.Encoded r = RawRecordCodec.encode(e, f);
-                producer.send(new ProducerRecord<>(Topics.RAW, null, p.id().toString(), r.value(), r.headers()));
+                producer.send(new ProducerRecord<>(
+                        LocalServices.topics().raw(), null, p.id().toString(), r.value(), r.headers()));
                 sent.put(e.eventId(), e);
                 format.put(e.eventId(), f);
             }

@@ -5,7 +5,6 @@ import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.bronze.ManifestEntry;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.kafka.runtime.ConsumerRuntime;
 import dev.dash.model.kafka.runtime.RetryLater;
 import dev.dash.model.kafka.runtime.SinkTask;
@@ -97,7 +96,8 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
         this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-bronze-archiver",
-                        new Subscription.Group(kafka.group("bronze"), List.of(Topics.RAW)),
+                        new Subscription.Group(
+                                kafka.group("bronze"), List.of(kafka.topics().raw())),
                         kafka.consumer("bronze", Map.of()),
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(200)),

@@ -4,7 +4,6 @@ import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.support.RetryingTask;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -35,11 +34,13 @@ public class RawPublisher {
     private final KafkaProducer<String, byte[]> producer;
     private final RetryingTask<Integer> warmUp;
     private final int format;
+    private final String topic;
     /** While Kafka fails, nanoTime until which new requests are refused at once instead of waiting. */
     private volatile long unavailableUntil;
 
     public RawPublisher(IngestorConfig config, KafkaClients kafka) {
         this.format = config.ingest().rawFormat();
+        this.topic = kafka.topics().raw();
         if (format != 1 && format != RawRecordCodec.VERSION) {
             throw new IllegalArgumentException("dash.ingest.raw-format must be 1 or 2, not " + format);
         }
@@ -60,9 +61,9 @@ public class RawPublisher {
                 kafka.producer("ingest", derived), new StringSerializer(), new ByteArraySerializer());
         this.warmUp = new RetryingTask<>(
                 "dash.raw metadata",
-                () -> producer.partitionsFor(Topics.RAW).size(),
+                () -> producer.partitionsFor(topic).size(),
                 config.schema().retryMax(),
-                e -> Log.warnf("Kafka metadata of %s not available yet: %s", Topics.RAW, e.getMessage()));
+                e -> Log.warnf("Kafka metadata of %s not available yet: %s", topic, e.getMessage()));
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -103,8 +104,7 @@ public class RawPublisher {
             for (RawRecordCodec.Encoded record : records) {
                 try {
                     producer.send(
-                            new ProducerRecord<>(Topics.RAW, null, key, record.value(), record.headers()),
-                            (meta, error) -> {
+                            new ProducerRecord<>(topic, null, key, record.value(), record.headers()), (meta, error) -> {
                                 if (error != null) {
                                     // A moment of refusing at once, then the next request probes Kafka again.
                                     unavailableUntil = System.nanoTime() + 1_000_000_000L;

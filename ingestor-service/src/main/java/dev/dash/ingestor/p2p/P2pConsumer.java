@@ -8,7 +8,6 @@ import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.envelope.Source;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -120,7 +119,7 @@ public class P2pConsumer {
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
-            c.subscribe(List.of(Topics.POINTS));
+            c.subscribe(List.of(kafka.topics().points()));
             while (running) {
                 ConsumerRecords<String, byte[]> polled = c.poll(Duration.ofMillis(500));
                 if (polled.isEmpty()) {

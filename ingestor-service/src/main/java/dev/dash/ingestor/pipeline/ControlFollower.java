@@ -3,7 +3,6 @@ package dev.dash.ingestor.pipeline;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.kafka.runtime.ConsumerRuntime;
 import dev.dash.model.kafka.runtime.RetryLater;
 import dev.dash.model.kafka.runtime.SinkTask;
@@ -43,7 +42,7 @@ public class ControlFollower implements SinkTask<String, byte[]> {
         this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-control-follower",
-                        new Subscription.AllPartitions(Topics.CONTROL, true),
+                        new Subscription.AllPartitions(kafka.topics().control(), true),
                         kafka.consumer("control", Map.of()),
                         Backoff.upTo(config.schema().retryMax()),
                         Duration.ofMillis(100)),

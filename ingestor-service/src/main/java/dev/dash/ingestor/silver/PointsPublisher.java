@@ -2,7 +2,6 @@ package dev.dash.ingestor.silver;
 
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.silver.SilverBatch;
 import io.quarkus.logging.Log;
 import java.time.Duration;
@@ -38,11 +37,16 @@ final class PointsPublisher implements AutoCloseable {
     static final int RECORD_MAX_BYTES = 512 * 1024;
 
     private final Map<String, Object> properties;
+    private final String topic;
     private KafkaProducer<String, byte[]> producer;
 
-    /** @param properties the producer's properties (from configuration) */
-    PointsPublisher(Map<String, Object> properties) {
+    /**
+     * @param properties the producer's properties (from configuration)
+     * @param topic this installation's points topic
+     */
+    PointsPublisher(Map<String, Object> properties, String topic) {
         this.properties = properties;
+        this.topic = topic;
     }
 
     /**
@@ -94,7 +98,7 @@ final class PointsPublisher implements AutoCloseable {
         byPipeline(batch, committed).forEach((pipeline, points) -> {
             String key = pipeline.toString();
             for (byte[] part : PointsCodec.encodeSplit(points, RECORD_MAX_BYTES)) {
-                sent.add(producer.send(new ProducerRecord<>(Topics.POINTS, key, part)));
+                sent.add(producer.send(new ProducerRecord<>(topic, key, part)));
                 what.add("pipeline " + pipeline + " (a record of " + part.length + " bytes)");
             }
         });

@@ -3,7 +3,6 @@ package dev.dash.ingestor.silver;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.ingestor.pipeline.PipelineCache;
 import dev.dash.ingestor.support.KafkaClients;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.kafka.runtime.ConsumerRuntime;
 import dev.dash.model.kafka.runtime.RetryLater;
 import dev.dash.model.kafka.runtime.SinkTask;
@@ -76,6 +75,9 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private final SilverMapper mapper;
     private final DualWriteBoundaries boundaries;
     private final PointsPublisher points;
+    /** This installation's raw topic. */
+    private final String raw;
+
     private final ConsumerRuntime<String, byte[]> runtime;
     private final Counter rowsWritten;
     private final Counter eventsMapped;
@@ -153,11 +155,14 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.dataSource = dataSource;
         this.mapper = new SilverMapper(cache::getOrLoad, (p, t) -> filling.stats.count(p, t));
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
-        this.points = new PointsPublisher(kafka.producer("points", Map.of("client.id", "dash-silver-points")));
+        this.raw = kafka.topics().raw();
+        this.points = new PointsPublisher(
+                kafka.producer("points", Map.of("client.id", "dash-silver-points")),
+                kafka.topics().points());
         this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-silver-writer",
-                        new Subscription.Group(kafka.group("silver"), List.of(Topics.RAW)),
+                        new Subscription.Group(kafka.group("silver"), List.of(raw)),
                         kafka.consumer("silver", Map.of()),
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(Math.max(
@@ -265,7 +270,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 cache.pendingVersions(),
                 partitions,
                 p -> first.computeIfAbsent(
-                        p, k -> context.position(new TopicPartition(Topics.RAW, k), Duration.ofSeconds(1))))) {
+                        p, k -> context.position(new TopicPartition(raw, k), Duration.ofSeconds(1))))) {
             boundary(b.pipelineId(), b.version(), b.partition(), b.offset());
         }
     }
@@ -359,7 +364,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         Map<TopicPartition, Long> missing = new HashMap<>();
         for (Batch b : committing) {
             for (SilverBatch.Boundary x : b.rows.boundaries()) {
-                TopicPartition tp = new TopicPartition(Topics.RAW, x.partition());
+                TopicPartition tp = new TopicPartition(raw, x.partition());
                 if (!commit.containsKey(tp)) {
                     missing.merge(tp, x.offset(), Math::min);
                 }

@@ -7,7 +7,6 @@ import dev.dash.ingestor.support.KafkaClients;
 import dev.dash.model.json.Json;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -150,7 +149,7 @@ public class SinkDispatcher {
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
-            c.subscribe(List.of(Topics.POINTS), new ConsumerRebalanceListener() {
+            c.subscribe(List.of(kafka.topics().points()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     assigned = false;

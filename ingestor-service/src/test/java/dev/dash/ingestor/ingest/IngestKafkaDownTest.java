@@ -11,11 +11,11 @@ import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
 import dev.dash.model.envelope.RawEnvelope;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
 import dev.dash.model.signature.SignatureSigner;
+import dev.dash.model.testing.LocalServices;
 import dev.dash.model.testing.OwnOutages;
 import dev.dash.model.testing.ThrowawayServices;
 import io.quarkus.test.junit.QuarkusTest;
@@ -58,7 +58,7 @@ class IngestKafkaDownTest {
         protected void open(Map<String, String> config) {
             ThrowawayServices kafka = keep(ThrowawayServices.start(Path.of("target", "ingest-kafka-down"), "kafka"));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.kafkaBootstrap()))) {
-                admin.createTopics(List.of(new NewTopic(Topics.RAW, 3, (short) 1)))
+                admin.createTopics(List.of(new NewTopic(LocalServices.topics().raw(), 3, (short) 1)))
                         .all()
                         .get(60, TimeUnit.SECONDS);
             } catch (Exception e) {

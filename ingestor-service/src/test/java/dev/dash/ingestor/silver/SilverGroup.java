@@ -3,7 +3,6 @@ package dev.dash.ingestor.silver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,8 +49,8 @@ final class SilverGroup implements AutoCloseable {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         reader = new KafkaConsumer<>(p);
-        partitions = reader.partitionsFor(Topics.RAW).stream()
-                .map(i -> new TopicPartition(Topics.RAW, i.partition()))
+        partitions = reader.partitionsFor(LocalServices.topics().raw()).stream()
+                .map(i -> new TopicPartition(LocalServices.topics().raw(), i.partition()))
                 .sorted(Comparator.comparingInt(TopicPartition::partition))
                 .toList();
     }
@@ -138,7 +137,7 @@ final class SilverGroup implements AutoCloseable {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         AtomicBoolean assigned = new AtomicBoolean();
         try (KafkaConsumer<String, byte[]> member = new KafkaConsumer<>(p)) {
-            member.subscribe(List.of(Topics.RAW), new ConsumerRebalanceListener() {
+            member.subscribe(List.of(LocalServices.topics().raw()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> revoked) {}
 

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * writes an event as soon as it is read ({@code dash.silver.idle-flush} 0 ms), however long {@code
  * dash.silver.flush-interval} is. The flush interval
  * here is 60 s ({@link ShortTimings}, a profile shared with another test; the writer's group starts at the end of
- * the shared dash.raw), so without the adaptive flush no event is written within the test's time.
+ * this run's dash.raw), so without the adaptive flush no event is written within the test's time.
  *
  * <p>Not tagged {@code silver}: when the writer flushes does not depend on the Silver variant, and the plain
  * variant's write itself is {@code SilverWriterTest}'s (which the plain pass runs); tagged, this class cost the plain

@@ -6,7 +6,6 @@ import dev.dash.ingestor.pipeline.PipelineRepository;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
@@ -84,6 +83,7 @@ class SilverNewGroupTest {
     void aBoundaryOnAPartitionTheGroupNeverCommittedIsCommittedNotZero() throws Exception {
         assertThat(prefix).as("the profile's group prefix").isEqualTo(PREFIX);
         Created p = pipelines.create(Spec.of("none").withMapping(SilverWriterTest.V1));
+        fillEveryPartition();
         pipelines.publish(repository.load(p.id()));
         try (SilverGroup group = new SilverGroup();
                 Admin admin = Admin.create(Map.of(
@@ -108,13 +108,14 @@ class SilverNewGroupTest {
                     .partitionsToOffsetAndMetadata()
                     .get();
             boundaries.forEach((partition, offset) -> {
-                OffsetAndMetadata o = committed.get(new TopicPartition(Topics.RAW, partition));
+                OffsetAndMetadata o =
+                        committed.get(new TopicPartition(LocalServices.topics().raw(), partition));
                 assertThat(o).as("committed offset of partition %d", partition).isNotNull();
                 assertThat(o.offset())
                         .as("committed offset of partition %d (boundary %d)", partition, offset)
                         .isGreaterThanOrEqualTo(offset);
             });
-            // Worth something only where the topic holds records before the boundary (the shared dash.raw does).
+            // Worth something only where the topic holds records before the boundary (fillEveryPartition).
             assertThat(boundaries.values()).anyMatch(offset -> offset > 0);
         }
     }
@@ -132,5 +133,41 @@ class SilverNewGroupTest {
             }
         }
         return out;
+    }
+
+    /**
+     * One record on every partition of this run's raw topic (of a pipeline nobody has, which the writer skips), so
+     * the boundaries are past records: the run's topic is new, and may be empty when this test comes first.
+     */
+    private static void fillEveryPartition() throws Exception {
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer =
+                new org.apache.kafka.clients.producer.KafkaProducer<>(
+                        Map.of(
+                                "bootstrap.servers",
+                                LocalServices.ensureStarted().kafkaBootstrap()),
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            String topic = LocalServices.topics().raw();
+            int partitions = producer.partitionsFor(topic).size();
+            for (int partition = 0; partition < partitions; partition++) {
+                UUID nobody = UUID.randomUUID();
+                dev.dash.model.envelope.RawRecordCodec.Encoded r = dev.dash.model.envelope.RawRecordCodec.encode(
+                        new dev.dash.model.envelope.RawEnvelope(
+                                dev.dash.model.envelope.UuidV7.next(),
+                                nobody,
+                                UUID.randomUUID(),
+                                java.time.Instant.now(),
+                                dev.dash.model.envelope.Source.WEBHOOK,
+                                "filler",
+                                "application/json",
+                                Map.of(),
+                                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                dev.dash.model.signature.VerificationResult.notRequired()),
+                        dev.dash.model.envelope.RawRecordCodec.VERSION);
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                topic, partition, nobody.toString(), r.value(), r.headers()))
+                        .get();
+            }
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.dash.ingestor.sink;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -95,7 +94,7 @@ final class SinkFixtures implements AutoCloseable {
     /** Publishes points of a pipeline as one dash.points record. */
     void publish(TestPipelines.Created p, List<PointsBatch.Point> points) throws Exception {
         producer.send(new ProducerRecord<>(
-                        Topics.POINTS,
+                        LocalServices.topics().points(),
                         p.id().toString(),
                         PointsCodec.encode(new PointsBatch(p.id(), p.teamId(), Instant.now(), points))))
                 .get(10, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package dev.dash.ingestor.testing;
 
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -26,9 +25,9 @@ public final class PointsTopic {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
-        int n = c.partitionsFor(Topics.POINTS).size();
+        int n = c.partitionsFor(LocalServices.topics().points()).size();
         TopicPartition tp = new TopicPartition(
-                Topics.POINTS,
+                LocalServices.topics().points(),
                 Utils.toPositive(Utils.murmur2(pipeline.toString().getBytes(StandardCharsets.UTF_8))) % n);
         c.assign(List.of(tp));
         c.seekToEnd(List.of(tp));

@@ -2,7 +2,6 @@ package dev.dash.ingestor.testing;
 
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,13 +36,13 @@ public final class RawTopic implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(p);
-        partitions = consumer.partitionsFor(Topics.RAW).size();
+        partitions = consumer.partitionsFor(LocalServices.topics().raw()).size();
     }
 
     /** The partition a pipeline's events go to (Kafka's default partitioner over the key). */
     public TopicPartition partitionOf(UUID pipelineId) {
         byte[] key = pipelineId.toString().getBytes(StandardCharsets.UTF_8);
-        return new TopicPartition(Topics.RAW, Utils.toPositive(Utils.murmur2(key)) % partitions);
+        return new TopicPartition(LocalServices.topics().raw(), Utils.toPositive(Utils.murmur2(key)) % partitions);
     }
 
     /** The end offset of the pipeline's partition now. */

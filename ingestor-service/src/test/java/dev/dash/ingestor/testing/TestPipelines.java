@@ -3,7 +3,6 @@ package dev.dash.ingestor.testing;
 import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import java.sql.Connection;
@@ -260,7 +259,8 @@ public final class TestPipelines implements AutoCloseable {
 
     private void send(String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(Topics.CONTROL, key, value)).get(10, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(LocalServices.topics().control(), key, value))
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -5,7 +5,7 @@ import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.KafkaSettings;
 import dev.dash.model.kafka.PipelineConfig;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.replay.Replay;
 import dev.dash.replay.config.ReplayConfig;
 import io.agroal.api.AgroalDataSource;
@@ -36,13 +36,16 @@ public class ControlPublisher {
     private final KafkaProducer<String, byte[]> producer;
     private final PipelineSnapshots snapshots;
     private final ObjectMapper json;
+    private final TopicNames topics;
     private final Set<UUID> unsent = ConcurrentHashMap.newKeySet();
 
     public ControlPublisher(
             AgroalDataSource dataSource,
             ObjectMapper json,
             ReplayConfig config,
+            TopicNames topics,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.topics = topics;
         // acks, idempotence and timeouts: dash.kafka.producer.* and dash.kafka.client.control.*
         // (application.properties).
         this.producer = new KafkaProducer<>(
@@ -62,7 +65,7 @@ public class ControlPublisher {
         try {
             PipelineConfig config = snapshots.load(pipelineId);
             byte[] value = config == null ? null : ControlCodec.encode(config);
-            producer.send(new ProducerRecord<>(Topics.CONTROL, pipelineId.toString(), value))
+            producer.send(new ProducerRecord<>(topics.control(), pipelineId.toString(), value))
                     .get(15, TimeUnit.SECONDS);
             unsent.remove(pipelineId);
         } catch (InterruptedException e) {
@@ -90,7 +93,7 @@ public class ControlPublisher {
             Log.warnf("Replay %s progress not encoded: %s", replay.id(), e.getMessage());
             return;
         }
-        producer.send(new ProducerRecord<>(Topics.REPLAYS, replay.id().toString(), value), (meta, error) -> {
+        producer.send(new ProducerRecord<>(topics.replays(), replay.id().toString(), value), (meta, error) -> {
             if (error != null) {
                 Log.debugf("Replay %s progress not published: %s", replay.id(), error.getMessage());
             }

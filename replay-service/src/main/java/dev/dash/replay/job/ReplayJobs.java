@@ -1,7 +1,7 @@
 package dev.dash.replay.job;
 
 import dev.dash.model.kafka.KafkaSettings;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.replay.Replay;
 import dev.dash.platform.config.KafkaConfig;
 import dev.dash.platform.startup.StartupSteps;
@@ -52,6 +52,7 @@ public class ReplayJobs {
     private final VersionSweeper sweeper;
     private final String bootstrapServers;
     private final KafkaConfig kafka;
+    private final String rawTopic;
     private final String node;
     private final Throttle throttle;
 
@@ -76,6 +77,7 @@ public class ReplayJobs {
             StartupSteps startup,
             ControlPublisher publisher,
             MeterRegistry registry,
+            TopicNames topics,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.dataSource = dataSource;
         this.s3 = s3;
@@ -85,6 +87,7 @@ public class ReplayJobs {
         this.publisher = publisher;
         this.bootstrapServers = bootstrapServers;
         this.kafka = config.kafka();
+        this.rawTopic = topics.raw();
         this.node = this.config.nodeId().orElseGet(ReplayJobs::defaultNode);
         this.throttle = new Throttle(this.config.maxEventsPerSecond());
         this.sweeper = new VersionSweeper(dataSource, this.config);
@@ -361,16 +364,16 @@ public class ReplayJobs {
                             Map.of(), bootstrapServers, Map.of(), kafka.client().get("admin")));
                 }
             }
-            partitions = admin.describeTopics(List.of(Topics.RAW))
+            partitions = admin.describeTopics(List.of(rawTopic))
                     .allTopicNames()
                     .get(10, TimeUnit.SECONDS)
-                    .get(Topics.RAW)
+                    .get(rawTopic)
                     .partitions()
                     .size();
             partitionsCheckedAt = System.nanoTime();
         } catch (Exception e) {
             if (partitions == 0) {
-                throw new JobStop("cannot ask Kafka for the partitions of dash.raw: " + e.getMessage());
+                throw new JobStop("cannot ask Kafka for the partitions of " + rawTopic + ": " + e.getMessage());
             }
         }
         return partitions;

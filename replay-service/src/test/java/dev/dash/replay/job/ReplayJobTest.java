@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.replay.JobsProfile;
@@ -196,12 +195,14 @@ class ReplayJobTest {
 
         // The writers hear of it on dash.control; viewers of progress on dash.replays.
         PipelineConfig snapshot = ControlCodec.decode(lastValue(
-                Topics.CONTROL, p.toString(), v -> ControlCodec.decode(v).activeMappingVersion() == 2));
+                LocalServices.topics().control(),
+                p.toString(),
+                v -> ControlCodec.decode(v).activeMappingVersion() == 2));
         assertThat(snapshot.mappings())
                 .extracting(PipelineConfig.MappingVersion::version, PipelineConfig.MappingVersion::status)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(2, "active"));
-        String progress =
-                new String(lastValue(Topics.REPLAYS, replay.toString(), v -> new String(v).contains("\"succeeded\"")));
+        String progress = new String(lastValue(
+                LocalServices.topics().replays(), replay.toString(), v -> new String(v).contains("\"succeeded\"")));
         assertThat(progress).contains("\"events_read\":1200");
 
         // Version 1 is swept after the grace period, rollups with it.
@@ -333,7 +334,7 @@ class ReplayJobTest {
                         fx.count("SELECT count(*) FROM metrics WHERE pipeline_id = ? AND mapping_version = 2", p) == 0);
         assertThat(fx.count("SELECT count(*) FROM metrics WHERE pipeline_id = ? AND mapping_version = 1", p))
                 .isEqualTo(100);
-        assertThat(ControlCodec.decode(lastValue(Topics.CONTROL, p.toString(), v -> true))
+        assertThat(ControlCodec.decode(lastValue(LocalServices.topics().control(), p.toString(), v -> true))
                         .mappings())
                 .extracting(PipelineConfig.MappingVersion::status)
                 .containsExactly("active");
@@ -443,7 +444,7 @@ class ReplayJobTest {
 
     private static int rawPartitions() {
         try (KafkaConsumer<String, byte[]> c = consumer()) {
-            return c.partitionsFor(Topics.RAW).size();
+            return c.partitionsFor(LocalServices.topics().raw()).size();
         }
     }
 

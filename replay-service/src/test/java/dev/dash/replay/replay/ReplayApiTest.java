@@ -10,7 +10,6 @@ import static org.hamcrest.Matchers.hasItem;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.dash.model.kafka.ControlCodec;
 import dev.dash.model.kafka.PipelineConfig;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.KeycloakTokens;
@@ -272,7 +271,8 @@ class ReplayApiTest {
                 LocalServices.ensureStarted().kafkaBootstrap());
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 2; i++) {
-                producer.send(new ProducerRecord<>(Topics.CONTROL, p.toString(), ControlCodec.encode(snapshot)))
+                producer.send(new ProducerRecord<>(
+                                LocalServices.topics().control(), p.toString(), ControlCodec.encode(snapshot)))
                         .get();
             }
         }
@@ -284,13 +284,14 @@ class ReplayApiTest {
                         .isEqualTo(1));
         // A third snapshot after the first was handled still creates nothing more.
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.CONTROL, p.toString(), ControlCodec.encode(snapshot)))
+            producer.send(new ProducerRecord<>(
+                            LocalServices.topics().control(), p.toString(), ControlCodec.encode(snapshot)))
                     .get();
         }
         UUID marker = pipeline(true);
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(
-                            Topics.CONTROL,
+                            LocalServices.topics().control(),
                             marker.toString(),
                             ControlCodec.encode(new PipelineConfig(
                                     marker,

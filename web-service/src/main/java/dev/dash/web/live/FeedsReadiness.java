@@ -1,6 +1,6 @@
 package dev.dash.web.live;
 
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.web.live.points.PointsFeed;
 import dev.dash.web.replay.ReplayFeed;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,10 +19,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class FeedsReadiness implements HealthCheck {
     private final PointsFeed points;
     private final ReplayFeed replays;
+    private final TopicNames topics;
 
-    public FeedsReadiness(PointsFeed points, ReplayFeed replays) {
+    public FeedsReadiness(PointsFeed points, ReplayFeed replays, TopicNames topics) {
         this.points = points;
         this.replays = replays;
+        this.topics = topics;
     }
 
     @Override
@@ -31,8 +33,8 @@ public class FeedsReadiness implements HealthCheck {
         boolean r = replays.reading();
         return HealthCheckResponse.named("Live feeds")
                 .status(p && r)
-                .withData(Topics.POINTS, p ? "reading" : "positioning")
-                .withData(Topics.REPLAYS, r ? "reading" : "positioning")
+                .withData(topics.points(), p ? "reading" : "positioning")
+                .withData(topics.replays(), r ? "reading" : "positioning")
                 .build();
     }
 }

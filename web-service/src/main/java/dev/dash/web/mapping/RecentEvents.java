@@ -3,7 +3,7 @@ package dev.dash.web.mapping;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.kafka.KafkaSettings;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.web.config.WebConfig;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -44,8 +44,13 @@ public class RecentEvents {
     static final Duration DEADLINE = Duration.ofSeconds(8);
 
     private final Map<String, Object> consumerConfig;
+    private final String topic;
 
-    public RecentEvents(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, WebConfig config) {
+    public RecentEvents(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            WebConfig config,
+            TopicNames topics) {
+        this.topic = topics.raw();
         // What the reading needs is the code's; anything else comes from dash.kafka.consumer.* and then
         // dash.kafka.client.preview.* (docs/configuration.md).
         this.consumerConfig = KafkaSettings.layered(
@@ -80,8 +85,8 @@ public class RecentEvents {
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer())) {
             int partitions =
-                    consumer.partitionsFor(Topics.RAW, Duration.ofSeconds(5)).size();
-            TopicPartition tp = new TopicPartition(Topics.RAW, partitionOf(pipelineId, partitions));
+                    consumer.partitionsFor(topic, Duration.ofSeconds(5)).size();
+            TopicPartition tp = new TopicPartition(topic, partitionOf(pipelineId, partitions));
             consumer.assign(List.of(tp));
             long begin = consumer.beginningOffsets(List.of(tp), Duration.ofSeconds(5))
                     .get(tp);

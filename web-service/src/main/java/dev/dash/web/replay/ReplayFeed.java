@@ -3,7 +3,7 @@ package dev.dash.web.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dash.model.kafka.KafkaSettings;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.kafka.runtime.ConsumerRuntime;
 import dev.dash.model.kafka.runtime.SinkTask;
 import dev.dash.model.kafka.runtime.Subscription;
@@ -36,18 +36,21 @@ public class ReplayFeed implements SinkTask<String, byte[]> {
     private final ReplayWatchers watchers;
     private final ObjectMapper json;
     private final ConsumerRuntime<String, byte[]> runtime;
+    private final String topic;
 
     public ReplayFeed(
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             WebConfig config,
+            TopicNames topics,
             ReplayWatchers watchers,
             ObjectMapper json) {
         this.watchers = watchers;
         this.json = json;
+        this.topic = topics.replays();
         this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-replays-feed",
-                        new Subscription.AllPartitions(Topics.REPLAYS, false),
+                        new Subscription.AllPartitions(topic, false),
                         KafkaSettings.layered(
                                 Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "dash-web-replays-" + UUID.randomUUID()),
                                 bootstrapServers,
@@ -73,7 +76,7 @@ public class ReplayFeed implements SinkTask<String, byte[]> {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
-        Log.infof("Reading %s (%d partitions) for replay watchers", Topics.REPLAYS, partitions.size());
+        Log.infof("Reading %s (%d partitions) for replay watchers", topic, partitions.size());
     }
 
     @Override
@@ -90,7 +93,7 @@ public class ReplayFeed implements SinkTask<String, byte[]> {
             JsonNode node = json.readTree(r.value());
             teamId = UUID.fromString(node.path("team_id").asText());
         } catch (Exception e) {
-            Log.debugf("Skipping a %s record without a team at %d@%d", Topics.REPLAYS, r.partition(), r.offset());
+            Log.debugf("Skipping a %s record without a team at %d@%d", r.topic(), r.partition(), r.offset());
             return;
         }
         watchers.publish(teamId, new String(r.value(), StandardCharsets.UTF_8));

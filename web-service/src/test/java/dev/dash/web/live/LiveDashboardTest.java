@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.live.cache.HotCache;
@@ -610,7 +609,7 @@ class LiveDashboardTest {
         String message = "{\"id\":\"" + replay + "\",\"pipeline_id\":\"" + f.pipeline() + "\",\"team_id\":\""
                 + f.team().id() + "\",\"kind\":\"mapping\",\"from_version\":1,\"target_version\":2,\"state\":\""
                 + state + "\"}";
-        producer.send(new ProducerRecord<>(Topics.REPLAYS, replay.toString(), message.getBytes()))
+        producer.send(new ProducerRecord<>(LocalServices.topics().replays(), replay.toString(), message.getBytes()))
                 .get(10, TimeUnit.SECONDS);
     }
 
@@ -763,7 +762,8 @@ class LiveDashboardTest {
                 params.toArray());
         byte[] value = PointsCodec.encode(new PointsBatch(f.pipeline(), f.team().id(), Instant.now(), versioned));
         try {
-            producer.send(new ProducerRecord<>(Topics.POINTS, f.pipeline().toString(), value))
+            producer.send(new ProducerRecord<>(
+                            LocalServices.topics().points(), f.pipeline().toString(), value))
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);

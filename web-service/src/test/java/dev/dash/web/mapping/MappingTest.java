@@ -8,7 +8,6 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
@@ -161,7 +160,9 @@ class MappingTest {
                 assertThat(m.partition())
                         .as("the partition the preview reads is the producer's")
                         .isEqualTo(RecentEvents.partitionOf(
-                                pipeline, producer.partitionsFor(Topics.RAW).size()));
+                                pipeline,
+                                producer.partitionsFor(LocalServices.topics().raw())
+                                        .size()));
             }
         }
         as(Tokens.OWNER)
@@ -193,7 +194,8 @@ class MappingTest {
         UUID pipeline = Api.pipeline(team);
         String base = "/api/teams/" + team.id() + "/pipelines/" + pipeline + "/mappings";
         try (KafkaProducer<String, byte[]> producer = rawProducer()) {
-            int partitions = producer.partitionsFor(Topics.RAW).size();
+            int partitions =
+                    producer.partitionsFor(LocalServices.topics().raw()).size();
             int partition = RecentEvents.partitionOf(pipeline, partitions);
             UUID busy = UUID.randomUUID();
             while (RecentEvents.partitionOf(busy, partitions) != partition) {

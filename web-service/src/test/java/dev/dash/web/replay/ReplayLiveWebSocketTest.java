@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
@@ -275,7 +274,7 @@ class ReplayLiveWebSocketTest {
 
     private static void publish(Integer partition, String json) throws Exception {
         String key = JSON.readTree(json).path("id").asText();
-        producer.send(new ProducerRecord<>(Topics.REPLAYS, partition, key, json))
+        producer.send(new ProducerRecord<>(LocalServices.topics().replays(), partition, key, json))
                 .get(10, TimeUnit.SECONDS);
     }
 

@@ -1,6 +1,5 @@
 package dev.dash.web.testing;
 
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.LocalServices;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +27,9 @@ public final class ControlTopic implements AutoCloseable {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL).stream()
+        List<TopicPartition> partitions = consumer
+                .partitionsFor(LocalServices.topics().control())
+                .stream()
                 .map(i -> new TopicPartition(i.topic(), i.partition()))
                 .toList();
         consumer.assign(partitions);

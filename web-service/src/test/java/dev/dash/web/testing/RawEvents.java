@@ -3,8 +3,8 @@ package dev.dash.web.testing;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.Source;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.signature.VerificationResult;
+import dev.dash.model.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
@@ -32,6 +32,7 @@ public final class RawEvents {
                 Map.of(),
                 json.getBytes(StandardCharsets.UTF_8),
                 VerificationResult.notRequired());
-        return producer.send(new ProducerRecord<>(Topics.RAW, pipeline.toString(), EnvelopeCodec.encode(e)));
+        return producer.send(
+                new ProducerRecord<>(LocalServices.topics().raw(), pipeline.toString(), EnvelopeCodec.encode(e)));
     }
 }

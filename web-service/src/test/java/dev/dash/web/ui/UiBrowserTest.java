@@ -11,7 +11,6 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.LoadState;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import dev.dash.web.testing.Api;
@@ -426,7 +425,7 @@ class UiBrowserTest {
                 .toList();
         try (KafkaProducer<String, byte[]> producer = producer()) {
             producer.send(new ProducerRecord<>(
-                            Topics.POINTS,
+                            LocalServices.topics().points(),
                             pipeline.toString(),
                             PointsCodec.encode(new PointsBatch(pipeline, team, now, batch))))
                     .get(10, TimeUnit.SECONDS);

@@ -5,7 +5,7 @@ import dev.dash.model.crypto.KeyRing;
 import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.platform.kafka.TopicProvisioner;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,6 +25,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * <p>Arguments: host port user password database kafkaBootstrap keyRing.
  */
 public final class BenchSetup {
+    /** The topics of the installation under test: its {@code DASH_KAFKA_TOPIC_PREFIX}, as the services get it. */
+    private static final TopicNames TOPICS =
+            new TopicNames(System.getenv().getOrDefault("DASH_KAFKA_TOPIC_PREFIX", ""));
+
     static final String MAPPING = """
             {"version":1,"time":{"path":"/ts","format":"iso8601"},
              "fields":[{"name":"temp","path":"/temp","type":"number"},{"name":"hum","path":"/hum","type":"number"},
@@ -54,7 +58,7 @@ public final class BenchSetup {
         ds.setUser(user);
         ds.setPassword(password);
         DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
-        TopicProvisioner.ensureTopics(kafka, (short) 1, 10_000);
+        TopicProvisioner.ensureTopics(kafka, TOPICS.specs(), (short) 1, 10_000);
         UUID team = UUID.randomUUID();
         UUID secretId = UUID.randomUUID();
         String secret = "bench-" + UUID.randomUUID();
@@ -115,7 +119,7 @@ public final class BenchSetup {
         p.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             producer.send(new ProducerRecord<>(
-                            Topics.CONTROL,
+                            TOPICS.control(),
                             pipeline.toString(),
                             ControlCodec.encode(new PipelineRepository(ds).load(pipeline))))
                     .get();

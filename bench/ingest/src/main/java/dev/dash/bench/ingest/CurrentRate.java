@@ -1,6 +1,6 @@
 package dev.dash.bench.ingest;
 
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.mapping.CompiledMapping;
 import dev.dash.model.mapping.EventInput;
 import dev.dash.model.mapping.MappingCompiler;
@@ -77,6 +77,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * groupPrefix}.
  */
 public final class CurrentRate {
+    /** The topics of the installation under test: its {@code DASH_KAFKA_TOPIC_PREFIX}, as the services get it. */
+    private static final TopicNames TOPICS =
+            new TopicNames(System.getenv().getOrDefault("DASH_KAFKA_TOPIC_PREFIX", ""));
+
     private static final DateTimeFormatter HMS =
             DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final int PEAK_SPAN = 15;
@@ -134,13 +138,13 @@ public final class CurrentRate {
         this.groupPrefix = groupPrefix;
         this.admin = Admin.create(Map.of("bootstrap.servers", kafka));
         this.partitions = admin
-                .describeTopics(List.of(Topics.RAW))
+                .describeTopics(List.of(TOPICS.raw()))
                 .allTopicNames()
                 .get(30, TimeUnit.SECONDS)
-                .get(Topics.RAW)
+                .get(TOPICS.raw())
                 .partitions()
                 .stream()
-                .map(p -> new TopicPartition(Topics.RAW, p.partition()))
+                .map(p -> new TopicPartition(TOPICS.raw(), p.partition()))
                 .toList();
         this.startEnds = ends();
     }

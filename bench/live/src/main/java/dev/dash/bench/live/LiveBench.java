@@ -2,7 +2,7 @@ package dev.dash.bench.live;
 
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.signature.Preset;
 import dev.dash.model.signature.PresetConfig;
 import dev.dash.model.signature.SecretMaterial;
@@ -67,6 +67,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * without and with the connections.
  */
 public final class LiveBench {
+    /** The topics of the installation under test: its {@code DASH_KAFKA_TOPIC_PREFIX}, as the services get it. */
+    private static final TopicNames TOPICS =
+            new TopicNames(System.getenv().getOrDefault("DASH_KAFKA_TOPIC_PREFIX", ""));
+
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
     private static final Pattern HISTO_LINE = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
@@ -480,7 +484,7 @@ public final class LiveBench {
             this.consumer = new KafkaConsumer<>(p);
             this.pipeline = pipeline;
             this.events = events;
-            List<TopicPartition> parts = consumer.partitionsFor(Topics.POINTS).stream()
+            List<TopicPartition> parts = consumer.partitionsFor(TOPICS.points()).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition()))
                     .toList();
             consumer.assign(parts);

@@ -6,7 +6,7 @@ import dev.dash.model.db.Databases;
 import dev.dash.model.db.PipelineSnapshots;
 import dev.dash.model.db.SilverVariant;
 import dev.dash.model.kafka.ControlCodec;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.platform.kafka.TopicProvisioner;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -36,6 +36,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * given).
  */
 final class BenchDb {
+    /** The topics of the installation under test: its {@code DASH_KAFKA_TOPIC_PREFIX}, as the services get it. */
+    private static final TopicNames TOPICS =
+            new TopicNames(System.getenv().getOrDefault("DASH_KAFKA_TOPIC_PREFIX", ""));
+
     final Env env;
     final PGSimpleDataSource ds;
     final KeyRing keys;
@@ -61,7 +65,7 @@ final class BenchDb {
             admin.createStatement().execute("CREATE DATABASE " + env.db);
         }
         DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
-        TopicProvisioner.ensureTopics(env.kafka, (short) 1, 10_000);
+        TopicProvisioner.ensureTopics(env.kafka, TOPICS.specs(), (short) 1, 10_000);
         positionGroups();
     }
 
@@ -75,8 +79,8 @@ final class BenchDb {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka);
         try (Admin admin = Admin.create(p)) {
             Map<String, List<String>> groups = Map.of(
-                    Topics.RAW, List.of("silver", "bronze"),
-                    Topics.POINTS, List.of("sinks", "p2p"));
+                    TOPICS.raw(), List.of("silver", "bronze"),
+                    TOPICS.points(), List.of("sinks", "p2p"));
             for (Map.Entry<String, List<String>> e : groups.entrySet()) {
                 TopicDescription d = admin.describeTopics(List.of(e.getKey()))
                         .allTopicNames()
@@ -124,7 +128,7 @@ final class BenchDb {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             for (UUID id : ids) {
                 producer.send(new ProducerRecord<>(
-                                Topics.CONTROL, id.toString(), ControlCodec.encode(snapshots.load(id))))
+                                TOPICS.control(), id.toString(), ControlCodec.encode(snapshots.load(id))))
                         .get();
             }
         }

@@ -1,5 +1,6 @@
 package dev.dash.bench.replay;
 
+import dev.dash.model.kafka.TopicNames;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,6 +23,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * ({@code -Dbench.db=...}, set by run.sh).
  */
 final class BenchEnv {
+    /** The topics of the installation under test: its {@code DASH_KAFKA_TOPIC_PREFIX}, as the services get it. */
+    static final TopicNames TOPICS = new TopicNames(System.getenv().getOrDefault("DASH_KAFKA_TOPIC_PREFIX", ""));
+
     private BenchEnv() {}
 
     static String env(String name) {
@@ -84,10 +88,10 @@ final class BenchEnv {
     static int rawPartitions() throws Exception {
         try (Admin admin = Admin.create(
                 java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env("DASH_KAFKA_BOOTSTRAP")))) {
-            return admin.describeTopics(List.of(dev.dash.model.kafka.Topics.RAW))
+            return admin.describeTopics(List.of(TOPICS.raw()))
                     .allTopicNames()
                     .get(30, TimeUnit.SECONDS)
-                    .get(dev.dash.model.kafka.Topics.RAW)
+                    .get(TOPICS.raw())
                     .partitions()
                     .size();
         }

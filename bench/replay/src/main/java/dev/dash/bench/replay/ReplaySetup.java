@@ -110,7 +110,7 @@ public final class ReplaySetup {
         // metrics' shape, and earlier figures were measured on plain (TimescaleDB is loadable here since 2026-12-05).
         String variant = BenchEnv.prop("variant", BenchEnv.prop("silverVariant", "plain"));
         DashSchema.migrate(ds, "public", SilverVariant.Choice.valueOf(variant.toUpperCase(java.util.Locale.ROOT)));
-        TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), (short) 1, 30_000);
+        TopicProvisioner.ensureTopics(BenchEnv.env("DASH_KAFKA_BOOTSTRAP"), BenchEnv.TOPICS.specs(), (short) 1, 30_000);
         int partitions = BenchEnv.rawPartitions();
 
         UUID team = UUID.randomUUID();

@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Kafka topics of Dash, in one place (DESIGN.md, "Kafka topics"). Every service creates the ones that
- * are missing at start-up, with these settings, so a fresh cluster needs no manual step.
+ * The Kafka topics of Dash, in one place (DESIGN.md, "Kafka topics"): their base names and creation settings. An
+ * installation's topics are these names behind its {@code dash.kafka.topic-prefix} ({@link TopicNames}, which
+ * clients use); without a prefix they are the names themselves. Every service creates the ones that are missing
+ * at start-up, with these settings, so a fresh cluster needs no manual step.
  */
 public final class Topics {
     /** Raw event envelopes, keyed by pipeline id: ingest and pollers produce, archiver and Silver writer consume. */
@@ -26,7 +28,7 @@ public final class Topics {
      */
     public record Spec(String name, int partitions, Map<String, String> config) {}
 
-    /** Every topic with its creation settings. Partition counts bound the parallelism of each consumer group. */
+    /** Every topic by its base name, with its creation settings. Partition counts bound the parallelism of each consumer group. */
     public static final List<Spec> ALL = List.of(
             new Spec(RAW, 6, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
             new Spec(POINTS, 6, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000))),

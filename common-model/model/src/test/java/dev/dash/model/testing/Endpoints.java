@@ -78,6 +78,7 @@ public record Endpoints(
         c.put("quarkus.datasource.password", pgPassword);
         c.put("kafka.bootstrap.servers", kafkaBootstrap);
         c.put("dash.kafka.group-prefix", LocalServices.groupPrefix());
+        c.put("dash.kafka.topic-prefix", LocalServices.topicPrefix());
         c.put("quarkus.s3.endpoint-override", s3Endpoint);
         c.put("quarkus.s3.aws.region", s3Region);
         c.put("quarkus.s3.aws.credentials.type", "static");

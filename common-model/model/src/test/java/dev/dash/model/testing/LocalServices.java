@@ -4,6 +4,8 @@ import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.Databases;
 import dev.dash.model.db.SchemaException;
 import dev.dash.model.db.SilverVariant;
+import dev.dash.model.kafka.TopicNames;
+import dev.dash.model.kafka.Topics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -46,6 +48,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class LocalServices {
     private static final String GROUP_PREFIX =
             "dash-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    private static final String TOPIC_PREFIX = GROUP_PREFIX + ".";
+    private static final TopicNames TOPICS = new TopicNames(TOPIC_PREFIX);
     /** The JUnit tag of the test classes that touch Silver, run once per Silver variant. */
     public static final String SILVER_TAG = "silver";
 
@@ -71,7 +75,8 @@ public final class LocalServices {
             if (!endpoints.pgDatabase().equals(base.pgDatabase())) {
                 createDatabaseIfMissing(base, endpoints.pgDatabase());
             }
-            startGroupsAtEnd(endpoints.kafkaBootstrap());
+            createTopics(endpoints.kafkaBootstrap());
+            deleteTopicsOnExit(endpoints.kafkaBootstrap());
         }
         return endpoints;
     }
@@ -213,45 +218,72 @@ public final class LocalServices {
     }
 
     /**
-     * This run's {@code dash.raw} groups start where the topic ends now, as an installation's groups would have
-     * long read what came before: a new group otherwise reads from the earliest offset, and after a benchmark
-     * that is millions of other runs' events to archive and map before the first test's own.
+     * This test run's {@code dash.kafka.topic-prefix} ({@code <group prefix>.}, so {@code
+     * dash-test-1a2b3c4d.dash.raw}): its topics are its own, so test runs sharing the broker do not learn each other's
+     * pipelines from the control topic or write each other's events, and a new run's groups have no backlog to read.
      */
-    private static void startGroupsAtEnd(String bootstrap) {
+    public static String topicPrefix() {
+        return TOPIC_PREFIX;
+    }
+
+    /** This test run's topic names ({@link #topicPrefix()}). */
+    public static TopicNames topics() {
+        return TOPICS;
+    }
+
+    /**
+     * Creates this run's topics before any service of the run starts, as an installation's topics exist long before
+     * its traffic: a service creates them too, but in the background, and a test that ingests at once would meet a
+     * topic still being created (503 {@code kafka_unavailable}).
+     */
+    private static void createTopics(String bootstrap) {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
                 "bootstrap.servers", bootstrap, "request.timeout.ms", 10_000, "default.api.timeout.ms", 20_000))) {
-            var topics =
-                    admin.describeTopics(List.of("dash.raw")).allTopicNames().get(20, TimeUnit.SECONDS);
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-                    new HashMap<>();
-            topics.get("dash.raw")
-                    .partitions()
-                    .forEach(p -> latest.put(
-                            new org.apache.kafka.common.TopicPartition("dash.raw", p.partition()),
-                            org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> end =
-                    new HashMap<>();
-            admin.listOffsets(latest)
+            admin.createTopics(TOPICS.specs().stream()
+                            .map(s -> new org.apache.kafka.clients.admin.NewTopic(s.name(), s.partitions(), (short) 1)
+                                    .configs(s.config()))
+                            .toList())
                     .all()
-                    .get(20, TimeUnit.SECONDS)
-                    .forEach((tp, info) ->
-                            end.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(info.offset())));
-            for (String role : List.of("bronze", "silver")) {
-                admin.alterConsumerGroupOffsets(GROUP_PREFIX + "-" + role, end)
-                        .all()
-                        .get(20, TimeUnit.SECONDS);
-            }
+                    .get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
-                throw new IllegalStateException("cannot position this run's consumer groups: " + e.getCause(), e);
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new IllegalStateException("cannot create this run's topics: " + e.getCause(), e);
             }
-            // No dash.raw yet: nothing to skip.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot position this run's consumer groups: " + e, e);
+            throw new IllegalStateException("cannot create this run's topics: " + e, e);
         }
+    }
+
+    /**
+     * Deletes this run's topics when the JVM exits, so test runs do not pile topics up on the shared broker. Best
+     * effort: the services the run started have stopped by then; a run killed outright leaves its topics, which
+     * {@code kafka-topics.sh --delete --topic 'dash-test-.*'} removes while no test runs.
+     */
+    private static void deleteTopicsOnExit(String bootstrap) {
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try (org.apache.kafka.clients.admin.Admin admin =
+                                    org.apache.kafka.clients.admin.Admin.create(Map.of(
+                                            "bootstrap.servers",
+                                            bootstrap,
+                                            "request.timeout.ms",
+                                            5_000,
+                                            "default.api.timeout.ms",
+                                            10_000))) {
+                                admin.deleteTopics(TOPICS.specs().stream()
+                                                .map(Topics.Spec::name)
+                                                .toList())
+                                        .all()
+                                        .get(10, TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                // Not created (a run without Kafka), or the broker is gone: nothing to do.
+                            }
+                        },
+                        "delete-test-topics"));
     }
 
     /** True when the suite runs against an external PostgreSQL that it must not stop. */

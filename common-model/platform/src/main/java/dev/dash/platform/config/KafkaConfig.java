@@ -3,6 +3,7 @@ package dev.dash.platform.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Kafka settings beyond {@code kafka.bootstrap.servers}, under {@code dash.kafka} (environment: {@code
@@ -24,6 +25,15 @@ public interface KafkaConfig {
      */
     @WithDefault("dash")
     String groupPrefix();
+
+    /**
+     * Prefix of this installation's topic names, joined as it is: {@code eu1.} makes {@code eu1.dash.raw}, {@code
+     * eu1.dash.points}, {@code eu1.dash.control} and {@code eu1.dash.replays}; unset (the default) keeps {@code
+     * dash.raw} and the rest. Two installations sharing a Kafka cluster need different prefixes, or each learns the
+     * other's pipelines from the control topic and writes the other's events. Only a-z, A-Z, 0-9, '.', '_' and '-',
+     * and at most 237 characters (Kafka's 249 for the longest name); anything else stops start-up.
+     */
+    Optional<String> topicPrefix();
 
     /** Kafka properties of every plain consumer of this service, by Kafka's names ({@code dash.kafka.consumer.max.poll.records}). */
     Map<String, String> consumer();

@@ -14,8 +14,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates the Dash topics that are missing ({@link Topics#ALL}). Every service calls it at start-up, so the
- * brokers may keep {@code auto.create.topics.enable=false} and no topic is created with default settings.
+ * Creates the Dash topics that are missing (this installation's {@link Topics#ALL}, named by {@link
+ * dev.dash.model.kafka.TopicNames#specs()}). Every service calls it at start-up, so the brokers may keep {@code
+ * auto.create.topics.enable=false} and no topic is created with default settings.
  */
 public final class TopicProvisioner {
     private TopicProvisioner() {}
@@ -24,19 +25,21 @@ public final class TopicProvisioner {
      * Creates the missing topics.
      *
      * @param bootstrapServers Kafka bootstrap servers
+     * @param topics the topics, by this installation's names
      * @param replicationFactor replication factor for new topics (1 on a single local broker)
      * @param timeoutMillis how long to wait for the cluster
      * @return the topics created by this call
      * @throws IllegalStateException when the cluster cannot be reached or refuses a topic
      */
-    public static List<String> ensureTopics(String bootstrapServers, short replicationFactor, long timeoutMillis) {
+    public static List<String> ensureTopics(
+            String bootstrapServers, List<Topics.Spec> topics, short replicationFactor, long timeoutMillis) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(timeoutMillis, TimeUnit.MILLISECONDS);
-            List<NewTopic> missing = Topics.ALL.stream()
+            List<NewTopic> missing = topics.stream()
                     .filter(spec -> !existing.contains(spec.name()))
                     .map(spec -> new NewTopic(spec.name(), spec.partitions(), replicationFactor)
                             .configs(Map.copyOf(spec.config())))

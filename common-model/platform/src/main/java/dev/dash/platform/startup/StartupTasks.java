@@ -2,6 +2,7 @@ package dev.dash.platform.startup;
 
 import dev.dash.model.db.DashSchema;
 import dev.dash.model.db.SilverVariant;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.model.support.RetryingTask;
 import dev.dash.platform.kafka.TopicProvisioner;
 import java.lang.System.Logger.Level;
@@ -36,12 +37,12 @@ public final class StartupTasks {
                 e -> LOG.log(Level.WARNING, "Schema not ready yet: {0}", e.getMessage()));
     }
 
-    /** Creates the missing Kafka topics. */
+    /** Creates the missing Kafka topics of this installation. */
     public static RetryingTask<List<String>> topics(
-            String bootstrapServers, short replicationFactor, Duration retryMax) {
+            String bootstrapServers, TopicNames names, short replicationFactor, Duration retryMax) {
         return new RetryingTask<>(
                 "kafka topics",
-                () -> TopicProvisioner.ensureTopics(bootstrapServers, replicationFactor, 10_000),
+                () -> TopicProvisioner.ensureTopics(bootstrapServers, names.specs(), replicationFactor, 10_000),
                 retryMax,
                 e -> LOG.log(Level.WARNING, "Kafka topics not provisioned yet: {0}", e.getMessage()));
     }

@@ -1,7 +1,7 @@
 package dev.dash.web.live.points;
 
 import dev.dash.model.kafka.KafkaSettings;
-import dev.dash.model.kafka.Topics;
+import dev.dash.model.kafka.TopicNames;
 import dev.dash.platform.config.KafkaConfig;
 import dev.dash.web.config.WebConfig;
 import dev.dash.web.live.stream.LiveStreams;
@@ -38,6 +38,7 @@ public class PointsFeed {
 
     private final String bootstrapServers;
     private final KafkaConfig kafka;
+    private final String topic;
     private final PointsRouter router;
     private volatile boolean running;
     private volatile boolean reading;
@@ -48,9 +49,11 @@ public class PointsFeed {
     public PointsFeed(
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             WebConfig config,
+            TopicNames topics,
             LiveStreams streams) {
         this.bootstrapServers = bootstrapServers;
         this.kafka = config.kafka();
+        this.topic = topics.points();
         this.router = new PointsRouter(streams::wants, streams::accept);
     }
 
@@ -85,7 +88,7 @@ public class PointsFeed {
         while (running) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(properties())) {
                 consumer = c;
-                List<TopicPartition> partitions = c.partitionsFor(Topics.POINTS, Duration.ofSeconds(10)).stream()
+                List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                         .map(i -> new TopicPartition(i.topic(), i.partition()))
                         .toList();
                 if (partitions.isEmpty()) {
@@ -96,7 +99,7 @@ public class PointsFeed {
                 c.seekToEnd(partitions);
                 partitions.forEach(c::position);
                 reading = true;
-                Log.infof("Reading %s (%d partitions) for live dashboards", Topics.POINTS, partitions.size());
+                Log.infof("Reading %s (%d partitions) for live dashboards", topic, partitions.size());
                 while (running) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
                         router.accept(r);
@@ -105,7 +108,7 @@ public class PointsFeed {
             } catch (WakeupException | InterruptException e) {
                 // Stopping.
             } catch (RuntimeException e) {
-                Log.warnf("Reading %s failed, starting again from its end: %s", Topics.POINTS, e.toString());
+                Log.warnf("Reading %s failed, starting again from its end: %s", topic, e.toString());
                 pause();
             } finally {
                 reading = false;

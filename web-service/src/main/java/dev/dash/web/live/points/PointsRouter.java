@@ -2,7 +2,6 @@ package dev.dash.web.live.points;
 
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
-import dev.dash.model.kafka.Topics;
 import io.quarkus.logging.Log;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -43,7 +42,7 @@ public final class PointsRouter {
         try {
             batch = PointsCodec.decode(r.value());
         } catch (RuntimeException e) {
-            Log.warnf("Skipping an undecodable %s record at %d@%d: %s", Topics.POINTS, r.partition(), r.offset(), e);
+            Log.warnf("Skipping an undecodable %s record at %d@%d: %s", r.topic(), r.partition(), r.offset(), e);
             return;
         }
         receiver.accept(batch);

@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <pre>{@code
  * ConsumerRuntime<String, byte[]> runtime = ConsumerRuntime.bytes(
  *         new ConsumerRuntime.Options("dash-bronze-archiver", new Subscription.Group(prefix + "-bronze",
- *                 List.of(Topics.RAW)), kafkaProperties, Backoff.upTo(Duration.ofSeconds(10)),
+ *                 List.of(topics.raw())), kafkaProperties, Backoff.upTo(Duration.ofSeconds(10)),
  *                 Duration.ofMillis(200)),
  *         task);
  * runtime.start();
