@@ -83,8 +83,14 @@ class LiveTwoNodesIT {
                     .then()
                     .statusCode(200)
                     .body("checks.find { it.name == 'Live feeds' }.status", equalTo("UP"))
-                    .body("checks.find { it.name == 'Live feeds' }.data.'dash.points'", equalTo("reading"))
-                    .body("checks.find { it.name == 'Live feeds' }.data.'dash.replays'", equalTo("reading"));
+                    .body(
+                            "checks.find { it.name == 'Live feeds' }.data.'"
+                                    + LocalServices.topics().points() + "'",
+                            equalTo("reading"))
+                    .body(
+                            "checks.find { it.name == 'Live feeds' }.data.'"
+                                    + LocalServices.topics().replays() + "'",
+                            equalTo("reading"));
         }
     }
 
