@@ -24,6 +24,7 @@
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 #   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
 #                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
+#   INGESTOR_JVM="-XX:+UseG1GC -Xmx1g" ...   # the node's JVM flags (default: @deploy/local/ingestor.jvm, what ships)
 #   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round);
 #                                        # DRAIN_MAX: most seconds the drain waits (1800)
 #   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
@@ -46,8 +47,9 @@ PHASES="${PHASES-ingest-only all}"
 SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
 INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
-# The ingestor's JVM flags (the whole set: two GCs cannot be combined).
-INGESTOR_JVM="${INGESTOR_JVM:--Xmx1g}"
+# The ingestor's JVM flags: by default those of deploy/local/dash and the k8s pod (deploy/local/ingestor.jvm), so the
+# benchmark measures what ships; set INGESTOR_JVM to measure others (the whole set: two GCs cannot be combined).
+INGESTOR_JVM="${INGESTOR_JVM:-@${ROOT}/deploy/local/ingestor.jvm}"
 DRAIN="${DRAIN:-1}"
 DRAIN_MAX="${DRAIN_MAX:-1800}"
 SINGLE_START="${SINGLE_START:-2000}"
