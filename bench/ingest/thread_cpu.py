@@ -129,6 +129,8 @@ def names_from_dump(path):
 
 def windows(path):
     out = []
+    if not os.path.exists(path):
+        return out
     for line in open(path):
         if line.startswith("WINDOW "):
             kv = dict(re.findall(r"(\w+)=(\S+)", line))
@@ -150,7 +152,7 @@ def nearest(snaps, t):
 
 
 def split(samples, windows_file, dump, top):
-    snaps = list(snapshots(samples))
+    snaps = list(snapshots(samples)) if os.path.exists(samples) else []
     if len(snaps) < 2:
         print(f"THREADS no snapshots in {samples}")
         return
