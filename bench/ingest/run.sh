@@ -12,6 +12,10 @@
 #                rates for single events and for batches (CurrentRate), against a raw COPY of the same rows measured
 #                first in the same run; the node runs under JFR, and its allocation per event per role (ingest,
 #                writer, archiver) is printed for every window (alloc_split.py). About 15 minutes.
+# Every phase that runs the ingestor also prints, per window (each `current` window; each load run of `all` and
+# `ingest-only`, warm-up included), the node's CPU per thread role: HTTP event loops, workers, Bronze archiver,
+# Silver writer and store, sinks/p2p, Kafka producer network threads, other Kafka threads, GC, JIT compiler, VM
+# threads (thread_cpu.py, from /proc/<pid>/task; logs in bench/ingest/target/logs/<phase>.threads).
 # then drains dash.raw (so other ingestors sharing the topic and groups inherit no backlog) and measures the
 # Silver writer's write path against a raw COPY. Needs the local services (deploy/local/services up).
 #
@@ -20,6 +24,7 @@
 #   SKIP_BUILD=1 bench/ingest/run.sh     # reuse the last build
 #   INGESTOR_APP=/path/to/quarkus-app SKIP_BUILD=1 bench/ingest/run.sh   # measure another build of the ingestor
 #                (a copy of an earlier ingestor-service/target/quarkus-app, for before/after rounds)
+#   INGESTOR_JVM="-XX:+UseG1GC -Xmx1g" ...   # the node's JVM flags (default: @deploy/local/ingestor.jvm, what ships)
 #   DRAIN=0 SILVER_ROUNDS=0 ...          # skip draining dash.raw and the Silver benchmark (drain in the last round);
 #                                        # DRAIN_MAX: most seconds the drain waits (1800)
 #   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
@@ -42,6 +47,9 @@ PHASES="${PHASES-ingest-only all}"
 SILVER_EVENTS="${SILVER_EVENTS:-100000}"
 SILVER_ROUNDS="${SILVER_ROUNDS:-3}"
 INGESTOR_APP="${INGESTOR_APP:-${ROOT}/ingestor-service/target/quarkus-app}"
+# The ingestor's JVM flags: by default those of deploy/local/dash and the k8s pod (deploy/local/ingestor.jvm), so the
+# benchmark measures what ships; set INGESTOR_JVM to measure others (the whole set: two GCs cannot be combined).
+INGESTOR_JVM="${INGESTOR_JVM:-@${ROOT}/deploy/local/ingestor.jvm}"
 DRAIN="${DRAIN:-1}"
 DRAIN_MAX="${DRAIN_MAX:-1800}"
 SINGLE_START="${SINGLE_START:-2000}"
@@ -76,8 +84,9 @@ eval "${setup}"
 
 baseline_pid=""
 ingestor_pid=""
+threads_pid=""
 cleanup() {
-  for p in ${baseline_pid} ${ingestor_pid}; do kill "${p}" 2>/dev/null || true; done
+  for p in ${baseline_pid} ${ingestor_pid} ${threads_pid}; do kill "${p}" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -87,16 +96,45 @@ gen() { java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.LoadGenerator "$@" | grep 
 # its rate: a slower run takes longer but not more CPU per event.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${ingestor_pid}/stat"; }
 # gen against the ingestor, then its CPU per accepted event over the whole run (warm-up included).
+# Also appends a WINDOW line (the run's UTC start and end, events accepted) to ${LOGS}/${phase}.txt for split_threads.
 gen_ingestor() {
-  local c0 e0 c1 e1
-  c0="$(cpu_ticks)"; e0="$(metric dash_ingest_accepted_events_total)"
+  local c0 e0 c1 e1 from
+  from="$(date -u +%H:%M:%S)"; c0="$(cpu_ticks)"; e0="$(metric dash_ingest_accepted_events_total)"
   gen "$@"
   c1="$(cpu_ticks)"; e1="$(metric dash_ingest_accepted_events_total)"
+  echo "WINDOW label=${!#} mode=$5 rate=closed from=${from} to=$(date -u +%H:%M:%S) accepted_events=$((e1 - e0))" >>"${LOGS}/${phase}.txt"
   echo "CPU label=${!#} mode=$5 ingestor_cpu_s=$(echo "scale=2; (${c1} - ${c0}) / $(getconf CLK_TCK)" | bc) events=$((e1 - e0)) cpu_us_per_event=$(echo "scale=1; (${c1} - ${c0}) * 1000000 / $(getconf CLK_TCK) / (${e1} - ${e0} + 1)" | bc)"
+}
+# The node's CPU per thread role per window (thread_cpu.py): record_threads NAME samples every thread of the running
+# ingestor into ${LOGS}/NAME.threads until it ends; split_threads NAME, before the ingestor is stopped, takes its thread
+# names (jcmd: the kernel keeps 15 characters of each) and prints the split of every WINDOW line in ${LOGS}/NAME.txt.
+record_threads() {
+  rm -f "${LOGS}/$1.threads" "${LOGS}/$1.names"
+  python3 bench/ingest/thread_cpu.py record "${ingestor_pid}" "${LOGS}/$1.threads" &
+  threads_pid=$!
+}
+split_threads() {
+  jcmd "${ingestor_pid}" Thread.print >"${LOGS}/$1.names" 2>/dev/null || true
+  python3 bench/ingest/thread_cpu.py split "${LOGS}/$1.threads" "${LOGS}/$1.txt" --names "${LOGS}/$1.names"
+}
+stop_ingestor() {
+  kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+  if [[ -n "${threads_pid}" ]]; then wait "${threads_pid}" 2>/dev/null || true; threads_pid=""; fi
+}
+# The node's GC so far (Micrometer's JVM metrics, cumulative since it started): pauses and their time, bytes allocated
+# and promoted, the old generation's live size after the last full or concurrent collection, the heap committed.
+gc_metrics() {
+  curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | awk -v label="$1" '
+    /^jvm_gc_pause_seconds_count/ { n += $NF } /^jvm_gc_pause_seconds_sum/ { p += $NF }
+    /^jvm_gc_memory_allocated_bytes_total/ { a += $NF } /^jvm_gc_memory_promoted_bytes_total/ { pr += $NF }
+    /^jvm_gc_live_data_size_bytes/ { l += $NF } /^jvm_memory_committed_bytes\{area="heap"/ { c += $NF }
+    END { printf "GC label=%s pauses=%d pause_ms=%.0f allocated_MB=%.0f promoted_MB=%.0f live_data_MB=%.0f heap_committed_MB=%.0f\n",
+      label, n, p * 1000, a / 1048576, pr / 1048576, l / 1048576, c / 1048576 }'
 }
 metric() { curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" | grep -E "^$1(\{| )" | awk '{s+=$NF} END {printf "%.0f\n", s}'; }
 start_ingestor() {
-  java -Xmx1g \
+  # shellcheck disable=SC2086
+  java ${INGESTOR_JVM} \
     -Dquarkus.http.port="${INGESTOR_PORT}" -Dquarkus.http.host=127.0.0.1 \
     "${DASH_SERVICE_FLAGS[@]}" \
     -Ddash.bronze.bucket=dash-bench-bronze -Ddash.crypto.keys="${KEYS}" \
@@ -138,6 +176,8 @@ for phase in ${PHASES}; do
     start_ingestor -Ddash.kafka.group-prefix="${group_prefix}" -Ddash.bronze.rotate-age="${CURRENT_ROTATE_AGE}" \
       -Ddash.kafka.consumer.auto.offset.reset=latest \
       -XX:StartFlightRecording=name=current,settings=default,filename="${LOGS}/current.jfr"
+    record_threads current
+    echo "ingestor JVM: ${INGESTOR_JVM}$([[ "${INGESTOR_JVM}" == @* ]] && echo " =" $(grep -v '^#' "${INGESTOR_JVM#@}"))"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     for mode in ${CURRENT_MODES}; do
       # single-nodedupe: single events to the pipeline with dedupe off, the ceiling of any cheaper dedupe store.
@@ -149,10 +189,12 @@ for phase in ${PHASES}; do
         "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \
         "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
         "${COPY_EVENTS}" "${label}" "${DASH_KAFKA_BOOTSTRAP}" "${group_prefix}" 2>>"${LOGS}/current.log" | tee -a "${LOGS}/current.txt"
+      gc_metrics "${label}-${mode}"
       echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
     jcmd "${ingestor_pid}" JFR.dump name=current filename="${LOGS}/current.jfr" >/dev/null
-    kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+    split_threads current
+    stop_ingestor
     python3 bench/ingest/alloc_split.py "${LOGS}/current.jfr" "${LOGS}/current.txt"
     continue
   fi
@@ -175,6 +217,8 @@ for phase in ${PHASES}; do
   else
     start_ingestor -Ddash.bronze.archiver-enabled=false -Ddash.silver.writer-enabled=false
   fi
+  rm -f "${LOGS}/${phase}.txt"
+  record_threads "${phase}"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   for mode in single batch; do
     if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
@@ -192,7 +236,8 @@ for phase in ${PHASES}; do
   done
   curl -fsS "http://127.0.0.1:${INGESTOR_PORT}/q/metrics" \
     | grep -E '^dash_(silver_receipt_to_commit|ingest_publish_latency)_seconds\{quantile|^dash_(bronze|silver)_lag' || true
-  kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""
+  split_threads "${phase}"
+  stop_ingestor
 done
 kill "${baseline_pid}"; wait "${baseline_pid}" 2>/dev/null || true; baseline_pid=""
 

@@ -892,6 +892,78 @@ class ManifestsTest {
                 .noneMatch(l -> l.startsWith("USER ") && !l.equals("USER 185"));
     }
 
+    // --- JVM flags ----------------------------------------------------------------------------------------------
+
+    /** The ingestor's JVM flags, a java {@code @argfile} that deploy/local/dash and bench/ingest/run.sh both pass. */
+    static final String INGESTOR_JVM = "deploy/local/ingestor.jvm";
+
+    /**
+     * The ingestor pod runs with the flags the local run and the ingest benchmark use (docs/deployment.md, "The
+     * ingestor's JVM"), so the benchmark measures what ships: the image's start script builds them from the
+     * container's environment ({@link #runJavaOptions}), and the pod's memory limit, which the JVM reads from its
+     * cgroup, is {@code -XX:MaxRAM} in the file.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renders")
+    void theIngestorPodRunsWithTheJvmFlagsTheLocalRunAndTheBenchmarkUse(Render r) throws IOException {
+        Container c = r.workload(Dash.INGESTOR.deployment).containers().get(0);
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar e : c.getEnv()) {
+            if (e.getValue() != null) {
+                env.put(e.getName(), e.getValue());
+            }
+        }
+        BigDecimal limit =
+                Quantity.getAmountInBytes(c.getResources().getLimits().get("memory"));
+        Set<String> pod = new TreeSet<>(runJavaOptions(env));
+        pod.add("-XX:MaxRAM=" + limit.divideToIntegralValue(BigDecimal.valueOf(1024 * 1024)) + "m");
+        List<String> file = Files.readString(ROOT.resolve(INGESTOR_JVM))
+                .lines()
+                .map(l -> l.replaceAll("#.*", "").strip())
+                .filter(l -> !l.isEmpty())
+                .flatMap(l -> Stream.of(l.split("\\s+")))
+                .toList();
+        assertThat(pod).isEqualTo(new TreeSet<>(file));
+        assertThat(Files.readString(ROOT.resolve("deploy/local/dash"))).contains(INGESTOR_JVM);
+        assertThat(Files.readString(ROOT.resolve("bench/ingest/run.sh"))).contains(INGESTOR_JVM);
+    }
+
+    /**
+     * The JVM options the ubi9 OpenJDK runtime image's {@code run-java.sh} passes for this environment
+     * (jboss.container.java.jvm's {@code java-default-options}: {@code JAVA_OPTS} replaces them all; otherwise the
+     * heap ratio, the GC options and their four ratios, the metaspace sizes when set, exit on OutOfMemoryError, then
+     * {@code JAVA_OPTS_APPEND}), less the Dockerfile's system properties.
+     */
+    static List<String> runJavaOptions(Map<String, String> env) {
+        if (env.containsKey("JAVA_OPTS")) {
+            return List.of(env.get("JAVA_OPTS").strip().split("\\s+"));
+        }
+        List<String> out = new ArrayList<>();
+        String ratio = env.getOrDefault("JAVA_MAX_MEM_RATIO", "");
+        if (!ratio.equals("0")) {
+            out.add("-XX:MaxRAMPercentage="
+                    + (ratio.isEmpty() ? "80.0" : Math.round(Double.parseDouble(ratio)) + ".0"));
+        }
+        out.addAll(List.of(env.getOrDefault("GC_CONTAINER_OPTIONS", "-XX:+UseParallelGC")
+                .strip()
+                .split("\\s+")));
+        out.add("-XX:MinHeapFreeRatio=" + env.getOrDefault("GC_MIN_HEAP_FREE_RATIO", "10"));
+        out.add("-XX:MaxHeapFreeRatio=" + env.getOrDefault("GC_MAX_HEAP_FREE_RATIO", "20"));
+        out.add("-XX:GCTimeRatio=" + env.getOrDefault("GC_TIME_RATIO", "4"));
+        out.add("-XX:AdaptiveSizePolicyWeight=" + env.getOrDefault("GC_ADAPTIVE_SIZE_POLICY_WEIGHT", "90"));
+        if (env.containsKey("GC_MAX_METASPACE_SIZE")) {
+            out.add("-XX:MaxMetaspaceSize=" + env.get("GC_MAX_METASPACE_SIZE") + "m");
+        }
+        if (env.containsKey("GC_METASPACE_SIZE")) {
+            out.add("-XX:MetaspaceSize=" + env.get("GC_METASPACE_SIZE") + "m");
+        }
+        out.add("-XX:+ExitOnOutOfMemoryError");
+        if (env.containsKey("JAVA_OPTS_APPEND")) {
+            out.addAll(List.of(env.get("JAVA_OPTS_APPEND").strip().split("\\s+")));
+        }
+        return out;
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------------
 
     /** Whether a label selector selects pods with these labels; matchExpressions are not used here and rejected. */
