@@ -40,6 +40,8 @@ import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
@@ -48,11 +50,12 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * {@code dash.raw} holding records of both formats at once, as during the migration (docs/architecture.md, "The
+ * {@code dash.raw} holding records of all three formats at once, as during the migrations (docs/architecture.md, "The
  * dash.raw record"): format-1 records (the JSON envelope, written by nodes before issue 19) interleaved with format-2
- * records (metadata in headers, the body as the value). Every event is archived to Bronze as the same format-1 line
- * (so replays read objects written before and after the change alike, and each line maps to the same points as
- * Silver holds) and written to Silver once, with its values.
+ * records (metadata in headers, the body as the value) and format-3 records (the metadata in one {@code dash.meta}
+ * header). Every event is archived to Bronze as the envelope sent (a version-1 line for format 1, a version-2 line
+ * for formats 2 and 3, so replays read objects written before and after the changes alike, and each line maps to the
+ * same points as Silver holds) and written to Silver once, with its values.
  */
 @Tag(LocalServices.SILVER_TAG)
 @QuarkusTest
@@ -73,7 +76,7 @@ class RawFormatMixTest {
     S3Client s3;
 
     @Test
-    void oldAndNewFormatRecordsAreBothArchivedAndWrittenToSilver() throws Exception {
+    void recordsOfEveryFormatAreArchivedAndWrittenToSilver() throws Exception {
         try (TestPipelines pipelines = new TestPipelines();
                 RawTopic raw = new RawTopic();
                 KafkaProducer<String, byte[]> producer = producer()) {
@@ -83,9 +86,28 @@ class RawFormatMixTest {
             Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             Map<UUID, RawEnvelope> sent = new LinkedHashMap<>();
             Map<UUID, Integer> format = new HashMap<>();
-            int total = 40;
+            // 45 events of the three formats in turn, then (after the check of what is on the topic) damaged
+            // format-3 records, which both consumers must refuse, then 3 more events: once Silver and Bronze hold
+            // those, the damaged records before them in the partition were consumed.
+            int total = 48;
+            int mixed = 45;
             for (int i = 0; i < total; i++) {
-                int f = i % 2 == 0 ? 1 : 2;
+                int f = i < mixed ? i % 3 + 1 : 3;
+                if (i == mixed) {
+                    producer.flush();
+                    // On the topic: every format, each decoding to the envelope sent.
+                    List<RawEnvelope> onKafka = raw.since(p.id(), mark);
+                    assertThat(onKafka).containsExactlyInAnyOrderElementsOf(sent.values());
+                    assertThat(format.values()).containsOnly(1, 2, 3).contains(1, 2, 3);
+                    for (List<Header> damaged : damaged(p, t0)) {
+                        producer.send(new ProducerRecord<>(
+                                LocalServices.topics().raw(),
+                                null,
+                                p.id().toString(),
+                                "{\"n\":1000,\"kind\":\"damaged\"}".getBytes(StandardCharsets.UTF_8),
+                                damaged));
+                    }
+                }
                 // Bodies a JSON encoding must escape: quotes, non-ASCII, and (every fifth) pretty-printed lines.
                 String body = i % 5 == 0
                         ? "{\n  \"n\": " + i + ",\n  \"kind\": \"f" + f + "\",\n  \"note\": \"é \\\"q\\\"\"\n}\n"
@@ -109,17 +131,13 @@ class RawFormatMixTest {
             }
             producer.flush();
 
-            // On the topic: both formats, each decoding to the envelope sent.
-            List<RawEnvelope> onKafka = raw.since(p.id(), mark);
-            assertThat(onKafka).containsExactlyInAnyOrderElementsOf(sent.values());
-            assertThat(format.values()).containsOnly(1, 2).contains(1, 2);
-
             // Silver: every event once, its value and label.
             Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 try (Connection c = dataSource.getConnection();
                         PreparedStatement ps =
                                 c.prepareStatement("SELECT count(*), count(DISTINCT event_id), sum(value), "
-                                        + "count(*) FILTER (WHERE labels->>'kind' = 'f2') "
+                                        + "count(*) FILTER (WHERE labels->>'kind' = 'f2'), "
+                                        + "count(*) FILTER (WHERE labels->>'kind' = 'f3') "
                                         + "FROM metrics WHERE pipeline_id = ?")) {
                     ps.setObject(1, p.id());
                     try (ResultSet rs = ps.executeQuery()) {
@@ -127,7 +145,8 @@ class RawFormatMixTest {
                         assertThat(rs.getLong(1)).isEqualTo(total);
                         assertThat(rs.getLong(2)).isEqualTo(total);
                         assertThat(rs.getDouble(3)).isEqualTo(total * (total - 1) / 2.0);
-                        assertThat(rs.getLong(4)).isEqualTo(total / 2);
+                        assertThat(rs.getLong(4)).isEqualTo(mixed / 3);
+                        assertThat(rs.getLong(5)).isEqualTo(mixed / 3 + total - mixed);
                     }
                 }
             });
@@ -160,13 +179,13 @@ class RawFormatMixTest {
                 int trees = 0;
                 for (EnvelopeCodec.Line l : BronzeContents.lines(c, s3, "dash-bronze", p.id())) {
                     RawEnvelope e = l.envelope();
-                    // A format-1 record is kept as the version-1 line it is (no tree); a format-2 record becomes a
-                    // version-2 line, its body unescaped (read with its tree) when it is one JSON value without a
-                    // line break.
+                    // A format-1 record is kept as the version-1 line it is (no tree); a format-2 or format-3 record
+                    // becomes a version-2 line, its body unescaped (read with its tree) when it is one JSON value
+                    // without a line break.
                     boolean pretty = new String(e.body(), StandardCharsets.UTF_8).contains("\n");
                     assertThat(l.json() != null)
                             .as("a tree for the version-2 lines of compact bodies")
-                            .isEqualTo(format.get(e.eventId()) == 2 && !pretty);
+                            .isEqualTo(format.get(e.eventId()) > 1 && !pretty);
                     trees += l.json() != null ? 1 : 0;
                     // Each line maps, as a replay maps it (the tree when there is one), to the points Silver holds.
                     MappingResult m = mapping.apply(
@@ -181,9 +200,43 @@ class RawFormatMixTest {
                     assertThat(m.points())
                             .isEqualTo(mapping.apply(EventInput.of(e)).points());
                 }
-                assertThat(trees).isEqualTo(16);
+                // Formats 2 and 3 (33 events), less the pretty-printed bodies among them (i % 5 == 0: 7)
+                assertThat(trees).isEqualTo(26);
             }
         }
+    }
+
+    /**
+     * Format-3 records of the pipeline whose metadata is damaged, each a way RawMetaTest refuses: cut short, a UUID
+     * in upper case, fields out of order, {@code dash.meta} twice.
+     */
+    private static List<List<Header>> damaged(Created p, Instant t0) {
+        RawEnvelope e = new RawEnvelope(
+                UuidV7.next(),
+                p.id(),
+                p.teamId(),
+                t0,
+                Source.WEBHOOK,
+                "damaged",
+                "application/json",
+                Map.of(),
+                new byte[0],
+                VerificationResult.notRequired());
+        List<Header> good = RawRecordCodec.encode(e).headers();
+        String meta = new String(good.get(1).value(), StandardCharsets.UTF_8);
+        String id = e.eventId().toString();
+        List<List<Header>> out = new java.util.ArrayList<>();
+        for (String m : List.of(
+                meta.substring(0, meta.length() - 2),
+                meta.replace(id, id.toUpperCase(java.util.Locale.ROOT)),
+                meta.replace(
+                        ",\"source\":\"webhook\",\"delivery_id\":\"damaged\"",
+                        ",\"delivery_id\":\"damaged\",\"source\":\"webhook\""))) {
+            assertThat(m).isNotEqualTo(meta);
+            out.add(List.of(good.get(0), new RecordHeader(RawRecordCodec.META, m.getBytes(StandardCharsets.UTF_8))));
+        }
+        out.add(List.of(good.get(0), good.get(1), good.get(1)));
+        return out;
     }
 
     private static KafkaProducer<String, byte[]> producer() {

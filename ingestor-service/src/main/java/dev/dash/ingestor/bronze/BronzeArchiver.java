@@ -195,9 +195,9 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             }
             EnvelopeCodec.Head e;
             try {
-                // Format 1 is checked as a decode would and stored as read (a version-1 line); format 2 is read from
-                // its headers and encoded as a version-2 line, its body tokenised to know it is JSON, never parsed
-                // into a tree.
+                // Format 1 is checked as a decode would and stored as read (a version-1 line); format 3's metadata is
+                // checked in one pass and is the version-2 line's first bytes, format 2 is read from its headers and
+                // encoded as that line; the body is tokenised to know it is JSON, never parsed into a tree.
                 e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
             } catch (RuntimeException ex) {
                 Log.warnf(

@@ -95,11 +95,12 @@ public interface IngestorConfig {
         io.quarkus.runtime.configuration.MemorySize workerThreshold();
 
         /**
-         * The {@code dash.raw} record format this node writes (docs/architecture.md): 2, the envelope's metadata in
-         * Kafka headers and the body as the value, or 1, the JSON envelope. Every consumer reads both; during a
-         * rolling upgrade keep 1 until every node consuming {@code dash.raw} runs a version that reads format 2.
+         * The {@code dash.raw} record format this node writes (docs/architecture.md, "The dash.raw record"): 3, the
+         * envelope's metadata in one {@code dash.meta} header and the body as the value; 2, the metadata in a header
+         * per field; or 1, the JSON envelope. Every consumer reads all three; during a rolling upgrade keep the format
+         * the oldest node consuming {@code dash.raw} reads (1 or 2) until every such node runs this version.
          */
-        @WithDefault("2")
+        @WithDefault("3")
         int rawFormat();
 
         /**

@@ -52,7 +52,7 @@ public final class BronzeLines {
             CompiledMapping mapping = MappingCompiler.compile(p[2]);
             List<RecordHeaders> headers = new ArrayList<>(envelopes.size());
             for (RawEnvelope e : envelopes) {
-                headers.add(new RecordHeaders(RawRecordCodec.encode(e).headers()));
+                headers.add(new RecordHeaders(RawRecordCodec.encode(e, 2).headers()));
             }
             byte[][] objects = {object(envelopes, 1), object(envelopes, 2)};
             String[] stages = {"archive", "replay"};

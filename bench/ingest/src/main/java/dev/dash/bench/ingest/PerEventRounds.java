@@ -95,8 +95,11 @@ final class PerEventRounds {
      * {@code <letter>1} and {@code <letter>2}.
      */
     static void printResults(String payload, String[] stages, char letter, Medians m) {
-        String a = letter + "1";
-        String b = letter + "2";
+        printResults(payload, stages, letter + "1", letter + "2", m);
+    }
+
+    /** One {@code RESULT} line a stage: both variants' CPU and allocation and their ratios, the variants named so. */
+    static void printResults(String payload, String[] stages, String a, String b, Medians m) {
         String format = "RESULT payload=%s stage=%s " + a + "_cpu_ns=%.0f " + b + "_cpu_ns=%.0f cpu_" + b + "_over_" + a
                 + "=%.2f " + a + "_alloc_b=%.0f " + b + "_alloc_b=%.0f alloc_" + b + "_over_" + a + "=%.2f%n";
         for (int s = 0; s < stages.length; s++) {

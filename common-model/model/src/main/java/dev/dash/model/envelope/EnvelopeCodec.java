@@ -64,6 +64,10 @@ public final class EnvelopeCodec {
 
     private static final byte[] BODY_FIELD = ",\"body\":".getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] BODY_TEXT_FIELD = ",\"body_text\":".getBytes(StandardCharsets.US_ASCII);
+
+    private static final byte[] BODY_B64_FIELD = ",\"body_b64\":".getBytes(StandardCharsets.US_ASCII);
+
     /**
      * Checks whether a body can be embedded: the mapping engine's limits, with one level of nesting less, since the
      * embedded value sits one level deeper in the line than at the root of its own document.
@@ -187,6 +191,64 @@ public final class EnvelopeCodec {
                     g.writeEndObject();
                 }
             }
+            return out.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("writing to memory failed", ex);
+        }
+    }
+
+    /**
+     * A version-2 line's metadata: its bytes before the body field ({@code {"v":2,...,"verification":{...}}}, the
+     * line's object still open), as {@link #encodeLine} writes them. The value of a format-3 {@code dash.raw} record's
+     * {@code dash.meta} header ({@link RawRecordCodec}).
+     *
+     * @param e the envelope (its body is not read)
+     * @return the metadata's UTF-8 bytes
+     */
+    public static byte[] meta(RawEnvelope e) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(metaEstimate(e))) {
+            try (JsonGenerator g = Json.factory().createGenerator(out)) {
+                writeMeta(e, g, LINE_VERSION);
+                // The line's object stays open: the body field and the closing brace are the archiver's.
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+            }
+            return out.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("writing to memory failed", ex);
+        }
+    }
+
+    /**
+     * The version-2 line of a metadata {@link #meta} wrote and a body: the bytes {@link #encodeLine} writes for the
+     * envelope the metadata describes with that body. The metadata is copied as it is: the caller knows it is what
+     * {@link #meta} writes.
+     *
+     * @param meta the line's metadata, exactly as {@link #meta} writes it
+     * @param body the body
+     * @return the line's UTF-8 bytes, without its newline
+     */
+    static byte[] line(byte[] meta, byte[] body) {
+        if (embeddable(body)) {
+            byte[] out = new byte[meta.length + BODY_FIELD.length + body.length + 1];
+            System.arraycopy(meta, 0, out, 0, meta.length);
+            System.arraycopy(BODY_FIELD, 0, out, meta.length, BODY_FIELD.length);
+            System.arraycopy(body, 0, out, meta.length + BODY_FIELD.length, body.length);
+            out[out.length - 1] = '}';
+            return out;
+        }
+        try (ByteArrayBuilder out = new ByteArrayBuilder(meta.length + body.length + body.length / 3 + 16)) {
+            out.write(meta);
+            // The body as encodeLine writes it, as a root value: the same escaping (or base64) as a field's value.
+            boolean text = Utf8.isValid(body);
+            out.write(text ? BODY_TEXT_FIELD : BODY_B64_FIELD);
+            try (JsonGenerator g = Json.factory().createGenerator(out)) {
+                if (text) {
+                    g.writeUTF8String(body, 0, body.length);
+                } else {
+                    g.writeBinary(body);
+                }
+            }
+            out.write('}');
             return out.toByteArray();
         } catch (IOException ex) {
             throw new UncheckedIOException("writing to memory failed", ex);

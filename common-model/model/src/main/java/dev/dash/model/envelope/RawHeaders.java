@@ -28,28 +28,26 @@ import org.apache.kafka.common.header.Headers;
 final class RawHeaders {
     private static final byte[] VERSION = {'2'};
 
-    private static final byte[][] SOURCES = names(Source.values().length, i -> Source.values()[i].jsonName());
-    private static final byte[][] STATUSES =
-            names(VerificationResult.Status.values().length, i -> VerificationResult.Status.values()[i].jsonName());
-    private static final byte[][] PRESETS = names(Preset.values().length, i -> Preset.values()[i].jsonName());
-    private static final byte[][] REASONS =
-            names(VerificationResult.Reason.values().length, i -> VerificationResult.Reason.values()[i].jsonName());
+    private static final byte[][] SOURCES = RawMeta.SOURCES;
+    private static final byte[][] STATUSES = RawMeta.STATUSES;
+    private static final byte[][] PRESETS = RawMeta.PRESETS;
+    private static final byte[][] REASONS = RawMeta.REASONS;
 
-    private static final byte[] EVENT_ID = ascii("{\"v\":2,\"event_id\":\"");
-    private static final byte[] PIPELINE_ID = ascii("\",\"pipeline_id\":\"");
-    private static final byte[] TEAM_ID = ascii("\",\"team_id\":\"");
-    private static final byte[] RECEIVED_AT = ascii("\",\"received_at\":\"");
-    private static final byte[] SOURCE = ascii("\",\"source\":\"");
-    private static final byte[] DELIVERY_ID = ascii("\",\"delivery_id\":\"");
-    private static final byte[] CONTENT_TYPE = ascii("\",\"content_type\":\"");
-    private static final byte[] HEADERS = ascii("\",\"headers\":{");
-    private static final byte[] STATUS = ascii("},\"verification\":{\"status\":\"");
-    private static final byte[] PRESET = ascii("\",\"preset\":\"");
-    private static final byte[] REASON = ascii("\",\"reason\":\"");
-    private static final byte[] DETAIL = ascii("\",\"detail\":\"");
-    private static final byte[] V_DELIVERY_ID = ascii("\",\"delivery_id\":\"");
-    private static final byte[] SECRET_ID = ascii("\",\"secret_id\":\"");
-    private static final byte[] BODY = ascii("\"},\"body\":");
+    private static final byte[] EVENT_ID = RawMeta.EVENT_ID;
+    private static final byte[] PIPELINE_ID = RawMeta.PIPELINE_ID;
+    private static final byte[] TEAM_ID = RawMeta.TEAM_ID;
+    private static final byte[] RECEIVED_AT = RawMeta.RECEIVED_AT;
+    private static final byte[] SOURCE = RawMeta.SOURCE;
+    private static final byte[] DELIVERY_ID = RawMeta.DELIVERY_ID;
+    private static final byte[] CONTENT_TYPE = RawMeta.CONTENT_TYPE;
+    private static final byte[] HEADERS = RawMeta.HEADERS;
+    private static final byte[] STATUS = RawMeta.STATUS;
+    private static final byte[] PRESET = RawMeta.PRESET;
+    private static final byte[] REASON = RawMeta.REASON;
+    private static final byte[] DETAIL = RawMeta.DETAIL;
+    private static final byte[] V_DELIVERY_ID = RawMeta.V_DELIVERY_ID;
+    private static final byte[] SECRET_ID = RawMeta.SECRET_ID;
+    private static final byte[] BODY = RawMeta.ascii("\"},\"body\":");
 
     byte[] eventId;
     byte[] pipelineId;
@@ -327,11 +325,13 @@ final class RawHeaders {
 
     /** A UUID as {@link UUID#toString()} writes it: 36 bytes, lower-case hex, dashes at 8, 13, 18 and 23. */
     static boolean uuid(byte[] v) {
-        if (v.length != 36) {
-            return false;
-        }
+        return v.length == 36 && uuid(v, 0);
+    }
+
+    /** {@link #uuid(byte[])} of the 36 bytes from {@code off} (which the caller knows are there). */
+    static boolean uuid(byte[] v, int off) {
         for (int i = 0; i < 36; i++) {
-            byte b = v[i];
+            byte b = v[off + i];
             if (i == 8 || i == 13 || i == 18 || i == 23) {
                 if (b != '-') {
                     return false;
@@ -344,11 +344,16 @@ final class RawHeaders {
     }
 
     private static UUID toUuid(byte[] v) {
+        return toUuid(v, 0);
+    }
+
+    /** The UUID of the 36 canonical bytes from {@code off} ({@link #uuid(byte[], int)}). */
+    static UUID toUuid(byte[] v, int off) {
         long msb = 0;
         long lsb = 0;
         int digits = 0;
         for (int i = 0; i < 36; i++) {
-            byte b = v[i];
+            byte b = v[off + i];
             if (b == '-') {
                 continue;
             }
@@ -368,28 +373,32 @@ final class RawHeaders {
      * fraction of 3, 6 or 9 digits, the shortest of them that holds the nanoseconds, none for 0), or null.
      */
     static Instant instant(byte[] v) {
-        int n = v.length;
+        return instant(v, 0, v.length);
+    }
+
+    /** {@link #instant(byte[])} of the {@code n} bytes from {@code o}. */
+    static Instant instant(byte[] v, int o, int n) {
         if (n != 20 && n != 24 && n != 27 && n != 30) {
             return null;
         }
-        if (v[4] != '-'
-                || v[7] != '-'
-                || v[10] != 'T'
-                || v[13] != ':'
-                || v[16] != ':'
-                || v[n - 1] != 'Z'
-                || (n > 20 && v[19] != '.')) {
+        if (v[o + 4] != '-'
+                || v[o + 7] != '-'
+                || v[o + 10] != 'T'
+                || v[o + 13] != ':'
+                || v[o + 16] != ':'
+                || v[o + n - 1] != 'Z'
+                || (n > 20 && v[o + 19] != '.')) {
             return null;
         }
-        int year = digits(v, 0, 4);
-        int month = digits(v, 5, 7);
-        int day = digits(v, 8, 10);
-        int hour = digits(v, 11, 13);
-        int minute = digits(v, 14, 16);
-        int second = digits(v, 17, 19);
+        int year = digits(v, o, o + 4);
+        int month = digits(v, o + 5, o + 7);
+        int day = digits(v, o + 8, o + 10);
+        int hour = digits(v, o + 11, o + 13);
+        int minute = digits(v, o + 14, o + 16);
+        int second = digits(v, o + 17, o + 19);
         int nanos = 0;
         if (n > 20) {
-            int fraction = digits(v, 20, n - 1);
+            int fraction = digits(v, o + 20, o + n - 1);
             if (fraction < 0) {
                 return null;
             }
@@ -432,23 +441,6 @@ final class RawHeaders {
     }
 
     private static <E> E match(E[] constants, byte[][] names, byte[] v) {
-        for (int i = 0; i < names.length; i++) {
-            if (java.util.Arrays.equals(names[i], v)) {
-                return constants[i];
-            }
-        }
-        return null;
-    }
-
-    private static byte[][] names(int n, java.util.function.IntFunction<String> name) {
-        byte[][] out = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = name.apply(i).getBytes(StandardCharsets.UTF_8);
-        }
-        return out;
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
+        return RawMeta.match(constants, names, v, 0, v.length);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,14 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * The {@code dash.raw} record formats (docs/architecture.md, "The dash.raw record"), written and read here only.
  *
  * <ul>
- *   <li><b>Format 2</b> (written since issue 19): the envelope's metadata in Kafka record headers, one UTF-8
+ *   <li><b>Format 3</b> (written by default): two headers, {@code dash.format} = {@code 3} and {@code dash.meta}, the
+ *       envelope's metadata as a version-2 Bronze line's bytes before the body ({@link EnvelopeCodec#meta}:
+ *       {@code {"v":2,"event_id":...,"verification":{...}}}, the line's object left open), in exactly the form that
+ *       writes; the value is the provider's body bytes exactly as received. A consumer has Kafka parse two headers
+ *       instead of about sixteen; the archiver's line is the metadata, the body field and a closing brace, and the
+ *       writer reads the few fields it needs in one pass over the metadata's bytes ({@link RawMeta}). Metadata in any
+ *       other form (truncated, a field out of place, unknown or twice, a value not canonical) is refused.
+ *   <li><b>Format 2</b> (issue 19's first step; still read): the envelope's metadata in Kafka record headers, one UTF-8
  *       string each ({@code dash.format} = {@code 2}, {@code dash.event_id}, {@code dash.pipeline_id},
  *       {@code dash.team_id}, {@code dash.received_at}, {@code dash.source}, optional {@code dash.delivery_id}
  *       and {@code dash.content_type}, {@code dash.verification.status} and its optional {@code .preset},
@@ -40,32 +48,55 @@ public final class RawRecordCodec {
     /** The header naming the record format; absent on format 1. */
     public static final String FORMAT = "dash.format";
 
-    /** The format written. */
-    public static final int VERSION = 2;
+    /** The format-3 header holding the envelope's metadata ({@link EnvelopeCodec#meta}). */
+    public static final String META = "dash.meta";
+
+    /** The format written by default. */
+    public static final int VERSION = 3;
 
     /** Prefix of a kept request header's name. */
     public static final String REQUEST_HEADER = "h.";
 
-    private static final byte[] VERSION_BYTES = Integer.toString(VERSION).getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FORMAT_2 = {'2'};
+
+    private static final byte[] FORMAT_3 = {'3'};
 
     private RawRecordCodec() {}
 
     /** A record to send: its headers and its value (the body, not copied). */
     public record Encoded(List<Header> headers, byte[] value) {}
 
-    /** Encodes an envelope as a record of the given format (1 or 2). */
+    /**
+     * Whether this version writes records of the format ({@code dash.ingest.raw-format}: 1, 2 or 3; a rolling
+     * upgrade writes the older format until every consumer reads the newer one).
+     */
+    public static boolean writable(int format) {
+        return format >= 1 && format <= 3;
+    }
+
+    /** Encodes an envelope as a record of the given format (1, 2 or 3). */
     public static Encoded encode(RawEnvelope e, int format) {
         return switch (format) {
             case 1 -> new Encoded(List.of(), EnvelopeCodec.encode(e));
-            case VERSION -> encode(e);
+            case 2 -> encode2(e);
+            case 3 -> encode(e);
             default -> throw new IllegalArgumentException("no dash.raw record format " + format);
         };
     }
 
-    /** Encodes an envelope as a format-2 record. */
+    /** Encodes an envelope as a record of the format written by default, {@value #VERSION}. */
     public static Encoded encode(RawEnvelope e) {
+        byte[] meta = RawMeta.write(e);
+        if (meta == null) {
+            // A value JSON must escape, or non-ASCII: Jackson writes it, as the Bronze line's writer does.
+            meta = EnvelopeCodec.meta(e);
+        }
+        return new Encoded(List.of(new RecordHeader(FORMAT, FORMAT_3), new RecordHeader(META, meta)), e.body());
+    }
+
+    private static Encoded encode2(RawEnvelope e) {
         List<Header> h = new ArrayList<>(10 + e.headers().size());
-        h.add(new RecordHeader(FORMAT, VERSION_BYTES));
+        h.add(new RecordHeader(FORMAT, FORMAT_2));
         put(h, "dash.event_id", e.eventId().toString());
         put(h, "dash.pipeline_id", e.pipelineId().toString());
         put(h, "dash.team_id", e.teamId().toString());
@@ -92,17 +123,21 @@ public final class RawRecordCodec {
         return new Encoded(h, e.body());
     }
 
-    /** The record's format: 2 when it says so in its headers, 1 when it has no {@code dash.format} header. */
+    /**
+     * The record's format: 2 or 3 when its {@code dash.format} header says so, 1 when it has none.
+     *
+     * @throws EnvelopeFormatException for any other {@code dash.format}
+     */
     public static int format(Headers headers) {
         Header f = headers == null ? null : headers.lastHeader(FORMAT);
         if (f == null) {
             return 1;
         }
-        String s = string(f);
-        if (!Integer.toString(VERSION).equals(s)) {
-            throw new EnvelopeFormatException("unsupported dash.raw record format " + s, null);
+        byte[] v = f.value();
+        if (v != null && v.length == 1 && (v[0] == '2' || v[0] == '3')) {
+            return v[0] - '0';
         }
-        return VERSION;
+        throw new EnvelopeFormatException("unsupported dash.raw record format " + string(f), null);
     }
 
     /**
@@ -128,6 +163,13 @@ public final class RawRecordCodec {
     }
 
     private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
+        if (format(headers) == 3) {
+            byte[] meta = meta(headers, value);
+            RawMeta plain = RawMeta.read(meta);
+            return plain != null
+                    ? plain.envelope(value, keepRequestHeaders)
+                    : decodeMeta(meta, value, keepRequestHeaders);
+        }
         // The common case (a plain, canonical format-2 record) read from the header bytes once; anything else,
         // refusals included, the general way below.
         RawHeaders plain = RawHeaders.read(headers, value);
@@ -139,8 +181,12 @@ public final class RawRecordCodec {
 
     /** The decode of any record, without the common case's shortcut (package-private for the tests' comparison). */
     static RawEnvelope decodeGeneral(Headers headers, byte[] value, boolean keepRequestHeaders) {
-        if (format(headers) == 1) {
+        int format = format(headers);
+        if (format == 1) {
             return EnvelopeCodec.decode(value);
+        }
+        if (format == 3) {
+            return decodeMeta(meta(headers, value), value, keepRequestHeaders);
         }
         if (value == null) {
             throw new EnvelopeFormatException("a format-2 record without a value (body)", null);
@@ -292,6 +338,18 @@ public final class RawRecordCodec {
      * @throws EnvelopeFormatException if the record is not valid
      */
     public static EnvelopeCodec.Head head(Headers headers, byte[] value, int lineVersion) {
+        if (lineVersion == EnvelopeCodec.LINE_VERSION && format(headers) == 3) {
+            // The line is the metadata, the body field and the closing brace, once one pass over the metadata has
+            // found it in the form EnvelopeCodec.meta writes; any other metadata is parsed (and refused unless it is
+            // that form) by the general path.
+            byte[] meta = meta(headers, value);
+            RawMeta plain = RawMeta.read(meta);
+            if (plain != null) {
+                return new EnvelopeCodec.Head(
+                        plain.eventId(), plain.pipelineId(), plain.receivedAt, EnvelopeCodec.line(meta, value));
+            }
+            return headGeneral(headers, value, lineVersion);
+        }
         if (lineVersion == EnvelopeCodec.LINE_VERSION) {
             // The common case: a plain, canonical format-2 record with a JSON body, its line copied from the header
             // bytes (RawHeaders); the same bytes encodeLine writes for the decoded envelope.
@@ -311,10 +369,78 @@ public final class RawRecordCodec {
         if (format(headers) == 1) {
             return EnvelopeCodec.head(value);
         }
+        // Formats 2 and 3: the line encoded from the envelope decoded (for format 3, from metadata that is exactly
+        // what EnvelopeCodec.meta writes for it, so the line is the metadata, then the body).
         RawEnvelope e = decodeGeneral(headers, value, true);
         byte[] line = lineVersion == 1 ? EnvelopeCodec.encode(e) : EnvelopeCodec.encodeLine(e);
         return new EnvelopeCodec.Head(e.eventId(), e.pipelineId(), e.receivedAt(), line);
     }
+
+    /**
+     * A format-3 record's {@code dash.meta} value: the header once, with a value, {@code dash.format} once, and a
+     * value (the body).
+     */
+    private static byte[] meta(Headers headers, byte[] value) {
+        byte[] meta = null;
+        boolean format = false;
+        for (Header h : headers) {
+            String k = h.key();
+            if (k.equals(FORMAT)) {
+                if (format) {
+                    throw new EnvelopeFormatException("header '" + FORMAT + "' appears twice", null);
+                }
+                format = true;
+            } else if (k.equals(META)) {
+                if (meta != null) {
+                    throw new EnvelopeFormatException("header '" + META + "' appears twice", null);
+                }
+                meta = h.value();
+                if (meta == null) {
+                    throw new EnvelopeFormatException("header '" + META + "' has no value", null);
+                }
+            }
+            // Any other header (tracing, or format 2's, or h.*): ignored, as unknown envelope fields are.
+        }
+        require(meta, META);
+        if (value == null) {
+            throw new EnvelopeFormatException("a format-3 record without a value (body)", null);
+        }
+        return meta;
+    }
+
+    /**
+     * A format-3 record's metadata read the general way: as JSON (the Bronze line reader's, on the metadata closed by
+     * an empty body), then accepted only when {@link EnvelopeCodec#meta} writes exactly these bytes for what was read,
+     * so that the archiver's line is the line of that envelope, byte for byte, and the writer maps what the line holds.
+     */
+    static RawEnvelope decodeMeta(byte[] meta, byte[] body, boolean keepRequestHeaders) {
+        byte[] probe = Arrays.copyOf(meta, meta.length + EMPTY_BODY.length);
+        System.arraycopy(EMPTY_BODY, 0, probe, meta.length, EMPTY_BODY.length);
+        RawEnvelope read;
+        try {
+            read = EnvelopeCodec.decodeLine(probe, 0, probe.length, false).envelope();
+        } catch (EnvelopeFormatException e) {
+            throw new EnvelopeFormatException("dash.meta is not a Bronze line's metadata: " + e.getMessage(), e);
+        }
+        if (!Arrays.equals(EnvelopeCodec.meta(read), meta)) {
+            throw new EnvelopeFormatException(
+                    "dash.meta is not in the form a version-2 Bronze line's metadata is written", null);
+        }
+        return new RawEnvelope(
+                read.eventId(),
+                read.pipelineId(),
+                read.teamId(),
+                read.receivedAt(),
+                read.source(),
+                read.deliveryId(),
+                read.contentType(),
+                keepRequestHeaders ? read.headers() : Map.of(),
+                body,
+                read.verification());
+    }
+
+    /** What closes a format-3 metadata into a line the Bronze reader reads: an empty body. */
+    private static final byte[] EMPTY_BODY = ",\"body_b64\":\"\"}".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * An instant as {@link Instant#toString()} writes it ({@code 2026-11-21T10:15:30.123456Z}: UTC, 0 to 9

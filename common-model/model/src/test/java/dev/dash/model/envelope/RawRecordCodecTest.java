@@ -16,7 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
-/** The two {@code dash.raw} record formats: both read, format 2 written, Bronze lines unchanged. */
+/** The {@code dash.raw} record formats: all three read, format 3 written by default, Bronze lines unchanged. */
 class RawRecordCodecTest {
     @Provide
     Arbitrary<RawEnvelope> envelopes() {
@@ -24,8 +24,8 @@ class RawRecordCodecTest {
     }
 
     @Property(tries = 300)
-    void bothFormatsRoundTrip(@ForAll("envelopes") RawEnvelope e) {
-        for (int format : new int[] {1, 2}) {
+    void everyFormatRoundTrips(@ForAll("envelopes") RawEnvelope e) {
+        for (int format : new int[] {1, 2, 3}) {
             RawRecordCodec.Encoded r = RawRecordCodec.encode(e, format);
             RecordHeaders headers = new RecordHeaders(r.headers());
             assertThat(RawRecordCodec.format(headers)).isEqualTo(format);
@@ -35,7 +35,7 @@ class RawRecordCodecTest {
 
     @Property(tries = 300)
     void theBronzeLineOfAFormat2RecordIsAVersion2Line(@ForAll("envelopes") RawEnvelope e) {
-        RawRecordCodec.Encoded r = RawRecordCodec.encode(e);
+        RawRecordCodec.Encoded r = RawRecordCodec.encode(e, 2);
         EnvelopeCodec.Head head = RawRecordCodec.head(new RecordHeaders(r.headers()), r.value());
         assertThat(head.line()).isEqualTo(EnvelopeCodec.encodeLine(e));
         assertThat(EnvelopeCodec.decodeLine(head.line(), 0, head.line().length, true)
@@ -55,7 +55,7 @@ class RawRecordCodecTest {
 
     @Property(tries = 300)
     void withoutRequestHeadersTheSameEnvelopeLessItsHeaders(@ForAll("envelopes") RawEnvelope e) {
-        for (int format : new int[] {1, 2}) {
+        for (int format : new int[] {1, 2, 3}) {
             RawRecordCodec.Encoded r = RawRecordCodec.encode(e, format);
             RawEnvelope lean = RawRecordCodec.decodeWithoutRequestHeaders(new RecordHeaders(r.headers()), r.value());
             RawEnvelope full = RawRecordCodec.decode(new RecordHeaders(r.headers()), r.value());
@@ -79,7 +79,7 @@ class RawRecordCodecTest {
     @Test
     void withoutRequestHeadersRefusesWhatDecodeRefuses() {
         RawEnvelope e = EnvelopeCodecTest.envelope("{}".getBytes(StandardCharsets.UTF_8));
-        List<Header> good = RawRecordCodec.encode(e).headers();
+        List<Header> good = RawRecordCodec.encode(e, 2).headers();
         RecordHeaders requestTwice = new RecordHeaders(good);
         requestTwice.add("h.x-github-event", "push".getBytes(StandardCharsets.UTF_8));
         RecordHeaders requestNoValue = new RecordHeaders(good);
@@ -92,7 +92,7 @@ class RawRecordCodecTest {
                 requestTwice,
                 requestNoValue,
                 dashTwice,
-                replace(good, "dash.format", "3"),
+                replace(good, "dash.format", "4"),
                 without(good, "dash.event_id"),
                 replace(good, "dash.team_id", "nope"),
                 replace(good, "dash.source", "carrier-pigeon"),
@@ -206,7 +206,7 @@ class RawRecordCodecTest {
     void format2CarriesTheBodyAsTheValueUntouched() {
         byte[] body = "{\n  \"a\": \"é \\\"q\\\"\"\n}".getBytes(StandardCharsets.UTF_8);
         RawEnvelope e = EnvelopeCodecTest.envelope(body);
-        RawRecordCodec.Encoded r = RawRecordCodec.encode(e);
+        RawRecordCodec.Encoded r = RawRecordCodec.encode(e, 2);
         assertThat(r.value()).isSameAs(body);
         assertThat(r.headers())
                 .extracting(Header::key)
@@ -222,11 +222,11 @@ class RawRecordCodecTest {
     @Test
     void invalidFormat2RecordsAreRefusedAsUnreadable() {
         RawEnvelope e = EnvelopeCodecTest.envelope("{}".getBytes(StandardCharsets.UTF_8));
-        List<Header> good = RawRecordCodec.encode(e).headers();
+        List<Header> good = RawRecordCodec.encode(e, 2).headers();
 
-        assertThatThrownBy(() -> RawRecordCodec.decode(replace(good, "dash.format", "3"), e.body()))
+        assertThatThrownBy(() -> RawRecordCodec.decode(replace(good, "dash.format", "4"), e.body()))
                 .isInstanceOf(EnvelopeFormatException.class)
-                .hasMessageContaining("unsupported dash.raw record format 3");
+                .hasMessageContaining("unsupported dash.raw record format 4");
         assertThatThrownBy(() -> RawRecordCodec.decode(without(good, "dash.event_id"), e.body()))
                 .isInstanceOf(EnvelopeFormatException.class)
                 .hasMessageContaining("missing header dash.event_id");
