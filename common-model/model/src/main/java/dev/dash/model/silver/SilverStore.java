@@ -1,6 +1,7 @@
 package dev.dash.model.silver;
 
 import dev.dash.model.json.Json;
+import dev.dash.model.json.Utf8;
 import dev.dash.model.mapping.Labels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -455,37 +456,25 @@ public final class SilverStore {
             int n = s.length();
             ensure(n * 6 + 2);
             bytes[length++] = '"';
+            int run = 0;
             for (int i = 0; i < n; i++) {
                 char ch = s.charAt(i);
-                if (ch == '"' || ch == '\\') {
+                if (ch == '"' || ch == '\\' || ch < 0x20) {
+                    length = Utf8.encode(s, run, i, bytes, length);
+                    run = i + 1;
                     bytes[length++] = '\\';
-                    bytes[length++] = (byte) ch;
-                } else if (ch < 0x20) {
-                    bytes[length++] = '\\';
-                    bytes[length++] = 'u';
-                    bytes[length++] = '0';
-                    bytes[length++] = '0';
-                    bytes[length++] = (byte) HEX[ch >> 4];
-                    bytes[length++] = (byte) HEX[ch & 0xf];
-                } else if (ch < 0x80) {
-                    bytes[length++] = (byte) ch;
-                } else if (ch < 0x800) {
-                    bytes[length++] = (byte) (0xc0 | (ch >> 6));
-                    bytes[length++] = (byte) (0x80 | (ch & 0x3f));
-                } else if (Character.isHighSurrogate(ch) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(ch, s.charAt(++i));
-                    bytes[length++] = (byte) (0xf0 | (cp >> 18));
-                    bytes[length++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
-                    bytes[length++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
-                    bytes[length++] = (byte) (0x80 | (cp & 0x3f));
-                } else if (Character.isSurrogate(ch)) {
-                    bytes[length++] = '?';
-                } else {
-                    bytes[length++] = (byte) (0xe0 | (ch >> 12));
-                    bytes[length++] = (byte) (0x80 | ((ch >> 6) & 0x3f));
-                    bytes[length++] = (byte) (0x80 | (ch & 0x3f));
+                    if (ch < 0x20) {
+                        bytes[length++] = 'u';
+                        bytes[length++] = '0';
+                        bytes[length++] = '0';
+                        bytes[length++] = (byte) HEX[ch >> 4];
+                        bytes[length++] = (byte) HEX[ch & 0xf];
+                    } else {
+                        bytes[length++] = (byte) ch;
+                    }
                 }
             }
+            length = Utf8.encode(s, run, n, bytes, length);
             bytes[length++] = '"';
         }
 
