@@ -201,5 +201,13 @@ public interface IngestorConfig {
         /** Longest pause between two attempts at a batch while PostgreSQL is failing. */
         @WithDefault("10s")
         Duration retryMax();
+
+        /**
+         * The {@code dash.points} record format this node writes (docs/architecture.md, "The dash.points record"): 2,
+         * binary, or 1, JSON. Every consumer reads both; during a rolling upgrade keep 1 until every node consuming
+         * {@code dash.points} (web nodes, ingestors' sinks and p2p) runs a version that reads format 2.
+         */
+        @WithDefault("2")
+        int pointsFormat();
     }
 }

@@ -31,13 +31,17 @@ final class PointsPublisher implements AutoCloseable {
     /**
      * Largest {@code dash.points} record value published, in bytes: half of Kafka's default {@code
      * max.message.bytes} (1 MiB), which {@code dash.points} keeps, so a record is accepted with room to spare
-     * for its key and the batch overhead. A pipeline's points of one batch ({@code batch-rows} rows of about
-     * 250 bytes of JSON each, more with many labels) often exceed 1 MiB and go out as several records.
+     * for its key and the batch overhead. A pipeline's points of one batch ({@code batch-rows} rows of a few dozen
+     * bytes each in {@link PointsCodec}'s binary format, more with many or long labels) rarely exceed it; when they
+     * do, they go out as several records.
      */
     static final int RECORD_MAX_BYTES = 512 * 1024;
 
     private final Map<String, Object> properties;
     private final String topic;
+    /** The record format written ({@link PointsCodec}). */
+    private final int format;
+
     private KafkaProducer<String, byte[]> producer;
 
     /**
@@ -45,8 +49,18 @@ final class PointsPublisher implements AutoCloseable {
      * @param topic this installation's points topic
      */
     PointsPublisher(Map<String, Object> properties, String topic) {
+        this(properties, topic, PointsCodec.CURRENT_FORMAT);
+    }
+
+    /**
+     * @param properties the producer's properties (from configuration)
+     * @param topic this installation's points topic
+     * @param format the record format to write (1 only while consumers that read nothing else still run)
+     */
+    PointsPublisher(Map<String, Object> properties, String topic, int format) {
         this.properties = properties;
         this.topic = topic;
+        this.format = format;
     }
 
     /**
@@ -76,6 +90,21 @@ final class PointsPublisher implements AutoCloseable {
     }
 
     /**
+     * The records {@link #publish} sends for the batch: per pipeline, in the order written, parts of at most {@link
+     * #RECORD_MAX_BYTES} in this publisher's format, keyed by the pipeline id.
+     */
+    List<ProducerRecord<String, byte[]>> records(SilverBatch batch, Instant committed) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        byPipeline(batch, committed).forEach((pipeline, points) -> {
+            String key = pipeline.toString();
+            for (byte[] part : PointsCodec.encodeSplit(points, RECORD_MAX_BYTES, format)) {
+                out.add(new ProducerRecord<>(topic, key, part));
+            }
+        });
+        return out;
+    }
+
+    /**
      * Publishes the batch's points, per pipeline in records of at most {@link #RECORD_MAX_BYTES}, each a {@link
      * PointsBatch} with the next points in the order written ({@link PointsCodec#encodeSplit}). All carry the
      * pipeline id as key, so they land in one partition in send order, which the (idempotent) producer keeps
@@ -93,15 +122,11 @@ final class PointsPublisher implements AutoCloseable {
         if (producer == null) {
             producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
         }
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        List<String> what = new ArrayList<>();
-        byPipeline(batch, committed).forEach((pipeline, points) -> {
-            String key = pipeline.toString();
-            for (byte[] part : PointsCodec.encodeSplit(points, RECORD_MAX_BYTES)) {
-                sent.add(producer.send(new ProducerRecord<>(topic, key, part)));
-                what.add("pipeline " + pipeline + " (a record of " + part.length + " bytes)");
-            }
-        });
+        List<ProducerRecord<String, byte[]>> records = records(batch, committed);
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (ProducerRecord<String, byte[]> r : records) {
+            sent.add(producer.send(r));
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = 0; i < sent.size(); i++) {
             try {
@@ -111,20 +136,24 @@ final class PointsPublisher implements AutoCloseable {
                     // One point over the broker's bound: refused for good, so the others still count.
                     Log.warnf(
                             "Points of %s refused by the broker: %s",
-                            what.get(i), e.getCause().getMessage());
+                            describe(records.get(i)), e.getCause().getMessage());
                 } else {
                     throw new IllegalStateException(
-                            "publishing points of " + what.get(i) + " failed: "
+                            "publishing points of " + describe(records.get(i)) + " failed: "
                                     + e.getCause().getMessage(),
                             e);
                 }
             } catch (TimeoutException e) {
-                throw new IllegalStateException("publishing points of " + what.get(i) + " timed out", e);
+                throw new IllegalStateException("publishing points of " + describe(records.get(i)) + " timed out", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while publishing points", e);
             }
         }
+    }
+
+    private static String describe(ProducerRecord<String, byte[]> r) {
+        return "pipeline " + r.key() + " (a record of " + r.value().length + " bytes)";
     }
 
     @Override

@@ -19,7 +19,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Maps one {@code dash.raw} record into a {@link SilverBatch} with the pipeline's active mapping version and,
  * during a replay, its pending one: points and records for what maps, a quarantine entry for what does not.
- * Pure: no consumer, no database (the pipelines come from a lookup), so it is tested without Kafka.
+ * Pure: no consumer, no database (the pipelines come from a lookup), so it is tested without Kafka. One instance
+ * per consumer thread: it remembers the last record key it parsed.
  */
 public final class SilverMapper {
     /** Where the mapper finds a pipeline; null when it does not exist (deleted). */
@@ -47,6 +48,8 @@ public final class SilverMapper {
 
     private static final Outcome SKIPPED = new Outcome(Status.SKIPPED, 0, null);
     private static final Outcome UNMAPPED = new Outcome(Status.UNMAPPED, 0, null);
+    /** The common outcome, shared rather than made per record. */
+    private static final Outcome MAPPED = new Outcome(Status.MAPPED, 0, null);
 
     /** Told of every event counted in a batch (its pipeline exists): the ingest rate's counts. */
     @FunctionalInterface
@@ -56,6 +59,10 @@ public final class SilverMapper {
 
     private final Pipelines pipelines;
     private final Counted counted;
+    /** The last record key parsed, and its pipeline id. */
+    private String lastKey;
+
+    private UUID lastKeyId;
 
     public SilverMapper(Pipelines pipelines) {
         this(pipelines, (p, t) -> {});
@@ -91,7 +98,7 @@ public final class SilverMapper {
         }
         batch.countEvent(e.receivedAt());
         counted.event(p.id(), e.receivedAt());
-        batch.origin(e.eventId(), e.receivedAt(), r.partition(), r.offset(), null);
+        batch.origin(e.eventId(), e.receivedAt(), r.partition(), r.offset());
         CachedPipeline.Version active = p.active();
         CachedPipeline.Version pending = p.pending();
         if (active == null && pending == null) {
@@ -115,6 +122,9 @@ public final class SilverMapper {
         }
         if (pending != null) {
             quarantined += map(p, pending, e, input, r, batch);
+        }
+        if (quarantined == 0 && pending == null) {
+            return MAPPED;
         }
         return new Outcome(
                 Status.MAPPED,
@@ -151,10 +161,17 @@ public final class SilverMapper {
 
     private boolean unknownPipeline(String key) {
         UUID id;
-        try {
-            id = UUID.fromString(key);
-        } catch (IllegalArgumentException ex) {
-            return false;
+        if (key.equals(lastKey)) {
+            // Records come in runs of one pipeline's: its key is parsed once a run.
+            id = lastKeyId;
+        } else {
+            try {
+                id = UUID.fromString(key);
+            } catch (IllegalArgumentException ex) {
+                return false;
+            }
+            lastKey = key;
+            lastKeyId = id;
         }
         return lookup(id) == null;
     }

@@ -25,6 +25,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -120,14 +121,38 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         /** The batch's events per pipeline and received minute, for the pipelines list's rate (IngestStats). */
         final IngestStats stats = new IngestStats();
 
-        final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        /**
+         * By {@code dash.raw} partition, the offset after the batch's last record of it; 0 for none (an offset after
+         * a record is at least 1). An array rather than a map of Kafka's objects: a record costs no allocation here.
+         */
+        long[] next = new long[16];
+
+        boolean anyOffset;
         long start;
         long writeStart;
         /** The write on the store thread; null while not started, or to be done again (it failed). */
         Future<?> write;
 
         boolean isEmpty() {
-            return rows.isEmpty() && offsets.isEmpty();
+            return rows.isEmpty() && !anyOffset;
+        }
+
+        /** The record at {@code offset} of {@code partition} is in the batch. */
+        void read(int partition, long offset) {
+            if (partition >= next.length) {
+                next = Arrays.copyOf(next, Math.max(partition + 1, next.length * 2));
+            }
+            next[partition] = offset + 1;
+            anyOffset = true;
+        }
+
+        /** Adds the offsets to commit after this batch to {@code into}, replacing earlier batches' ones. */
+        void offsets(String topic, Map<TopicPartition, OffsetAndMetadata> into) {
+            for (int p = 0; p < next.length; p++) {
+                if (next[p] != 0) {
+                    into.put(new TopicPartition(topic, p), new OffsetAndMetadata(next[p]));
+                }
+            }
         }
 
         /** Whether {@link #finish} would not wait for the store thread. */
@@ -138,7 +163,8 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         void clear() {
             rows.clear();
             stats.clear();
-            offsets.clear();
+            Arrays.fill(next, 0);
+            anyOffset = false;
             write = null;
         }
     }
@@ -158,7 +184,8 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.raw = kafka.topics().raw();
         this.points = new PointsPublisher(
                 kafka.producer("points", Map.of("client.id", "dash-silver-points")),
-                kafka.topics().points());
+                kafka.topics().points(),
+                this.config.pointsFormat());
         this.runtime = ConsumerRuntime.bytes(
                 new ConsumerRuntime.Options(
                         "dash-silver-writer",
@@ -254,7 +281,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 boundary(outcome.pending().pipelineId(), outcome.pending().version(), r.partition(), r.offset());
             }
             // Only once the record is in the batch: a failure above must not let its offset be committed.
-            filling.offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            filling.read(r.partition(), r.offset());
         }
     }
 
@@ -358,7 +385,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         for (Batch b : committing) {
             // In the order written: a later batch's offsets are past the earlier's.
-            commit.putAll(b.offsets);
+            b.offsets(raw, commit);
         }
         // Partitions with a boundary and no records in these batches, with their smallest boundary offset.
         Map<TopicPartition, Long> missing = new HashMap<>();

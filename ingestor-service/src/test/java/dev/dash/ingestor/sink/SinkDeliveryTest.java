@@ -137,6 +137,26 @@ class SinkDeliveryTest {
         }
     }
 
+    /** Records written before the binary format (JSON) and after it, on the topic together, are all delivered. */
+    @Test
+    void pointsOfBothDashPointsFormatsAreDelivered() throws Exception {
+        Created p = fx.pipeline();
+        fx.sink(p.id(), "webhook", webhook("/formats", null), "{\"mode\":\"points\"}");
+        fx.publish(p, points(2, "old"), 1);
+        fx.publish(p, points(2, "new"), 2);
+        await().atMost(Duration.ofSeconds(40))
+                .until(() -> receiver.at("/formats").size() >= 4);
+        Map<String, List<String>> hosts = new HashMap<>();
+        for (Receiver.Request r : receiver.at("/formats")) {
+            JsonNode point = Json.parse(r.body()).path("data").path("points").get(0);
+            hosts.computeIfAbsent(point.path("metric").asText(), k -> new ArrayList<>())
+                    .add(point.path("labels").path("host").asText());
+        }
+        assertThat(hosts).containsOnlyKeys("old", "new");
+        assertThat(hosts.get("old")).containsExactlyInAnyOrder("h0", "h1");
+        assertThat(hosts.get("new")).containsExactlyInAnyOrder("h0", "h1");
+    }
+
     @Test
     void aReceiverFailingWith500sThenRecoveringGetsEveryDeliveryOncePerIdempotencyKey() throws Exception {
         Created p = fx.pipeline();

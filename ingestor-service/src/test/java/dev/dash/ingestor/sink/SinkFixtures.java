@@ -91,12 +91,17 @@ final class SinkFixtures implements AutoCloseable {
         return new PointsBatch.Point(time, metric, labels, value, UUID.randomUUID(), 0, 1, Instant.now());
     }
 
-    /** Publishes points of a pipeline as one dash.points record. */
+    /** Publishes points of a pipeline as one dash.points record, in the format the Silver writer writes. */
     void publish(TestPipelines.Created p, List<PointsBatch.Point> points) throws Exception {
+        publish(p, points, PointsCodec.CURRENT_FORMAT);
+    }
+
+    /** Publishes points of a pipeline as one dash.points record in a given format (1: JSON, as before issue 19). */
+    void publish(TestPipelines.Created p, List<PointsBatch.Point> points, int format) throws Exception {
         producer.send(new ProducerRecord<>(
                         LocalServices.topics().points(),
                         p.id().toString(),
-                        PointsCodec.encode(new PointsBatch(p.id(), p.teamId(), Instant.now(), points))))
+                        PointsCodec.encode(new PointsBatch(p.id(), p.teamId(), Instant.now(), points), format)))
                 .get(10, TimeUnit.SECONDS);
     }
 

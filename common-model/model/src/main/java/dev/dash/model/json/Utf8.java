@@ -89,6 +89,70 @@ public final class Utf8 {
         return -1;
     }
 
+    /**
+     * The length of a string in UTF-8 as {@link String#getBytes} with UTF-8 encodes it (an unpaired surrogate as one
+     * byte, {@code ?}).
+     *
+     * @param s the string
+     * @return its length in bytes
+     */
+    public static int length(String s) {
+        int n = s.length();
+        int len = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    len++;
+                } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    // Two chars, four bytes.
+                    len += 2;
+                    i++;
+                } else if (!Character.isSurrogate(c)) {
+                    len += 2;
+                }
+            }
+        }
+        return len;
+    }
+
+    /**
+     * Writes {@code s[from, to)} in UTF-8 into {@code out} from {@code at}, byte for byte as {@link String#getBytes}
+     * with UTF-8 does (an unpaired surrogate as {@code ?}), without a copy of the string: for writers that put
+     * strings straight into a buffer of their own. The buffer must have room for 3 bytes a char.
+     *
+     * @param s the string
+     * @param from the first char
+     * @param to after the last char
+     * @param out the buffer
+     * @param at where to write
+     * @return the position after the last byte written
+     */
+    public static int encode(String s, int from, int to, byte[] out, int at) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                out[at++] = (byte) c;
+            } else if (c < 0x800) {
+                out[at++] = (byte) (0xc0 | (c >> 6));
+                out[at++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                out[at++] = (byte) (0xf0 | (cp >> 18));
+                out[at++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                out[at++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                out[at++] = (byte) (0x80 | (cp & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                out[at++] = '?';
+            } else {
+                out[at++] = (byte) (0xe0 | (c >> 12));
+                out[at++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                out[at++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        return at;
+    }
+
     private static boolean continuation(byte b) {
         return (b & 0xC0) == 0x80;
     }

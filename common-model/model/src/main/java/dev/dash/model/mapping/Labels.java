@@ -56,6 +56,47 @@ public final class Labels extends AbstractMap<String, String> {
         return new Labels(sorted.keySet().toArray(NONE), sorted.values().toArray(NONE));
     }
 
+    /**
+     * Labels from names already sorted, as a reader of an encoded point has them: no copy, no sorting.
+     *
+     * @param sortedKeys names, strictly ascending, no nulls; the array is kept, not copied
+     * @param values the values in the names' order, no nulls; the array is kept, not copied
+     * @return the labels, or null when the names are not strictly ascending or a name or value is null
+     */
+    public static Labels ofSorted(String[] sortedKeys, String[] values) {
+        if (sortedKeys.length != values.length) {
+            return null;
+        }
+        for (int i = 0; i < sortedKeys.length; i++) {
+            if (sortedKeys[i] == null
+                    || values[i] == null
+                    || (i > 0 && sortedKeys[i - 1].compareTo(sortedKeys[i]) >= 0)) {
+                return null;
+            }
+        }
+        return sortedKeys.length == 0 ? EMPTY : new Labels(sortedKeys, values);
+    }
+
+    /**
+     * The name at a position, for writers that walk the labels without an entry per label.
+     *
+     * @param i from 0 to {@code size() - 1}, in sorted order
+     * @return the name
+     */
+    public String key(int i) {
+        return keys[i];
+    }
+
+    /**
+     * The value at a position.
+     *
+     * @param i from 0 to {@code size() - 1}, in the names' sorted order
+     * @return the value
+     */
+    public String value(int i) {
+        return values[i];
+    }
+
     @Override
     public int size() {
         return keys.length;

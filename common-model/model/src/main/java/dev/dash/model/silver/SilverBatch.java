@@ -5,11 +5,13 @@ import dev.dash.model.mapping.MappingError;
 import dev.dash.model.mapping.Point;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -80,7 +82,23 @@ public final class SilverBatch {
     /** Set by {@link SilverStore}: see {@link #minutesMerged()}. */
     boolean minutesMerged;
 
-    final Map<UUID, Origin> origins = new HashMap<>();
+    /**
+     * Where each event came from, in columns that {@link #clear} keeps for the next batch (an {@link Origin} and a map
+     * entry per event were most of what the batch allocated per event besides its rows); read only when PostgreSQL
+     * refuses rows, by {@link #origin(UUID)}.
+     */
+    private UUID[] originIds = new UUID[64];
+
+    private Instant[] originReceived = new Instant[64];
+    private int[] originPartitions = new int[64];
+    /** The offsets; {@link #NO_OFFSET} for none. */
+    private long[] originOffsets = new long[64];
+
+    private String[] originKeys = new String[64];
+    private int originCount;
+
+    private static final long NO_OFFSET = Long.MIN_VALUE;
+
     final Map<Boundary, Boundary> boundaries = new HashMap<>();
     /** Received times of the events in the batch, for the receipt-to-commit latency. */
     final List<Instant> received = new ArrayList<>();
@@ -108,7 +126,42 @@ public final class SilverBatch {
      * quarantining it if PostgreSQL refuses its rows.
      */
     public void origin(UUID eventId, Instant receivedAt, int partition, Long offset, String bronzeKey) {
-        origins.put(eventId, new Origin(receivedAt, partition, offset, bronzeKey));
+        addOrigin(eventId, receivedAt, partition, offset == null ? NO_OFFSET : offset, bronzeKey);
+    }
+
+    /** {@link #origin(UUID, Instant, int, Long, String)} of a {@code dash.raw} record, without a Bronze object. */
+    public void origin(UUID eventId, Instant receivedAt, int partition, long offset) {
+        addOrigin(eventId, receivedAt, partition, offset, null);
+    }
+
+    private void addOrigin(UUID eventId, Instant receivedAt, int partition, long offset, String bronzeKey) {
+        int i = originCount;
+        if (i == originIds.length) {
+            int n = i * 2;
+            originIds = Arrays.copyOf(originIds, n);
+            originReceived = Arrays.copyOf(originReceived, n);
+            originPartitions = Arrays.copyOf(originPartitions, n);
+            originOffsets = Arrays.copyOf(originOffsets, n);
+            originKeys = Arrays.copyOf(originKeys, n);
+        }
+        originIds[i] = eventId;
+        originReceived[i] = receivedAt;
+        originPartitions[i] = partition;
+        originOffsets[i] = offset;
+        originKeys[i] = bronzeKey;
+        originCount = i + 1;
+    }
+
+    /** Where the event came from (the last told, as a map would keep it), or null. */
+    Origin origin(UUID eventId) {
+        for (int i = originCount - 1; i >= 0; i--) {
+            if (Objects.equals(originIds[i], eventId)) {
+                long offset = originOffsets[i];
+                return new Origin(
+                        originReceived[i], originPartitions[i], offset == NO_OFFSET ? null : offset, originKeys[i]);
+            }
+        }
+        return null;
     }
 
     /**
@@ -230,7 +283,7 @@ public final class SilverBatch {
             version = r.mappingVersion();
             received = null;
         }
-        Origin o = origins.get(event);
+        Origin o = origin(event);
         rows.removeIf(r -> r.eventId().equals(event) && r.mappingVersion() == version);
         records.removeIf(r -> r.eventId().equals(event) && r.mappingVersion() == version);
         Quarantined q = new Quarantined(
@@ -259,7 +312,11 @@ public final class SilverBatch {
     public void clear() {
         minutesMerged = false;
         refused.clear();
-        origins.clear();
+        // The references go, so that a batch kept for reuse holds no events; the arrays stay.
+        Arrays.fill(originIds, 0, originCount, null);
+        Arrays.fill(originReceived, 0, originCount, null);
+        Arrays.fill(originKeys, 0, originCount, null);
+        originCount = 0;
         rows.clear();
         records.clear();
         quarantined.clear();

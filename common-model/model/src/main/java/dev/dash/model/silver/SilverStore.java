@@ -1,6 +1,8 @@
 package dev.dash.model.silver;
 
 import dev.dash.model.json.Json;
+import dev.dash.model.json.Utf8;
+import dev.dash.model.mapping.Labels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -58,6 +62,8 @@ public final class SilverStore {
     private final boolean invalidates;
     /** UTC days (days since the epoch) whose partitions exist already (partitions are never dropped for recent days). */
     private final Set<Long> preparedDays = ConcurrentHashMap.newKeySet();
+    /** The last COPY's buffer, for the next (taken while in use, so concurrent writes never share one). */
+    private final AtomicReference<ByteBuffer> spareBuffer = new AtomicReference<>();
     /** Whether the database is plain PostgreSQL, whose rollups follow SilverStore's invalidation log. */
     private volatile Boolean logsInvalidations;
 
@@ -291,7 +297,7 @@ public final class SilverStore {
      * The fast path: COPY straight into {@code metrics}. Almost every batch is new rows; one that is not
      * fails on the idempotency key as a whole and is written again by {@link #writeMetrics}.
      */
-    private static int copyMetrics(Connection c, SilverBatch batch) throws SQLException {
+    private int copyMetrics(Connection c, SilverBatch batch) throws SQLException {
         if (batch.rows.isEmpty()) {
             return 0;
         }
@@ -306,7 +312,7 @@ public final class SilverStore {
     }
 
     /** The idempotent path: COPY into a session staging table, then insert what is not there yet. */
-    private static int writeMetrics(Connection c, SilverBatch batch) throws SQLException {
+    private int writeMetrics(Connection c, SilverBatch batch) throws SQLException {
         if (batch.rows.isEmpty()) {
             return 0;
         }
@@ -336,31 +342,30 @@ public final class SilverStore {
     /**
      * Streams the rows in COPY's binary format, in chunks, so PostgreSQL stores while the next rows are
      * encoded. Binary rather than text: PostgreSQL then parses no timestamps, uuids or floats, which is most
-     * of its work per row. Values that repeat row after row (the labels of one event) are encoded once.
+     * of its work per row. A row's labels are encoded once for the rows that share them (the points of one event),
+     * straight into a scratch array that the next ones reuse: no string, map or array per label set.
      */
-    private static long copy(Connection c, String sql, SilverBatch batch) throws SQLException, IOException {
+    private long copy(Connection c, String sql, SilverBatch batch) throws SQLException, IOException {
         CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql + " WITH (FORMAT binary)");
+        // Sized to the batch: a whole chunk for a batch of one row was most of a single event's allocation. The
+        // last batch's buffer is reused when large enough (a writer's batches are alike); writers sharing this
+        // store at once take their own.
+        int wanted =
+                (int) Math.min(CHUNK + 64 * 1024, BINARY_HEADER.length + 2 + (long) batch.rows.size() * ROW_ESTIMATE);
+        ByteBuffer b = spareBuffer.getAndSet(null);
+        if (b == null || b.capacity() < wanted) {
+            b = ByteBuffer.allocate(wanted);
+        }
+        b.clear();
         try {
-            // Sized to the batch: a whole chunk for a batch of one row was most of a single event's allocation.
-            ByteBuffer b = ByteBuffer.allocate((int)
-                    Math.min(CHUNK + 64 * 1024, BINARY_HEADER.length + 2 + (long) batch.rows.size() * ROW_ESTIMATE));
             b.put(BINARY_HEADER);
-            // A batch has few distinct label sets and metric names (each event's points share one labels map, and
-            // the events of a series have equal ones): each is encoded once per batch.
-            Map<Map<String, String>, byte[]> labelsSeen = new HashMap<>();
             Map<String, byte[]> metricsSeen = new HashMap<>();
+            LabelsJson labels = new LabelsJson();
             Object lastLabels = null;
-            byte[] labels = null;
             for (SilverBatch.Row r : batch.rows) {
                 if (r.labels() != lastLabels) {
                     lastLabels = r.labels();
-                    labels = labelsSeen.get(r.labels());
-                    if (labels == null) {
-                        labels = jsonb(r.labels());
-                        if (labelsSeen.size() < DISTINCT_CACHED) {
-                            labelsSeen.put(r.labels(), labels);
-                        }
-                    }
+                    labels.encode(r.labels());
                 }
                 byte[] metric = metricsSeen.get(r.metric());
                 if (metric == null) {
@@ -384,7 +389,7 @@ public final class SilverStore {
                 uuid(b, r.pipelineId());
                 uuid(b, r.teamId());
                 b.putInt(metric.length).put(metric);
-                b.putInt(labels.length).put(labels);
+                b.putInt(labels.length).put(labels.bytes, 0, labels.length);
                 b.putInt(8).putDouble(r.value());
                 uuid(b, r.eventId());
                 b.putInt(4).putInt(r.mappingVersion());
@@ -405,17 +410,87 @@ public final class SilverStore {
             if (in.isActive()) {
                 in.cancelCopy();
             }
+            if (b.capacity() >= wanted) {
+                spareBuffer.set(b);
+            }
         }
     }
 
-    /** Labels in jsonb's binary format: a version byte, then the JSON text. */
-    private static byte[] jsonb(Map<String, String> labels) {
-        byte[] json = labelsJson(labels).getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[json.length + 1];
-        out[0] = 1;
-        System.arraycopy(json, 0, out, 1, json.length);
-        return out;
+    /**
+     * One label set in jsonb's binary format (a version byte, then the JSON text of {@link #labelsJson}, as UTF-8),
+     * encoded into an array reused from set to set.
+     */
+    static final class LabelsJson {
+        byte[] bytes = new byte[128];
+        int length;
+
+        void encode(Map<String, String> labels) {
+            length = 0;
+            put((byte) 1);
+            put((byte) '{');
+            if (labels instanceof Labels l) {
+                for (int i = 0; i < l.size(); i++) {
+                    member(i == 0, l.key(i), l.value(i));
+                }
+            } else {
+                boolean first = true;
+                for (Map.Entry<String, String> e : labels.entrySet()) {
+                    member(first, e.getKey(), e.getValue());
+                    first = false;
+                }
+            }
+            put((byte) '}');
+        }
+
+        private void member(boolean first, String key, String value) {
+            if (!first) {
+                put((byte) ',');
+            }
+            string(key);
+            put((byte) ':');
+            string(value);
+        }
+
+        /** As {@link #jsonString} then {@code getBytes(UTF_8)}: an unpaired surrogate becomes {@code ?}. */
+        private void string(String s) {
+            int n = s.length();
+            ensure(n * 6 + 2);
+            bytes[length++] = '"';
+            int run = 0;
+            for (int i = 0; i < n; i++) {
+                char ch = s.charAt(i);
+                if (ch == '"' || ch == '\\' || ch < 0x20) {
+                    length = Utf8.encode(s, run, i, bytes, length);
+                    run = i + 1;
+                    bytes[length++] = '\\';
+                    if (ch < 0x20) {
+                        bytes[length++] = 'u';
+                        bytes[length++] = '0';
+                        bytes[length++] = '0';
+                        bytes[length++] = (byte) HEX[ch >> 4];
+                        bytes[length++] = (byte) HEX[ch & 0xf];
+                    } else {
+                        bytes[length++] = (byte) ch;
+                    }
+                }
+            }
+            length = Utf8.encode(s, run, n, bytes, length);
+            bytes[length++] = '"';
+        }
+
+        private void put(byte x) {
+            ensure(1);
+            bytes[length++] = x;
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            }
+        }
     }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private static void uuid(ByteBuffer b, UUID id) {
         b.putInt(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());

@@ -64,4 +64,20 @@ class Utf8Test {
                 .isTrue();
         assertThat(Utf8.isValid("Grüße €".getBytes(StandardCharsets.UTF_8))).isTrue();
     }
+
+    /** The encoder writes what {@code getBytes(UTF_8)} gives, lone surrogates included ({@code ?}), over any range. */
+    @Property(tries = 2000)
+    void encodesAsGetBytes(@ForAll String s) {
+        byte[] expected = s.getBytes(StandardCharsets.UTF_8);
+        assertThat(Utf8.length(s)).isEqualTo(expected.length);
+        byte[] out = new byte[3 * s.length() + 1];
+        int end = Utf8.encode(s, 0, s.length(), out, 1);
+        assertThat(java.util.Arrays.copyOfRange(out, 1, end)).isEqualTo(expected);
+        int mid = s.length() / 2;
+        if (mid > 0 && !Character.isLowSurrogate(s.charAt(mid))) {
+            int at = Utf8.encode(s, 0, mid, out, 0);
+            at = Utf8.encode(s, mid, s.length(), out, at);
+            assertThat(java.util.Arrays.copyOf(out, at)).isEqualTo(expected);
+        }
+    }
 }

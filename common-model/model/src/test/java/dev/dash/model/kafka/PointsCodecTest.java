@@ -26,6 +26,7 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PointsCodecTest {
     /** The databind serialisation {@link PointsCodec#encode} replaced: its output is the contract. */
@@ -52,9 +53,13 @@ class PointsCodecTest {
                         3,
                         2,
                         Instant.parse("2026-11-21T06:00:00.012Z"))));
-        byte[] json = PointsCodec.encode(batch);
+        byte[] json = PointsCodec.encode(batch, 1);
         assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"mapping_version\":2", "\"event_id\"");
         assertThat(PointsCodec.decode(json)).isEqualTo(batch);
+        byte[] binary = PointsCodec.encode(batch);
+        assertThat(PointsCodec.format(binary)).isEqualTo(2);
+        assertThat(PointsCodec.format(json)).isEqualTo(1);
+        assertThat(PointsCodec.decode(binary)).isEqualTo(batch);
     }
 
     @Test
@@ -68,7 +73,7 @@ class PointsCodecTest {
                 0,
                 1,
                 Instant.parse("2026-11-21T06:00:00.012Z"))));
-        assertThat(new String(PointsCodec.encode(batch), StandardCharsets.UTF_8))
+        assertThat(new String(PointsCodec.encode(batch, 1), StandardCharsets.UTF_8))
                 .isEqualTo("{\"pipeline_id\":\"6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c\","
                         + "\"team_id\":\"00000000-0000-0000-0000-000000000001\","
                         + "\"committed_at\":\"2026-11-21T06:00:00.250Z\",\"points\":[{\"time\":\"2026-11-21T06:00:00Z\","
@@ -166,8 +171,9 @@ class PointsCodecTest {
         assertSameAsReference(batch);
     }
 
-    @Test
-    void splitsIntoMaximalPartsUnderTheBound() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void splitsIntoMaximalPartsUnderTheBound(int format) {
         List<PointsBatch.Point> points = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             points.add(new PointsBatch.Point(
@@ -181,8 +187,8 @@ class PointsCodecTest {
                     COMMITTED));
         }
         PointsBatch batch = batch(points);
-        int max = 4096;
-        List<byte[]> parts = PointsCodec.encodeSplit(batch, max);
+        int max = format == 1 ? 4096 : 1024;
+        List<byte[]> parts = PointsCodec.encodeSplit(batch, max, format);
 
         assertThat(parts).hasSizeGreaterThan(10);
         List<PointsBatch.Point> decoded = new ArrayList<>();
@@ -195,10 +201,10 @@ class PointsCodecTest {
             assertThat(b.committedAt()).isEqualTo(COMMITTED);
             assertThat(b.points()).isNotEmpty();
             // Each part is what encoding its points alone gives, and takes as many points as fit.
-            assertThat(part).isEqualTo(PointsCodec.encode(b));
+            assertThat(part).isEqualTo(PointsCodec.encode(b, format));
             int to = from + b.points().size();
             if (to < points.size()) {
-                assertThat(PointsCodec.encode(batch(points.subList(from, to + 1))).length)
+                assertThat(PointsCodec.encode(batch(points.subList(from, to + 1)), format).length)
                         .isGreaterThan(max);
             }
             decoded.addAll(b.points());
@@ -207,26 +213,113 @@ class PointsCodecTest {
         assertThat(decoded).isEqualTo(points);
     }
 
-    @Test
-    void givesAPointLargerThanTheBoundAPartOfItsOwn() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void givesAPointLargerThanTheBoundAPartOfItsOwn(int format) {
         PointsBatch.Point small = point(COMMITTED, "small", Map.of(), 1);
         PointsBatch.Point large = point(COMMITTED, "large", Map.of("big", "x".repeat(5000)), 2);
-        List<byte[]> parts = PointsCodec.encodeSplit(batch(List.of(small, large, small, small)), 1024);
+        List<byte[]> parts = PointsCodec.encodeSplit(batch(List.of(small, large, small, small)), 1024, format);
         assertThat(parts).hasSize(3);
         assertThat(PointsCodec.decode(parts.get(0)).points()).containsExactly(small);
         assertThat(PointsCodec.decode(parts.get(1)).points()).containsExactly(large);
         assertThat(PointsCodec.decode(parts.get(2)).points()).containsExactly(small, small);
     }
 
-    @Test
-    void splitsIntoOnePartWhenEverythingFits() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void splitsIntoOnePartWhenEverythingFits(int format) {
         PointsBatch batch = batch(List.of(point(COMMITTED, "a", Map.of(), 1), point(COMMITTED, "b", Map.of(), 2)));
-        assertThat(PointsCodec.encodeSplit(batch, Integer.MAX_VALUE))
+        assertThat(PointsCodec.encodeSplit(batch, Integer.MAX_VALUE, format))
                 .singleElement()
-                .isEqualTo(PointsCodec.encode(batch));
-        assertThat(PointsCodec.encodeSplit(batch(List.of()), 10))
+                .isEqualTo(PointsCodec.encode(batch, format));
+        assertThat(PointsCodec.encodeSplit(batch(List.of()), 10, format))
                 .singleElement()
-                .isEqualTo(PointsCodec.encode(batch(List.of())));
+                .isEqualTo(PointsCodec.encode(batch(List.of()), format));
+        assertThat(PointsCodec.decode(PointsCodec.encode(batch(List.of()), format)))
+                .isEqualTo(batch(List.of()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("batches")
+    void theBinaryFormatReadsBackEveryBatch(PointsBatch batch) {
+        PointsBatch decoded = PointsCodec.decode(PointsCodec.encode(batch, 2));
+        // A string with an unpaired surrogate is UTF-8 encoded as String.getBytes does it: a '?' in its place.
+        assertThat(decoded).isEqualTo(wellFormed(batch));
+    }
+
+    @Property(tries = 300)
+    void theBinaryFormatReadsBackRandomBatches(@ForAll("randomBatches") PointsBatch batch) {
+        assertThat(PointsCodec.decode(PointsCodec.encode(batch, 2))).isEqualTo(batch);
+        assertThat(PointsCodec.decode(
+                        PointsCodec.encodeSplit(batch, Integer.MAX_VALUE).get(0)))
+                .isEqualTo(batch);
+    }
+
+    /** An upgrade leaves JSON records on the topic before binary ones: both read as the same batch. */
+    @Test
+    void bothFormatsReadAsTheSameBatch() {
+        PointsBatch batch = batch(List.of(
+                new PointsBatch.Point(
+                        Instant.parse("2026-11-21T06:00:00.123Z"),
+                        "temp",
+                        Labels.of(Map.of("site", "a", "device", "d-1")),
+                        21.5,
+                        EVENT,
+                        0,
+                        1,
+                        COMMITTED),
+                new PointsBatch.Point(
+                        Instant.parse("2026-11-21T06:00:00.123Z"),
+                        "hum",
+                        Labels.of(Map.of("site", "a", "device", "d-1")),
+                        40,
+                        EVENT,
+                        1,
+                        1,
+                        COMMITTED)));
+        PointsBatch fromJson = PointsCodec.decode(PointsCodec.encode(batch, 1));
+        PointsBatch fromBinary = PointsCodec.decode(PointsCodec.encode(batch, 2));
+        assertThat(fromJson).isEqualTo(batch);
+        assertThat(fromBinary).isEqualTo(fromJson);
+        assertThat(PointsCodec.encode(batch, 2).length).isLessThan(PointsCodec.encode(batch, 1).length / 3);
+    }
+
+    /** The points of one event share their event id, receipt time and labels: written once, read back shared. */
+    @Test
+    void anEventsSharedFieldsAreWrittenOnce() {
+        Labels labels = Labels.of(Map.of("site", "north", "device", "d-7"));
+        List<PointsBatch.Point> points = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            UUID event = UUID.randomUUID();
+            points.add(new PointsBatch.Point(COMMITTED, "temp", labels, i, event, 0, 1, COMMITTED));
+            points.add(new PointsBatch.Point(COMMITTED, "hum", labels, i, event, 1, 1, COMMITTED));
+        }
+        byte[] bytes = PointsCodec.encode(batch(points));
+        // Per event: the id and receipt time (28 bytes), then per point flags, time, metric, value, seq and version.
+        assertThat(bytes.length).isLessThan(51 + 100 * (28 + 2 * 25) + 40);
+        PointsBatch decoded = PointsCodec.decode(bytes);
+        assertThat(decoded.points()).isEqualTo(points);
+        assertThat(decoded.points().get(0).labels())
+                .isSameAs(decoded.points().get(1).labels());
+    }
+
+    @Test
+    void rejectsABinaryRecordThatIsCutOrCarriesMore() {
+        byte[] whole = PointsCodec.encode(
+                batch(List.of(point(COMMITTED, "a", Map.of("k", "v"), 1), point(COMMITTED, "b", Map.of("k", "w"), 2))));
+        for (int n = 1; n < whole.length; n++) {
+            byte[] cut = java.util.Arrays.copyOf(whole, n);
+            assertThatThrownBy(() -> PointsCodec.decode(cut))
+                    .as("cut at %d", n)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
+        assertThatThrownBy(() -> PointsCodec.decode(longer)).isInstanceOf(IllegalArgumentException.class);
+        byte[] version3 = whole.clone();
+        version3[2] = 3;
+        assertThatThrownBy(() -> PointsCodec.decode(version3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("format");
     }
 
     @Test
@@ -267,12 +360,40 @@ class PointsCodecTest {
 
     private static void assertSameAsReference(PointsBatch batch) throws Exception {
         byte[] expected = REFERENCE.writeValueAsBytes(batch);
-        assertThat(new String(PointsCodec.encode(batch), StandardCharsets.UTF_8))
+        assertThat(new String(PointsCodec.encode(batch, 1), StandardCharsets.UTF_8))
                 .isEqualTo(new String(expected, StandardCharsets.UTF_8));
-        assertThat(PointsCodec.encode(batch)).isEqualTo(expected);
-        assertThat(PointsCodec.encodeSplit(batch, Integer.MAX_VALUE))
+        assertThat(PointsCodec.encode(batch, 1)).isEqualTo(expected);
+        assertThat(PointsCodec.encodeSplit(batch, Integer.MAX_VALUE, 1))
                 .singleElement()
                 .isEqualTo(expected);
+    }
+
+    /** The batch with every string as it reads back from UTF-8 ({@code String.getBytes}: '?' for a lone surrogate). */
+    private static PointsBatch wellFormed(PointsBatch b) {
+        List<PointsBatch.Point> points = new ArrayList<>();
+        for (PointsBatch.Point p : b.points()) {
+            Map<String, String> labels = null;
+            if (p.labels() != null) {
+                labels = new LinkedHashMap<>();
+                for (Map.Entry<String, String> e : p.labels().entrySet()) {
+                    labels.put(utf8(e.getKey()), utf8(e.getValue()));
+                }
+            }
+            points.add(new PointsBatch.Point(
+                    p.time(),
+                    utf8(p.metric()),
+                    labels,
+                    p.value(),
+                    p.eventId(),
+                    p.seq(),
+                    p.mappingVersion(),
+                    p.receivedAt()));
+        }
+        return new PointsBatch(b.pipelineId(), b.teamId(), b.committedAt(), points);
+    }
+
+    private static String utf8(String s) {
+        return s == null ? null : new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> nullValued() {

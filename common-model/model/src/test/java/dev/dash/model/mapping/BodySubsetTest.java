@@ -135,6 +135,44 @@ class BodySubsetTest {
         }
     }
 
+    /**
+     * {@code apply} on body bytes builds only the subset: the same result as on the whole tree, and for bodies that do
+     * not parse, the same error as the whole parse gives.
+     */
+    @Test
+    void applyOnBodyBytesGivesWhatTheWholeTreeGives() throws IOException {
+        CompiledMapping m = compile(TELEMETRY_MAPPING);
+        List<String> events = new ArrayList<>(
+                TELEMETRY_EVENTS.stream().map(MappingTestSupport::json).toList());
+        events.addAll(List.of(
+                "",
+                "   ",
+                "{\"device\":{\"site\":\"a\"},\"junk\":[1,2,}",
+                "{\"junk\":01,\"device\":{}}",
+                "{\"device\":{\"site\":\"a\"}",
+                "{\"created_at\":\"2026-11-21T10:00:00Z\"} {}",
+                "{\"created_at\":\"2026-11-21T10:00:00Z\"} x"));
+        for (String event : events) {
+            byte[] body = event.getBytes(StandardCharsets.UTF_8);
+            MappingResult whole;
+            try {
+                JsonNode tree = Json.parse(body);
+                whole = tree.isMissingNode() ? null : m.apply(EventInput.ofJson(null, RECEIVED, tree));
+            } catch (IOException e) {
+                whole = null;
+            }
+            MappingResult bytes = m.apply(EventInput.ofBytes(null, RECEIVED, body));
+            if (whole != null) {
+                assertThat(describe(bytes)).as(event).isEqualTo(describe(whole));
+            } else {
+                assertThat(bytes.errors())
+                        .as(event)
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.code()).isEqualTo(MappingError.Code.INVALID_JSON));
+            }
+        }
+    }
+
     private static void assertAlike(CompiledMapping m, List<String> events) throws IOException {
         for (String e : events) {
             String event = json(e);

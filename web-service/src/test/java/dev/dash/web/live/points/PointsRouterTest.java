@@ -46,6 +46,16 @@ class PointsRouterTest {
         assertThat(router.skipped()).isZero();
     }
 
+    /** dash.points holds records of both formats across an upgrade: each is read into the same batch. */
+    @Test
+    void recordsOfBothFormatsAreHandedOnAlike() {
+        PointsBatch open = batch(OPEN);
+        router.accept(record(OPEN.toString(), PointsCodec.encode(open, 1)));
+        router.accept(record(OPEN.toString(), PointsCodec.encode(open, 2)));
+
+        assertThat(received).containsExactly(open, open);
+    }
+
     private static PointsBatch batch(UUID pipeline) {
         Instant t = Instant.parse("2026-12-06T07:00:00Z");
         return new PointsBatch(
