@@ -14,38 +14,12 @@ With --events, bytes are also given per event.
 """
 import argparse
 import collections
+import os
 import re
-import subprocess
 import sys
 
-UNITS = {"bytes": 1, "byte": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3}
-
-
-def events(path, name):
-    out = subprocess.run(["jfr", "print", "--stack-depth", "96", "--events", name, path],
-                         capture_output=True, text=True, check=True, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}).stdout
-    ev = None
-    in_stack = False
-    for line in out.splitlines():
-        s = line.strip()
-        if s.startswith(name + " {"):
-            ev = {"stack": []}
-            in_stack = False
-        elif ev is None:
-            continue
-        elif s == "}" and not in_stack:
-            yield ev
-            ev = None
-        elif s.startswith("stackTrace = ["):
-            in_stack = True
-        elif in_stack:
-            if s == "]":
-                in_stack = False
-            elif s and s != "...":
-                ev["stack"].append(re.sub(r"\s+line:.*$", "", s))
-        elif " = " in s:
-            k, v = s.split(" = ", 1)
-            ev[k] = v
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "replay"))
+from jfr_summary import UNITS, events  # noqa: E402  (the same reading of `jfr print`)
 
 
 def method(frame):
