@@ -57,7 +57,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * <pre>
  * ./mvnw -B -o -pl ingestor-service -am verify -Dtest=IngestCostProbe -Dsurefire.failIfNoSpecifiedTests=false \
- *   -DskipITs -Ddash.probe=true -DargLine=-Xmx1g [-Ddash.probe.warmup=20 -Ddash.probe.measure=20 -Ddash.probe.rounds=2]
+ *   -DskipITs -Dingestprobe=true -DargLine=-Xmx1g [-Dingestprobe.warmup=20 -Dingestprobe.measure=20 -Dingestprobe.rounds=2]
  * </pre>
  *
  * Results are printed and appended to {@code target/ingest-cost-probe.txt}.
@@ -65,7 +65,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@EnabledIfSystemProperty(named = "dash.probe", matches = "true")
+@EnabledIfSystemProperty(named = "ingestprobe", matches = "true")
 class IngestCostProbe {
     private static final String CLIENT = "probe-client-";
 
@@ -92,9 +92,9 @@ class IngestCostProbe {
 
     @Test
     void perEventCost() throws Exception {
-        long warmup = Long.getLong("dash.probe.warmup", 20);
-        long measure = Long.getLong("dash.probe.measure", 20);
-        int rounds = Integer.getInteger("dash.probe.rounds", 2);
+        long warmup = Long.getLong("ingestprobe.warmup", 20);
+        long measure = Long.getLong("ingestprobe.measure", 20);
+        int rounds = Integer.getInteger("ingestprobe.rounds", 2);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             Map<Integer, Long> s = new HashMap<>();
             run(1, 1, 0, 1, s);

@@ -39,10 +39,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * <pre>
  * ./mvnw -B -o -pl ingestor-service -am verify -Dtest=IngestPerCallCost -Dsurefire.failIfNoSpecifiedTests=false \
- *   -DskipITs -Ddash.probe=true -DargLine=-Xmx1g
+ *   -DskipITs -Dingestprobe=true -DargLine=-Xmx1g
  * </pre>
  */
-@EnabledIfSystemProperty(named = "dash.probe", matches = "true")
+@EnabledIfSystemProperty(named = "ingestprobe", matches = "true")
 class IngestPerCallCost {
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
