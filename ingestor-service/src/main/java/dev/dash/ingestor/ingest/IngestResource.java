@@ -64,7 +64,10 @@ public class IngestResource {
         // declared length beyond this route's limit gets the JSON refusal here, before any body is read.
         router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::admit);
         router.post(PATH)
-                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
+                // The body's buffer sized by its Content-Length (Vert.x caps that at 64 KiB), which admit() already
+                // holds room for: otherwise the buffer starts at 1 KiB, doubles as the body comes, and ends larger
+                // than the body, so bytesOf copies it once more.
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize).setPreallocateBodyBuffer(true))
                 .handler(this::handle);
         // Its own route with an early order, so this route's refusals (413 from the body handler) are answered
         // here before the shared fallback for body-less refusals (dev.dash.platform.http.JsonRefusals).
