@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.base.ParserBase;
 import dev.dash.model.json.Json;
 import dev.dash.model.json.Utf8;
 import java.io.ByteArrayInputStream;
@@ -59,6 +60,99 @@ final class BodyParser {
 
     /** One event per non-blank line (LF or CRLF); rejects the whole batch at the first bad line. */
     static List<byte[]> ndjson(byte[] body) {
+        List<byte[]> events = oneParse(body);
+        return events != null ? events : ndjsonPerLine(body);
+    }
+
+    /**
+     * The events of a body whose every non-blank line holds exactly one JSON object or array, found by one parser
+     * over the whole body (a parser per line cost about as much as the line's checks themselves); null when the body
+     * is anything else, or anything is unusual (a byte order mark, a document over two lines, two on one line, a
+     * scalar document, a blank body), and then {@link #ndjsonPerLine} decides, so refusals and their messages are its
+     * own. A body accepted here is accepted there with the same events: each document starts and ends within one
+     * line, with nothing but the blanks both count as blank around it, and Jackson reads a document's bytes the same
+     * with or without the other lines around it.
+     */
+    static List<byte[]> oneParse(byte[] body) {
+        if (Utf8.invalidAt(body, 0, body.length) >= 0) {
+            return null;
+        }
+        List<byte[]> events = new ArrayList<>();
+        try (JsonParser p = Json.factory().createParser(body, 0, body.length)) {
+            if (!(p instanceof ParserBase at)) {
+                return null;
+            }
+            int from = 0; // where the line of the next document may start (the line after the last document)
+            int lineStart = 0;
+            int lineEnd = 0; // the current document's line, less a final CR
+            int next = 0; // the start of the line after it (body.length + 1 after the last line)
+            int depth = 0;
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (depth == 0) {
+                    // A document starts: an object or an array (a scalar event is left to the parser per line), on
+                    // the first non-blank line from `from`, after blanks only. Jackson's token offset is the index
+                    // just after the token's first byte (checked against the bytes: any other reading goes the slow
+                    // way).
+                    if (!t.isStructStart()) {
+                        return null;
+                    }
+                    long offset = at.getTokenCharacterOffset() - 1;
+                    int s = from;
+                    while (true) {
+                        int nl = indexOf(body, (byte) '\n', s);
+                        int end = nl < 0 ? body.length : nl;
+                        if (offset < end) {
+                            lineStart = s;
+                            lineEnd = end > s && body[end - 1] == '\r' ? end - 1 : end;
+                            next = nl < 0 ? body.length + 1 : nl + 1;
+                            break;
+                        }
+                        if (nl < 0 || !blank(body, s, end)) {
+                            return null;
+                        }
+                        s = nl + 1;
+                    }
+                    if (offset < lineStart
+                            || offset >= lineEnd
+                            || !blank(body, lineStart, (int) offset)
+                            || body[(int) offset] != (t == JsonToken.START_OBJECT ? '{' : '[')) {
+                        return null;
+                    }
+                }
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                    if (depth == 0) {
+                        // The document ends on its line: the offset of its last byte, '}' or ']', plus one.
+                        long end = at.getTokenCharacterOffset();
+                        if (end > lineEnd
+                                || end < 1
+                                || body[(int) end - 1] != (t == JsonToken.END_OBJECT ? '}' : ']')) {
+                            return null;
+                        }
+                        events.add(Arrays.copyOfRange(body, lineStart, lineEnd));
+                        from = next;
+                    }
+                }
+            }
+            for (int i = from; i < body.length; i++) {
+                if (!blank(body, i, i + 1) && body[i] != '\n') {
+                    return null;
+                }
+            }
+            return depth != 0 || events.isEmpty() ? null : events;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@link #ndjson}'s reference: each line checked by a parser of its own. Gives every refusal, with its line and
+     * column, and the events whenever {@link #oneParse} cannot.
+     */
+    static List<byte[]> ndjsonPerLine(byte[] body) {
         List<byte[]> events = new ArrayList<>();
         int start = 0;
         int lineNo = 0;

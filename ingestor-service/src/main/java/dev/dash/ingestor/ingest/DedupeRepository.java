@@ -218,14 +218,7 @@ public class DedupeRepository {
             ClaimRequest q = group.get(i);
             p[i] = q.key().pipelineId();
             d[i] = q.key().deliveryId();
-            StringBuilder ids = new StringBuilder(q.eventIds().length * 37);
-            for (UUID id : q.eventIds()) {
-                if (ids.length() > 0) {
-                    ids.append(',');
-                }
-                ids.append(id);
-            }
-            e[i] = ids.toString();
+            e[i] = UuidText.join(q.eventIds());
             r[i] = odt(q.now());
             l[i] = odt(q.leaseUntil());
             x[i] = odt(q.expiresAt());

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.dash.ingestor.config.IngestorConfig;
 import dev.dash.model.json.Json;
 import dev.dash.model.signature.Headers;
+import io.netty.buffer.ByteBuf;
 import io.quarkus.logging.Log;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -32,12 +34,16 @@ public class IngestResource {
     private static final String PATH = "/ingest/:pipelineId";
     /** Quarkus's {@code RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT} (a runtime-internal class). */
     private static final int UPLOAD_LIMIT_ORDER = -2;
+    /** The routing context's key of its {@link BodyDeadlines.Entry}. */
+    private static final String DEADLINE = "dash.ingest.body-deadline";
 
     private final IngestService service;
     private final long maxBodySize;
     private final BodyBudget budget;
     private final String retryAfter;
     private final long bodyTimeoutMillis;
+    /** Each event loop's body deadlines (confined to it). */
+    private final ThreadLocal<BodyDeadlines> deadlines = new ThreadLocal<>();
 
     public IngestResource(IngestService service, IngestorConfig config) {
         this.service = service;
@@ -56,10 +62,12 @@ public class IngestResource {
         // Before Quarkus's own upload limit (order -2, quarkus.http.limits.max-body-size), which answers a
         // declared length beyond it with an empty 413 and closes the connection under the client: a
         // declared length beyond this route's limit gets the JSON refusal here, before any body is read.
-        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::refuseDeclaredTooLarge);
-        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::bodyDeadline);
+        router.post(PATH).order(UPLOAD_LIMIT_ORDER - 1).handler(this::admit);
         router.post(PATH)
-                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize))
+                // The body's buffer sized by its Content-Length (Vert.x caps that at 64 KiB), which admit() already
+                // holds room for: otherwise the buffer starts at 1 KiB, doubles as the body comes, and ends larger
+                // than the body, so bytesOf copies it once more.
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize).setPreallocateBodyBuffer(true))
                 .handler(this::handle);
         // Its own route with an early order, so this route's refusals (413 from the body handler) are answered
         // here before the shared fallback for body-less refusals (dev.dash.platform.http.JsonRefusals).
@@ -68,7 +76,11 @@ public class IngestResource {
         router.route(PATH).handler(IngestResource::methodNotAllowed);
     }
 
-    private void refuseDeclaredTooLarge(RoutingContext ctx) {
+    /**
+     * Before the body is read: refuses a declared length beyond the limit (413), takes room for the body from the
+     * node's budget (503 when there is none), and starts the body's deadline.
+     */
+    private void admit(RoutingContext ctx) {
         String declared = ctx.request().getHeader("content-length");
         long length;
         try {
@@ -94,32 +106,58 @@ public class IngestResource {
                             Map.of("Retry-After", retryAfter)));
             return;
         }
-        ctx.addEndHandler(ar -> budget.release(room));
+        bodyDeadline(ctx, room);
         ctx.next();
     }
 
     /**
      * A body must arrive within {@code dash.ingest.body-timeout} of its headers: the idle timeout alone lets a
-     * sender that trickles a byte now and then hold a connection (and its buffer) for as long as it likes.
+     * sender that trickles a byte now and then hold a connection (and its buffer) for as long as it likes. On an
+     * event loop the deadline is kept in that loop's {@link BodyDeadlines} (one timer for all its requests), ended
+     * when the body is complete ({@link #handle}) or the request failed ({@link #failure}); elsewhere (never, for
+     * this route) a timer of its own, cancelled when the request ends.
      */
-    private void bodyDeadline(RoutingContext ctx) {
-        long timer = ctx.vertx().setTimer(bodyTimeoutMillis, id -> {
-            if (!ctx.request().isEnded()
-                    && !ctx.response().ended()
-                    && !ctx.response().closed()) {
-                ctx.response().putHeader("Connection", "close");
-                sendError(
-                        ctx,
-                        new IngestRejection(
-                                408,
-                                "request_timeout",
-                                "body",
-                                "the body did not arrive within " + bodyTimeoutMillis + " ms"));
-                ctx.request().connection().close();
+    private void bodyDeadline(RoutingContext ctx, long room) {
+        if (Context.isOnEventLoopThread()) {
+            BodyDeadlines loop = deadlines.get();
+            if (loop == null) {
+                loop = new BodyDeadlines(ctx.vertx(), bodyTimeoutMillis, System::nanoTime, this::bodyTimedOut);
+                deadlines.set(loop);
             }
+            ctx.put(DEADLINE, loop.add(ctx));
+            ctx.addEndHandler(ar -> budget.release(room));
+            return;
+        }
+        long timer = ctx.vertx().setTimer(bodyTimeoutMillis, id -> bodyTimedOut(ctx));
+        ctx.addEndHandler(ar -> {
+            budget.release(room);
+            ctx.vertx().cancelTimer(timer);
         });
-        ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
-        ctx.next();
+    }
+
+    /** Ends the request's body deadline: its body is complete, or it failed. */
+    private static void bodyDone(RoutingContext ctx) {
+        BodyDeadlines.Entry e = ctx.get(DEADLINE);
+        if (e != null && e.owner.owned()) {
+            e.owner.remove(e);
+        }
+    }
+
+    /** A request's body deadline passed: 408 and the connection closed, unless its body arrived or it was answered. */
+    private void bodyTimedOut(RoutingContext ctx) {
+        if (!ctx.request().isEnded()
+                && !ctx.response().ended()
+                && !ctx.response().closed()) {
+            ctx.response().putHeader("Connection", "close");
+            sendError(
+                    ctx,
+                    new IngestRejection(
+                            408,
+                            "request_timeout",
+                            "body",
+                            "the body did not arrive within " + bodyTimeoutMillis + " ms"));
+            ctx.request().connection().close();
+        }
     }
 
     private static void methodNotAllowed(RoutingContext ctx) {
@@ -139,12 +177,12 @@ public class IngestResource {
     }
 
     private void handle(RoutingContext ctx) {
+        bodyDone(ctx);
         Instant receivedAt = Instant.now();
         MultiMap h = ctx.request().headers();
         Headers.Builder headers = Headers.builder();
         h.forEach(e -> headers.add(e.getKey(), e.getValue()));
-        Buffer buffer = ctx.body().buffer();
-        byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
+        byte[] body = bytesOf(ctx.body().buffer());
         IngestService.Request req = new IngestService.Request(
                 ctx.pathParam("pipelineId"),
                 headers.build(),
@@ -153,6 +191,22 @@ public class IngestResource {
                 h.get("content-encoding"),
                 receivedAt);
         service.ingest(req).subscribe().with(result -> answer(ctx, result), e -> answerError(ctx, e));
+    }
+
+    /**
+     * The body's bytes: the body handler's own array when the body fills it exactly (a body with a Content-Length,
+     * buffered into an array of that size: the common case), else a copy. Nothing writes to a request's buffer once
+     * its body is complete, and the array is plain heap memory (not pooled), so it can be used as it is.
+     */
+    static byte[] bytesOf(Buffer buffer) {
+        if (buffer == null) {
+            return new byte[0];
+        }
+        ByteBuf b = buffer.getByteBuf();
+        if (b.hasArray() && b.arrayOffset() == 0 && b.readerIndex() == 0 && b.readableBytes() == b.array().length) {
+            return b.array();
+        }
+        return buffer.getBytes();
     }
 
     private void answer(RoutingContext ctx, IngestResult result) {
@@ -174,22 +228,33 @@ public class IngestResource {
         }
     }
 
-    /** The success body: ids and counts only (no string to escape), so it is written directly. */
+    /**
+     * The success body: ids and counts only (no string to escape), so it is written directly, as ASCII bytes (a
+     * batch's 100 ids made 100 strings, a builder and its string, and then the string's bytes).
+     */
     private static void answer(HttpServerResponse r, int status, boolean duplicate, UUID[] ids) {
-        StringBuilder b = new StringBuilder(32 + ids.length * 40);
-        b.append('{');
-        if (duplicate) {
-            b.append("\"duplicate\":true,");
-        }
-        b.append("\"accepted\":").append(duplicate ? 0 : ids.length).append(",\"event_ids\":[");
+        r.setStatusCode(status).putHeader("content-type", JSON).end(Buffer.buffer(answerBody(duplicate, ids)));
+    }
+
+    /** {@code {["duplicate":true,]"accepted":n,"event_ids":["<id>",...]}}, as {@link UUID#toString} writes ids. */
+    static byte[] answerBody(boolean duplicate, UUID[] ids) {
+        byte[] head = ((duplicate ? "{\"duplicate\":true," : "{") + "\"accepted\":" + (duplicate ? 0 : ids.length)
+                        + ",\"event_ids\":[")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] b = new byte[head.length + ids.length * (UuidText.LENGTH + 3) - (ids.length > 0 ? 1 : 0) + 2];
+        System.arraycopy(head, 0, b, 0, head.length);
+        int at = head.length;
         for (int i = 0; i < ids.length; i++) {
             if (i > 0) {
-                b.append(',');
+                b[at++] = ',';
             }
-            b.append('"').append(ids[i]).append('"');
+            b[at++] = '"';
+            at = UuidText.write(b, at, ids[i]);
+            b[at++] = '"';
         }
-        b.append("]}");
-        r.setStatusCode(status).putHeader("content-type", JSON).end(b.toString());
+        b[at++] = ']';
+        b[at] = '}';
+        return b;
     }
 
     /** A failure: a bug in the ingest path (500, logged), or a refusal raised outside it (the route's failure). */
@@ -204,6 +269,7 @@ public class IngestResource {
     }
 
     private void failure(RoutingContext ctx) {
+        bodyDone(ctx);
         if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException
                 || ctx.response().ended()
                 || ctx.response().closed()) {

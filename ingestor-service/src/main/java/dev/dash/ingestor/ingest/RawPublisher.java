@@ -9,18 +9,20 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Publishes raw envelopes to {@code dash.raw} with {@code acks=all} and an idempotent producer, and tells
@@ -31,7 +33,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 @ApplicationScoped
 public class RawPublisher {
-    private final KafkaProducer<String, byte[]> producer;
+    /** Keys as bytes: a request's key (its pipeline id) is encoded once, not once per event by a serializer. */
+    private final KafkaProducer<byte[], byte[]> producer;
+
     private final RetryingTask<Integer> warmUp;
     private final int format;
     private final String topic;
@@ -58,7 +62,7 @@ public class RawPublisher {
                 ProducerConfig.CLIENT_ID_CONFIG,
                 "dash-ingest");
         this.producer = new KafkaProducer<>(
-                kafka.producer("ingest", derived), new StringSerializer(), new ByteArraySerializer());
+                kafka.producer("ingest", derived), new ByteArraySerializer(), new ByteArraySerializer());
         this.warmUp = new RetryingTask<>(
                 "dash.raw metadata",
                 () -> producer.partitionsFor(topic).size(),
@@ -98,31 +102,56 @@ public class RawPublisher {
      * producer's I/O thread.
      */
     public Uni<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         return Uni.createFrom().emitter(done -> {
-            AtomicInteger remaining = new AtomicInteger(records.size());
-            AtomicBoolean failed = new AtomicBoolean();
+            // One callback for the request's records (a batch of 100 events made 100 lambdas, one per record).
+            Acks acks = new Acks(records.size(), done);
             for (RawRecordCodec.Encoded record : records) {
                 try {
-                    producer.send(
-                            new ProducerRecord<>(topic, null, key, record.value(), record.headers()), (meta, error) -> {
-                                if (error != null) {
-                                    // A moment of refusing at once, then the next request probes Kafka again.
-                                    unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                                    if (failed.compareAndSet(false, true)) {
-                                        done.fail(error);
-                                    }
-                                } else if (remaining.decrementAndGet() == 0) {
-                                    done.complete(null);
-                                }
-                            });
+                    producer.send(new ProducerRecord<>(topic, null, keyBytes, record.value(), record.headers()), acks);
                 } catch (RuntimeException e) {
                     unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                    if (failed.compareAndSet(false, true)) {
-                        done.fail(e);
-                    }
+                    acks.fail(e);
                     break;
                 }
             }
         });
+    }
+
+    /**
+     * Kafka's acknowledgements of one request's records: completes once all of them are acknowledged, or fails with
+     * the first error (once). Called on the producer's I/O thread, or on the sender's for a record refused at once.
+     */
+    private final class Acks extends AtomicInteger implements Callback {
+        private static final long serialVersionUID = 1L;
+        private final transient UniEmitter<? super Void> done;
+        /** Set by the first failure; read and written under this object's lock only when failing. */
+        private boolean failed;
+
+        Acks(int records, UniEmitter<? super Void> done) {
+            super(records);
+            this.done = done;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata meta, Exception error) {
+            if (error != null) {
+                // A moment of refusing at once, then the next request probes Kafka again.
+                unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                fail(error);
+            } else if (decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        }
+
+        void fail(Throwable error) {
+            synchronized (this) {
+                if (failed) {
+                    return;
+                }
+                failed = true;
+            }
+            done.fail(error);
+        }
     }
 }

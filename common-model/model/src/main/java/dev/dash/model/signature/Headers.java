@@ -133,7 +133,10 @@ public final class Headers {
 
     /** Accumulates headers; not thread-safe. */
     public static final class Builder {
-        private final Map<String, List<String>> byName = new HashMap<>();
+        /** Lower-case name to its values, each list immutable. */
+        private Map<String, List<String>> byName = new HashMap<>();
+        /** Whether {@link #byName} was handed to a built {@link Headers}: the next add copies it first. */
+        private boolean built;
 
         private Builder() {}
 
@@ -147,9 +150,21 @@ public final class Headers {
         public Builder add(String name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
-            byName.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
-                    .add(value);
+            if (built) {
+                byName = new HashMap<>(byName);
+                built = false;
+            }
+            // Values as immutable lists from the start, so that build() hands the map over without a copy: a header
+            // has one value almost always, and a second one copies the list.
+            byName.merge(name.toLowerCase(Locale.ROOT), List.of(value), Builder::append);
             return this;
+        }
+
+        private static List<String> append(List<String> values, List<String> one) {
+            List<String> more = new ArrayList<>(values.size() + 1);
+            more.addAll(values);
+            more.addAll(one);
+            return List.copyOf(more);
         }
 
         /**
@@ -158,9 +173,8 @@ public final class Headers {
          * @return the headers
          */
         public Headers build() {
-            Map<String, List<String>> copy = new HashMap<>(byName.size() * 2);
-            byName.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-            return new Headers(Collections.unmodifiableMap(copy));
+            built = true;
+            return new Headers(Collections.unmodifiableMap(byName));
         }
     }
 }
