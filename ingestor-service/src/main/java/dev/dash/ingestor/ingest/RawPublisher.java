@@ -43,11 +43,8 @@ public class RawPublisher {
     private volatile long unavailableUntil;
 
     public RawPublisher(IngestorConfig config, KafkaClients kafka) {
-        this.format = config.ingest().rawFormat();
+        this.format = writableFormat(config.ingest().rawFormat());
         this.topic = kafka.topics().raw();
-        if (format != 1 && format != RawRecordCodec.VERSION) {
-            throw new IllegalArgumentException("dash.ingest.raw-format must be 1 or 2, not " + format);
-        }
         long timeout = config.ingest().publishTimeout().toMillis();
         // Derived from the ingest settings unless configured (dash.kafka.client.ingest.*); the rest comes from
         // application.properties (acks=all, idempotence, batching).
@@ -68,6 +65,14 @@ public class RawPublisher {
                 () -> producer.partitionsFor(topic).size(),
                 config.schema().retryMax(),
                 e -> Log.warnf("Kafka metadata of %s not available yet: %s", topic, e.getMessage()));
+    }
+
+    /** The configured {@code dash.ingest.raw-format}, when this node can write it (1, 2 or 3). */
+    static int writableFormat(int format) {
+        if (!RawRecordCodec.writable(format)) {
+            throw new IllegalArgumentException("dash.ingest.raw-format must be 1, 2 or 3, not " + format);
+        }
+        return format;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -97,8 +102,8 @@ public class RawPublisher {
 
     /**
      * Sends every record under one key (one partition, in order) when subscribed, and emits once Kafka
-     * acknowledged all of them, or fails with the first error. Records are in {@code dash.raw}'s format 2 ({@link
-     * RawRecordCodec}): the envelope's metadata in headers, the body as the value. The item comes on the
+     * acknowledged all of them, or fails with the first error. Records are in the {@code dash.raw} format this node writes ({@link
+     * RawRecordCodec}; format 3 by default: the envelope's metadata in one header, the body as the value). The item comes on the
      * producer's I/O thread.
      */
     public Uni<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
