@@ -1,5 +1,6 @@
 package dev.dash.ingestor.ingest;
 
+import dev.dash.model.envelope.UuidV7;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
@@ -9,25 +10,13 @@ import java.util.UUID;
  */
 final class UuidText {
     /** Characters of one id. */
-    static final int LENGTH = 36;
-
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    static final int LENGTH = UuidV7.TEXT_LENGTH;
 
     private UuidText() {}
 
     /** Writes {@code id} at {@code at}; returns the index after it. */
     static int write(byte[] b, int at, UUID id) {
-        long msb = id.getMostSignificantBits();
-        long lsb = id.getLeastSignificantBits();
-        at = hex(b, at, msb >>> 32, 8);
-        b[at++] = '-';
-        at = hex(b, at, msb >>> 16, 4);
-        b[at++] = '-';
-        at = hex(b, at, msb, 4);
-        b[at++] = '-';
-        at = hex(b, at, lsb >>> 48, 4);
-        b[at++] = '-';
-        return hex(b, at, lsb, 12);
+        return UuidV7.writeAscii(b, at, id);
     }
 
     /** The ids separated by commas, as a string ({@code a,b,c}). */
@@ -45,14 +34,5 @@ final class UuidText {
         }
         // ISO-8859-1: the bytes become a compact string as they are.
         return new String(b, StandardCharsets.ISO_8859_1);
-    }
-
-    /** The low {@code digits} hex digits of {@code v}, most significant first, at {@code at}; returns the end. */
-    private static int hex(byte[] b, int at, long v, int digits) {
-        for (int i = digits - 1; i >= 0; i--) {
-            b[at + i] = HEX[(int) (v & 0xF)];
-            v >>>= 4;
-        }
-        return at + digits;
     }
 }

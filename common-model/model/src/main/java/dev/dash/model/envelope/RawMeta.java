@@ -48,8 +48,6 @@ final class RawMeta {
     static final byte[][] REASONS =
             names(VerificationResult.Reason.values().length, i -> VerificationResult.Reason.values()[i].jsonName());
 
-    private static final byte[] HEX = ascii("0123456789abcdef");
-
     private final byte[] m;
     private int p;
 
@@ -384,11 +382,11 @@ final class RawMeta {
         }
         byte[] out = new byte[n];
         int q = put(out, 0, EVENT_ID);
-        q = uuid(out, q, e.eventId());
+        q = UuidV7.writeAscii(out, q, e.eventId());
         q = put(out, q, PIPELINE_ID);
-        q = uuid(out, q, e.pipelineId());
+        q = UuidV7.writeAscii(out, q, e.pipelineId());
         q = put(out, q, TEAM_ID);
-        q = uuid(out, q, e.teamId());
+        q = UuidV7.writeAscii(out, q, e.teamId());
         q = put(out, q, RECEIVED_AT);
         q = put(out, q, received);
         q = put(out, q, SOURCE);
@@ -458,29 +456,6 @@ final class RawMeta {
 
     private static int putOptional(byte[] out, int q, byte[] field, String value) {
         return value == null ? q : put(out, put(out, q, field), value);
-    }
-
-    /** A UUID as {@link UUID#toString()} writes it, without the string. */
-    private static int uuid(byte[] out, int q, UUID u) {
-        long msb = u.getMostSignificantBits();
-        long lsb = u.getLeastSignificantBits();
-        q = hex(out, q, msb >>> 32, 8);
-        out[q++] = '-';
-        q = hex(out, q, msb >>> 16, 4);
-        out[q++] = '-';
-        q = hex(out, q, msb, 4);
-        out[q++] = '-';
-        q = hex(out, q, lsb >>> 48, 4);
-        out[q++] = '-';
-        return hex(out, q, lsb, 12);
-    }
-
-    private static int hex(byte[] out, int q, long v, int digits) {
-        for (int i = digits - 1; i >= 0; i--) {
-            out[q + i] = HEX[(int) (v & 0xf)];
-            v >>>= 4;
-        }
-        return q + digits;
     }
 
     static <E> E match(E[] constants, byte[][] names, byte[] v, int from, int to) {

@@ -91,4 +91,22 @@ class UuidV7Test {
             assertThat(ids.get(i)).isGreaterThan(ids.get(i - 1));
         }
     }
+
+    @Test
+    void writeAsciiWritesWhatToStringWrites() {
+        java.util.Random random = new java.util.Random(7);
+        List<UUID> ids = new ArrayList<>(List.of(new UUID(0, 0), new UUID(-1, -1), UuidV7.next()));
+        for (int i = 0; i < 1_000; i++) {
+            ids.add(new UUID(random.nextLong(), random.nextLong()));
+            ids.add(UUID.randomUUID());
+        }
+        for (UUID id : ids) {
+            byte[] out = new byte[UuidV7.TEXT_LENGTH + 4];
+            assertThat(UuidV7.writeAscii(out, 2, id)).isEqualTo(2 + UuidV7.TEXT_LENGTH);
+            assertThat(new String(out, 2, UuidV7.TEXT_LENGTH, java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo(id.toString());
+            assertThat(out[0]).isZero();
+            assertThat(out[UuidV7.TEXT_LENGTH + 2]).isZero();
+        }
+    }
 }
