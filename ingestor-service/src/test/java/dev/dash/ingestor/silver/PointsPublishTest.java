@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,8 @@ class PointsPublishTest {
     static final int METRICS = 20;
     static final int LABELS = 4;
     static final int EVENTS = 320;
+    /** Most requests sent before one Silver batch must have been over the bound. */
+    static final int ROUNDS = 5;
 
     @Inject
     PipelineRepository repository;
@@ -78,56 +81,46 @@ class PointsPublishTest {
         Created p = pipelines.create(Spec.of("none").withMapping(mapping()));
         pipelines.publish(repository.load(p.id()));
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        StringBuilder ndjson = new StringBuilder();
-        for (int i = 0; i < EVENTS; i++) {
-            ndjson.append("{\"ts\":\"").append(t0.plusMillis(i)).append('"');
-            for (int m = 0; m < METRICS; m++) {
-                ndjson.append(",\"m").append(m).append("\":").append(value(i, m));
-            }
-            for (int l = 0; l < LABELS; l++) {
-                ndjson.append(",\"l")
-                        .append(l)
-                        .append("\":\"")
-                        .append(label(i, l))
-                        .append('"');
-            }
-            ndjson.append("}\n");
-        }
-        byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
-        int expected = EVENTS * METRICS;
 
         try (KafkaConsumer<String, byte[]> consumer = PointsTopic.fromEnd(p.id())) {
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(10))
-                    .until(() -> given().contentType("application/x-ndjson")
-                                    .body(body)
-                                    .post("/ingest/" + p.id())
-                                    .statusCode()
-                            == 202);
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(60))
-                    .until(() -> count("SELECT count(*) FROM metrics WHERE pipeline_id = ?", p.id()) == expected);
-
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
             Set<String> identities = new HashSet<>();
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ZERO)
-                    .untilAsserted(() -> {
-                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                            if (r.key().equals(p.id().toString())) {
-                                records.add(r);
-                                PointsCodec.decode(r.value())
-                                        .points()
-                                        .forEach(pt ->
-                                                identities.add(identity(pt.mappingVersion(), pt.eventId(), pt.seq())));
+            // The test is only worth something if one Silver batch held more than a record may: the writer cuts its
+            // batches where its polls end, so a request whose records came in two fetches may give two batches under
+            // the bound. Requests of new events are sent until one batch was over it (at most ROUNDS).
+            int sent = 0;
+            for (int round = 0; round < ROUNDS && !anyBatchOverTheBound(records); round++) {
+                byte[] body = ndjson(t0, sent, EVENTS);
+                sent += EVENTS;
+                int expected = sent * METRICS;
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> given().contentType("application/x-ndjson")
+                                        .body(body)
+                                        .post("/ingest/" + p.id())
+                                        .statusCode()
+                                == 202);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> count("SELECT count(*) FROM metrics WHERE pipeline_id = ?", p.id()) == expected);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ZERO)
+                        .untilAsserted(() -> {
+                            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                                if (r.key().equals(p.id().toString())) {
+                                    records.add(r);
+                                    PointsCodec.decode(r.value())
+                                            .points()
+                                            .forEach(pt -> identities.add(
+                                                    identity(pt.mappingVersion(), pt.eventId(), pt.seq())));
+                                }
                             }
-                        }
-                        assertThat(identities).hasSize(expected);
-                    });
+                            assertThat(identities).hasSize(expected);
+                        });
+            }
             assertThat(identities).isEqualTo(storedIdentities(p.id()));
 
-            // The test is only worth something if one Silver batch held more than the broker takes at once.
             Map<Instant, List<PointsBatch>> byCommit = new LinkedHashMap<>();
             Map<Instant, Long> bytesByCommit = new TreeMap<>();
             for (ConsumerRecord<String, byte[]> r : records) {
@@ -160,6 +153,35 @@ class PointsPublishTest {
                 points.forEach(pt -> assertPoint(pt, t0));
             });
         }
+    }
+
+    /** Events {@code from} to {@code from + n - 1} as NDJSON, event {@code i} at {@code t0 + i} ms. */
+    private static byte[] ndjson(Instant t0, int from, int n) {
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = from; i < from + n; i++) {
+            ndjson.append("{\"ts\":\"").append(t0.plusMillis(i)).append('"');
+            for (int m = 0; m < METRICS; m++) {
+                ndjson.append(",\"m").append(m).append("\":").append(value(i, m));
+            }
+            for (int l = 0; l < LABELS; l++) {
+                ndjson.append(",\"l")
+                        .append(l)
+                        .append("\":\"")
+                        .append(label(i, l))
+                        .append('"');
+            }
+            ndjson.append("}\n");
+        }
+        return ndjson.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether the records of one Silver batch (one commit time) add up to more than a record may hold. */
+    private static boolean anyBatchOverTheBound(List<ConsumerRecord<String, byte[]>> records) {
+        Map<Instant, Long> bytes = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            bytes.merge(PointsCodec.decode(r.value()).committedAt(), (long) r.value().length, Long::sum);
+        }
+        return bytes.values().stream().anyMatch(b -> b > PointsPublisher.RECORD_MAX_BYTES);
     }
 
     /** Each point carries its event's value for its metric and the event's labels, unchanged. */
