@@ -1,6 +1,5 @@
 package dev.dash.ingestor.silver;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dash.ingestor.pipeline.PipelineRepository;
@@ -8,8 +7,13 @@ import dev.dash.ingestor.testing.PointsTopic;
 import dev.dash.ingestor.testing.TestPipelines;
 import dev.dash.ingestor.testing.TestPipelines.Created;
 import dev.dash.ingestor.testing.TestPipelines.Spec;
+import dev.dash.model.envelope.RawEnvelope;
+import dev.dash.model.envelope.RawRecordCodec;
+import dev.dash.model.envelope.Source;
+import dev.dash.model.envelope.UuidV7;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
+import dev.dash.model.signature.VerificationResult;
 import dev.dash.model.testing.DashTestResource;
 import dev.dash.model.testing.LocalServices;
 import io.agroal.api.AgroalDataSource;
@@ -29,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -36,6 +41,11 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,7 +64,7 @@ import org.junit.jupiter.api.Test;
 class PointsPublishTest {
     static final int METRICS = 20;
     static final int LABELS = 4;
-    static final int EVENTS = 320;
+    static final int EVENTS = 280;
     /** Most requests sent before one Silver batch must have been over the bound. */
     static final int ROUNDS = 5;
 
@@ -90,16 +100,9 @@ class PointsPublishTest {
             // the bound. Requests of new events are sent until one batch was over it (at most ROUNDS).
             int sent = 0;
             for (int round = 0; round < ROUNDS && !anyBatchOverTheBound(records); round++) {
-                byte[] body = ndjson(t0, sent, EVENTS);
+                send(p, t0, sent, EVENTS);
                 sent += EVENTS;
                 int expected = sent * METRICS;
-                Awaitility.await()
-                        .atMost(Duration.ofSeconds(10))
-                        .until(() -> given().contentType("application/x-ndjson")
-                                        .body(body)
-                                        .post("/ingest/" + p.id())
-                                        .statusCode()
-                                == 202);
                 Awaitility.await()
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> count("SELECT count(*) FROM metrics WHERE pipeline_id = ?", p.id()) == expected);
@@ -155,24 +158,51 @@ class PointsPublishTest {
         }
     }
 
-    /** Events {@code from} to {@code from + n - 1} as NDJSON, event {@code i} at {@code t0 + i} ms. */
-    private static byte[] ndjson(Instant t0, int from, int n) {
-        StringBuilder ndjson = new StringBuilder();
-        for (int i = from; i < from + n; i++) {
-            ndjson.append("{\"ts\":\"").append(t0.plusMillis(i)).append('"');
-            for (int m = 0; m < METRICS; m++) {
-                ndjson.append(",\"m").append(m).append("\":").append(value(i, m));
+    /**
+     * Events {@code from} to {@code from + n - 1} (event {@code i} at {@code t0 + i} ms) as {@code dash.raw} records in
+     * one Kafka batch (one producer batch, flushed at once), so the Silver writer gets them in one poll: through the
+     * ingest API its producer's 512 KiB batches arrive in separate fetches and the writer's batches end with them.
+     */
+    private static void send(Created p, Instant t0, int from, int n) throws Exception {
+        Properties props = new Properties();
+        props.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                LocalServices.ensureStarted().kafkaBootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 4 << 20);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 60_000);
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = from; i < from + n; i++) {
+                StringBuilder json =
+                        new StringBuilder("{\"ts\":\"").append(t0.plusMillis(i)).append('"');
+                for (int m = 0; m < METRICS; m++) {
+                    json.append(",\"m").append(m).append("\":").append(value(i, m));
+                }
+                for (int l = 0; l < LABELS; l++) {
+                    json.append(",\"l")
+                            .append(l)
+                            .append("\":\"")
+                            .append(label(i, l))
+                            .append('"');
+                }
+                RawEnvelope e = new RawEnvelope(
+                        UuidV7.next(),
+                        p.id(),
+                        p.teamId(),
+                        Instant.now(),
+                        Source.WEBHOOK,
+                        null,
+                        "application/json",
+                        Map.of(),
+                        json.append('}').toString().getBytes(StandardCharsets.UTF_8),
+                        VerificationResult.notRequired());
+                RawRecordCodec.Encoded r = RawRecordCodec.encode(e);
+                producer.send(new ProducerRecord<>(
+                        LocalServices.topics().raw(), null, p.id().toString(), r.value(), r.headers()));
             }
-            for (int l = 0; l < LABELS; l++) {
-                ndjson.append(",\"l")
-                        .append(l)
-                        .append("\":\"")
-                        .append(label(i, l))
-                        .append('"');
-            }
-            ndjson.append("}\n");
+            producer.flush();
         }
-        return ndjson.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Whether the records of one Silver batch (one commit time) add up to more than a record may hold. */
