@@ -41,6 +41,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -171,6 +173,14 @@ class ReplayEndToEndIT {
                     .atMost(Duration.ofSeconds(60))
                     .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).count() >= 1000);
 
+            if (kill) {
+                // Several Bronze objects before the replay is planned, so that it is still running after its first
+                // checkpoint: with one or two objects the first checkpoint could be the last, and the replay could
+                // go from its first checkpoint to succeeded between two polls (CI saw the wait below time out).
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> fx.count("SELECT count(*) FROM bronze_manifest WHERE pipeline_id = ?", p) >= 3);
+            }
             // Save version 2 as web-service does: pending, then the snapshot. Its replay is queued from it.
             fx.exec(
                     "INSERT INTO data_mappings (id, pipeline_id, version, status, document) "
@@ -186,13 +196,31 @@ class ReplayEndToEndIT {
             UUID replayId = UUID.fromString(fx.string("SELECT id FROM replays WHERE pipeline_id = ?", p));
 
             if (kill) {
-                Awaitility.await()
-                        .atMost(Duration.ofSeconds(90))
-                        .until(() -> fx.count(
-                                        "SELECT count(*) FROM replays WHERE id = ? AND state = 'running' "
-                                                + "AND objects_done >= 1",
-                                        replayId)
-                                == 1);
+                // Halfway: at least one object checkpointed and at least one still to do.
+                try {
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(90))
+                            .pollInterval(Duration.ofMillis(50))
+                            .failFast(
+                                    "the replay ended before it was halfway",
+                                    () -> fx.count(
+                                                    "SELECT count(*) FROM replays WHERE id = ? "
+                                                            + "AND state IN ('succeeded', 'failed', 'cancelled')",
+                                                    replayId)
+                                            == 1)
+                            .alias("the replay halfway: " + replayId)
+                            .until(() -> fx.count(
+                                            "SELECT count(*) FROM replays WHERE id = ? AND state = 'running' "
+                                                    + "AND objects_done >= 1 AND objects_done < objects_total",
+                                            replayId)
+                                    == 1);
+                } catch (ConditionTimeoutException | TerminalFailureException e) {
+                    throw new AssertionError(
+                            "the replay was never seen halfway; Bronze objects: "
+                                    + fx.count("SELECT count(*) FROM bronze_manifest WHERE pipeline_id = ?", p) + "\n"
+                                    + diagnose(p),
+                            e);
+                }
                 replay.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 assertThat(fx.string("SELECT state FROM replays WHERE id = ?", replayId))
                         .as("killed halfway")
