@@ -37,8 +37,14 @@ public interface IngestorConfig {
         @WithDefault("5M")
         io.quarkus.runtime.configuration.MemorySize maxBodySize();
 
-        /** Most events published to Kafka but not yet acknowledged on this node; beyond it requests get 503. */
-        @WithDefault("5000")
+        /**
+         * Most events published to Kafka but not yet acknowledged on this node; beyond it requests get 503. Sized
+         * for an acknowledgement peak at full speed, not for the mean: at 44,000–48,000 small events/s the acks'
+         * p99 is 100–200 ms (4,400–9,600 events waiting) while Kafka keeps up, and 5,000 (DESIGN.md's figure) refused
+         * 31–321 requests a minute there; 20,000 refused none (docs/benchmarks.md, "The admission cap"). Memory
+         * stays bounded by {@code max-in-flight-bytes}, which binds first for events over about 3.3 KiB.
+         */
+        @WithDefault("20000")
         int maxInFlightEvents();
 
         /** Most bytes published to Kafka but not yet acknowledged on this node; beyond it requests get 503. */
