@@ -6,8 +6,9 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -16,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -152,19 +155,29 @@ public class DedupeRepository {
             Instant expiresAt,
             CompletableFuture<Claim> result) {}
 
-    /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere. */
+    /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere (the poller's way). */
     public Uni<Claim> claim(
+            UUID pipelineId, String deliveryId, UUID[] eventIds, Instant now, Duration lease, Duration window) {
+        return Uni.createFrom().completionStage(claimAsync(pipelineId, deliveryId, eventIds, now, lease, window));
+    }
+
+    /**
+     * {@link #claim} for the ingest request's path: a plain future, so the request pays no Mutiny operator (each of
+     * which captures and restores the CDI and JTA thread contexts around its callback: docs/benchmarks.md,
+     * issue-singlepath). The future completes on the thread that read the statement's result.
+     */
+    public CompletableFuture<Claim> claimAsync(
             UUID pipelineId, String deliveryId, UUID[] eventIds, Instant now, Duration lease, Duration window) {
         Key key = new Key(pipelineId, deliveryId);
         Claim done = published.get(key);
         if (done != null) {
             // Published by this node, its commit not written yet: a duplicate, as it will be once written.
-            return Uni.createFrom().item(done);
+            return CompletableFuture.completedFuture(done);
         }
         CompletableFuture<Claim> f = new CompletableFuture<>();
         claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f));
         claimLater();
-        return Uni.createFrom().completionStage(f);
+        return f;
     }
 
     /**
@@ -231,38 +244,34 @@ public class DedupeRepository {
                 .addArrayOfOffsetDateTime(r)
                 .addArrayOfOffsetDateTime(l)
                 .addArrayOfOffsetDateTime(x);
-        run(CLAIM, t)
-                .subscribe()
-                .with(
-                        rows -> {
-                            Map<Key, Row> byKey = new HashMap<>();
-                            for (Row row : rows) {
-                                byKey.put(new Key(row.getUUID("pipeline_id"), row.getString("delivery_id")), row);
-                            }
-                            for (ClaimRequest q : group) {
-                                Row row = byKey.get(q.key());
-                                if (row == null) {
-                                    // Claimed concurrently by another node, committed after this statement's snapshot.
-                                    q.result().complete(new Claim(false, false, null, null, q.leaseUntil()));
-                                    continue;
-                                }
-                                boolean claimed = row.getBoolean("claimed");
-                                q.result()
-                                        .complete(new Claim(
-                                                claimed,
-                                                !claimed && "committed".equals(row.getString("state")),
-                                                row.getArrayOfUUIDs("event_ids"),
-                                                row.getOffsetDateTime("received_at")
-                                                        .toInstant(),
-                                                row.getOffsetDateTime("lease_until")
-                                                        .toInstant()));
-                            }
-                            next(later);
-                        },
-                        failure -> {
-                            group.forEach(q -> q.result().completeExceptionally(failure));
-                            next(later);
-                        });
+        run(CLAIM, t).whenComplete((rows, failure) -> {
+            if (failure != null) {
+                group.forEach(q -> q.result().completeExceptionally(failure));
+                next(later);
+                return;
+            }
+            Map<Key, Row> byKey = new HashMap<>();
+            for (Row row : rows) {
+                byKey.put(new Key(row.getUUID("pipeline_id"), row.getString("delivery_id")), row);
+            }
+            for (ClaimRequest q : group) {
+                Row row = byKey.get(q.key());
+                if (row == null) {
+                    // Claimed concurrently by another node, committed after this statement's snapshot.
+                    q.result().complete(new Claim(false, false, null, null, q.leaseUntil()));
+                    continue;
+                }
+                boolean claimed = row.getBoolean("claimed");
+                q.result()
+                        .complete(new Claim(
+                                claimed,
+                                !claimed && "committed".equals(row.getString("state")),
+                                row.getArrayOfUUIDs("event_ids"),
+                                row.getOffsetDateTime("received_at").toInstant(),
+                                row.getOffsetDateTime("lease_until").toInstant()));
+            }
+            next(later);
+        });
     }
 
     private void next(List<ClaimRequest> later) {
@@ -325,14 +334,14 @@ public class DedupeRepository {
         UUID[] p = group.stream().map(Key::pipelineId).toArray(UUID[]::new);
         String[] d = group.stream().map(Key::deliveryId).toArray(String[]::new);
         commitStatements.incrementAndGet();
-        run(COMMIT, Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d))
-                .subscribe()
-                .with(rows -> committed(group), e -> {
-                    Log.warnf(
-                            "%d dedupe records not marked committed (their leases will let retries republish): %s",
-                            group.size(), e.getMessage());
-                    committed(group);
-                });
+        run(COMMIT, Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d)).whenComplete((rows, e) -> {
+            if (e != null) {
+                Log.warnf(
+                        "%d dedupe records not marked committed (their leases will let retries republish): %s",
+                        group.size(), e.getMessage());
+            }
+            committed(group);
+        });
     }
 
     private void committed(List<Key> group) {
@@ -379,10 +388,11 @@ public class DedupeRepository {
         run(
                         "UPDATE ingest_dedupe SET lease_until = '-infinity' WHERE pipeline_id = $1 AND delivery_id = $2 AND state = 'pending'",
                         Tuple.of(pipelineId, deliveryId))
-                .subscribe()
-                .with(
-                        r -> {},
-                        e -> Log.debugf("Dedupe claim %s/%s not released: %s", pipelineId, deliveryId, e.getMessage()));
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        Log.debugf("Dedupe claim %s/%s not released: %s", pipelineId, deliveryId, e.getMessage());
+                    }
+                });
     }
 
     /**
@@ -391,10 +401,14 @@ public class DedupeRepository {
      * and cancels it only when a connection was acquired, so while PostgreSQL refuses connections every failed
      * statement was followed, a connection timeout later, by the timer failing the already failed result again
      * ({@code IllegalStateException: Result is already complete}, logged at ERROR by Vert.x; reliability finding
-     * 8, eclipse-vertx/vertx-sql-client#1706). Taking a connection first cancels its timer either way.
+     * 8, eclipse-vertx/vertx-sql-client#1706). Taking a connection first cancels its timer either way. Through the
+     * Vert.x pool under Mutiny's: a claim statement runs for every request or few, and Mutiny's operators would wrap
+     * each of its callbacks in a capture of the thread contexts. The stage completes on the context that ran it.
      */
-    private io.smallrye.mutiny.Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> run(String sql, Tuple args) {
-        return pool.withConnection(c -> c.preparedQuery(sql).execute(args));
+    private CompletionStage<RowSet<Row>> run(String sql, Tuple args) {
+        return pool.getDelegate()
+                .withConnection(c -> c.preparedQuery(sql).execute(args))
+                .toCompletionStage();
     }
 
     /** Deletes expired records in batches; returns how many. Blocking. */
@@ -412,7 +426,9 @@ public class DedupeRepository {
         return total;
     }
 
-    private static OffsetDateTime odt(Instant i) {
-        return i.atOffset(ZoneOffset.UTC);
+    /** {@code i.atOffset(UTC)} without the {@code ZoneRules} that {@code ZoneOffset.getRules()} makes anew each call. */
+    static OffsetDateTime odt(Instant i) {
+        return OffsetDateTime.of(
+                LocalDateTime.ofEpochSecond(i.getEpochSecond(), i.getNano(), ZoneOffset.UTC), ZoneOffset.UTC);
     }
 }

@@ -190,7 +190,13 @@ public class IngestResource {
                 h.get("content-type"),
                 h.get("content-encoding"),
                 receivedAt);
-        service.ingest(req).subscribe().with(result -> answer(ctx, result), e -> answerError(ctx, e));
+        service.ingest(req).whenComplete((result, e) -> {
+            if (e != null) {
+                answerError(ctx, IngestService.cause(e));
+            } else {
+                answer(ctx, result);
+            }
+        });
     }
 
     /**

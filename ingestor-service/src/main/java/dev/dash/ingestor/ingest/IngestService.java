@@ -13,7 +13,6 @@ import dev.dash.model.signature.VerificationResult;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -23,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * The ingest decision, in the order docs/ingest.md gives: pipeline, handshake, signature, quota, parse,
@@ -34,7 +36,9 @@ import java.util.UUID;
  * {@code dash.ingest.worker-threshold}, every gzip body (its size as sent says nothing of its size decompressed)
  * and a request whose quota must be leased from the database are checked on a worker instead. Admission, dedupe
  * and the publish then run back on the event loop, and the answer comes on Kafka's callback thread. One async
- * style throughout: Mutiny's {@link Uni}, as the dedupe store's reactive client and Vert.x's worker pool give it.
+ * style throughout: {@link CompletableFuture}, not Mutiny's {@code Uni}: with Quarkus's context propagation every
+ * Mutiny operator captures the thread contexts (CDI, JTA) when it is built and installs and restores them around its
+ * callback, and a request went through eight such operators for nothing (docs/benchmarks.md, issue-singlepath).
  */
 @ApplicationScoped
 public class IngestService {
@@ -91,52 +95,59 @@ public class IngestService {
             long bytes) {}
 
     /**
-     * Decides a request: the checks, then admission, dedupe and the durable publish. The returned {@link Uni}
-     * emits the result once it is known (for an accepted request: once Kafka acknowledged every event); it fails
-     * only on a bug. Call it on the event loop (or any thread where a short CPU step is fine): the heavy and the
+     * Decides a request: the checks, then admission, dedupe and the durable publish. The returned future
+     * completes with the result once it is known (for an accepted request: once Kafka acknowledged every event); it
+     * fails only on a bug. Call it on the event loop (or any thread where a short CPU step is fine): the heavy and the
      * blocking steps move to a worker by themselves.
      */
-    public Uni<IngestResult> ingest(Request req) {
+    public CompletableFuture<IngestResult> ingest(Request req) {
         if (req.body().length > workerThreshold || isGzip(req.contentEncoding())) {
             // Verifying and parsing a large batch takes milliseconds, and a gzip body of a few KiB can expand to
             // megabytes: neither on the event loop.
             return onWorker(req);
         }
         try {
-            return decide(req, false);
+            return decide(req, false).get();
         } catch (QuotaLimiter.NeedsLease e) {
             // The node's share of the quota ran out: the next share comes from the database, not on the event loop.
             return onWorker(req);
         } catch (RuntimeException e) {
-            return Uni.createFrom().failure(e);
+            return CompletableFuture.failedFuture(e);
         }
     }
 
-    private Uni<IngestResult> onWorker(Request req) {
+    private CompletableFuture<IngestResult> onWorker(Request req) {
         // Unordered: requests of one connection need no order among themselves here. The result comes back on
         // the caller's context (the event loop), where admission and the publish then run.
-        return vertx.executeBlocking(() -> decide(req, true), false).flatMap(next -> next);
+        return vertx.getDelegate()
+                .executeBlocking(() -> decide(req, true), false)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .thenCompose(Supplier::get);
     }
 
     /**
-     * The synchronous checks; a refusal is the result. Returns the answer for a handshake, else the (lazy)
-     * admission, dedupe and publish. With {@code mayBlock} false (the event loop) it throws {@link
-     * QuotaLimiter.NeedsLease} when the pipeline's quota must be leased from the database.
+     * The synchronous checks; a refusal is the result. Returns the answer for a handshake, else the admission,
+     * dedupe and publish, to be started where the caller wants them (the event loop). With {@code mayBlock} false
+     * (the event loop) it throws {@link QuotaLimiter.NeedsLease} when the pipeline's quota must be leased from the
+     * database.
      */
-    private Uni<IngestResult> decide(Request req, boolean mayBlock) {
+    private Supplier<CompletableFuture<IngestResult>> decide(Request req, boolean mayBlock) {
         Prepared prepared;
         try {
             CachedPipeline p = pipeline(req);
             byte[] body = decoded(req);
             var challenge = Handshake.respond(p.preset(), body);
             if (challenge.isPresent()) {
-                return Uni.createFrom().item(new IngestResult.Challenge(challenge.get()));
+                IngestResult answer = new IngestResult.Challenge(challenge.get());
+                return () -> CompletableFuture.completedFuture(answer);
             }
             prepared = check(req, p, body, mayBlock);
         } catch (IngestRejection r) {
-            return refusedNow(r);
+            CompletableFuture<IngestResult> refusal = refusedNow(r);
+            return () -> refusal;
         }
-        return Uni.createFrom().deferred(() -> publish(prepared));
+        return () -> publish(prepared);
     }
 
     /** Checks 1-3 of docs/ingest.md: the size as sent, the pipeline known, accepting pushes. */
@@ -247,7 +258,7 @@ public class IngestService {
     }
 
     /** Admission, dedupe and the durable publish (checks 9-11). */
-    private Uni<IngestResult> publish(Prepared prepared) {
+    private CompletableFuture<IngestResult> publish(Prepared prepared) {
         int n = prepared.events().size();
         long size = prepared.bytes();
         if (!publisher.available()) {
@@ -275,15 +286,14 @@ public class IngestService {
         CachedPipeline p = prepared.pipeline();
         String deliveryId = prepared.verification().deliveryId();
         Duration window = p.dedupeWindow();
-        Uni<IngestResult> out;
+        CompletableFuture<IngestResult> out;
         if (deliveryId == null || window.isZero()) {
             out = send(prepared, ids, prepared.request().receivedAt(), null);
         } else {
-            out = dedupe.claim(p.id(), deliveryId, ids, prepared.request().receivedAt(), lease, window)
-                    .onItemOrFailure()
-                    .transformToUni((claim, e) -> {
+            out = dedupe.claimAsync(p.id(), deliveryId, ids, prepared.request().receivedAt(), lease, window)
+                    .handle((claim, e) -> {
                         if (e != null) {
-                            Log.warnf("Dedupe lookup failed for pipeline %s: %s", p.id(), e.getMessage());
+                            Log.warnf("Dedupe lookup failed for pipeline %s: %s", p.id(), cause(e).getMessage());
                             return refusedNow(new IngestRejection(
                                     503,
                                     "dedupe_unavailable",
@@ -292,30 +302,36 @@ public class IngestService {
                                     null,
                                     Map.of("Retry-After", retryAfter)));
                         }
-                        if (claim.claimed()) {
-                            return send(prepared, claim.eventIds(), claim.receivedAt(), deliveryId);
-                        }
-                        if (claim.committed()) {
-                            metrics.duplicate();
-                            return Uni.createFrom().item(new IngestResult.Duplicate(claim.eventIds()));
-                        }
-                        long wait = Math.max(
-                                1,
-                                Duration.between(Instant.now(), claim.leaseUntil())
-                                        .toSeconds());
-                        return refusedNow(new IngestRejection(
-                                503,
-                                "delivery_in_progress",
-                                "delivery_id",
-                                "a delivery with this id is being published; retry later",
-                                null,
-                                Map.of("Retry-After", Long.toString(wait))));
-                    });
+                        return answerClaim(prepared, deliveryId, claim);
+                    })
+                    .thenCompose(next -> next);
         }
-        return out.onTermination().invoke(() -> inFlight.release(n, size));
+        // Released before the result is passed on, whatever the outcome.
+        return out.whenComplete((r, e) -> inFlight.release(n, size));
     }
 
-    private Uni<IngestResult> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
+    /** What the claim decided: publish (claimed), a duplicate, or in progress elsewhere. */
+    private CompletableFuture<IngestResult> answerClaim(
+            Prepared prepared, String deliveryId, DedupeRepository.Claim claim) {
+        if (claim.claimed()) {
+            return send(prepared, claim.eventIds(), claim.receivedAt(), deliveryId);
+        }
+        if (claim.committed()) {
+            metrics.duplicate();
+            return CompletableFuture.completedFuture(new IngestResult.Duplicate(claim.eventIds()));
+        }
+        long wait =
+                Math.max(1, Duration.between(Instant.now(), claim.leaseUntil()).toSeconds());
+        return refusedNow(new IngestRejection(
+                503,
+                "delivery_in_progress",
+                "delivery_id",
+                "a delivery with this id is being published; retry later",
+                null,
+                Map.of("Retry-After", Long.toString(wait))));
+    }
+
+    private CompletableFuture<IngestResult> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
         CachedPipeline p = prepared.pipeline();
         List<RawRecordCodec.Encoded> values = new ArrayList<>(ids.length);
         String ct = prepared.events().size() > 1 || isNdjson(prepared.request().contentType())
@@ -335,12 +351,12 @@ public class IngestService {
                     prepared.verification())));
         }
         long start = System.nanoTime();
-        return publisher.publish(p.id().toString(), values).onItemOrFailure().transform((v, e) -> {
+        return publisher.send(p.id().toString(), values).handle((v, e) -> {
             if (e != null) {
                 if (deliveryId != null) {
                     dedupe.release(p.id(), deliveryId);
                 }
-                Log.debugf("Publish to dash.raw failed for pipeline %s: %s", p.id(), e.toString());
+                Log.debugf("Publish to dash.raw failed for pipeline %s: %s", p.id(), cause(e).toString());
                 return refused(new IngestRejection(
                         503,
                         "kafka_unavailable",
@@ -363,8 +379,13 @@ public class IngestService {
         return new IngestResult.Refused(r);
     }
 
-    private Uni<IngestResult> refusedNow(IngestRejection r) {
-        return Uni.createFrom().item(refused(r));
+    private CompletableFuture<IngestResult> refusedNow(IngestRejection r) {
+        return CompletableFuture.completedFuture(refused(r));
+    }
+
+    /** A failure as thrown, not the {@link CompletionException} a dependent stage wraps it in. */
+    static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /** Events in flight on this node (for tests and readiness). */

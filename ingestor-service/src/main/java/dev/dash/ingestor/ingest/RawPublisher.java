@@ -9,13 +9,13 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -102,25 +102,34 @@ public class RawPublisher {
 
     /**
      * Sends every record under one key (one partition, in order) when subscribed, and emits once Kafka
-     * acknowledged all of them, or fails with the first error. Records are in the {@code dash.raw} format this node writes ({@link
-     * RawRecordCodec}; format 3 by default: the envelope's metadata in one header, the body as the value). The item comes on the
-     * producer's I/O thread.
+     * acknowledged all of them, or fails with the first error: {@link #send} for a caller in Mutiny's style (the
+     * poller). The item comes on the producer's I/O thread.
      */
     public Uni<Void> publish(String key, List<RawRecordCodec.Encoded> records) {
+        return Uni.createFrom().completionStage(() -> send(key, records));
+    }
+
+    /**
+     * Sends every record under one key (one partition, in order) now, and completes once Kafka acknowledged all of
+     * them, or fails with the first error. Records are in the {@code dash.raw} format this node writes ({@link
+     * RawRecordCodec}; format 3 by default: the envelope's metadata in one header, the body as the value). The future
+     * completes on the producer's I/O thread (or on the caller's, for a record refused at once); a plain future, so
+     * the ingest request's path pays no Mutiny operator (docs/benchmarks.md, issue-singlepath).
+     */
+    public CompletableFuture<Void> send(String key, List<RawRecordCodec.Encoded> records) {
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
-        return Uni.createFrom().emitter(done -> {
-            // One callback for the request's records (a batch of 100 events made 100 lambdas, one per record).
-            Acks acks = new Acks(records.size(), done);
-            for (RawRecordCodec.Encoded record : records) {
-                try {
-                    producer.send(new ProducerRecord<>(topic, null, keyBytes, record.value(), record.headers()), acks);
-                } catch (RuntimeException e) {
-                    unavailableUntil = System.nanoTime() + 1_000_000_000L;
-                    acks.fail(e);
-                    break;
-                }
+        // One callback for the request's records (a batch of 100 events made 100 lambdas, one per record).
+        Acks acks = new Acks(records.size());
+        for (RawRecordCodec.Encoded record : records) {
+            try {
+                producer.send(new ProducerRecord<>(topic, null, keyBytes, record.value(), record.headers()), acks);
+            } catch (RuntimeException e) {
+                unavailableUntil = System.nanoTime() + 1_000_000_000L;
+                acks.fail(e);
+                break;
             }
-        });
+        }
+        return acks.done;
     }
 
     /**
@@ -129,13 +138,11 @@ public class RawPublisher {
      */
     private final class Acks extends AtomicInteger implements Callback {
         private static final long serialVersionUID = 1L;
-        private final transient UniEmitter<? super Void> done;
-        /** Set by the first failure; read and written under this object's lock only when failing. */
-        private boolean failed;
+        /** Completed once: by the last acknowledgement, or failed by the first error. */
+        final transient CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Acks(int records, UniEmitter<? super Void> done) {
+        Acks(int records) {
             super(records);
-            this.done = done;
         }
 
         @Override
@@ -150,13 +157,8 @@ public class RawPublisher {
         }
 
         void fail(Throwable error) {
-            synchronized (this) {
-                if (failed) {
-                    return;
-                }
-                failed = true;
-            }
-            done.fail(error);
+            // A future completes once: later errors of the same request are dropped.
+            done.completeExceptionally(error);
         }
     }
 }

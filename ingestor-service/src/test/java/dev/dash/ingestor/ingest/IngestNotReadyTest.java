@@ -52,8 +52,7 @@ class IngestNotReadyTest {
                         "application/json",
                         null,
                         Instant.now()))
-                .await()
-                .indefinitely();
+                .join();
         IngestRejection r = ((IngestResult.Refused) result).rejection();
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.error()).isEqualTo("not_ready");

@@ -84,7 +84,13 @@ class IngestThreadsTest {
         CompletableFuture<IngestResult> result = new CompletableFuture<>();
         IngestService.Request req = new IngestService.Request(
                 pipeline.toString(), Headers.empty(), body, "application/json", encoding, Instant.now());
-        vertx.runOnContext(() -> service.ingest(req).subscribe().with(result::complete, result::completeExceptionally));
+        vertx.runOnContext(() -> service.ingest(req).whenComplete((r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(r);
+            }
+        }));
         IngestResult r = result.get(30, TimeUnit.SECONDS);
         assertThat(r).isInstanceOf(IngestResult.Refused.class);
         return ((IngestResult.Refused) r).rejection();
