@@ -24,7 +24,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -55,7 +54,8 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Pipelined: a due batch is written (COPY, commit, points) on a thread of its own ({@code dash-silver-store})
  * while the consumer's thread polls and maps the next one; at most one batch is written at a time, in order, and
- * its offsets are returned by {@link #preCommit} only once it is written and its points acknowledged. The next
+ * its offsets are returned by {@link #preCommit} only once it is written and its points acknowledged, at most once
+ * per {@code dash.silver.commit-interval} for the batches written meanwhile ({@link WrittenBatches}). The next
  * batch waits for the one being written when it is due itself (full or old), so memory stays bounded by two
  * batches; before partitions close ({@link #flush}) both are written and committed.
  */
@@ -100,8 +100,8 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private Batch filling = new Batch();
     /** The batch being written on the store thread, or written and not yet handed to Kafka; null if none. */
     private Batch writing;
-    /** Written batches whose offsets the last {@link #preCommit} returned, until {@link #committed}. */
-    private final List<Batch> committing = new ArrayList<>();
+    /** What written batches leave for the next offset commit (at most one per commit interval). */
+    private final WrittenBatches written;
     /** A cleared batch to fill next (two batches alternate). */
     private Batch spare;
     /** Counts of committed batches not yet in {@code pipeline_ingest_stats}. */
@@ -146,15 +146,6 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             anyOffset = true;
         }
 
-        /** Adds the offsets to commit after this batch to {@code into}, replacing earlier batches' ones. */
-        void offsets(String topic, Map<TopicPartition, OffsetAndMetadata> into) {
-            for (int p = 0; p < next.length; p++) {
-                if (next[p] != 0) {
-                    into.put(new TopicPartition(topic, p), new OffsetAndMetadata(next[p]));
-                }
-            }
-        }
-
         /** Whether {@link #finish} would not wait for the store thread. */
         boolean finished() {
             return write == null || write.isDone();
@@ -181,6 +172,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.dataSource = dataSource;
         this.mapper = new SilverMapper(cache::getOrLoad, (p, t) -> filling.stats.count(p, t));
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
+        this.written = new WrittenBatches(this.config.commitInterval().toNanos(), System.nanoTime());
         this.raw = kafka.topics().raw();
         this.points = new PointsPublisher(
                 kafka.producer("points", Map.of("client.id", "dash-silver-points")),
@@ -310,7 +302,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
     private void boundary(UUID pipelineId, int version, int partition, long offset) {
         if (boundaries.recorded(pipelineId, version, partition)
                 || holds(writing, pipelineId, version, partition)
-                || committing.stream().anyMatch(b -> holds(b, pipelineId, version, partition))) {
+                || written.holds(pipelineId, version, partition)) {
             return;
         }
         startBatch();
@@ -360,7 +352,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
                 !empty && (age >= idleFlush || System.nanoTime() - lastWriteStart >= idleFlush) && context.caughtUp();
         if (writing != null && (closing || full || writing.finished())) {
             finish(writing);
-            committing.add(writing);
+            written(writing);
             writing = null;
         }
         if (writing == null && !empty && (closing || full || idle)) {
@@ -371,30 +363,25 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             lastWriteStart = writing.writeStart;
             if (closing) {
                 finish(writing);
-                committing.add(writing);
+                written(writing);
                 writing = null;
             } else {
                 Batch b = writing;
                 b.write = writes.submit(() -> store(b));
             }
         }
-        if (committing.isEmpty()) {
+        if (!written.due(System.nanoTime(), closing)) {
             writeStatsIfDue();
             return Map.of();
         }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        for (Batch b : committing) {
-            // In the order written: a later batch's offsets are past the earlier's.
-            b.offsets(raw, commit);
-        }
+        written.offsets(raw, commit);
         // Partitions with a boundary and no records in these batches, with their smallest boundary offset.
         Map<TopicPartition, Long> missing = new HashMap<>();
-        for (Batch b : committing) {
-            for (SilverBatch.Boundary x : b.rows.boundaries()) {
-                TopicPartition tp = new TopicPartition(raw, x.partition());
-                if (!commit.containsKey(tp)) {
-                    missing.merge(tp, x.offset(), Math::min);
-                }
+        for (SilverBatch.Boundary x : written.boundaries()) {
+            TopicPartition tp = new TopicPartition(raw, x.partition());
+            if (!commit.containsKey(tp)) {
+                missing.merge(tp, x.offset(), Math::min);
             }
         }
         if (!missing.isEmpty()) {
@@ -457,32 +444,14 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
     }
 
-    /** Kafka has the batches' offsets: their boundaries are recorded, the batches cleared. */
-    @Override
-    public void committed(Map<TopicPartition, OffsetAndMetadata> committedOffsets) {
-        for (Batch b : committing) {
-            committed(b);
-        }
-        committing.clear();
-    }
-
-    private void committed(Batch b) {
+    /**
+     * The batch is in Silver and its points acknowledged: measured, its offsets, boundaries and counts left for the
+     * next offset commit ({@link WrittenBatches}), and the batch cleared for reuse.
+     */
+    private void written(Batch b) {
         SilverBatch batch = b.rows;
-        if (!batch.boundaries().isEmpty()) {
-            try {
-                store.recordBoundaries(batch.boundaries());
-                boundaries.recorded(batch.boundaries());
-            } catch (Exception e) {
-                // Not recorded: found again (at a later, still safe offset) by the next check.
-                Log.warnf("Dual-write boundaries not recorded, will retry: %s", e.getMessage());
-            }
-        }
-        // After the offsets' commit, so a batch read again never counts twice (a crash before the next write counts
-        // too few: at most a second's worth).
-        committedStats.add(b.stats);
-        writeStatsIfDue();
-        Instant now = Instant.now();
-        long nowMillis = now.toEpochMilli();
+        written.add(b.next, batch.boundaries(), b.stats);
+        long nowMillis = System.currentTimeMillis();
         batchLatency.record(System.nanoTime() - b.writeStart, TimeUnit.NANOSECONDS);
         rowsWritten.increment(batch.rows().size());
         for (Instant received : batch.received()) {
@@ -490,6 +459,26 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         }
         b.clear();
         spare = b;
+    }
+
+    /** Kafka has the written batches' offsets: their boundaries are recorded, their counts kept for the rate. */
+    @Override
+    public void committed(Map<TopicPartition, OffsetAndMetadata> committedOffsets) {
+        List<SilverBatch.Boundary> found = written.boundaries();
+        if (!found.isEmpty()) {
+            try {
+                store.recordBoundaries(found);
+                boundaries.recorded(found);
+            } catch (Exception e) {
+                // Not recorded: found again (at a later, still safe offset) by the next check.
+                Log.warnf("Dual-write boundaries not recorded, will retry: %s", e.getMessage());
+            }
+        }
+        // After the offsets' commit, so a batch read again never counts twice (a crash before the next write counts
+        // too few: at most a second's worth).
+        committedStats.add(written.stats());
+        written.committed(System.nanoTime());
+        writeStatsIfDue();
     }
 
     /** {@link #writeStats} when there are counts and the last write is {@link #STATS_EVERY_NANOS} old. */
@@ -537,7 +526,7 @@ public class SilverWriter implements SinkTask<String, byte[]> {
             }
         }
         writing = null;
-        committing.clear();
+        written.drop();
         filling.clear();
         flushNow = false;
     }

@@ -182,20 +182,39 @@ public final class SilverStore {
         try (Connection c = dataSource.getConnection()) {
             prepareDays(c, batch);
             boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                int inserted;
+            boolean conflicting = false;
+            if (auto && buckets == null && onlyMetrics(c, batch, withQuarantine)) {
+                // The common batch, metric rows alone: one COPY in autocommit is its own transaction, as atomic as
+                // one between BEGIN and COMMIT, which each cost a round trip and a statement more per batch (most of
+                // a small batch's time at low rates: docs/benchmarks.md, "The Silver writer at low rates").
                 try {
-                    inserted = copyMetrics(c, batch);
+                    return copyMetrics(c, batch);
                 } catch (SQLException e) {
                     if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                         throw e;
                     }
-                    // Some rows are there already (a redelivery, or a replay over the same events): the
-                    // idempotent path skips exactly those, and leaves the minutes to a refresh from the rows.
-                    c.rollback();
-                    buckets = null;
+                    // Nothing of it was written: the idempotent path below, at once.
+                    conflicting = true;
+                }
+            }
+            c.setAutoCommit(false);
+            try {
+                int inserted;
+                if (conflicting) {
                     inserted = writeMetrics(c, batch);
+                } else {
+                    try {
+                        inserted = copyMetrics(c, batch);
+                    } catch (SQLException e) {
+                        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        // Some rows are there already (a redelivery, or a replay over the same events): the
+                        // idempotent path skips exactly those, and leaves the minutes to a refresh from the rows.
+                        c.rollback();
+                        buckets = null;
+                        inserted = writeMetrics(c, batch);
+                    }
                 }
                 invalidateRollups(c, batch);
                 writeRecords(c, batch);
@@ -216,6 +235,16 @@ public final class SilverStore {
                 c.setAutoCommit(auto);
             }
         }
+    }
+
+    /**
+     * Whether the batch needs nothing in its transaction but its metric rows' COPY: no records, no quarantine rows
+     * (when written), no rollup invalidation (TimescaleDB, or a writer that does not log them).
+     */
+    private boolean onlyMetrics(Connection c, SilverBatch batch, boolean withQuarantine) throws SQLException {
+        return batch.records.isEmpty()
+                && (!withQuarantine || batch.quarantined.isEmpty())
+                && (!invalidates || batch.rows.isEmpty() || !logsInvalidations(c));
     }
 
     /**

@@ -155,6 +155,89 @@ class SilverStoreTest {
         assertThat(quarantine().get(bad)).contains("bronze=bronze/key", "offset=5");
     }
 
+    /**
+     * A batch of metric rows alone, from a writer that logs no rollup invalidation (TimescaleDB's case, and the
+     * replay's), is one COPY in autocommit: no transaction around it, whose BEGIN and COMMIT cost a round trip each
+     * (issue 19, item 3). A redelivery still changes nothing; a batch with more than rows, or one whose hours the
+     * rollup job must hear of in its transaction (plain PostgreSQL), still gets its transaction.
+     */
+    @Test
+    void aBatchOfRowsAloneIsOneStatementWithoutATransactionAndStaysIdempotent() throws SQLException {
+        List<String> calls = new ArrayList<>();
+        SilverStore store = new SilverStore(recording(calls), false);
+        SilverBatch b = new SilverBatch();
+        UUID first = event(b, 1, "a");
+        UUID second = event(b, 2, "b");
+
+        assertThat(store.write(b)).isEqualTo(4);
+        assertThat(calls).doesNotContain("setAutoCommit(false)", "commit");
+        assertThat(events("metrics")).containsExactlyInAnyOrder(first, second);
+
+        // Redelivered with one more event: the COPY fails whole, the idempotent path writes only the new rows.
+        UUID third = event(b, 3, "c");
+        calls.clear();
+        assertThat(store.write(b)).isEqualTo(2);
+        assertThat(calls).contains("setAutoCommit(false)", "commit");
+        assertThat(events("metrics")).containsExactlyInAnyOrder(first, second, third);
+        assertThat(store.write(b)).isZero();
+
+        // A quarantine row goes in the rows' transaction.
+        SilverBatch q = new SilverBatch();
+        UUID fourth = event(q, 4, "d");
+        q.quarantine(new SilverBatch.Quarantined(
+                pipeline,
+                team,
+                UUID.randomUUID(),
+                1,
+                T,
+                List.of(new MappingError("temp", MappingError.Code.INVALID_VALUE, "no", -1)),
+                3,
+                4L,
+                null));
+        calls.clear();
+        store.write(q);
+        assertThat(calls).contains("setAutoCommit(false)", "commit");
+        assertThat(quarantine()).hasSize(1);
+
+        // Plain PostgreSQL's live writer logs the batch's hours for the rollup job, in the same transaction.
+        SilverBatch live = new SilverBatch();
+        UUID fifth = event(live, 5, "e");
+        calls.clear();
+        new SilverStore(recording(calls)).write(live);
+        assertThat(calls).contains("setAutoCommit(false)", "commit");
+        assertThat(events("metrics")).containsExactlyInAnyOrder(first, second, third, fourth, fifth);
+    }
+
+    /** The test's data source, whose connections add the transaction calls made on them to {@code calls}. */
+    static javax.sql.DataSource recording(List<String> calls) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                SilverStoreTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class},
+                (proxy, method, args) -> {
+                    if (!method.getName().equals("getConnection")) {
+                        return invoke(method, ds, args);
+                    }
+                    Connection real = ds.getConnection();
+                    return java.lang.reflect.Proxy.newProxyInstance(
+                            SilverStoreTest.class.getClassLoader(), new Class<?>[] {Connection.class}, (p, m, a) -> {
+                                if (m.getName().equals("commit")) {
+                                    calls.add("commit");
+                                } else if (m.getName().equals("setAutoCommit")) {
+                                    calls.add("setAutoCommit(" + a[0] + ")");
+                                }
+                                return invoke(m, real, a);
+                            });
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     @Test
     void failuresOfAnotherKindAreThrownAndNothingIsHalfWritten() throws SQLException {
         SilverBatch b = new SilverBatch();
