@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  * and the publish then run back on the event loop, and the answer comes on Kafka's callback thread. One async
  * style throughout: {@link CompletableFuture}, not Mutiny's {@code Uni}: with Quarkus's context propagation every
  * Mutiny operator captures the thread contexts (CDI, JTA) when it is built and installs and restores them around its
- * callback, and a request went through eight such operators for nothing (docs/benchmarks.md, issue-singlepath).
+ * callback, and a request went through about ten such callbacks for nothing (docs/benchmarks.md, issue-singlepath).
  */
 @ApplicationScoped
 public class IngestService {
