@@ -197,9 +197,10 @@ public interface IngestorConfig {
          * batches still grow to {@link #batchRows()} or {@link #flushInterval()}. Equal to the flush interval:
          * batches always wait for it (the behaviour before this setting). Above 0, a batch also goes at once when no
          * batch was written for this long (leading edge), else once it is this old: fewer, larger batches at a few
-         * thousand single events a second (each batch costs a COPY, a commit, a {@code dash.points} record and an
-         * offset commit), at the price of up to this delay on a steady load's way to live dashboards. 0 by default:
-         * 100 ms took the live benchmark's p99 from about 210 to 398 ms at 1,000 events/s (docs/benchmarks.md).
+         * thousand single events a second (each batch costs a COPY, a commit and a {@code dash.points} record;
+         * offsets are committed per {@link #commitInterval()}), at the price of up to this delay on a steady load's
+         * way to live dashboards. 0 by default: 100 ms took the live benchmark's p99 from about 210 to 398 ms at
+         * 1,000 events/s (docs/benchmarks.md).
          */
         @WithDefault("0ms")
         Duration idleFlush();

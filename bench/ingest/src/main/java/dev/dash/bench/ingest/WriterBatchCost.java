@@ -2,13 +2,9 @@ package dev.dash.bench.ingest;
 
 import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.silver.SilverMapper;
-import dev.dash.model.db.DashSchema;
-import dev.dash.model.db.Databases;
 import dev.dash.model.db.SilverVariant;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.kafka.PipelineConfig;
-import dev.dash.model.mapping.MappingCompiler;
 import dev.dash.model.silver.SilverBatch;
 import dev.dash.model.silver.SilverStore;
 import java.io.PrintWriter;
@@ -20,7 +16,6 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -84,13 +79,14 @@ public final class WriterBatchCost {
         String user = args[1];
         String password = args[2];
         String kafka = args[3];
-        int[] sizes = Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] sizes =
+                Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray();
         int eventsPerSize = args.length > 5 ? Integer.parseInt(args[5]) : 4096;
         SilverVariant.Choice variant =
                 args.length > 6 ? SilverVariant.Choice.valueOf(args[6].toUpperCase()) : SilverVariant.Choice.AUTO;
         int maxSize = Arrays.stream(sizes).max().orElse(1);
 
-        DataSource ds = pinned(database(url, user, password, variant));
+        DataSource ds = pinned(WriterCost.database(url, user, password, variant));
         long backend;
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement();
@@ -101,26 +97,7 @@ public final class WriterBatchCost {
         int total = 2 * (eventsPerSize + maxSize) * sizes.length + 4 * maxSize;
         List<RawEnvelope> envelopes = RawFormats.envelopes("sensor-reading", null, total);
         UUID pipeline = envelopes.get(0).pipelineId();
-        UUID team = envelopes.get(0).teamId();
-        try (Connection c = ds.getConnection();
-                Statement st = c.createStatement()) {
-            st.execute("INSERT INTO teams (id, name, slug) VALUES ('" + team + "', 'batch-cost', 'batch-cost')");
-            st.execute(
-                    "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version) VALUES ('"
-                            + pipeline + "', '" + team + "', 'batch-cost', 'realtime', 'github', 1)");
-        }
-        PipelineConfig config = new PipelineConfig(
-                pipeline, team, "batch-cost", "realtime", "active", "github", null, 300, 0, null, null, false, 1,
-                List.of(), List.of(), 1, false);
-        CachedPipeline cached = new CachedPipeline(
-                config,
-                null,
-                null,
-                List.of(),
-                List.of(),
-                null,
-                new CachedPipeline.Version(1, MappingCompiler.compile(BenchSetup.MAPPING), null, null),
-                null);
+        CachedPipeline cached = WriterCost.pipeline(ds, envelopes.get(0), "batch-cost");
         SilverMapper mapper = new SilverMapper(id -> id.equals(pipeline) ? cached : null);
         SilverStore store = new SilverStore(ds);
 
@@ -168,8 +145,10 @@ public final class WriterBatchCost {
                 KafkaConsumer<String, byte[]> consumer =
                         new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(tp));
-            System.out.printf("# per batch (per poll for poll), sizes %s, %d events per size after as many warm-up"
-                    + " events; store over one kept connection; pg = its backend's CPU%n", args[4], eventsPerSize);
+            System.out.printf(
+                    "# per batch (per poll for poll), sizes %s, %d events per size after as many warm-up"
+                            + " events; store over one kept connection; pg = its backend's CPU%n",
+                    args[4], eventsPerSize);
             for (int pass = 0; pass < 2; pass++) {
                 for (int n : sizes) {
                     int batches = Math.max(1, eventsPerSize / n);
@@ -269,8 +248,8 @@ public final class WriterBatchCost {
                 throw e.getCause();
             }
         };
-        Connection shared = (Connection) Proxy.newProxyInstance(
-                WriterBatchCost.class.getClassLoader(), new Class<?>[] {Connection.class}, h);
+        Connection shared = (Connection)
+                Proxy.newProxyInstance(WriterBatchCost.class.getClassLoader(), new Class<?>[] {Connection.class}, h);
         return new DataSource() {
             @Override
             public Connection getConnection() {
@@ -313,22 +292,5 @@ public final class WriterBatchCost {
                 return iface.isInstance(ds);
             }
         };
-    }
-
-    /** A database of its own, created and migrated when missing. */
-    private static PGSimpleDataSource database(
-            String url, String user, String password, SilverVariant.Choice variant) throws Exception {
-        int slash = url.lastIndexOf('/');
-        String name = url.substring(slash + 1);
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(url);
-        ds.setUser(user);
-        ds.setPassword(password);
-        try (Connection admin = DriverManager.getConnection(url.substring(0, slash) + "/postgres", user, password)) {
-            Databases.drop(admin, name, 60_000);
-            admin.createStatement().execute("CREATE DATABASE " + name);
-        }
-        DashSchema.migrate(ds, "public", variant);
-        return ds;
     }
 }

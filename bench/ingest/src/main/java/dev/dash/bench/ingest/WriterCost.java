@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,44 +69,10 @@ public final class WriterCost {
         int eventsPerBatch = batchRows / 2;
         int events = batches * eventsPerBatch;
 
-        PGSimpleDataSource ds = database(url, user, password);
+        PGSimpleDataSource ds = database(url, user, password, SilverVariant.Choice.AUTO);
         List<RawEnvelope> envelopes = RawFormats.envelopes("sensor-reading", null, events);
         UUID pipeline = envelopes.get(0).pipelineId();
-        UUID team = envelopes.get(0).teamId();
-        try (Connection c = ds.getConnection();
-                Statement st = c.createStatement()) {
-            st.execute("INSERT INTO teams (id, name, slug) VALUES ('" + team + "', 'writer-cost', 'writer-cost')");
-            st.execute(
-                    "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version) VALUES ('"
-                            + pipeline + "', '" + team + "', 'writer-cost', 'realtime', 'github', 1)");
-        }
-        PipelineConfig config = new PipelineConfig(
-                pipeline,
-                team,
-                "writer-cost",
-                "realtime",
-                "active",
-                "github",
-                null,
-                300,
-                0,
-                null,
-                null,
-                false,
-                1,
-                List.of(),
-                List.of(),
-                1,
-                false);
-        CachedPipeline cached = new CachedPipeline(
-                config,
-                null,
-                null,
-                List.of(),
-                List.of(),
-                null,
-                new CachedPipeline.Version(1, MappingCompiler.compile(BenchSetup.MAPPING), null, null),
-                null);
+        CachedPipeline cached = pipeline(ds, envelopes.get(0), "writer-cost");
         SilverMapper mapper = new SilverMapper(id -> id.equals(pipeline) ? cached : null);
         SilverStore store = new SilverStore(ds);
 
@@ -240,8 +207,52 @@ public final class WriterCost {
         return total;
     }
 
-    /** A database of its own, created and migrated when missing. */
-    private static PGSimpleDataSource database(String url, String user, String password) throws Exception {
+    /**
+     * The envelopes' pipeline and team, inserted into the database, and the pipeline as the writer's cache holds it:
+     * active mapping version 1, the load generator's mapping ({@link BenchSetup#MAPPING}).
+     */
+    static CachedPipeline pipeline(DataSource ds, RawEnvelope e, String name) throws Exception {
+        UUID pipeline = e.pipelineId();
+        UUID team = e.teamId();
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("INSERT INTO teams (id, name, slug) VALUES ('" + team + "', '" + name + "', '" + name + "')");
+            st.execute(
+                    "INSERT INTO pipelines (id, team_id, name, type, signature_preset, active_mapping_version) VALUES ('"
+                            + pipeline + "', '" + team + "', '" + name + "', 'realtime', 'github', 1)");
+        }
+        PipelineConfig config = new PipelineConfig(
+                pipeline,
+                team,
+                name,
+                "realtime",
+                "active",
+                "github",
+                null,
+                300,
+                0,
+                null,
+                null,
+                false,
+                1,
+                List.of(),
+                List.of(),
+                1,
+                false);
+        return new CachedPipeline(
+                config,
+                null,
+                null,
+                List.of(),
+                List.of(),
+                null,
+                new CachedPipeline.Version(1, MappingCompiler.compile(BenchSetup.MAPPING), null, null),
+                null);
+    }
+
+    /** A database of its own, created afresh and migrated to the Silver variant chosen. */
+    static PGSimpleDataSource database(String url, String user, String password, SilverVariant.Choice variant)
+            throws Exception {
         int slash = url.lastIndexOf('/');
         String name = url.substring(slash + 1);
         PGSimpleDataSource ds = new PGSimpleDataSource();
@@ -252,7 +263,7 @@ public final class WriterCost {
             Databases.drop(admin, name, 60_000);
             admin.createStatement().execute("CREATE DATABASE " + name);
         }
-        DashSchema.migrate(ds, "public", SilverVariant.Choice.AUTO);
+        DashSchema.migrate(ds, "public", variant);
         return ds;
     }
 

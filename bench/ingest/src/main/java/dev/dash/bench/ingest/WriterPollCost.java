@@ -68,26 +68,30 @@ public final class WriterPollCost {
         AtomicBoolean running = new AtomicBoolean(true);
         KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        Thread feeder = new Thread(() -> {
-            long start = System.nanoTime();
-            long sent = 0;
-            while (running.get()) {
-                long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
-                while (sent < due) {
-                    RawRecordCodec.Encoded r = encoded.get((int) (sent % encoded.size()));
-                    producer.send(new ProducerRecord<>(topic, 0, System.currentTimeMillis(), key, r.value(), r.headers()));
-                    sent++;
-                }
-                try {
-                    Thread.sleep(0, 200_000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "feeder");
+        Thread feeder = new Thread(
+                () -> {
+                    long start = System.nanoTime();
+                    long sent = 0;
+                    while (running.get()) {
+                        long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+                        while (sent < due) {
+                            RawRecordCodec.Encoded r = encoded.get((int) (sent % encoded.size()));
+                            producer.send(new ProducerRecord<>(
+                                    topic, 0, System.currentTimeMillis(), key, r.value(), r.headers()));
+                            sent++;
+                        }
+                        try {
+                            Thread.sleep(0, 200_000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "feeder");
         feeder.setDaemon(true);
         feeder.start();
-        System.out.printf("# %d events/s for %d s per pair (after 5 s warm-up), pairs fetch.min.bytes/fetch.max.wait.ms%n",
+        System.out.printf(
+                "# %d events/s for %d s per pair (after 5 s warm-up), pairs fetch.min.bytes/fetch.max.wait.ms%n",
                 rate, seconds);
         try {
             for (int round = 0; round < 2; round++) {
