@@ -345,8 +345,14 @@ public final class RawRecordCodec {
             byte[] meta = meta(headers, value);
             RawMeta plain = RawMeta.read(meta);
             if (plain != null) {
-                return new EnvelopeCodec.Head(
-                        plain.eventId(), plain.pipelineId(), plain.receivedAt, EnvelopeCodec.line(meta, value));
+                // The common body is embedded: its line is written in parts (metadata, body) without joining them.
+                return EnvelopeCodec.embeddable(value)
+                        ? new EnvelopeCodec.Head(plain, value)
+                        : new EnvelopeCodec.Head(
+                                plain.eventId(),
+                                plain.pipelineId(),
+                                plain.receivedAt,
+                                EnvelopeCodec.escapedLine(meta, value));
             }
             return headGeneral(headers, value, lineVersion);
         }
