@@ -3,10 +3,6 @@ package dev.dash.ingestor.bronze;
 import dev.dash.model.envelope.EnvelopeCodec;
 import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
-import dev.dash.model.envelope.Source;
-import dev.dash.model.envelope.UuidV7;
-import dev.dash.model.signature.Preset;
-import dev.dash.model.signature.VerificationResult;
 import dev.dash.model.testing.Endpoints;
 import dev.dash.model.testing.LocalServices;
 import java.lang.management.ManagementFactory;
@@ -18,18 +14,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -84,7 +75,6 @@ class ArchiverPerCallCost {
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     static final String BUCKET = "dash-bronze";
-    static final String[] SITES = {"north", "south", "east", "west"};
 
     /** CPU ns and allocated bytes of one stage over rounds. */
     static final class Cost {
@@ -126,7 +116,7 @@ class ArchiverPerCallCost {
         Endpoints env = LocalServices.ensureStartedAndMigrated();
         String topic = LocalServices.topicPrefix() + "archiverprobe.raw";
         TopicPartition tp = new TopicPartition(topic, 0);
-        produce(env, topic, envelopes(events));
+        produce(env, topic, dev.dash.model.testing.Readings.envelopes(events));
 
         S3Client app = s3(env, RequestChecksumCalculation.WHEN_SUPPORTED);
         S3Client required = s3(env, RequestChecksumCalculation.WHEN_REQUIRED);
@@ -306,49 +296,5 @@ class ArchiverPerCallCost {
             }
             producer.flush();
         }
-    }
-
-    /** The ingest benchmark's readings as the ingest path makes their envelopes: batches of 100, GitHub-signed. */
-    static List<RawEnvelope> envelopes(int n) {
-        Random r = new Random(42);
-        UUID pipeline = UUID.randomUUID();
-        UUID team = UUID.randomUUID();
-        Instant t = Instant.now().atOffset(ZoneOffset.UTC).withMinute(0).toInstant();
-        String ts = t.toString();
-        List<RawEnvelope> out = new ArrayList<>(n);
-        String delivery = null;
-        String signature = null;
-        for (int i = 0; i < n; i++) {
-            if (i % 100 == 0) {
-                delivery = UUID.randomUUID().toString();
-                StringBuilder s = new StringBuilder(64);
-                for (int k = 0; k < 64; k++) {
-                    s.append(Character.forDigit(r.nextInt(16), 16));
-                }
-                signature = "sha256=" + s;
-            }
-            String body = "{\"ts\":\"" + ts + "\",\"n\":" + i + ",\"device\":\"d-" + (i % 500) + "\",\"site\":\""
-                    + SITES[i & 3] + "\",\"temp\":"
-                    + Math.round(ThreadLocalRandom.current().nextDouble(-10, 40) * 100) / 100.0 + ",\"hum\":"
-                    + Math.round(ThreadLocalRandom.current().nextDouble(0, 100) * 10) / 10.0
-                    + ",\"firmware\":\"4.2.1\",\"status\":\"OK\"}";
-            Map<String, String> headers = new HashMap<>();
-            headers.put("x-github-event", "push");
-            headers.put("x-github-delivery", delivery);
-            headers.put("x-github-hook-id", "400000001");
-            headers.put("x-hub-signature-256", signature);
-            out.add(new RawEnvelope(
-                    UuidV7.next(),
-                    pipeline,
-                    team,
-                    t.plusMillis(i / 10),
-                    Source.WEBHOOK,
-                    delivery,
-                    "application/x-ndjson",
-                    headers,
-                    body.getBytes(StandardCharsets.UTF_8),
-                    VerificationResult.verified(Preset.GITHUB, "s1", delivery)));
-        }
-        return out;
     }
 }

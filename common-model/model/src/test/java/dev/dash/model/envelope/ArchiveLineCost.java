@@ -2,24 +2,18 @@ package dev.dash.model.envelope;
 
 import dev.dash.model.bronze.BronzeWriter;
 import dev.dash.model.json.Utf8;
-import dev.dash.model.signature.Preset;
-import dev.dash.model.signature.VerificationResult;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import java.util.UUID;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -42,13 +36,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class ArchiveLineCost {
     static final com.sun.management.ThreadMXBean MX =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    static final String[] SITES = {"north", "south", "east", "west"};
 
     @Test
     void perEvent() throws Exception {
         int n = Integer.getInteger("archiverprobe.events", 50_000);
         int rounds = Integer.getInteger("archiverprobe.rounds", 9);
-        List<RawEnvelope> envelopes = envelopes(n);
+        List<RawEnvelope> envelopes = dev.dash.model.testing.Readings.envelopes(n);
         List<Headers> headers = new ArrayList<>(n);
         List<byte[]> metas = new ArrayList<>(n);
         List<byte[]> bodies = new ArrayList<>(n);
@@ -154,49 +147,6 @@ class ArchiveLineCost {
     static double median(long[][] rounds, int i) {
         long[] v = Arrays.stream(rounds).mapToLong(r -> r[i]).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2.0;
-    }
-
-    /** The ingest benchmark's readings as the ingest path makes their envelopes: batches of 100, GitHub-signed. */
-    static List<RawEnvelope> envelopes(int n) {
-        Random r = new Random(42);
-        UUID pipeline = UUID.randomUUID();
-        UUID team = UUID.randomUUID();
-        Instant t = Instant.parse("2026-12-07T11:00:00Z");
-        String ts = "2026-12-07T11:00:00.123456Z";
-        List<RawEnvelope> out = new ArrayList<>(n);
-        String delivery = null;
-        String signature = null;
-        for (int i = 0; i < n; i++) {
-            if (i % 100 == 0) {
-                delivery = UUID.randomUUID().toString();
-                StringBuilder s = new StringBuilder(64);
-                for (int k = 0; k < 64; k++) {
-                    s.append(Character.forDigit(r.nextInt(16), 16));
-                }
-                signature = "sha256=" + s;
-            }
-            String body = "{\"ts\":\"" + ts + "\",\"n\":" + i + ",\"device\":\"d-" + (i % 500) + "\",\"site\":\""
-                    + SITES[i & 3] + "\",\"temp\":" + Math.round((r.nextDouble() * 50 - 10) * 100) / 100.0
-                    + ",\"hum\":" + Math.round(r.nextDouble() * 1000) / 10.0
-                    + ",\"firmware\":\"4.2.1\",\"status\":\"OK\"}";
-            Map<String, String> h = new HashMap<>();
-            h.put("x-github-event", "push");
-            h.put("x-github-delivery", delivery);
-            h.put("x-github-hook-id", "400000001");
-            h.put("x-hub-signature-256", signature);
-            out.add(new RawEnvelope(
-                    UuidV7.next(),
-                    pipeline,
-                    team,
-                    t.plusMillis(i / 10),
-                    Source.WEBHOOK,
-                    delivery,
-                    "application/x-ndjson",
-                    h,
-                    body.getBytes(StandardCharsets.UTF_8),
-                    VerificationResult.verified(Preset.GITHUB, "s1", delivery)));
-        }
-        return out;
     }
 
     /** Counts and discards. */
