@@ -220,7 +220,8 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             try {
                 // Format 1 is checked as a decode would and stored as read (a version-1 line); format 3's metadata is
                 // checked in one pass and is the version-2 line's first bytes, format 2 is read from its headers and
-                // encoded as that line; the body is tokenised to know it is JSON, never parsed into a tree.
+                // encoded as that line; the body is checked to be one JSON value in one pass over its bytes (the
+                // parser decides the rare body that pass does not accept), never parsed into a tree.
                 e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
             } catch (RuntimeException ex) {
                 Log.warnf(
