@@ -19,6 +19,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -28,6 +29,9 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -43,6 +47,23 @@ import software.amazon.awssdk.services.s3.S3Client;
 @ApplicationScoped
 public class BronzeArchiver implements SinkTask<String, byte[]> {
     static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
+    /**
+     * The archiver's record keys: never read (an event's pipeline is in its metadata, and Bronze stores the line), so
+     * not copied out of the fetched bytes nor decoded into a string for every record.
+     */
+    static final Deserializer<String> KEYS = new Deserializer<>() {
+        @Override
+        public String deserialize(String topic, byte[] data) {
+            return null;
+        }
+
+        @Override
+        public String deserialize(String topic, Headers headers, ByteBuffer data) {
+            return null;
+        }
+    };
+
     static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
 
     private final BronzeUploader uploader;
@@ -93,7 +114,7 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
         this.events = Counter.builder("dash.bronze.events")
                 .description("Events archived to Bronze")
                 .register(registry);
-        this.runtime = ConsumerRuntime.bytes(
+        this.runtime = new ConsumerRuntime<>(
                 new ConsumerRuntime.Options(
                         "dash-bronze-archiver",
                         new Subscription.Group(
@@ -101,6 +122,8 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
                         kafka.consumer("bronze", Map.of()),
                         Backoff.upTo(this.config.retryMax()),
                         Duration.ofMillis(200)),
+                KEYS,
+                new ByteArrayDeserializer(),
                 this);
         Gauge.builder("dash.bronze.held.bytes", this, a -> a.heldBytes)
                 .description("Bytes the open and finished Bronze objects of this node hold in memory")
@@ -197,7 +220,8 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
             try {
                 // Format 1 is checked as a decode would and stored as read (a version-1 line); format 3's metadata is
                 // checked in one pass and is the version-2 line's first bytes, format 2 is read from its headers and
-                // encoded as that line; the body is tokenised to know it is JSON, never parsed into a tree.
+                // encoded as that line; the body is checked to be one JSON value in one pass over its bytes (the
+                // parser decides the rare body that pass does not accept), never parsed into a tree.
                 e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
             } catch (RuntimeException ex) {
                 Log.warnf(

@@ -228,14 +228,21 @@ public final class EnvelopeCodec {
      * @return the line's UTF-8 bytes, without its newline
      */
     static byte[] line(byte[] meta, byte[] body) {
-        if (embeddable(body)) {
-            byte[] out = new byte[meta.length + BODY_FIELD.length + body.length + 1];
-            System.arraycopy(meta, 0, out, 0, meta.length);
-            System.arraycopy(BODY_FIELD, 0, out, meta.length, BODY_FIELD.length);
-            System.arraycopy(body, 0, out, meta.length + BODY_FIELD.length, body.length);
-            out[out.length - 1] = '}';
-            return out;
-        }
+        return embeddable(body) ? embeddedLine(meta, body) : escapedLine(meta, body);
+    }
+
+    /** {@link #line} of a body that {@link #embeddable} accepts: the metadata, the body field, the body, a brace. */
+    static byte[] embeddedLine(byte[] meta, byte[] body) {
+        byte[] out = new byte[meta.length + BODY_FIELD.length + body.length + 1];
+        System.arraycopy(meta, 0, out, 0, meta.length);
+        System.arraycopy(BODY_FIELD, 0, out, meta.length, BODY_FIELD.length);
+        System.arraycopy(body, 0, out, meta.length + BODY_FIELD.length, body.length);
+        out[out.length - 1] = '}';
+        return out;
+    }
+
+    /** {@link #line} of a body that {@link #embeddable} refuses: escaped text, or base64. */
+    static byte[] escapedLine(byte[] meta, byte[] body) {
         try (ByteArrayBuilder out = new ByteArrayBuilder(meta.length + body.length + body.length / 3 + 16)) {
             out.write(meta);
             // The body as encodeLine writes it, as a root value: the same escaping (or base64) as a field's value.
@@ -272,9 +279,15 @@ public final class EnvelopeCodec {
     /**
      * Whether a body is written unescaped in a version-2 line: exactly one JSON value within the mapping engine's
      * limits, starting with the value's first byte, ending with its last, and without a line break (JSON allows
-     * one between tokens; a Bronze line does not). Its bytes then go into the line as they are.
+     * one between tokens; a Bronze line does not). Its bytes then go into the line as they are. The common body is
+     * answered by one pass without the parser ({@link JsonValueCheck}); the parser decides every other.
      */
     static boolean embeddable(byte[] b) {
+        return JsonValueCheck.oneValue(b) || embeddableByParser(b);
+    }
+
+    /** {@link #embeddable} decided by the parser alone (package-private for the tests' comparison). */
+    static boolean embeddableByParser(byte[] b) {
         int n = b.length;
         if (n == 0) {
             return false;
@@ -436,15 +449,102 @@ public final class EnvelopeCodec {
 
     /**
      * What the Bronze archiver needs of an encoded envelope: its identity, its pipeline and hour, and the
-     * line to store.
-     *
-     * @param eventId the event id
-     * @param pipelineId the pipeline
-     * @param receivedAt when Dash received it
-     * @param line the envelope as one JSON line without its newline: the given bytes themselves when they hold
-     *     no line break (always so for what {@link #encode} wrote), else the envelope encoded again
+     * line to store (whole, or in parts that {@link #writeLine} writes without joining them).
      */
-    public record Head(UUID eventId, UUID pipelineId, Instant receivedAt, byte[] line) {}
+    public static final class Head {
+        private final UUID pipelineId;
+        private final Instant receivedAt;
+        private UUID eventId;
+        private byte[] line;
+        /** A format-3 record's checked metadata and its embeddable body, the line's parts; null for a whole line. */
+        private final RawMeta meta;
+
+        private final byte[] body;
+
+        /**
+         * A head whose line is given whole.
+         *
+         * @param eventId the event id
+         * @param pipelineId the pipeline
+         * @param receivedAt when Dash received it
+         * @param line the envelope as one JSON line without its newline: the given bytes themselves when they hold
+         *     no line break (always so for what {@link #encode} wrote), else the envelope encoded again
+         */
+        public Head(UUID eventId, UUID pipelineId, Instant receivedAt, byte[] line) {
+            this.eventId = eventId;
+            this.pipelineId = pipelineId;
+            this.receivedAt = receivedAt;
+            this.line = line;
+            this.meta = null;
+            this.body = null;
+        }
+
+        /**
+         * A format-3 record's head: its line is the metadata, the body field, the body and a brace ({@link
+         * #embeddedLine}), written in those parts ({@link #writeLine}) rather than joined into one array first; the
+         * event id is read from the metadata only when asked (the archiver never asks).
+         */
+        Head(RawMeta meta, byte[] body) {
+            this.meta = meta;
+            this.body = body;
+            this.pipelineId = meta.pipelineId();
+            this.receivedAt = meta.receivedAt;
+        }
+
+        /** The event id. */
+        public UUID eventId() {
+            if (eventId == null) {
+                eventId = meta.eventId();
+            }
+            return eventId;
+        }
+
+        /** The pipeline. */
+        public UUID pipelineId() {
+            return pipelineId;
+        }
+
+        /** When Dash received the event. */
+        public Instant receivedAt() {
+            return receivedAt;
+        }
+
+        /** The line without its newline, as one array (joined from its parts on the first call, if it has parts). */
+        public byte[] line() {
+            if (line == null) {
+                line = embeddedLine(meta.bytes(), body);
+            }
+            return line;
+        }
+
+        /** The line's length in bytes, without its newline. */
+        public int length() {
+            return line != null ? line.length : meta.bytes().length + BODY_FIELD.length + body.length + 1;
+        }
+
+        /**
+         * Writes the line, without its newline: the same bytes as {@link #line()}, in parts when it has them.
+         *
+         * @param out where to
+         * @throws IOException if the stream fails
+         */
+        public void writeLine(OutputStream out) throws IOException {
+            if (line != null) {
+                out.write(line);
+                return;
+            }
+            byte[] m = meta.bytes();
+            out.write(m, 0, m.length);
+            out.write(BODY_FIELD, 0, BODY_FIELD.length);
+            out.write(body, 0, body.length);
+            out.write('}');
+        }
+
+        @Override
+        public String toString() {
+            return "Head[pipelineId=" + pipelineId + ", receivedAt=" + receivedAt + ", length=" + length() + "]";
+        }
+    }
 
     /**
      * Checks an encoded envelope exactly as {@link #decode(byte[])} does (it succeeds if and only if decode

@@ -92,6 +92,11 @@ final class RawMeta {
         return r.parse() ? r : null;
     }
 
+    /** The metadata's bytes, as read. */
+    byte[] bytes() {
+        return m;
+    }
+
     UUID eventId() {
         return RawHeaders.toUuid(m, eventId);
     }
@@ -307,17 +312,22 @@ final class RawMeta {
 
     /** Plain bytes up to a quote, which stays at the position; false at anything else or at the end. */
     private boolean plain() {
-        while (p < m.length) {
-            byte b = m[p];
-            if (b == '"') {
-                return true;
-            }
-            if (b < 0x20 || b > 0x7e || b == '\\') {
-                return false;
-            }
-            p++;
+        byte[] m = this.m;
+        int i = p;
+        while (i < m.length && PLAIN[m[i] & 0xFF]) {
+            i++;
         }
-        return false;
+        p = i;
+        return i < m.length && m[i] == '"';
+    }
+
+    /** Printable ASCII that JSON writes as it is inside a string: 0x20 to 0x7E but the quote and the backslash. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int c = 0x20; c <= 0x7e; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
     }
 
     private String optional(int from, int to) {

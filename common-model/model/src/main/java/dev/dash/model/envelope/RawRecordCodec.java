@@ -40,9 +40,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * </ul>
  *
  * <p>Bronze lines are version 2 ({@link EnvelopeCodec#encodeLine}: the metadata as JSON fields, a JSON body
- * unescaped), readable with zcat and jq; the archiver encodes a format-2 record into that line (the body is
- * tokenised to know it is one JSON value, never built into a tree), and keeps a format-1 record as the version-1
- * line it already is.
+ * unescaped), readable with zcat and jq; the archiver encodes a format-2 record into that line (the body is checked
+ * to be one JSON value, in one pass over its bytes or else by the parser's tokens, never built into a tree), writes a
+ * format-3 record's line from its metadata and body as they are, and keeps a format-1 record as the version-1 line
+ * it already is.
  */
 public final class RawRecordCodec {
     /** The header naming the record format; absent on format 1. */
@@ -345,8 +346,14 @@ public final class RawRecordCodec {
             byte[] meta = meta(headers, value);
             RawMeta plain = RawMeta.read(meta);
             if (plain != null) {
-                return new EnvelopeCodec.Head(
-                        plain.eventId(), plain.pipelineId(), plain.receivedAt, EnvelopeCodec.line(meta, value));
+                // The common body is embedded: its line is written in parts (metadata, body) without joining them.
+                return EnvelopeCodec.embeddable(value)
+                        ? new EnvelopeCodec.Head(plain, value)
+                        : new EnvelopeCodec.Head(
+                                plain.eventId(),
+                                plain.pipelineId(),
+                                plain.receivedAt,
+                                EnvelopeCodec.escapedLine(meta, value));
             }
             return headGeneral(headers, value, lineVersion);
         }
