@@ -187,34 +187,22 @@ public final class SilverStore {
                 // The common batch, metric rows alone: one COPY in autocommit is its own transaction, as atomic as
                 // one between BEGIN and COMMIT, which each cost a round trip and a statement more per batch (most of
                 // a small batch's time at low rates: docs/benchmarks.md, "The Silver writer at low rates").
-                try {
-                    return copyMetrics(c, batch);
-                } catch (SQLException e) {
-                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                        throw e;
-                    }
-                    // Nothing of it was written: the idempotent path below, at once.
-                    conflicting = true;
+                Integer copied = copyUnlessPresent(c, batch);
+                if (copied != null) {
+                    return copied;
                 }
+                // Nothing of it was written: the idempotent path below, at once.
+                conflicting = true;
             }
             c.setAutoCommit(false);
             try {
-                int inserted;
-                if (conflicting) {
+                Integer inserted = conflicting ? null : copyUnlessPresent(c, batch);
+                if (inserted == null) {
+                    // Some rows are there already (a redelivery, or a replay over the same events): the
+                    // idempotent path skips exactly those, and leaves the minutes to a refresh from the rows.
+                    c.rollback();
+                    buckets = null;
                     inserted = writeMetrics(c, batch);
-                } else {
-                    try {
-                        inserted = copyMetrics(c, batch);
-                    } catch (SQLException e) {
-                        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                            throw e;
-                        }
-                        // Some rows are there already (a redelivery, or a replay over the same events): the
-                        // idempotent path skips exactly those, and leaves the minutes to a refresh from the rows.
-                        c.rollback();
-                        buckets = null;
-                        inserted = writeMetrics(c, batch);
-                    }
                 }
                 invalidateRollups(c, batch);
                 writeRecords(c, batch);
@@ -234,6 +222,18 @@ public final class SilverStore {
             } finally {
                 c.setAutoCommit(auto);
             }
+        }
+    }
+
+    /** The batch's metric rows by COPY, or null when some are there already (nothing of the COPY is then written). */
+    private Integer copyUnlessPresent(Connection c, SilverBatch batch) throws SQLException {
+        try {
+            return copyMetrics(c, batch);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            return null;
         }
     }
 
