@@ -97,6 +97,13 @@ class UiBrowserTest {
         try (BrowserContext ctx = ui().context()) {
             Page page = ui().signIn(ctx, Tokens.OWNER, "/t/" + t + "/pipelines");
             List<String> consoleErrors = new ArrayList<>();
+            List<String> consoleLog = java.util.Collections.synchronizedList(new ArrayList<>());
+            page.onConsoleMessage(m -> consoleLog.add(m.type() + ": " + m.text()));
+            page.onResponse(r -> {
+                if (r.status() >= 400) {
+                    consoleLog.add("HTTP " + r.status() + " " + r.request().method() + " " + r.url());
+                }
+            });
             page.onConsoleMessage(m -> {
                 // Failed requests (a 404 WebSocket upgrade before the live endpoint exists, a 400 the page
                 // handles) are logged by the browser too; what must never appear is a refused resource.
@@ -194,8 +201,8 @@ class UiBrowserTest {
             page.locator("#save-widget").click();
             Locator line = page.locator(".widget-body[data-type=line_chart]");
             Locator stat = page.locator(".widget-body[data-type=stat_card] .stat-value");
-            line.locator("canvas").first().waitFor();
-            stat.waitFor();
+            waitOrExplain(page, line.locator("canvas").first(), "the line chart's canvas", consoleLog);
+            waitOrExplain(page, stat, "the stat card's value", consoleLog);
             page.evaluate("window.__sameDocument = true");
             String pointsBefore = line.getAttribute("data-points");
 
@@ -445,6 +452,34 @@ class UiBrowserTest {
     }
 
     /** The cut-over of a replay: the version becomes active, the one before is retired. */
+    /**
+     * Waits for a locator; on a timeout, fails with what the page showed instead (each widget's text and data
+     * attributes, the live status, the browser's console and failed requests) and a screenshot, so a failure
+     * on a CI machine names its cause.
+     */
+    private static void waitOrExplain(Page page, Locator what, String name, List<String> consoleLog) {
+        try {
+            what.waitFor();
+        } catch (com.microsoft.playwright.TimeoutError e) {
+            Ui.shot(page, "failed-" + name.replaceAll("[^a-z]+", "-"));
+            Object widgets = page.evaluate(
+                    "() => [...document.querySelectorAll('.widget-body')].map(el => ({type: el.dataset.type,"
+                            + " data: {...el.dataset}, text: el.innerText.slice(0, 200),"
+                            + " canvases: el.querySelectorAll('canvas').length}))");
+            Object status = page.evaluate(
+                    "() => { const s = document.querySelector('#live-status'); return s && (s.dataset.state + ' '"
+                            + " + s.innerText); }");
+            List<String> log;
+            synchronized (consoleLog) {
+                log = new ArrayList<>(consoleLog.subList(Math.max(0, consoleLog.size() - 30), consoleLog.size()));
+            }
+            throw new AssertionError(
+                    name + " did not appear within the timeout; widgets: " + widgets + "; live status: " + status
+                            + "; console and failed requests (last 30): " + log,
+                    e);
+        }
+    }
+
     private static void activate(UUID pipeline, int version) {
         Db.update("UPDATE data_mappings SET status = 'retired' WHERE pipeline_id = ? AND status = 'active'", pipeline);
         Db.update(
