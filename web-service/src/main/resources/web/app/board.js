@@ -18,6 +18,7 @@ export function board(container, opts) {
   let liveOn = opts.query.get('live') !== '0';
   const views = new Map();
   let live = null;
+  let rangeSeq = 0; // range changes: an answer for an earlier range is dropped
 
   const statusEl = h('span.live-status#live-status', { role: 'status' });
   // One "Live" on screen: while the stream is live the pressed Live toggle says so (its dot turns green) and
@@ -69,6 +70,7 @@ export function board(container, opts) {
 
   function setRange(r) {
     range = r;
+    rangeSeq++;
     setQuery(r.last ? { range: r.last === 'PT15M' ? null : r.last, from: null, to: null } : { range: null, from: r.from, to: r.to });
     if (live) live.setRange(range); else refreshAll();
     if (!liveOn) refreshAll();
@@ -112,18 +114,40 @@ export function board(container, opts) {
   }
 
   // --- data: live frames, or the data endpoint ---
+  // Each widget shows the newest answer it has: an answer of the data endpoint is dropped only when a later
+  // request's answer, or a live frame since the request went out, is on screen already, or the range changed
+  // (an earlier version dropped every answer but the last request's, so with answers slower than the 3 s poll
+  // interval a widget stayed "Loading…" for good). One poll at a time: a poll due while one is out is skipped.
   let pollSeq = 0;
+  let closed = false;
+  let polling = null;
+  const answered = new Map(); // widget id -> the latest request whose answer it shows
+  const liveSeen = new Map(); // widget id -> live frames applied (snapshot, delta)
   async function refreshAll() {
     const my = ++pollSeq;
+    const ranged = rangeSeq;
     const win = timeWindow(range);
     await Promise.all(d.widgets.map(async (w) => {
       const v = views.get(w.id);
+      const seen = liveSeen.get(w.id) || 0;
       try {
         const data = await post(opts.dataUrl(w), { from: win.from, to: win.to });
-        if (my === pollSeq) v.snapshot(data, win);
-      } catch (e) { v.error(e); }
+        if (closed || ranged !== rangeSeq || my < (answered.get(w.id) || 0) || (liveSeen.get(w.id) || 0) !== seen) return;
+        answered.set(w.id, my);
+        v.snapshot(data, win);
+      } catch (e) { if (!closed && ranged === rangeSeq) v.error(e); }
     }));
   }
+  function poll() {
+    if (polling) return;
+    polling = refreshAll().finally(() => { polling = null; });
+  }
+  const fromLive = (id, apply) => {
+    const v = views.get(id);
+    if (!v) return;
+    liveSeen.set(id, (liveSeen.get(id) || 0) + 1);
+    apply(v);
+  };
 
   function restart() {
     if (live) { live.close(); live = null; }
@@ -136,12 +160,12 @@ export function board(container, opts) {
     setStatus('connecting', 'Connecting…');
     refreshAll(); // first paint from HTTP, so nothing waits for the socket
     live = connectLive(opts.livePath, range, {
-      snapshot: (id, data, r) => views.get(id)?.snapshot(data, r),
-      delta: (id, series) => views.get(id)?.delta(series),
+      snapshot: (id, data, r) => fromLive(id, (v) => v.snapshot(data, r)),
+      delta: (id, series) => fromLive(id, (v) => v.delta(series)),
       dropBefore: (id, t) => views.get(id)?.dropBefore(t),
       annotation: (f) => d.widgets.forEach((w) => { if (w.data_query?.pipeline_id === f.pipeline_id) views.get(w.id)?.annotate(f); }),
       status: setStatus,
-      poll: () => { refreshAll(); if (opts.onPoll) opts.onPoll(); },
+      poll: () => { poll(); if (opts.onPoll) opts.onPoll(); },
     });
   }
   restart();
@@ -152,7 +176,7 @@ export function board(container, opts) {
     annotate(pipelineId, a) { d.widgets.forEach((w) => { if (w.data_query?.pipeline_id === pipelineId) views.get(w.id)?.annotate(a); }); },
     close() {
       if (live) live.close();
-      ++pollSeq;
+      closed = true;
       document.removeEventListener('keydown', onKey);
       document.removeEventListener('fullscreenchange', onFullscreen);
       views.forEach((v) => v.destroy());

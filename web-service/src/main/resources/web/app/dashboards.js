@@ -143,6 +143,8 @@ async function widgetEditor(d, w, rerender) {
   const pipe = h('select#w-pipeline', { 'data-field': 'data_query.pipeline_id' }, pipelines.map((p) => h('option', { value: p.id, selected: q.pipeline_id === p.id }, p.name)));
   const metric = h('input#w-metric', { 'data-field': 'data_query.metric', list: 'metric-list', value: q.metric || '', autocomplete: 'off' });
   const metricList = h('datalist#metric-list');
+  let metricTouched = false;
+  ['focus', 'input'].forEach((e) => metric.addEventListener(e, () => { metricTouched = true; }));
   const agg = h('select#w-aggregation', { 'data-field': 'data_query.aggregation' }, ['avg', 'sum', 'min', 'max', 'count', 'last'].map((a) => h('option', { value: a, selected: (q.aggregation || 'avg') === a }, a)));
   const labels = h('input#w-labels', { 'data-field': 'data_query.labels', placeholder: 'site=berlin, room=a', value: Object.entries(q.labels || {}).map(([k, v]) => `${k}=${v}`).join(', '), autocomplete: 'off' });
   const bucket = h('select#w-bucket', { 'data-field': 'data_query.bucket' }, [['', 'Automatic'], ['PT10S', '10 s'], ['PT1M', '1 min'], ['PT5M', '5 min'], ['PT1H', '1 hour'], ['P1D', '1 day']].map(([v, l]) => h('option', { value: v, selected: (q.bucket || '') === v }, l)));
@@ -163,7 +165,9 @@ async function widgetEditor(d, w, rerender) {
     try {
       const v = await get(teamPath(`/pipelines/${p.id}/mappings/${p.active_mapping_version}`));
       clear(metricList, (v.document.metrics || []).map((m) => h('option', { value: m })));
-      if (!metric.value && v.document.metrics && v.document.metrics.length) { metric.value = v.document.metrics[0]; refresh(); }
+      // The first metric fills an empty field, but never one the user has been in (focused or typed): the answer comes
+      // late, and a value set under the caret was joined to what was typed next ("temperaturetemperature").
+      if (!metric.value && !metricTouched && v.document.metrics && v.document.metrics.length) { metric.value = v.document.metrics[0]; refresh(); }
     } catch { /* suggestions only */ }
   };
   const refresh = debounce(async () => {
