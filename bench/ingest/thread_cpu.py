@@ -349,7 +349,10 @@ def split_machine(path, kv, t0, t1, events):
         tk0, c0 = a["procs"].get(pid, (0, c))  # a process started in the window: all of it
         if c0 == c:
             ticks[c] += tk - tk0
-    ticks["pg-exited"] = b["children"] - a["children"]
+    # The postmaster's reaped children's ticks count their whole lives: less what those alive at the window's start
+    # had used by then (counted in no class here), so the part inside the window is counted once.
+    gone = sum(tk0 for pid, (tk0, c0) in a["procs"].items() if pid not in b["procs"] and c0.startswith("pg-"))
+    ticks["pg-exited"] = b["children"] - a["children"] - gone
     busy = b["busy"] - a["busy"]
     ticks["unseen"] = busy - sum(ticks.values())
     span = max(1.0, t1 - t0)
