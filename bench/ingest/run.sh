@@ -15,7 +15,9 @@
 # Every phase that runs the ingestor also prints, per window (each `current` window; each load run of `all` and
 # `ingest-only`, warm-up included), the node's CPU per thread role: HTTP event loops, workers, Bronze archiver,
 # Silver writer and store, sinks/p2p, Kafka producer network threads, other Kafka threads, GC, JIT compiler, VM
-# threads (thread_cpu.py, from /proc/<pid>/task; logs in bench/ingest/target/logs/<phase>.threads).
+# threads (thread_cpu.py, from /proc/<pid>/task; logs in bench/ingest/target/logs/<phase>.threads), and the whole
+# machine's by process (MACHINE lines: the node, PostgreSQL's backends of the benchmark's database and its background
+# processes, the broker, S3Proxy, the load generator, everything else; <phase>.machine).
 # then drains dash.raw (so other ingestors sharing the topic and groups inherit no backlog) and measures the
 # Silver writer's write path against a raw COPY. Needs the local services (deploy/local/services up).
 #
@@ -109,13 +111,15 @@ gen_ingestor() {
 # ingestor into ${LOGS}/NAME.threads until it ends; split_threads NAME, before the ingestor is stopped, takes its thread
 # names (jcmd: the kernel keeps 15 characters of each) and prints the split of every WINDOW line in ${LOGS}/NAME.txt.
 record_threads() {
-  rm -f "${LOGS}/$1.threads" "${LOGS}/$1.names"
-  python3 bench/ingest/thread_cpu.py record "${ingestor_pid}" "${LOGS}/$1.threads" &
+  rm -f "${LOGS}/$1.threads" "${LOGS}/$1.names" "${LOGS}/$1.machine"
+  python3 bench/ingest/thread_cpu.py record "${ingestor_pid}" "${LOGS}/$1.threads" --machine "${LOGS}/$1.machine" \
+    --bench-db "${DB}" &
   threads_pid=$!
 }
 split_threads() {
   jcmd "${ingestor_pid}" Thread.print >"${LOGS}/$1.names" 2>/dev/null || true
-  python3 bench/ingest/thread_cpu.py split "${LOGS}/$1.threads" "${LOGS}/$1.txt" --names "${LOGS}/$1.names"
+  python3 bench/ingest/thread_cpu.py split "${LOGS}/$1.threads" "${LOGS}/$1.txt" --names "${LOGS}/$1.names" \
+    --machine "${LOGS}/$1.machine"
 }
 stop_ingestor() {
   kill "${ingestor_pid}"; wait "${ingestor_pid}" 2>/dev/null || true; ingestor_pid=""

@@ -10,13 +10,36 @@ threads, JIT compiler threads, VM threads and the Kafka clients' network threads
         `S <epoch seconds> <process ticks>` and a line `T <tid> <ticks> <schedstat ns> <comm>` per thread. The
         process's ticks include threads that have ended, so what ended inside a window is counted (as `exited`).
 
-    thread_cpu.py split OUT WINDOWS [--names DUMP] [--top N]
+    thread_cpu.py record PID OUT --machine MOUT [--bench-db DB]
+        Also appends, with every snapshot, the CPU of every process of the machine to MOUT, by process class (below).
+
+    thread_cpu.py split OUT WINDOWS [--names DUMP] [--top N] [--machine MOUT]
         For every `WINDOW ... from=HH:MM:SS to=HH:MM:SS accepted_events=N` line in WINDOWS (CurrentRate's, UTC; the
         run script writes such lines for the `all` phase's load runs too), the CPU of each role between the
         snapshots nearest the window's start and end, in cores and in microseconds per accepted event. DUMP is a
         `jcmd PID Thread.print` taken before the process ended: it maps thread ids to full Java names (the kernel
         keeps 15 characters: every Kafka producer's network thread is `kafka-producer-`); without it, or for a
         thread it does not list, the 15 characters are used.
+
+    With --machine, each window also gets a `MACHINE` line: the whole machine's CPU by process, in cores and in
+    microseconds per accepted event (issue 19 item 3, issue-batchcpu: what the machine spends per event, not only
+    the node). Classes:
+        node        the ingestor (PID)
+        pg-bench    the shared PostgreSQL server's backends connected to the benchmark's database (the Silver
+                    writer's COPYs, the dedupe store, the stats upserts, the generator's own queries)
+        pg-bg       its background processes (WAL writer, checkpointer, background writer, autovacuum launcher,
+                    TimescaleDB's schedulers) and the postmaster
+        pg-exited   its children that ended inside the window (the postmaster's reaped children's time: autovacuum
+                    workers and short connections, of any database)
+        pg-other    its backends connected to other databases (other users' tests)
+        broker      the shared Kafka broker (kafka.Kafka run from $DASH_HOME's configuration, else any kafka.Kafka)
+        s3          S3Proxy
+        loadgen     the benchmark's own JVMs (dev.dash.bench.*: the load generator)
+        other       every other process (other users' builds and tests, this recorder)
+        unseen      the machine's busy time (/proc/stat) that no process above accounts for: the kernel's own
+                    threads and interrupts, and processes of the other class that ended inside the window
+    `pipeline` sums node, the PostgreSQL classes but pg-other, broker and s3: the machine's work per event for the
+    deployment under test.
 
 Roles (by the thread's name; the first that matches):
     http            vert.x-eventloop-thread-*, vert.x-acceptor-thread-* (the ingest API, the dedupe store's reactive
@@ -79,7 +102,90 @@ def read_stat(path):
     return comm, int(fields[11]) + int(fields[12])
 
 
-def record(pid, out, interval):
+MACHINE_ORDER = ["node", "pg-bench", "pg-bg", "pg-exited", "pg-other", "broker", "s3", "loadgen", "other", "unseen"]
+PIPELINE = ["node", "pg-bench", "pg-bg", "pg-exited", "broker", "s3"]
+
+
+def proc_stat(pid):
+    """(comm, ppid, utime + stime, cutime + cstime) of a process, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    fields = s[s.rindex(")") + 2:].split()
+    return s[s.index("(") + 1:s.rindex(")")], int(fields[1]), int(fields[11]) + int(fields[12]), \
+        int(fields[13]) + int(fields[14])
+
+
+def machine_busy():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]  # user nice system irq softirq steal
+
+
+class Machine:
+    """Classifies the machine's processes (the cmdline read once per pid) for `record --machine`."""
+
+    def __init__(self, node_pid, bench_db):
+        self.node = str(node_pid)
+        self.bench_db = bench_db
+        self.home = os.environ.get("DASH_HOME", "")
+        self.cmdlines = {}
+        self.postmaster = None
+
+    def cmdline(self, pid):
+        if pid not in self.cmdlines:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                self.cmdlines[pid] = f.read().replace(b"\0", b" ").decode(errors="replace")
+        return self.cmdlines[pid]
+
+    def classify(self, pid, comm, ppid):
+        if pid == self.node:
+            return "node"
+        cmd = self.cmdline(pid)
+        if comm == "postgres":
+            if ppid == 1 or " -D " in cmd:
+                if self.postmaster is None and (not self.home or self.home in cmd):
+                    self.postmaster = pid
+                return "pg-bg" if pid == self.postmaster else "other"
+            if self.postmaster is None or str(ppid) != self.postmaster:
+                return "other"
+            m = re.match(r"postgres: \S+ (\S+) \S+\(", cmd)
+            if not m:
+                return "pg-bg"
+            return "pg-bench" if m.group(1) == self.bench_db else "pg-other"
+        if "kafka.Kafka" in cmd:
+            return "broker" if not self.home or self.home in cmd else "other"
+        if "s3proxy" in cmd:
+            return "s3"
+        if "dev.dash.bench." in cmd:
+            return "loadgen"
+        return "other"
+
+    def snapshot(self, t):
+        """`M <epoch> <machine busy ticks> <postmaster's children's ticks>` and `P <pid> <ticks> <class>` lines."""
+        lines = []
+        children = 0
+        # the postmaster first, so its backends know it
+        pids = sorted((p for p in os.listdir("/proc") if p.isdigit()), key=int)
+        stats = {}
+        for pid in pids:
+            try:
+                stats[pid] = proc_stat(pid)
+            except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+                continue
+        for pid, (comm, ppid, ticks, child) in sorted(stats.items(), key=lambda kv: kv[1][1] != 1):
+            try:
+                c = self.classify(pid, comm, ppid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if pid == self.postmaster:
+                children = child
+            lines.append(f"P {pid} {ticks} {c}")
+        return [f"M {t:.3f} {machine_busy()} {children}"] + lines
+
+
+def record(pid, out, interval, machine_out=None, bench_db="dash_bench"):
+    machine = Machine(pid, bench_db) if machine_out else None
+    mf = open(machine_out, "a") if machine_out else None
     with open(out, "a") as f:
         while True:
             try:
@@ -98,6 +204,9 @@ def record(pid, out, interval):
                 return  # the process ended
             f.write("\n".join(lines) + "\n")
             f.flush()
+            if machine:
+                mf.write("\n".join(machine.snapshot(t)) + "\n")
+                mf.flush()
             time.sleep(max(0.0, interval - (time.time() - t)))
 
 
@@ -151,7 +260,7 @@ def nearest(snaps, t):
     return min(snaps, key=lambda s: abs(s["t"] - t))
 
 
-def split(samples, windows_file, dump, top):
+def split(samples, windows_file, dump, top, machine=None):
     snaps = list(snapshots(samples)) if os.path.exists(samples) else []
     if len(snaps) < 2:
         print(f"THREADS no snapshots in {samples}")
@@ -206,6 +315,58 @@ def split(samples, windows_file, dump, top):
               f"{node_ns / 1e3 / dt * span / events:>15.1f}")
         busiest = [(k, v) for k, v in per_thread.most_common(top) if v > 0]
         print("  busiest threads: " + "; ".join(f"{n} ({r}) {cores(v):.3f}" for (n, r), v in busiest))
+        if machine:
+            split_machine(machine, kv, t0, t1, events)
+
+
+def machine_snapshots(path):
+    snap = None
+    for line in open(path):
+        parts = line.split()
+        if parts and parts[0] == "M" and len(parts) == 4:
+            if snap:
+                yield snap
+            snap = {"t": float(parts[1]), "busy": int(parts[2]), "children": int(parts[3]), "procs": {}}
+        elif parts and parts[0] == "P" and snap is not None and len(parts) == 4:
+            snap["procs"][parts[1]] = (int(parts[2]), parts[3])
+    if snap:
+        yield snap
+
+
+def split_machine(path, kv, t0, t1, events):
+    """The MACHINE line of one window: each process class's cores and microseconds per accepted event."""
+    snaps = list(machine_snapshots(path)) if os.path.exists(path) else []
+    if len(snaps) < 2:
+        print(f"MACHINE no snapshots in {path}")
+        return
+    a, b = nearest(snaps, t0), nearest(snaps, t1)
+    dt = b["t"] - a["t"]
+    if dt <= 0:
+        print(f"MACHINE label={kv.get('label')} rate={kv.get('rate')} no snapshots inside")
+        return
+    ticks = collections.Counter()
+    for pid, (tk, c) in b["procs"].items():
+        tk0, c0 = a["procs"].get(pid, (0, c))  # a process started in the window: all of it
+        if c0 == c:
+            ticks[c] += tk - tk0
+    # The postmaster's reaped children's ticks count their whole lives: less what those alive at the window's start
+    # had used by then (counted in no class here), so the part inside the window is counted once.
+    gone = sum(tk0 for pid, (tk0, c0) in a["procs"].items() if pid not in b["procs"] and c0.startswith("pg-"))
+    ticks["pg-exited"] = b["children"] - a["children"] - gone
+    busy = b["busy"] - a["busy"]
+    ticks["unseen"] = busy - sum(ticks.values())
+    span = max(1.0, t1 - t0)
+
+    def cores(tk):
+        return tk / TICKS / dt
+
+    def us(tk):
+        return cores(tk) * span * 1e6 / events
+
+    pipeline = sum(ticks[c] for c in PIPELINE)
+    print(f"MACHINE label={kv.get('label')} mode={kv.get('mode')} rate={kv.get('rate')} kept={kv.get('kept', '-')}"
+          f" events={events} machine={cores(busy):.3f}c/{us(busy):.1f}us pipeline={cores(pipeline):.3f}c/{us(pipeline):.1f}us "
+          + " ".join(f"{c}={cores(ticks[c]):.3f}c/{us(ticks[c]):.1f}us" for c in MACHINE_ORDER))
 
 
 def main():
@@ -215,16 +376,19 @@ def main():
     rec.add_argument("pid")
     rec.add_argument("out")
     rec.add_argument("--interval", type=float, default=1.0)
+    rec.add_argument("--machine")
+    rec.add_argument("--bench-db", default="dash_bench")
     spl = sub.add_parser("split")
     spl.add_argument("samples")
     spl.add_argument("windows")
     spl.add_argument("--names")
     spl.add_argument("--top", type=int, default=12)
+    spl.add_argument("--machine")
     a = ap.parse_args()
     if a.cmd == "record":
-        record(a.pid, a.out, a.interval)
+        record(a.pid, a.out, a.interval, a.machine, a.bench_db)
     else:
-        split(a.samples, a.windows, a.names, a.top)
+        split(a.samples, a.windows, a.names, a.top, a.machine)
 
 
 if __name__ == "__main__":
