@@ -29,7 +29,7 @@
 #                                        # DRAIN_MAX: most seconds the drain waits (1800)
 #   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
 #                BATCH_START (first offered rate, events/s), CURRENT_WARMUP (s at each rate before the window; the
-#                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
+#                first window at least CURRENT_FIRST_WARMUP, 90: the node's JIT compiler busy no more), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
 #                (most s to wait for the lags between windows), COPY_EVENTS (events per raw COPY round), CURRENT_MODES
 #                ("single batch"; add single-nodedupe for single events to the pipeline with dedupe off)
 #   STALLS=1 PHASES=current ...          # what stalls single requests (docs/benchmarks.md, issue-singles): the node's JFR
@@ -71,6 +71,11 @@ COPY_EVENTS="${COPY_EVENTS:-100000}"
 CURRENT_MODES="${CURRENT_MODES:-single batch}"
 CURRENT_ROTATE_AGE="${CURRENT_ROTATE_AGE:-10s}"
 DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
+# The open-loop load generator's JVM (CurrentRate): its young generation fixed large, so it collects every 10 s or so
+# at 6,000 requests/s instead of every second. With -Xmx1g alone G1 sized it to about 85 MB and paused it 50 times a
+# minute, 1.2 s in all (up to 68 ms each on a busy machine): meanwhile it read no answers and sent nothing, and its
+# in-flight count stood still (docs/benchmarks.md, issue-singles).
+LOADGEN_JVM="${LOADGEN_JVM:--Xms1g -Xmx1g -Xmn640m -XX:+AlwaysPreTouch}"
 STALLS="${STALLS:-0}"
 PG_LOG_MS="${PG_LOG_MS:-20}"
 CURRENT_JFR_SETTINGS="default"
@@ -223,7 +228,8 @@ for phase in ${PHASES}; do
       pipeline="${PIPELINE}"; label=current
       if [[ "${mode}" == single-nodedupe ]]; then pipeline="${PIPELINE_NODEDUPE}"; label=current-nodedupe; fi
       if [[ "${mode}" == single* ]]; then size=1; start="${SINGLE_START}"; else size="${BATCH}"; start="${BATCH_START}"; fi
-      java -Xmx1g -Xlog:gc,safepoint:file="${LOGS}/loadgen-gc.log":utctime,uptime,tags -Dtimeline.dir="${LOGS}" \
+      # shellcheck disable=SC2086
+      java ${LOADGEN_JVM} -Xlog:gc,safepoint:file="${LOGS}/loadgen-gc.log":utctime,uptime,tags -Dtimeline.dir="${LOGS}" \
         -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${pipeline}" \
         "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${start}" "${CURRENT_WARMUP}" "${CURRENT_WINDOW}" \
         "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \

@@ -69,7 +69,7 @@ if os.path.exists(jfr):
     root = os.path.dirname(os.path.dirname(os.path.abspath(L)))
     cp = open(os.path.join(root, "target", "classpath.txt")).read().strip() + ":" + os.path.join(root, "target", "classes")
     out = subprocess.run(["java", "-cp", cp, "dev.dash.bench.ingest.JfrStalls", jfr, "0"], capture_output=True, text=True).stdout
-    for line in out.splitlines():
+    for line in sorted(set(out.splitlines())):
         p = line.split("\t")
         if len(p) < 5:
             continue
