@@ -48,9 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
  * so a lone request waits for nothing and a busy node does not pay one statement per request. Claims are on every
  * request's path, so a claim statement that is late (its backend or the event loop reading its answer waiting for a
- * CPU) must not hold every request behind it: while {@link #OVERLAP_GROUP} or more claims wait, another statement
- * starts beside the running ones, up to {@code dash.ingest.dedupe-claim-statements} (docs/benchmarks.md,
- * issue-singles). A group's rows are claimed in one order (pipeline, then delivery id), so statements that overlap on
+ * CPU) holds every request behind it; with {@code dash.ingest.dedupe-claim-statements} above 1 (default 1), while
+ * {@link #OVERLAP_GROUP} or more claims wait another statement starts beside the running ones (docs/benchmarks.md,
+ * issue-singles: on two busy cores that was no faster). A group's rows are claimed in one order (pipeline, then delivery id), so statements that overlap on
  * a retried delivery wait for each other's row instead of deadlocking. A claim may also linger
  * ({@code dash.ingest.dedupe-claim-linger}, default 0) for company: a claim alone costs PostgreSQL several times its
  * share of a group's statement (docs/benchmarks.md, issue-single11); the answers are the same either way.
