@@ -385,15 +385,6 @@ public final class CurrentRate {
                 send(measureFrom, end, inFlight, accepted, refused, errors, latencies, recorded, stalls);
             }
         });
-        // Every reading taken at the window's start taken once already, early in the warm-up: in every window of
-        // 2026-12-07's fourth session the first requests held back came 0.3-1.0 s after the start, while this program
-        // and the broker ran several times their share (the node's metrics, the lags through Kafka's admin client, the
-        // /proc scan, PostgreSQL's statistics: their first use in a window; docs/benchmarks.md, issue-singles).
-        metrics();
-        lags();
-        cpuTicks();
-        ProcCpu.machine();
-        pgStats.read();
         // Lag samples, once a second, from the end of the warm-up to the end of the window.
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())));
         String from = HMS.format(Instant.now());
