@@ -40,7 +40,8 @@
 #                own (BENCH_DB) so the settings reach no one else's run. CurrentRate always writes a 10 ms timeline of
 #                each window (logs/timeline-*.csv: sent, answered, in flight, held back, its own timer's gaps) and
 #                CAP lines (each episode of requests held back at the in-flight cap); the load generator logs its GC
-#                and safepoints to logs/loadgen-gc.log.
+#                and safepoints to logs/loadgen-gc.log. bench/ingest/stall_causes.py bench/ingest/target/logs: what each
+#                episode's oldest request waited through (claims, publishes, the node's and the generator's GC).
 #   PHASES=dedupe DRAIN=0 SILVER_ROUNDS=0 bench/ingest/run.sh   # what a dedupe claim costs: PostgreSQL (the node's
 #                DedupeRepository), claims alone, and a compacted Kafka topic (DedupeClaims), at DEDUPE_IN_FLIGHT
 #                ("32 512") claims in flight; about 3 minutes
