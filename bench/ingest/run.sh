@@ -31,9 +31,19 @@
 #                                        # DRAIN_MAX: most seconds the drain waits (1800)
 #   PHASES=current SILVER_ROUNDS=0 bench/ingest/run.sh   # the end-to-end figure only; its knobs: SINGLE_START and
 #                BATCH_START (first offered rate, events/s), CURRENT_WARMUP (s at each rate before the window; the
-#                first window at least 30), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
+#                first window at least CURRENT_FIRST_WARMUP, 90: the node's JIT compiler busy no more), CURRENT_WINDOW (60), CURRENT_WINDOWS (most windows per mode), CURRENT_DRAIN
 #                (most s to wait for the lags between windows), COPY_EVENTS (events per raw COPY round), CURRENT_MODES
 #                ("single batch"; add single-nodedupe for single events to the pipeline with dedupe off)
+#   STALLS=1 PHASES=current ...          # what stalls single requests (docs/benchmarks.md, issue-singles): the node's JFR
+#                adds bench/ingest/stalls.jfc (safepoints, parking, locks, the dash.ingest events over 5 ms); the bench
+#                database logs statements over PG_LOG_MS (20) ms, lock waits over it, and ingest_dedupe's autovacuum
+#                (per database and per table, through the local superuser; checkpoints are logged by the server
+#                anyway); the broker's GC is sampled every 100 ms (jstat, logs/broker-gc.txt). Use a database of your
+#                own (BENCH_DB) so the settings reach no one else's run. CurrentRate always writes a 10 ms timeline of
+#                each window (logs/timeline-*.csv: sent, answered, in flight, held back, its own timer's gaps) and
+#                CAP lines (each episode of requests held back at the in-flight cap); the load generator logs its GC
+#                and safepoints to logs/loadgen-gc.log. bench/ingest/stall_causes.py bench/ingest/target/logs: what each
+#                episode's oldest request waited through (claims, publishes, the node's and the generator's GC).
 #   PHASES=dedupe DRAIN=0 SILVER_ROUNDS=0 bench/ingest/run.sh   # what a dedupe claim costs: PostgreSQL (the node's
 #                DedupeRepository), claims alone, and a compacted Kafka topic (DedupeClaims), at DEDUPE_IN_FLIGHT
 #                ("32 512") claims in flight; about 3 minutes
@@ -64,6 +74,15 @@ COPY_EVENTS="${COPY_EVENTS:-100000}"
 CURRENT_MODES="${CURRENT_MODES:-single batch}"
 CURRENT_ROTATE_AGE="${CURRENT_ROTATE_AGE:-10s}"
 DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
+# The open-loop load generator's JVM (CurrentRate): its young generation fixed large, so it collects every 10 s or so
+# at 6,000 requests/s instead of every second. With -Xmx1g alone G1 sized it to about 85 MB and paused it 50 times a
+# minute, 1.2 s in all (up to 68 ms each on a busy machine): meanwhile it read no answers and sent nothing, and its
+# in-flight count stood still (docs/benchmarks.md, issue-singles).
+LOADGEN_JVM="${LOADGEN_JVM:--Xms1g -Xmx1g -Xmn640m -XX:+AlwaysPreTouch}"
+STALLS="${STALLS:-0}"
+PG_LOG_MS="${PG_LOG_MS:-20}"
+CURRENT_JFR_SETTINGS="default"
+[[ "${STALLS}" == 0 ]] || CURRENT_JFR_SETTINGS="default,${ROOT}/bench/ingest/stalls.jfc"
 INGESTOR_PORT="${INGESTOR_PORT:-18182}"
 BASELINE_PORT="${BASELINE_PORT:-18181}"
 DB="${BENCH_DB:-dash_bench}"
@@ -83,12 +102,24 @@ CP="$(cat bench/ingest/target/classpath.txt):bench/ingest/target/classes"
 setup="$(java -cp "${CP}" dev.dash.bench.ingest.BenchSetup "${DASH_PG_HOST}" "${DASH_PG_PORT}" "${DASH_PG_USER}" \
   "${DASH_PG_PASSWORD}" "${DB}" "${DASH_KAFKA_BOOTSTRAP}" "${KEYS}" 2>>"${LOGS}/setup.log" | grep '=')"
 eval "${setup}"
+if [[ "${STALLS}" != 0 ]]; then
+  # Per database and per table only (the database is this run's, made afresh by BenchSetup): never the server's
+  # global configuration. log_min_duration_statement, log_lock_waits and deadlock_timeout need a superuser: the local
+  # services' postgres role (trusted from this machine, deploy/local/services).
+  PGPASSWORD="${DASH_PG_PASSWORD}" psql -q -h "${DASH_PG_HOST}" -p "${DASH_PG_PORT}" -U postgres -d postgres \
+    -c "ALTER DATABASE ${DB} SET log_min_duration_statement = ${PG_LOG_MS}" -c "ALTER DATABASE ${DB} SET log_lock_waits = on" \
+    -c "ALTER DATABASE ${DB} SET deadlock_timeout = '${PG_LOG_MS}ms'"
+  PGPASSWORD="${DASH_PG_PASSWORD}" psql -q -h "${DASH_PG_HOST}" -p "${DASH_PG_PORT}" -U "${DASH_PG_USER}" -d "${DB}" \
+    -c "ALTER TABLE ingest_dedupe SET (log_autovacuum_min_duration = 0)"
+  echo "STALLS: PostgreSQL log from byte $(stat -c %s "${DASH_HOME}/logs/postgres.log" 2>/dev/null || echo 0) of ${DASH_HOME}/logs/postgres.log"
+fi
 
 baseline_pid=""
 ingestor_pid=""
 threads_pid=""
+broker_gc_pid=""
 cleanup() {
-  for p in ${baseline_pid} ${ingestor_pid} ${threads_pid}; do kill "${p}" 2>/dev/null || true; done
+  for p in ${baseline_pid} ${ingestor_pid} ${threads_pid} ${broker_gc_pid}; do kill "${p}" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -175,12 +206,26 @@ for phase in ${PHASES}; do
     # empties the default groups of these events).
     # Bronze objects closed every 10 s (default 60 s): the archiver commits, and its lag falls, once per object, so
     # a 60 s window needs several objects to tell a bounded saw-tooth from growth (CurrentRate's class comment).
-    rm -f "${LOGS}/current.jfr" "${LOGS}/current.txt"
+    rm -f "${LOGS}/current.jfr" "${LOGS}/current.txt" "${LOGS}"/timeline-*.csv "${LOGS}/broker-gc.txt" "${LOGS}/sched.txt"
     group_prefix="bench-current-$(date +%s)-$$"
     start_ingestor -Ddash.kafka.group-prefix="${group_prefix}" -Ddash.bronze.rotate-age="${CURRENT_ROTATE_AGE}" \
       -Ddash.kafka.consumer.auto.offset.reset=latest \
-      -XX:StartFlightRecording=name=current,settings=default,filename="${LOGS}/current.jfr"
+      -XX:StartFlightRecording=name=current,settings="${CURRENT_JFR_SETTINGS}",filename="${LOGS}/current.jfr"
     record_threads current
+    broker="$(cat "${DASH_HOME}/run/kafka.pid" 2>/dev/null || true)"
+    if [[ "${STALLS}" != 0 && -n "${broker}" ]]; then
+      # The broker's GC every 100 ms (jstat reads its perf data; nothing is changed in the broker). Its -t column is
+      # seconds since the JVM started: the header line gives that start in epoch seconds (the process's start time).
+      echo "# broker pid ${broker} started_epoch=$(awk -v b="$(awk '/^btime/ {print $2}' /proc/stat)" -v hz="$(getconf CLK_TCK)" \
+        '{printf "%.2f", b + $22 / hz}' "/proc/${broker}/stat")" >"${LOGS}/broker-gc.txt"
+      jstat -gc -t "${broker}" 100 >>"${LOGS}/broker-gc.txt" 2>&1 &
+      broker_gc_pid=$!
+    fi
+    if [[ "${STALLS}" != 0 ]]; then
+      # CPU pressure and the run-queue waits of the request path's threads every 20 ms (ends with the node).
+      python3 bench/ingest/sched_sample.py "${LOGS}/sched.txt" --node "${ingestor_pid}" ${broker:+--broker "${broker}"} \
+        --db "${DB}" --interval 20 &
+    fi
     echo "ingestor JVM: ${INGESTOR_JVM}$([[ "${INGESTOR_JVM}" == @* ]] && echo " =" $(grep -v '^#' "${INGESTOR_JVM#@}"))"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     for mode in ${CURRENT_MODES}; do
@@ -188,7 +233,9 @@ for phase in ${PHASES}; do
       pipeline="${PIPELINE}"; label=current
       if [[ "${mode}" == single-nodedupe ]]; then pipeline="${PIPELINE_NODEDUPE}"; label=current-nodedupe; fi
       if [[ "${mode}" == single* ]]; then size=1; start="${SINGLE_START}"; else size="${BATCH}"; start="${BATCH_START}"; fi
-      java -Xmx1g -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${pipeline}" \
+      # shellcheck disable=SC2086
+      java ${LOADGEN_JVM} -Xlog:gc,safepoint:file="${LOGS}/loadgen-gc.log":utctime,uptime,tags -Dtimeline.dir="${LOGS}" \
+        -cp "${CP}" dev.dash.bench.ingest.CurrentRate "http://127.0.0.1:${INGESTOR_PORT}" "${pipeline}" \
         "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${start}" "${CURRENT_WARMUP}" "${CURRENT_WINDOW}" \
         "${CURRENT_WINDOWS}" "${CURRENT_DRAIN}" "${ingestor_pid}" \
         "jdbc:postgresql://${DASH_PG_HOST}:${DASH_PG_PORT}/${DB}" "${DASH_PG_USER}" "${DASH_PG_PASSWORD}" \
@@ -197,6 +244,7 @@ for phase in ${PHASES}; do
       echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
     jcmd "${ingestor_pid}" JFR.dump name=current filename="${LOGS}/current.jfr" >/dev/null
+    if [[ -n "${broker_gc_pid}" ]]; then kill "${broker_gc_pid}" 2>/dev/null || true; wait "${broker_gc_pid}" 2>/dev/null || true; broker_gc_pid=""; fi
     split_threads current
     stop_ingestor
     python3 bench/ingest/alloc_split.py "${LOGS}/current.jfr" "${LOGS}/current.txt"

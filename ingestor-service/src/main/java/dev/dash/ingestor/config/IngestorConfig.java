@@ -89,6 +89,15 @@ public interface IngestorConfig {
         @WithDefault("0ms")
         Duration dedupeClaimLinger();
 
+        /**
+         * How many dedupe claim statements may run at once. One runs whenever claims wait; above 1, another starts
+         * beside it only while at least 32 claims wait (a statement late by about 5 ms at 6,000 requests/s), on another
+         * pooled connection, so one late statement does not hold every request behind it. 1 (the default): one at a
+         * time; on a machine short of CPU more statements were no faster (docs/benchmarks.md, issue-singles).
+         */
+        @WithDefault("1")
+        int dedupeClaimStatements();
+
         /** How often expired dedupe records are deleted. */
         @WithDefault("5m")
         Duration dedupeCleanupInterval();

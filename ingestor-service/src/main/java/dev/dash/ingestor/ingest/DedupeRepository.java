@@ -21,6 +21,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,7 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Claims and commits are grouped: while one statement runs, the requests that arrive queue up and go
  * together in the next one (one round trip and one plan for many rows, as a database's group commit does),
- * so a lone request waits for nothing and a busy node does not pay one statement per request. A claim may also linger
+ * so a lone request waits for nothing and a busy node does not pay one statement per request. Claims are on every
+ * request's path, so a claim statement that is late (its backend or the event loop reading its answer waiting for a
+ * CPU) holds every request behind it; with {@code dash.ingest.dedupe-claim-statements} above 1 (default 1), while
+ * {@link #OVERLAP_GROUP} or more claims wait another statement starts beside the running ones (docs/benchmarks.md,
+ * issue-singles: on two busy cores that was no faster). A group's rows are claimed in one order (pipeline, then delivery id), so statements that overlap on
+ * a retried delivery wait for each other's row instead of deadlocking. A claim may also linger
  * ({@code dash.ingest.dedupe-claim-linger}, default 0) for company: a claim alone costs PostgreSQL several times its
  * share of a group's statement (docs/benchmarks.md, issue-single11); the answers are the same either way.
  *
@@ -60,6 +66,12 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class DedupeRepository {
     private static final int MAX_GROUP = 500;
+    /** Claims waiting that start a statement beside a running one: a group large enough to be cheap per claim. */
+    static final int OVERLAP_GROUP = 32;
+
+    private static final Comparator<ClaimRequest> CLAIM_ORDER = Comparator.comparing(
+                    (ClaimRequest c) -> c.key().pipelineId())
+            .thenComparing(c -> c.key().deliveryId());
     private static final String CLAIM = """
             WITH input AS (
                 SELECT p, d, string_to_array(e, ',')::uuid[] AS ids, r, l, x
@@ -95,7 +107,10 @@ public class DedupeRepository {
     private final Pool pool;
     private final AgroalDataSource dataSource;
     private final ConcurrentLinkedQueue<ClaimRequest> claims = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean claiming = new AtomicBoolean();
+    /** Claim statements running, and claims waiting for one. */
+    private final AtomicInteger claimsRunning = new AtomicInteger();
+
+    private final AtomicInteger queuedClaims = new AtomicInteger();
     private final AtomicBoolean claimTimer = new AtomicBoolean();
     private final AtomicLong claimStatements = new AtomicLong();
     private final ConcurrentLinkedQueue<Key> commits = new ConcurrentLinkedQueue<>();
@@ -108,6 +123,7 @@ public class DedupeRepository {
 
     private final Duration commitLinger;
     private final Duration claimLinger;
+    private final int maxClaimStatements;
 
     @Inject
     public DedupeRepository(Pool pool, AgroalDataSource dataSource, IngestorConfig config) {
@@ -115,7 +131,8 @@ public class DedupeRepository {
                 pool,
                 dataSource,
                 config.ingest().dedupeCommitLinger(),
-                config.ingest().dedupeClaimLinger());
+                config.ingest().dedupeClaimLinger(),
+                config.ingest().dedupeClaimStatements());
     }
 
     /** A store whose commits do not linger (each goes in the next statement). */
@@ -128,10 +145,23 @@ public class DedupeRepository {
     }
 
     DedupeRepository(Pool pool, AgroalDataSource dataSource, Duration commitLinger, Duration claimLinger) {
+        this(pool, dataSource, commitLinger, claimLinger, 1);
+    }
+
+    DedupeRepository(
+            Pool pool,
+            AgroalDataSource dataSource,
+            Duration commitLinger,
+            Duration claimLinger,
+            int maxClaimStatements) {
+        if (maxClaimStatements < 1) {
+            throw new IllegalArgumentException("dash.ingest.dedupe-claim-statements must be at least 1");
+        }
         this.pool = pool;
         this.dataSource = dataSource;
         this.commitLinger = commitLinger;
         this.claimLinger = claimLinger;
+        this.maxClaimStatements = maxClaimStatements;
     }
 
     /**
@@ -153,7 +183,8 @@ public class DedupeRepository {
             Instant now,
             Instant leaseUntil,
             Instant expiresAt,
-            CompletableFuture<Claim> result) {}
+            CompletableFuture<Claim> result,
+            long queuedAt) {}
 
     /** Claims a delivery for publishing, or reports it as a duplicate or as in progress elsewhere (the poller's way). */
     public Uni<Claim> claim(
@@ -175,7 +206,8 @@ public class DedupeRepository {
             return CompletableFuture.completedFuture(done);
         }
         CompletableFuture<Claim> f = new CompletableFuture<>();
-        claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f));
+        claims.add(new ClaimRequest(key, eventIds, now, now.plus(lease), now.plus(window), f, System.nanoTime()));
+        queuedClaims.incrementAndGet();
         claimLater();
         return f;
     }
@@ -201,25 +233,46 @@ public class DedupeRepository {
         }
     }
 
+    /**
+     * Starts a claim statement for the claims waiting: when none runs, or while {@link #OVERLAP_GROUP} or more wait
+     * and fewer than {@code maxClaimStatements} run. A running statement starts the next for whatever waits when it
+     * ends ({@link #claimGroup}), so a claim never waits for more than the statements ahead of it.
+     */
     private void drainClaims() {
-        if (!claiming.compareAndSet(false, true)) {
-            return;
+        while (true) {
+            int running = claimsRunning.get();
+            if (running >= maxClaimStatements || (running > 0 && queuedClaims.get() < OVERLAP_GROUP)) {
+                return;
+            }
+            if (claimsRunning.compareAndSet(running, running + 1)) {
+                break;
+            }
         }
+        claimGroup();
+    }
+
+    /** Runs one claim statement for the claims waiting, in a statement slot already held; frees it when none wait. */
+    private void claimGroup() {
         List<ClaimRequest> group = new ArrayList<>();
         List<ClaimRequest> later = new ArrayList<>();
         Set<Key> keys = new HashSet<>();
         ClaimRequest c;
         while (group.size() < MAX_GROUP && (c = claims.poll()) != null) {
+            queuedClaims.decrementAndGet();
             // One statement may not touch a row twice: a second delivery of the same id waits for the next one.
             (keys.add(c.key()) ? group : later).add(c);
         }
         if (group.isEmpty()) {
-            claiming.set(false);
+            claimsRunning.decrementAndGet();
             if (!claims.isEmpty()) {
                 drainClaims();
             }
             return;
         }
+        // Rows locked in one order by every statement (INSERT takes them in unnest's order): two statements that
+        // overlap on retried deliveries then wait for each other instead of deadlocking.
+        long firstQueued = group.get(0).queuedAt();
+        group.sort(CLAIM_ORDER);
         int n = group.size();
         UUID[] p = new UUID[n];
         String[] d = new String[n];
@@ -237,6 +290,11 @@ public class DedupeRepository {
             x[i] = odt(q.expiresAt());
         }
         claimStatements.incrementAndGet();
+        IngestEvents.DedupeStatement event = new IngestEvents.DedupeStatement();
+        event.begin();
+        event.kind = "claim";
+        event.rows = n;
+        event.queued = System.nanoTime() - firstQueued;
         Tuple t = Tuple.tuple()
                 .addArrayOfUUID(p)
                 .addArrayOfString(d)
@@ -245,6 +303,7 @@ public class DedupeRepository {
                 .addArrayOfOffsetDateTime(l)
                 .addArrayOfOffsetDateTime(x);
         run(CLAIM, t).whenComplete((rows, failure) -> {
+            event.commit();
             if (failure != null) {
                 group.forEach(q -> q.result().completeExceptionally(failure));
                 next(later);
@@ -276,10 +335,8 @@ public class DedupeRepository {
 
     private void next(List<ClaimRequest> later) {
         claims.addAll(later);
-        claiming.set(false);
-        if (!claims.isEmpty()) {
-            drainClaims();
-        }
+        queuedClaims.addAndGet(later.size());
+        claimGroup();
     }
 
     /**
@@ -334,7 +391,12 @@ public class DedupeRepository {
         UUID[] p = group.stream().map(Key::pipelineId).toArray(UUID[]::new);
         String[] d = group.stream().map(Key::deliveryId).toArray(String[]::new);
         commitStatements.incrementAndGet();
+        IngestEvents.DedupeStatement event = new IngestEvents.DedupeStatement();
+        event.begin();
+        event.kind = "commit";
+        event.rows = group.size();
         run(COMMIT, Tuple.tuple().addArrayOfUUID(p).addArrayOfString(d)).whenComplete((rows, e) -> {
+            event.commit();
             if (e != null) {
                 Log.warnf(
                         "%d dedupe records not marked committed (their leases will let retries republish): %s",

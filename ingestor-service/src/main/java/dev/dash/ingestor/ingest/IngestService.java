@@ -351,7 +351,12 @@ public class IngestService {
                     prepared.verification())));
         }
         long start = System.nanoTime();
+        IngestEvents.Publish event = new IngestEvents.Publish();
+        event.begin();
+        event.events = ids.length;
+        event.bytes = prepared.bytes();
         return publisher.send(p.id().toString(), values).handle((v, e) -> {
+            event.commit();
             if (e != null) {
                 if (deliveryId != null) {
                     dedupe.release(p.id(), deliveryId);

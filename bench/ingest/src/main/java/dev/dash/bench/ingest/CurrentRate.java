@@ -84,6 +84,8 @@ public final class CurrentRate {
     private static final DateTimeFormatter HMS =
             DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final int PEAK_SPAN = 15;
+    private static final int FIRST_WARMUP =
+            Integer.parseInt(System.getenv().getOrDefault("CURRENT_FIRST_WARMUP", "90"));
 
     private final HttpClient client;
     private final java.net.http.HttpClient metricsClient = java.net.http.HttpClient.newHttpClient();
@@ -194,7 +196,8 @@ public final class CurrentRate {
             String to,
             long acceptedEvents,
             Map<String, Double> cpu,
-            Map<String, Double> pg) {}
+            Map<String, Double> pg,
+            Stalls stalls) {}
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -243,13 +246,16 @@ public final class CurrentRate {
         List<Window> windows = new ArrayList<>();
         for (int w = 0; w < maxWindows; w++) {
             bench.drain(rate, drainSeconds);
-            // The first window warms the node's JIT up for longer (docs/benchmarks.md: 30 s).
-            Window r = bench.window(rate, w == 0 ? Math.max(warmup, 30) : warmup, window);
+            // The first window warms the node's JIT up for longer: CURRENT_FIRST_WARMUP, 90 s (docs/benchmarks.md,
+            // issue-singles: after 30 s of traffic the node's C2 compiler still took 0.3-0.4 of the two cores through
+            // the first 40 s of the window).
+            Window r = bench.window(rate, w == 0 ? Math.max(warmup, FIRST_WARMUP) : warmup, window);
             windows.add(r);
             System.out.printf(
                     "WINDOW label=%s mode=%s rate=%.0f kept=%s why=%s accepted_per_s=%.0f p99_ms=%.1f"
                             + " silver_lag=%d->%d silver_peak_growth=%.0f bronze_lag=%d->%d bronze_peak_growth=%.0f"
-                            + " silver_rows_per_s=%.0f from=%s to=%s accepted_events=%d cpu_cores=%s pg_per_event=%s%n",
+                            + " silver_rows_per_s=%.0f from=%s to=%s accepted_events=%d cpu_cores=%s pg_per_event=%s"
+                            + " held_back=%d cap_episodes=%d longest_cap_ms=%.0f held_back_ms=%.0f%n",
                     label,
                     batch ? "batch" : "single",
                     r.rate(),
@@ -268,7 +274,12 @@ public final class CurrentRate {
                     r.to(),
                     r.acceptedEvents(),
                     r.cpu(),
-                    r.pg());
+                    r.pg(),
+                    r.stalls().heldBack(),
+                    r.stalls().episodes().size(),
+                    r.stalls().longestMs(),
+                    r.stalls().cappedMs());
+            r.stalls().print(label, r.rate());
             if (r.kept()) {
                 kept = Math.max(kept, rate);
             } else {
@@ -345,10 +356,13 @@ public final class CurrentRate {
         AtomicLong capped = new AtomicLong();
         long[] latencies = new long[(int) Math.min(20_000_000, requestsPerS * windowSeconds * 1.2 + 1000)];
         AtomicLong recorded = new AtomicLong();
+        Stalls stalls = new Stalls(start, measureFrom, end, (int)
+                Math.min(20_000_000, requestsPerS * (warmupSeconds + windowSeconds) * 1.2 + 1000));
         CountDownLatch done = new CountDownLatch(1);
         long[] timer = new long[1];
         timer[0] = vertx.setPeriodic(2, id -> {
             long now = System.nanoTime();
+            stalls.tick(now);
             if (now >= end) {
                 vertx.cancelTimer(timer[0]);
                 done.countDown();
@@ -362,12 +376,13 @@ public final class CurrentRate {
                     if (now >= measureFrom) {
                         capped.addAndGet(behind);
                     }
+                    stalls.capped(now, behind, inFlight.get());
                     sent.addAndGet(behind);
                     break;
                 }
                 sent.incrementAndGet();
                 inFlight.incrementAndGet();
-                send(measureFrom, end, inFlight, accepted, refused, errors, latencies, recorded);
+                send(measureFrom, end, inFlight, accepted, refused, errors, latencies, recorded, stalls);
             }
         });
         // Lag samples, once a second, from the end of the warm-up to the end of the window.
@@ -399,6 +414,7 @@ public final class CurrentRate {
         while (inFlight.get() > 0 && System.nanoTime() < wait) {
             Thread.sleep(50);
         }
+        stalls.finish();
 
         double seconds = windowSeconds;
         double acceptedPerS = accepted.get() * batchSize / seconds;
@@ -457,7 +473,8 @@ public final class CurrentRate {
                 to,
                 accepted.get() * batchSize,
                 cpu,
-                PgStats.perEvent(pg0, pg1, accepted.get() * batchSize));
+                PgStats.perEvent(pg0, pg1, accepted.get() * batchSize),
+                stalls);
     }
 
     /** The cause of the first request of the current window that failed without an answer, or null. */
@@ -474,13 +491,15 @@ public final class CurrentRate {
             AtomicLong refused,
             AtomicLong errors,
             long[] latencies,
-            AtomicLong recorded) {
+            AtomicLong recorded,
+            Stalls stalls) {
         byte[] body = LoadGenerator.readings(seq, batchSize, batch);
         Map<String, String> headers = signer.sign(body, secret, Instant.now(), null);
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(path);
         headers.forEach(o::addHeader);
         o.addHeader("content-type", batch ? "application/x-ndjson" : "application/json");
         long sentAt = System.nanoTime();
+        int index = stalls.issue(sentAt);
         client.request(o)
                 .compose(req -> req.send(Buffer.buffer(body))
                         .compose(resp -> resp.body().map(b -> {
@@ -493,6 +512,7 @@ public final class CurrentRate {
                 .onComplete(ar -> {
                     inFlight.decrementAndGet();
                     long t = System.nanoTime();
+                    stalls.done(index, t, ar.succeeded() ? ar.result() : 0);
                     if (sentAt >= measureFrom && sentAt < end) {
                         if (ar.succeeded() && ar.result() / 100 == 2) {
                             accepted.incrementAndGet();
