@@ -297,12 +297,9 @@ class UiBrowserTest {
      */
     @Test
     void aDashboardShowsDataEndpointAnswersSlowerThanItsPollInterval() {
-        Api.Team team = Api.team(Tokens.OWNER, Map.of());
-        UUID pipeline = Api.pipeline(team);
-        activateDocument(team.id(), pipeline);
-        points(team.id(), pipeline, 1, "now() - make_interval(secs => i * 30)", "10 + (i % 7)", 30);
-        String dashboard = dashboardWithWidget(team.id(), pipeline);
-        String t = team.id().toString();
+        Board board = boardWithData(Map.of());
+        String t = board.team().id().toString();
+        String dashboard = board.dashboard();
         try (BrowserContext ctx = ui().context()) {
             ctx.addInitScript("""
                     (() => {
@@ -375,12 +372,10 @@ class UiBrowserTest {
 
     @Test
     void aViewerSeesNoEditControlsAndIsToldWhy() {
-        Api.Team team = Api.team(Tokens.OWNER, Map.of("viewer", Tokens.VIEWER));
-        UUID pipeline = Api.pipeline(team);
-        activateDocument(team.id(), pipeline);
-        points(team.id(), pipeline, 1, "now() - make_interval(secs => i * 30)", "10 + (i % 7)", 30);
-        String dashboard = dashboardWithWidget(team.id(), pipeline);
-        String t = team.id().toString();
+        Board board = boardWithData(Map.of("viewer", Tokens.VIEWER));
+        String t = board.team().id().toString();
+        UUID pipeline = board.pipeline();
+        String dashboard = board.dashboard();
         try (BrowserContext ctx = ui().context()) {
             Page page = ui().signIn(ctx, Tokens.VIEWER, "/t/" + t + "/dashboards/" + dashboard);
             page.locator(".widget-body[data-type=line_chart] canvas").first().waitFor();
@@ -418,20 +413,18 @@ class UiBrowserTest {
 
     @Test
     void theMainPagesHaveNoSeriousAccessibilityViolations() throws Exception {
-        Api.Team team = Api.team(Tokens.OWNER, Map.of());
-        UUID pipeline = Api.pipeline(team);
-        activateDocument(team.id(), pipeline);
-        points(team.id(), pipeline, 1, "now() - make_interval(secs => i * 30)", "10 + (i % 7)", 30);
-        String dashboard = dashboardWithWidget(team.id(), pipeline);
+        Board board = boardWithData(Map.of());
+        String t = board.team().id().toString();
+        UUID pipeline = board.pipeline();
+        String dashboard = board.dashboard();
         String token = as(Tokens.OWNER)
                 .body(Map.of("expires_in_days", 1))
-                .post("/api/teams/" + team.id() + "/dashboards/" + dashboard + "/public-link")
+                .post("/api/teams/" + t + "/dashboards/" + dashboard + "/public-link")
                 .then()
                 .statusCode(200)
                 .extract()
                 .path("token");
         String axe = Files.readString(Ui.axeScript());
-        String t = team.id().toString();
         try (BrowserContext ctx = ui().context(true)) {
             Page signIn = ctx.newPage();
             signIn.navigate(ui().base + "/");
@@ -539,7 +532,6 @@ class UiBrowserTest {
         return new KafkaProducer<>(p);
     }
 
-    /** The cut-over of a replay: the version becomes active, the one before is retired. */
     /**
      * Waits for a locator; on a timeout, fails with what the page showed instead (each widget's text and data
      * attributes, the live status, the browser's console and failed requests) and a screenshot, so a failure
@@ -568,6 +560,7 @@ class UiBrowserTest {
         }
     }
 
+    /** The cut-over of a replay: the version becomes active, the one before is retired. */
     private static void activate(UUID pipeline, int version) {
         Db.update("UPDATE data_mappings SET status = 'retired' WHERE pipeline_id = ? AND status = 'active'", pipeline);
         Db.update(
@@ -588,6 +581,18 @@ class UiBrowserTest {
             throw new IllegalStateException(e);
         }
         activate(pipeline, 1);
+    }
+
+    /** A team's pipeline with its mapping active and 30 points in Silver, and a dashboard of widgets over it. */
+    private record Board(Api.Team team, UUID pipeline, String dashboard) {}
+
+    /** {@code members}: role → user, besides the owner. */
+    private static Board boardWithData(Map<String, String> members) {
+        Api.Team team = Api.team(Tokens.OWNER, members);
+        UUID pipeline = Api.pipeline(team);
+        activateDocument(team.id(), pipeline);
+        points(team.id(), pipeline, 1, "now() - make_interval(secs => i * 30)", "10 + (i % 7)", 30);
+        return new Board(team, pipeline, dashboardWithWidget(team.id(), pipeline));
     }
 
     private static String dashboardWithWidget(UUID team, UUID pipeline) {
