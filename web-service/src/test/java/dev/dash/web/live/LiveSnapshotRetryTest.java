@@ -17,7 +17,6 @@ import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -202,7 +201,7 @@ class LiveSnapshotRetryTest {
             Awaitility.await()
                     .atMost(LiveClient.WAIT)
                     .pollInterval(Duration.ofMillis(20))
-                    .until(() -> cancelled.addAndGet(cancelWaiting(LINK_LOOKUP, 1)) == 1);
+                    .until(() -> cancelled.addAndGet(Statements.cancelWaiting(LINK_LOOKUP, 1)) == 1);
             assertThat(refused.get(LiveClient.WAIT.toSeconds(), TimeUnit.SECONDS))
                     .isEqualTo(503);
             lock.commit();
@@ -234,7 +233,7 @@ class LiveSnapshotRetryTest {
             Awaitility.await()
                     .atMost(LiveClient.WAIT)
                     .pollInterval(Duration.ofMillis(20))
-                    .until(() -> waiting(WIDGET_READ) == 1);
+                    .until(() -> Statements.waiting(WIDGET_READ) == 1);
             // While the read waits, more frames than the ring buffer holds go out.
             annotate(f, config.ringBuffer() + 1);
             lock.commit();
@@ -271,48 +270,9 @@ class LiveSnapshotRetryTest {
         }
     }
 
-    /** How many statements starting with {@code query} wait for a lock. */
-    private static int waiting(String query) throws SQLException {
-        try (Connection c = Db.connect();
-                Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                + " AND wait_event_type = 'Lock' AND starts_with(query, '" + query + "')")) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
     /** Cancels up to {@code max} widget reads waiting for a lock; answers how many it cancelled. */
     private static int cancelWaitingReads(int max) throws SQLException {
-        return cancelWaiting(WIDGET_READ, max);
-    }
-
-    /** Cancels up to {@code max} statements starting with {@code query} that wait for a lock; answers how many. */
-    private static int cancelWaiting(String query, int max) throws SQLException {
-        int n = 0;
-        try (Connection c = Db.connect();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND wait_event_type = 'Lock' AND starts_with(query, '" + query
-                        + "') ORDER BY query_start")) {
-            List<Integer> pids = new ArrayList<>();
-            while (rs.next()) {
-                pids.add(rs.getInt(1));
-            }
-            for (int pid : pids) {
-                if (n >= max) {
-                    break;
-                }
-                try (ResultSet r = st.executeQuery("SELECT pg_cancel_backend(" + pid + ")")) {
-                    r.next();
-                    if (r.getBoolean(1)) {
-                        n++;
-                    }
-                }
-            }
-        }
-        return n;
+        return Statements.cancelWaiting(WIDGET_READ, max);
     }
 
     private LiveClient viewer(Fixture f) {
