@@ -74,6 +74,9 @@ public final class CacheEntry {
 
     long unusedSinceNanos = System.nanoTime();
 
+    /** Dropped from the cache as unused ({@link HotCache#tick}): no reader may attach to it any more. */
+    boolean dropped;
+
     private static final class SeriesCells {
         final Map<String, String> labels;
         final TreeMap<Long, Cell> buckets = new TreeMap<>();

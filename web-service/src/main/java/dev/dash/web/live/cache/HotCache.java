@@ -38,6 +38,8 @@ public class HotCache {
     private final Map<CacheEntry, Long> probed = new ConcurrentHashMap<>();
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    /** For tests: runs between {@link #attach} finding a query's entry and taking its monitor. */
+    Runnable afterLookup = () -> {};
 
     /** Identities of the points of one pipeline seen lately, oldest first, at most {@code dedupe-points}. */
     private static final class Seen extends LinkedHashMap<PointId, Boolean> {
@@ -67,23 +69,34 @@ public class HotCache {
         return config.enabled();
     }
 
-    /** The entry of a query, for a reader that needs its buckets from {@code from} on; null when disabled. */
+    /**
+     * The entry of a query, for a reader that needs its buckets from {@code from} on; null when disabled. Never an
+     * entry the cleanup dropped: the reader is added under the entry's monitor, where {@link #tick} drops an unused
+     * entry in one step (marked, then out of the maps), so an entry found just before it was dropped is left for a
+     * fresh one. Before, the reader was added to the dropped entry, which no batch of points reached any more.
+     */
     public CacheEntry attach(WidgetQuery q, Instant from, Object reader) {
         if (!config.enabled()) {
             return null;
         }
-        CacheEntry e = entries.computeIfAbsent(q, k -> {
-            CacheEntry created = new CacheEntry(k, config.clockMargin().toMillis(), config.maxBuckets());
-            byPipeline
-                    .computeIfAbsent(k.pipelineId(), p -> ConcurrentHashMap.newKeySet())
-                    .add(created);
-            seen.computeIfAbsent(k.pipelineId(), p -> new Seen(config.dedupePoints()));
-            return created;
-        });
-        synchronized (e) {
-            e.need(reader, from);
+        while (true) {
+            CacheEntry e = entries.computeIfAbsent(q, k -> {
+                CacheEntry created = new CacheEntry(k, config.clockMargin().toMillis(), config.maxBuckets());
+                byPipeline
+                        .computeIfAbsent(k.pipelineId(), p -> ConcurrentHashMap.newKeySet())
+                        .add(created);
+                seen.computeIfAbsent(k.pipelineId(), p -> new Seen(config.dedupePoints()));
+                return created;
+            });
+            afterLookup.run();
+            synchronized (e) {
+                if (!e.dropped) {
+                    e.need(reader, from);
+                    return e;
+                }
+            }
+            // Dropped between the lookup and the monitor: out of the map by now, so the next lookup makes a new one.
         }
-        return e;
     }
 
     /** A reader's first needed bucket moved on (its range slid). */
@@ -160,6 +173,7 @@ public class HotCache {
             synchronized (e) {
                 if (e.readers.isEmpty()) {
                     if (System.nanoTime() - e.unusedSinceNanos > linger.toNanos()) {
+                        e.dropped = true;
                         remove(e);
                     }
                     continue;
