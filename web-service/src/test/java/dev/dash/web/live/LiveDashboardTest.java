@@ -762,6 +762,11 @@ class LiveDashboardTest {
                 "INSERT INTO metrics (time, pipeline_id, team_id, metric, labels, value, event_id, mapping_version, seq) VALUES "
                         + values,
                 params.toArray());
+        publish(f, versioned);
+    }
+
+    /** The batch on dash.points only, its rows not in Silver. */
+    static void publish(Fixture f, List<PointsBatch.Point> versioned) {
         byte[] value = PointsCodec.encode(new PointsBatch(f.pipeline(), f.team().id(), Instant.now(), versioned));
         try {
             producer.send(new ProducerRecord<>(

@@ -377,6 +377,16 @@ public final class CacheEntry {
     }
 
     /** Whether a point of a newer mapping version was seen: the pipeline may have been cut over. */
+    boolean versionSuspect() {
+        return versionSuspect;
+    }
+
+    /** The probe of the pipeline's active version failed: it is to be probed again. */
+    void suspectVersion() {
+        versionSuspect = true;
+    }
+
+    /** {@link #versionSuspect}, and forgets it (the version is being probed). */
     boolean takeVersionSuspect() {
         boolean s = versionSuspect;
         versionSuspect = false;

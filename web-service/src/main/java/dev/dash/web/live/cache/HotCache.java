@@ -183,9 +183,13 @@ public class HotCache {
                         && now - e.lastFullReadMillis() > config.refresh().toMillis()) {
                     e.refresh();
                 }
-                if (e.takeVersionSuspect()) {
+                if (e.versionSuspect()) {
+                    // At most one probe a second; the suspicion stays until it is probed (or a probe failed).
                     Long last = probed.get(e);
                     probe = last == null || now - last > 1000;
+                    if (probe) {
+                        e.takeVersionSuspect();
+                    }
                 }
                 read = e.nextRead(now);
             }
@@ -227,7 +231,14 @@ public class HotCache {
                                 }
                             }
                         },
-                        x -> {});
+                        x -> {
+                            // Probed again a second later (before, never: the entry kept the old version's buckets
+                            // until another point of the newer version came, or a stream's check switched it).
+                            Log.debugf("Hot cache: active version of %s not read: %s", e.query, x.toString());
+                            synchronized (e) {
+                                e.suspectVersion();
+                            }
+                        });
     }
 
     private void read(CacheEntry e, CacheEntry.Read r) {

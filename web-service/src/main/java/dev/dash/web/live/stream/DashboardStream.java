@@ -507,7 +507,7 @@ final class DashboardStream {
                 publish(s -> new Frames.Heartbeat(epoch, s, now));
             }
             for (UUID p : versionProbes) {
-                reads.add(() -> owner.activeVersion(p).subscribe().with(v -> versionSeen(p, v), e -> {}));
+                reads.add(() -> probeVersion(p));
             }
             versionProbes.clear();
             for (WidgetState w : widgets) {
@@ -685,6 +685,37 @@ final class DashboardStream {
         } else {
             w.pendingCount = 0;
         }
+    }
+
+    /**
+     * Reads the pipeline's active version after a replay over it succeeded. A read that fails is tried again, waiting
+     * {@code dash.live.snapshot-retry-backoff} doubling up to 16 times it, until it answers or the stream closes.
+     * Before, a failed read was dropped: the stream stayed on the old version until the node's periodic check
+     * ({@link #activeVersionIs}) saw the new one; a stream that had read no version (the pipeline had none active
+     * when it opened), which that check does not switch, until the hot cache's refresh (60 s), or for good with the
+     * cache off and no traffic.
+     */
+    private void probeVersion(UUID pipelineId) {
+        Duration backoff = owner.config.snapshotRetryBackoff();
+        owner.activeVersion(pipelineId)
+                .onFailure(e -> !isClosed())
+                .invoke(e -> Log.infof(
+                        "Live stream %s: active version of pipeline %s not read, trying again: %s",
+                        key, pipelineId, e.toString()))
+                .onFailure(e -> !isClosed())
+                .retry()
+                .withBackOff(backoff, backoff.multipliedBy(16))
+                .indefinitely()
+                .subscribe()
+                .with(
+                        v -> versionSeen(pipelineId, v),
+                        e -> Log.debugf(
+                                "Live stream %s closed before the active version of pipeline %s was read: %s",
+                                key, pipelineId, e.toString()));
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     private synchronized void versionSeen(UUID pipelineId, Integer active) {
