@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -33,12 +35,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A live stream's reads other than its snapshots that fail through the real database ({@link Statements}): reading a
- * pipeline's active version. None leaves a viewer on a stale version.
+ * A live stream's reads other than its snapshots that fail through the real database ({@link Statements}): moving
+ * the viewers of a changed dashboard to a new stream, and reading a pipeline's active version (a stream's after a
+ * replay, the hot cache's after a point of a newer version). None leaves a viewer waiting in silence or on a stale
+ * version.
  */
 @QuarkusTest
 @QuarkusTestResource(DashTestResource.class)
 class LiveRecoveryTest {
+    /** The node's check of its streams' dashboards and widgets (LiveStreams.checkDashboards). */
+    private static final String DASHBOARDS_CHECK = "SELECT d.id, w.id AS wid";
+    /** A new stream's read of its dashboard (DashboardReads.load). */
+    private static final String DASHBOARD_READ = "SELECT id, team_id, name, slug";
     /** A read of a pipeline's active version: a stream's after a replay succeeded, the hot cache's (same text). */
     private static final String VERSION_PROBE = "SELECT active_mapping_version AS v FROM pipelines WHERE id = $1";
 
@@ -74,6 +82,69 @@ class LiveRecoveryTest {
     @AfterEach
     void closeClients() {
         clients.forEach(LiveClient::close);
+    }
+
+    /**
+     * A widget's query changes, and the dashboard read of the new stream its viewers move to fails every try.
+     * Before, the failure was only logged: the viewer stayed on the old stream, which was no longer ticked, and got
+     * nothing (no frame, no error) until its client gave up on the silence (45 s in the UI).
+     */
+    @Test
+    void aViewerWhoseMoveToTheChangedDashboardsNewStreamFailsIsToldAndClosedAndGetsTheNewDashboardOnReconnecting()
+            throws Exception {
+        Fixture f = LiveDashboardTest.fixture(1, "sum");
+        String range = LiveDashboardTest.absoluteRange();
+        LiveClient c = viewer(f);
+        c.subscribe(range);
+        JsonNode first = c.awaitType("snapshot");
+        AtomicInteger cancelled = new AtomicInteger();
+        try (Connection change = Db.connect();
+                Connection hold = Db.connect()) {
+            change.setAutoCommit(false);
+            hold.setAutoCommit(false);
+            Statements.run(change, "LOCK TABLE dashboards IN ACCESS EXCLUSIVE MODE");
+            // The widget shows the max from now on: the node's next check (1 s in tests) moves its viewers.
+            Statements.run(
+                    change,
+                    "UPDATE widgets SET data_query = jsonb_set(data_query, '{aggregation}', '\"max\"') WHERE id = ?",
+                    UUID.fromString(f.widget()));
+            Awaitility.await()
+                    .atMost(LiveClient.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> Statements.waiting(DASHBOARDS_CHECK) > 0);
+            // A second lock queues behind the waiting check: the check reads the change once the first lock goes, and
+            // the new stream's dashboard read, which only starts then, waits for the second.
+            CompletableFuture<Void> held = CompletableFuture.runAsync(
+                    () -> Statements.run(hold, "LOCK TABLE dashboards IN ACCESS EXCLUSIVE MODE"));
+            Awaitility.await()
+                    .atMost(LiveClient.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> Statements.waiting("LOCK TABLE dashboards") == 1);
+            change.commit();
+            held.get(LiveClient.WAIT.toSeconds(), TimeUnit.SECONDS);
+            // Every try of the new stream's dashboard read fails until the viewer is told.
+            Awaitility.await()
+                    .atMost(LiveClient.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        cancelled.addAndGet(Statements.cancelWaiting(DASHBOARD_READ, Integer.MAX_VALUE));
+                        return c.closed.isDone();
+                    });
+            hold.commit();
+        }
+        assertThat(cancelled.get()).isGreaterThan(1);
+        assertThat(c.closeCode()).isEqualTo(1013);
+        assertThat(c.of("error"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.path("error").asText()).isEqualTo("stream_unavailable"));
+
+        // Reconnecting, as the UI does after a 1013, the viewer gets the dashboard as it is now.
+        LiveClient again = viewer(f);
+        again.subscribe(range);
+        JsonNode snapshot = again.awaitType("snapshot");
+        assertThat(snapshot.path("epoch")).isNotEqualTo(first.path("epoch"));
+        assertThat(snapshot.path("data").path("aggregation").asText()).isEqualTo("max");
+        assertThat(snapshot.path("data")).isEqualTo(LiveDashboardTest.data(f, f.widget(), snapshot.path("range")));
     }
 
     /**

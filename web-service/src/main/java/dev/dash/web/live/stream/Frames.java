@@ -106,6 +106,16 @@ public final class Frames {
         }
     }
 
+    /**
+     * The viewer's stream could not be opened (its dashboard's widgets changed and the dashboard could not be read
+     * for the new stream): the connection is closed next (1013), and the client reconnects.
+     */
+    public record StreamError(String type, String error, String message) {
+        StreamError() {
+            this("error", "stream_unavailable", "the dashboard's live stream could not be opened; reconnecting");
+        }
+    }
+
     /** A refused client message; the connection stays open. */
     public record Error(String type, String error, String message, List<FieldError> fields) {
         public Error(String message, List<FieldError> fields) {

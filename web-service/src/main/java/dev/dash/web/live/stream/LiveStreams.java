@@ -56,6 +56,9 @@ public class LiveStreams {
     public static final CloseReason DELETED = new CloseReason(4404, "the dashboard was deleted");
     public static final CloseReason NO_ACCESS = new CloseReason(1008, "no longer a member of the team");
     public static final CloseReason IDLE = new CloseReason(1001, "nothing heard from the client");
+    /** The viewer could not be moved to its dashboard's new stream (docs/live.md): it should reconnect later. */
+    public static final CloseReason NOT_MOVED =
+            new CloseReason(1013, "the dashboard's stream could not be opened; reconnect");
 
     final LiveConfig config;
     final DashboardService dashboards;
@@ -131,15 +134,20 @@ public class LiveStreams {
      * shared stream of this range (created on first use).
      */
     public Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq) {
-        return subscribe(viewer, range, resumeEpoch, resumeSeq, 3);
+        return subscribe(viewer, range, resumeEpoch, resumeSeq, null, 3);
     }
 
-    private Uni<Void> subscribe(Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq, int tries) {
+    /**
+     * {@code read}: the dashboard's read when a stream is to be created, shared by the viewers of a replaced stream;
+     * null for a read of this subscribe's own.
+     */
+    private Uni<Void> subscribe(
+            Viewer viewer, LiveRange range, String resumeEpoch, Long resumeSeq, Uni<Dashboard> read, int tries) {
         String key = viewer.dashboardId + "|" + range.key();
         DashboardStream known = streams.get(key);
         Uni<DashboardStream> stream = known != null
                 ? Uni.createFrom().item(known)
-                : retried(dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId))
+                : (read != null ? read : retried(dashboards.loadAuthorised(viewer.teamId, viewer.dashboardId)))
                         .map(d -> {
                             if (d == null) {
                                 viewer.close(DELETED);
@@ -158,7 +166,7 @@ public class LiveStreams {
                 return Uni.createFrom()
                         .failure(new IllegalStateException("live stream " + key + " kept closing under a subscribe"));
             }
-            return subscribe(viewer, range, resumeEpoch, resumeSeq, tries - 1);
+            return subscribe(viewer, range, resumeEpoch, resumeSeq, read, tries - 1);
         });
     }
 
@@ -373,8 +381,9 @@ public class LiveStreams {
         }
     }
 
-    private void remove(DashboardStream s) {
-        streams.remove(s.key, s);
+    /** Takes the stream out and closes it; false when it was out already (removed by another caller). */
+    private boolean remove(DashboardStream s) {
+        boolean removed = streams.remove(s.key, s);
         s.close();
         for (UUID p : s.pipelines()) {
             byPipeline.computeIfPresent(p, (k, set) -> {
@@ -383,6 +392,7 @@ public class LiveStreams {
             });
         }
         Log.debugf("Live stream %s removed", s.key);
+        return removed;
     }
 
     /** Closes half-open connections, and those whose access ended; one query per kind for the whole node. */
@@ -492,15 +502,47 @@ public class LiveStreams {
                         e -> Log.warnf("Dashboards of live streams not checked: %s", e.toString()));
     }
 
-    /** The dashboard's widgets changed: its viewers move to a new stream built from the dashboard as it is. */
+    /**
+     * The dashboard's widgets changed: its viewers move to a new stream built from the dashboard as it is, read once
+     * for all of them (and tried again like a subscribe's read). Only the first of overlapping checks that saw the
+     * change moves them.
+     */
     private void replace(DashboardStream s) {
-        remove(s);
+        if (!remove(s)) {
+            return;
+        }
+        Uni<Dashboard> read = retried(dashboards.loadAuthorised(s.dashboard.teamId(), s.dashboard.id()))
+                .memoize()
+                .indefinitely();
         for (Viewer v : s.viewerList()) {
-            subscribe(v, s.range, null, null)
-                    .subscribe()
-                    .with(x -> {}, e -> Log.warnf("Live viewer %s not moved to a new stream: %s", v.id(), e));
+            subscribe(v, s.range, null, null, read, 3).subscribe().with(x -> {}, e -> notMoved(v, s, e));
         }
         Log.debugf("Live stream %s replaced: its dashboard's widgets changed", s.key);
+    }
+
+    /**
+     * A viewer of a replaced stream could not be moved to the new one (the dashboard's read failed every try): it
+     * leaves the old stream, gets an {@code error} frame ({@code stream_unavailable}) and is closed with 1013, so its
+     * client reconnects and subscribes afresh. Before, the failure was only logged: the viewer stayed on the old
+     * stream, which is no longer ticked, and got nothing until its client gave up on the silence.
+     */
+    private void notMoved(Viewer v, DashboardStream from, Throwable e) {
+        synchronized (v) {
+            if (v.stream != from) {
+                return; // the client subscribed again meanwhile
+            }
+            detach(v);
+        }
+        Log.warnf(
+                "Live viewer %s of dashboard %s not moved to a new stream: %s; closing it (1013) to reconnect",
+                v.id(), v.dashboardId, e.toString());
+        String frame;
+        try {
+            frame = json.writeValueAsString(new Frames.StreamError());
+        } catch (JsonProcessingException x) {
+            throw new UncheckedIOException(x);
+        }
+        v.connection().sendText(frame).onFailure().recoverWithNull().subscribe().with(x -> v.close(NOT_MOVED));
     }
 
     /**
