@@ -6,8 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /**
  * The service's statements in the real database, for tests that make its reads fail there: a test holds a lock
@@ -60,6 +63,22 @@ final class Statements {
             }
         }
         return n;
+    }
+
+    /**
+     * Cancels the first statement starting with {@code query} that waits for the test's lock, then waits until another
+     * one waits: the read was tried again.
+     */
+    static void cancelOneAndAwaitAnother(String query) {
+        AtomicInteger cancelled = new AtomicInteger();
+        Awaitility.await()
+                .atMost(LiveClient.WAIT)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> cancelled.addAndGet(cancelWaiting(query, 1)) == 1);
+        Awaitility.await()
+                .atMost(LiveClient.WAIT)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> waiting(query) == 1);
     }
 
     /** Runs a statement in the connection's transaction (a lock, a change committed with it). */
