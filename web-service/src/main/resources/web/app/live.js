@@ -45,6 +45,7 @@ export function connectLive(path, range, handlers, { pollSeconds = 3 } = {}) {
   let pinger = null;
   let lastFrame = 0;
   let current = range;
+  const failing = new Set(); // widgets whose last word from the stream was snapshot_unavailable
 
   const status = (s, d) => handlers.status && handlers.status(s, d);
 
@@ -68,6 +69,7 @@ export function connectLive(path, range, handlers, { pollSeconds = 3 } = {}) {
     ws = socket(path);
     ws.onopen = () => {
       opened = true;
+      failing.clear();
       attempts = 0;
       stopPolling();
       lastFrame = Date.now();
@@ -82,7 +84,12 @@ export function connectLive(path, range, handlers, { pollSeconds = 3 } = {}) {
       lastFrame = Date.now();
       let f;
       try { f = JSON.parse(m.data); } catch { return; }
-      if (f.type === 'error') { status('error', f.message); return; }
+      if (f.type === 'error') {
+        // A widget's snapshot that could not be read: the error stands until that widget's snapshot arrives.
+        if (f.widget_id) failing.add(f.widget_id);
+        status('error', f.message);
+        return;
+      }
       if (f.seq != null) {
         if (f.epoch !== epoch) { epoch = f.epoch; seq = null; }
         if (seq != null && f.seq !== seq + 1 && f.type !== 'snapshot') {
@@ -94,7 +101,10 @@ export function connectLive(path, range, handlers, { pollSeconds = 3 } = {}) {
         seq = f.seq;
       }
       switch (f.type) {
-        case 'snapshot': handlers.snapshot(f.widget_id, f.data, f.range); break;
+        case 'snapshot':
+          handlers.snapshot(f.widget_id, f.data, f.range);
+          if (failing.delete(f.widget_id) && failing.size === 0) status('live', 'Live');
+          break;
         case 'delta':
           handlers.delta(f.widget_id, f.series, f.mapping_version);
           // A slide of the relative range folded into the delta: after its buckets are merged.

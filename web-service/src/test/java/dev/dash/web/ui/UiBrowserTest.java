@@ -4,11 +4,15 @@ import static dev.dash.web.testing.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.WebSocketRoute;
 import com.microsoft.playwright.options.LoadState;
+import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.dash.model.kafka.PointsBatch;
 import dev.dash.model.kafka.PointsCodec;
 import dev.dash.model.testing.DashTestResource;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -323,6 +328,92 @@ class UiBrowserTest {
             page.locator(".widget-body[data-type=stat_card] .stat-value").waitFor(slow);
             assertThat(page.locator(".widget-body[data-type=line_chart]").getAttribute("data-points"))
                     .isNotEqualTo("0");
+        }
+    }
+
+    /**
+     * A widget whose snapshot the server could not read ({@code snapshot_unavailable}, docs/live.md) puts the board's
+     * live status in its error state with the server's words, and the status is live again, on the same connection,
+     * once that widget's snapshot arrives as the stream's next frame (the server keeps reading it). The live socket is
+     * the server's own, passed through a relay that holds back the first snapshot, sends the error frame in its place
+     * and, when the test says so, the snapshot as the next frame of the stream.
+     */
+    @Test
+    void aWidgetsSnapshotErrorShowsUntilItsSnapshotArrives() {
+        Board board = boardWithData(Map.of());
+        SnapshotHeldBack relay = new SnapshotHeldBack();
+        try (BrowserContext ctx = ui().context()) {
+            ctx.routeWebSocket(Pattern.compile("/dashboards/[^/]+/live$"), relay::connect);
+            Page page = ui().signIn(ctx, Tokens.OWNER, "/t/" + board.team().id() + "/dashboards/" + board.dashboard());
+            Locator failed = page.locator("#live-status[data-state=error]");
+            failed.waitFor();
+            assertThat(failed.innerText()).contains("could not be read");
+            Ui.shot(page, "live-widget-snapshot-error");
+            relay.release();
+            // Live says nothing on screen (the status is read to screen readers only): attached, not visible.
+            page.locator("#live-status[data-state=live]")
+                    .waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
+            assertThat(page.locator("#live-status").innerText()).doesNotContain("could not be read");
+            page.locator(".widget-body[data-type=line_chart] canvas").first().waitFor();
+            page.locator(".widget-body[data-type=stat_card] .stat-value").waitFor();
+            assertThat(relay.connections).as("recovered without a reconnect").isEqualTo(1);
+        }
+    }
+
+    /**
+     * Relays the live socket, holding back the first snapshot frame (an error frame goes in its place) until
+     * {@link #release()} sends it as the stream's next frame, later frames renumbered after it. Playwright calls the
+     * handlers on the test's thread, inside its own calls.
+     */
+    private static final class SnapshotHeldBack {
+        private final ObjectMapper json = new ObjectMapper();
+        private WebSocketRoute page;
+        private ObjectNode held;
+        private long lastSeq;
+        private long shift;
+        int connections;
+
+        void connect(WebSocketRoute route) {
+            connections++;
+            WebSocketRoute server = route.connectToServer();
+            route.onMessage(m -> server.send(m.text()));
+            server.onMessage(m -> route.send(relay(route, m.text())));
+        }
+
+        private String relay(WebSocketRoute route, String text) {
+            try {
+                ObjectNode f = (ObjectNode) json.readTree(text);
+                if (held == null
+                        && page == null
+                        && "snapshot".equals(f.path("type").asText())) {
+                    page = route;
+                    held = f;
+                    ObjectNode error = json.createObjectNode()
+                            .put("type", "error")
+                            .put("error", "snapshot_unavailable")
+                            .put("epoch", f.path("epoch").asText())
+                            .put("seq", f.path("seq").asLong())
+                            .put("widget_id", f.path("widget_id").asText())
+                            .put(
+                                    "message",
+                                    "the widget's data could not be read; its snapshot follows as soon as it can be read");
+                    return json.writeValueAsString(error);
+                }
+                if (f.has("seq")) {
+                    f.put("seq", f.path("seq").asLong() + shift);
+                    lastSeq = f.path("seq").asLong();
+                }
+                return json.writeValueAsString(f);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void release() {
+            held.put("seq", ++lastSeq);
+            shift++;
+            page.send(held.toString());
+            held = null;
         }
     }
 
