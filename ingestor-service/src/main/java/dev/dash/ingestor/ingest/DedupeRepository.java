@@ -75,9 +75,9 @@ public class DedupeRepository {
     /**
      * The group's event ids travel as one binary {@code uuid[]} ($3), each claim's its slice ($4 starts, $5 counts):
      * PostgreSQL then reads 16 bytes per id instead of parsing 36 characters (which it does per byte pair, through
-     * {@code strtoul}: about 1.5 µs of a backend's CPU per event of a batch, more than the rest of the claim;
-     * docs/benchmarks.md, issue-batchpg). A claim that stored the ids it proposed gets NULL back for them, not its
-     * own ids again; a takeover that kept the earlier ids, and every claim not taken, get the stored ids.
+     * {@code strtoul}: 6.5 % of the dedupe backends' CPU under batches, docs/benchmarks.md, issue-batchpg), and the
+     * node builds no string of them. A claim that stored the ids it proposed gets NULL back for them, not its own ids
+     * again; a takeover that kept the earlier ids, and every claim not taken, get the stored ids.
      */
     private static final String CLAIM = """
             WITH input AS (
