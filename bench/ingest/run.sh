@@ -44,6 +44,8 @@
 #                CAP lines (each episode of requests held back at the in-flight cap); the load generator logs its GC
 #                and safepoints to logs/loadgen-gc.log. bench/ingest/stall_causes.py bench/ingest/target/logs: what each
 #                episode's oldest request waited through (claims, publishes, the node's and the generator's GC).
+#   ALL_MODES=single PHASES="current all" ...   # the closed loops of `all` and `ingest-only` for these modes only
+#                ("single batch"), e.g. the single-event ratio against the bare endpoint without the batch loops
 #   PHASES=dedupe DRAIN=0 SILVER_ROUNDS=0 bench/ingest/run.sh   # what a dedupe claim costs: PostgreSQL (the node's
 #                DedupeRepository), claims alone, and a compacted Kafka topic (DedupeClaims), at DEDUPE_IN_FLIGHT
 #                ("32 512") claims in flight; about 3 minutes
@@ -72,6 +74,7 @@ CURRENT_WINDOWS="${CURRENT_WINDOWS:-5}"
 CURRENT_DRAIN="${CURRENT_DRAIN:-120}"
 COPY_EVENTS="${COPY_EVENTS:-100000}"
 CURRENT_MODES="${CURRENT_MODES:-single batch}"
+ALL_MODES="${ALL_MODES:-single batch}"
 CURRENT_ROTATE_AGE="${CURRENT_ROTATE_AGE:-10s}"
 DEDUPE_IN_FLIGHT="${DEDUPE_IN_FLIGHT:-32 512}"
 # The open-loop load generator's JVM (CurrentRate): its young generation fixed large, so it collects every 10 s or so
@@ -272,7 +275,7 @@ for phase in ${PHASES}; do
   rm -f "${LOGS}/${phase}.txt"
   record_threads "${phase}"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  for mode in single batch; do
+  for mode in ${ALL_MODES}; do
     if [[ "${mode}" == single ]]; then conc="${SINGLE_CONCURRENCY}"; size=1; else conc="${BATCH_CONCURRENCY}"; size="${BATCH}"; fi
     gen "http://127.0.0.1:${BASELINE_PORT}" "${PIPELINE}" "${SECRET_ID}" "${SECRET}" "${mode}" "${size}" "${conc}" "${WARMUP}" "${MEASURE}" "baseline"
     rows0="$(metric dash_silver_rows_total)"; t0="$(date +%s.%N)"

@@ -38,4 +38,16 @@ class ShippedKafkaSettingsTest {
         // dash.points records are binary and small; they stay as they are.
         assertThat(k.producer("points", Map.of())).doesNotContainKey("compression.type");
     }
+
+    @Test
+    void theSilverWriterFetchesAtTheFirstByte() throws IOException {
+        // Its fetch is on every event's way to live dashboards: a lingering fetch (65,536 bytes within 5 ms) saved CPU
+        // at 3,000 single events/s but cost the live benchmark's p99 100-190 ms in three of three pairs
+        // (docs/benchmarks.md, issue-singles2). The archiver, off that path, lingers.
+        KafkaClients k = KafkaClientsTest.clients(shipped());
+        assertThat(k.consumer("silver", Map.of()))
+                .doesNotContainKey("fetch.min.bytes")
+                .containsEntry("fetch.max.wait.ms", "50");
+        assertThat(k.consumer("bronze", Map.of())).containsEntry("fetch.min.bytes", "1048576");
+    }
 }
