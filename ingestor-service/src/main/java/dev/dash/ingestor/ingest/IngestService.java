@@ -351,12 +351,11 @@ public class IngestService {
                     prepared.verification())));
         }
         long start = System.nanoTime();
-        IngestEvents.Publish event = new IngestEvents.Publish();
-        event.begin();
-        event.events = ids.length;
-        event.bytes = prepared.bytes();
+        IngestEvents.Publish event = IngestEvents.publish(ids.length, prepared.bytes());
         return publisher.send(p.id().toString(), values).handle((v, e) -> {
-            event.commit();
+            if (event != null) {
+                event.commit();
+            }
             if (e != null) {
                 if (deliveryId != null) {
                     dedupe.release(p.id(), deliveryId);
