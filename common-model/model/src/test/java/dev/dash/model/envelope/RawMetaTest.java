@@ -69,6 +69,44 @@ class RawMetaTest {
         assertSameAsGeneral(h3, r3.value());
     }
 
+    /** A request's records encoded together are byte for byte each event's own, in every format. */
+    @Property(tries = 300)
+    void aRequestsEventsEncodeAsEachAlone(@ForAll("envelopes") RawEnvelope e) {
+        Random random = new Random(e.body().length);
+        int n = 1 + random.nextInt(4);
+        UUID[] ids = new UUID[n];
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids[i] = i == 0 ? e.eventId() : new UUID(random.nextLong(), random.nextLong());
+            bodies.add(i == 0 ? e.body() : ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+        }
+        for (int format = 1; format <= 3; format++) {
+            List<RawRecordCodec.Encoded> together = RawRecordCodec.encodeEach(e, ids, bodies, format);
+            assertThat(together).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                RawEnvelope alone = new RawEnvelope(
+                        ids[i],
+                        e.pipelineId(),
+                        e.teamId(),
+                        e.receivedAt(),
+                        e.source(),
+                        e.deliveryId(),
+                        e.contentType(),
+                        e.headers(),
+                        bodies.get(i),
+                        e.verification());
+                RawRecordCodec.Encoded expected = RawRecordCodec.encode(alone, format);
+                assertThat(together.get(i).value()).isEqualTo(expected.value());
+                assertThat(together.get(i).headers())
+                        .extracting(h -> h.key() + "=" + new String(h.value(), StandardCharsets.ISO_8859_1))
+                        .as("format %d, event %d", format, i)
+                        .containsExactlyElementsOf(expected.headers().stream()
+                                .map(h -> h.key() + "=" + new String(h.value(), StandardCharsets.ISO_8859_1))
+                                .toList());
+            }
+        }
+    }
+
     /** The direct writer writes Jackson's bytes, and does for every plain envelope. */
     @Property(tries = 1000)
     void theMetadataIsWhatTheLineWriterWrites(@ForAll("envelopes") RawEnvelope e) {
