@@ -211,34 +211,50 @@ public class BronzeArchiver implements SinkTask<String, byte[]> {
         // Parts go out as soon as they are full, which bounds the memory per object; a failure leaves them
         // for preCommit, which retries and pauses consumption (put itself must not fail once it kept records).
         boolean uploading = true;
-        for (ConsumerRecord<String, byte[]> r : records) {
-            PartitionWriter w = writers.get(new TopicPartition(r.topic(), r.partition()));
-            if (w == null) {
-                continue;
-            }
-            EnvelopeCodec.Head e;
-            try {
-                // Format 1 is checked as a decode would and stored as read (a version-1 line); format 3's metadata is
-                // checked in one pass and is the version-2 line's first bytes, format 2 is read from its headers and
-                // encoded as that line; the body is checked to be one JSON value in one pass over its bytes (the
-                // parser decides the rare body that pass does not accept), never parsed into a tree.
-                e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
-            } catch (RuntimeException ex) {
-                Log.warnf(
-                        "Not archiving unreadable dash.raw record %d@%d: %s",
-                        r.partition(), r.offset(), ex.getMessage());
-                w.skip(r.offset());
-                continue;
-            }
-            w.add(r.offset(), e);
-            events.increment();
-            if (uploading && w.hasFullParts()) {
-                try {
-                    uploadParts(w);
-                } catch (RuntimeException ex) {
-                    uploading = false;
-                    Log.debugf("Bronze part upload failed, left for the commit: %s", ex.getMessage());
+        // A poll's records come in runs of one partition's: its writer is looked up once a run, and the events
+        // counted once a put, not a map key and a counter update per record.
+        PartitionWriter w = null;
+        String topic = null;
+        int partition = -1;
+        long archived = 0;
+        try {
+            for (ConsumerRecord<String, byte[]> r : records) {
+                if (r.partition() != partition || !r.topic().equals(topic)) {
+                    topic = r.topic();
+                    partition = r.partition();
+                    w = writers.get(new TopicPartition(topic, partition));
                 }
+                if (w == null) {
+                    continue;
+                }
+                EnvelopeCodec.Head e;
+                try {
+                    // Format 1 is checked as a decode would and stored as read (a version-1 line); format 3's metadata
+                    // is checked in one pass and is the version-2 line's first bytes, format 2 is read from its headers
+                    // and encoded as that line; the body is checked to be one JSON value in one pass over its bytes
+                    // (the parser decides the rare body that pass does not accept), never parsed into a tree.
+                    e = RawRecordCodec.head(r.headers(), r.value(), config.lineVersion());
+                } catch (RuntimeException ex) {
+                    Log.warnf(
+                            "Not archiving unreadable dash.raw record %d@%d: %s",
+                            r.partition(), r.offset(), ex.getMessage());
+                    w.skip(r.offset());
+                    continue;
+                }
+                w.add(r.offset(), e);
+                archived++;
+                if (uploading && w.hasFullParts()) {
+                    try {
+                        uploadParts(w);
+                    } catch (RuntimeException ex) {
+                        uploading = false;
+                        Log.debugf("Bronze part upload failed, left for the commit: %s", ex.getMessage());
+                    }
+                }
+            }
+        } finally {
+            if (archived > 0) {
+                events.increment(archived);
             }
         }
         writers.values().forEach(PartitionWriter::rotateDue);

@@ -4,6 +4,7 @@ import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.EventType;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -13,7 +14,8 @@ import jdk.jfr.Timespan;
 /**
  * JFR events of the ingest path, for finding where a slow request waited (docs/benchmarks.md, issue-singles): a
  * dedupe statement (claims or commits) and a publish to {@code dash.raw}, each recorded when it took longer than its
- * threshold (overridable in a recording's settings). Without a recording they cost an object and two clock reads.
+ * threshold (overridable in a recording's settings). Without a recording a dedupe statement costs an object and two
+ * clock reads, a publish nothing ({@link #publish}).
  */
 final class IngestEvents {
     private IngestEvents() {}
@@ -50,5 +52,22 @@ final class IngestEvents {
         @Label("Bytes")
         @DataAmount
         long bytes;
+    }
+
+    private static final EventType PUBLISH = EventType.getEventType(Publish.class);
+
+    /**
+     * A started {@link Publish} event when a recording has it enabled, else null: without a recording a request
+     * allocates no event object.
+     */
+    static Publish publish(int events, long bytes) {
+        if (!PUBLISH.isEnabled()) {
+            return null;
+        }
+        Publish event = new Publish();
+        event.begin();
+        event.events = events;
+        event.bytes = bytes;
+        return event;
     }
 }

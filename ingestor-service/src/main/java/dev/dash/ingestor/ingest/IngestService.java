@@ -17,7 +17,6 @@ import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -333,30 +332,32 @@ public class IngestService {
 
     private CompletableFuture<IngestResult> send(Prepared prepared, UUID[] ids, Instant receivedAt, String deliveryId) {
         CachedPipeline p = prepared.pipeline();
-        List<RawRecordCodec.Encoded> values = new ArrayList<>(ids.length);
         String ct = prepared.events().size() > 1 || isNdjson(prepared.request().contentType())
                 ? "application/json"
                 : prepared.request().contentType();
-        for (int i = 0; i < ids.length; i++) {
-            values.add(publisher.encode(new RawEnvelope(
-                    ids[i],
-                    p.id(),
-                    p.teamId(),
-                    receivedAt,
-                    Source.WEBHOOK,
-                    prepared.verification().deliveryId(),
-                    ct,
-                    prepared.keptHeaders(),
-                    prepared.events().get(i),
-                    prepared.verification())));
-        }
+        // The request's events differ only in their ids and bodies: one envelope, its metadata written once.
+        List<RawRecordCodec.Encoded> values = ids.length == 0
+                ? List.of()
+                : publisher.encodeEach(
+                        new RawEnvelope(
+                                ids[0],
+                                p.id(),
+                                p.teamId(),
+                                receivedAt,
+                                Source.WEBHOOK,
+                                prepared.verification().deliveryId(),
+                                ct,
+                                prepared.keptHeaders(),
+                                prepared.events().get(0),
+                                prepared.verification()),
+                        ids,
+                        prepared.events());
         long start = System.nanoTime();
-        IngestEvents.Publish event = new IngestEvents.Publish();
-        event.begin();
-        event.events = ids.length;
-        event.bytes = prepared.bytes();
+        IngestEvents.Publish event = IngestEvents.publish(ids.length, prepared.bytes());
         return publisher.send(p.id().toString(), values).handle((v, e) -> {
-            event.commit();
+            if (event != null) {
+                event.commit();
+            }
             if (e != null) {
                 if (deliveryId != null) {
                     dedupe.release(p.id(), deliveryId);

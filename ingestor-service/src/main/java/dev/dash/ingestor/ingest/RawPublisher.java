@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.Callback;
@@ -88,6 +89,14 @@ public class RawPublisher {
     /** The envelope as a {@code dash.raw} record in the format this node writes ({@code dash.ingest.raw-format}). */
     public RawRecordCodec.Encoded encode(RawEnvelope envelope) {
         return RawRecordCodec.encode(envelope, format);
+    }
+
+    /**
+     * A request's events as {@code dash.raw} records in the format this node writes: the envelopes {@code template} is
+     * but for their ids and bodies ({@link RawRecordCodec#encodeEach}).
+     */
+    public List<RawRecordCodec.Encoded> encodeEach(RawEnvelope template, UUID[] ids, List<byte[]> bodies) {
+        return RawRecordCodec.encodeEach(template, ids, bodies, format);
     }
 
     /** Whether sends can be attempted now (metadata known, Kafka not failing a moment ago). */

@@ -3,7 +3,6 @@ package dev.dash.ingestor.silver;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dash.ingestor.pipeline.CachedPipeline;
 import dev.dash.ingestor.pipeline.PipelineCache;
-import dev.dash.model.envelope.RawEnvelope;
 import dev.dash.model.envelope.RawRecordCodec;
 import dev.dash.model.json.Json;
 import dev.dash.model.mapping.EventInput;
@@ -83,11 +82,11 @@ public final class SilverMapper {
             // The key is the pipeline id: a deleted pipeline's backlog is skipped without decoding it.
             return SKIPPED;
         }
-        RawEnvelope e;
+        RawRecordCodec.Mappable e;
         try {
-            // Format 2: metadata from the headers, the body as the value (parsed once, by the mapping). The kept
-            // request headers are checked but not copied: a mapping reads the body, the event id and the time.
-            e = RawRecordCodec.decodeWithoutRequestHeaders(r.headers(), r.value());
+            // The metadata from the header(s), the body as the value (parsed once, by the mapping). Only what a
+            // mapping reads is built (the event id, pipeline, time and body); the rest is checked as a decode would.
+            e = RawRecordCodec.decodeForMapping(r.headers(), r.value());
         } catch (RuntimeException ex) {
             Log.warnf("Skipping unreadable dash.raw record %d@%d: %s", r.partition(), r.offset(), ex.getMessage());
             return SKIPPED;
@@ -104,7 +103,7 @@ public final class SilverMapper {
         if (active == null && pending == null) {
             return UNMAPPED;
         }
-        EventInput input = EventInput.of(e);
+        EventInput input = EventInput.ofBytes(e.eventId(), e.receivedAt(), e.body());
         if (active != null && pending != null) {
             // Parsed once for both versions; a body that does not parse goes the ordinary way, for identical errors.
             try {
@@ -136,7 +135,7 @@ public final class SilverMapper {
     private static int map(
             CachedPipeline p,
             CachedPipeline.Version v,
-            RawEnvelope e,
+            RawRecordCodec.Mappable e,
             EventInput input,
             ConsumerRecord<String, byte[]> r,
             SilverBatch batch) {

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -170,7 +171,11 @@ public class SilverWriter implements SinkTask<String, byte[]> {
         this.store = new SilverStore(dataSource);
         this.config = config.silver();
         this.dataSource = dataSource;
-        this.mapper = new SilverMapper(cache::getOrLoad, (p, t) -> filling.stats.count(p, t));
+        // The cache itself rather than its client proxy: the mapper looks a pipeline up twice a record, and the proxy
+        // checks the bean's scope on every call (5 % of this thread under batches). An application-scoped bean is one
+        // instance for the application's life, so this is the instance every call reaches anyway.
+        PipelineCache pipelines = ClientProxy.unwrap(cache);
+        this.mapper = new SilverMapper(pipelines::getOrLoad, (p, t) -> filling.stats.count(p, t));
         this.boundaries = new DualWriteBoundaries(this.config.flushInterval().toNanos());
         this.written = new WrittenBatches(this.config.commitInterval().toNanos(), System.nanoTime());
         this.raw = kafka.topics().raw();

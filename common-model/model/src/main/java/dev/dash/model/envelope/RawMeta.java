@@ -312,13 +312,47 @@ final class RawMeta {
 
     /** Plain bytes up to a quote, which stays at the position; false at anything else or at the end. */
     private boolean plain() {
-        byte[] m = this.m;
-        int i = p;
-        while (i < m.length && PLAIN[m[i] & 0xFF]) {
-            i++;
-        }
+        int i = plainEnd(m, p);
         p = i;
         return i < m.length && m[i] == '"';
+    }
+
+    /**
+     * Where the plain bytes from {@code from} end: the index of the first byte that is not plain, or the length.
+     * Eight bytes are checked at a time while there are eight left (the metadata's values are tens of bytes each, and
+     * this was the largest item of the one pass), the rest, and the word with the first other byte, by the table.
+     */
+    static int plainEnd(byte[] m, int from) {
+        int i = from;
+        int n = m.length;
+        while (i + 8 <= n && plain8((long) LONGS.get(m, i))) {
+            i += 8;
+        }
+        while (i < n && PLAIN[m[i] & 0xFF]) {
+            i++;
+        }
+        return i;
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * Whether all eight bytes of the word are plain (0x20 to 0x7E, not the quote nor the backslash): none has its high
+     * bit set, none is below 0x20, and none is 0x7F, the quote or the backslash (a byte equal to one of those is a
+     * zero byte of the word xor that byte repeated). Each test is exact about whether there is such a byte.
+     */
+    private static boolean plain8(long w) {
+        long below = (w - 0x20 * ONES) & ~w;
+        return ((w | below | zero(w ^ (0x7F * ONES)) | zero(w ^ ('"' * ONES)) | zero(w ^ ('\\' * ONES))) & HIGHS) == 0;
+    }
+
+    /** The high bit of some byte set when the word has a zero byte (and only then, over the whole word). */
+    private static long zero(long v) {
+        return (v - ONES) & ~v;
     }
 
     /** Printable ASCII that JSON writes as it is inside a string: 0x20 to 0x7E but the quote and the backslash. */

@@ -95,6 +95,52 @@ public final class RawRecordCodec {
         return new Encoded(List.of(new RecordHeader(FORMAT, FORMAT_3), new RecordHeader(META, meta)), e.body());
     }
 
+    /**
+     * Encodes the events of one request: the envelopes {@code template} is but for their event ids and bodies, in the
+     * given format, as records byte for byte the same as {@link #encode(RawEnvelope, int)} makes of each. In format 3
+     * the metadata is written once and copied per event with its id in place (the id is the metadata's first value, 36
+     * bytes at a fixed offset; nothing else in it depends on the event), where each event had its envelope built (its
+     * request headers sorted into a new map) and its metadata written; the other formats encode each envelope.
+     *
+     * @param template the request's envelope (any event id and body)
+     * @param ids the events' ids
+     * @param bodies the events' bodies, as many as ids
+     * @param format 1, 2 or 3
+     */
+    public static List<Encoded> encodeEach(RawEnvelope template, UUID[] ids, List<byte[]> bodies, int format) {
+        if (bodies.size() != ids.length) {
+            throw new IllegalArgumentException(ids.length + " ids for " + bodies.size() + " bodies");
+        }
+        List<Encoded> out = new ArrayList<>(ids.length);
+        byte[] meta = format == 3 ? RawMeta.write(template) : null;
+        if (meta == null) {
+            for (int i = 0; i < ids.length; i++) {
+                out.add(encode(
+                        new RawEnvelope(
+                                ids[i],
+                                template.pipelineId(),
+                                template.teamId(),
+                                template.receivedAt(),
+                                template.source(),
+                                template.deliveryId(),
+                                template.contentType(),
+                                template.headers(),
+                                bodies.get(i),
+                                template.verification()),
+                        format));
+            }
+            return out;
+        }
+        for (int i = 0; i < ids.length; i++) {
+            byte[] m = meta.clone();
+            UuidV7.writeAscii(m, RawMeta.EVENT_ID.length, ids[i]);
+            out.add(new Encoded(
+                    List.of(new RecordHeader(FORMAT, FORMAT_3), new RecordHeader(META, m)),
+                    java.util.Objects.requireNonNull(bodies.get(i), "body")));
+        }
+        return out;
+    }
+
     private static Encoded encode2(RawEnvelope e) {
         List<Header> h = new ArrayList<>(10 + e.headers().size());
         h.add(new RecordHeader(FORMAT, FORMAT_2));
@@ -163,7 +209,75 @@ public final class RawRecordCodec {
         return decode(headers, value, false);
     }
 
+    /**
+     * What a mapping reads of an event (docs/architecture.md, "The dash.raw record"): its id, pipeline, receipt time and
+     * body.
+     *
+     * @param eventId the event's id
+     * @param pipelineId its pipeline
+     * @param receivedAt when Dash received it
+     * @param body the provider's body bytes, as received (not copied)
+     */
+    public record Mappable(UUID eventId, UUID pipelineId, Instant receivedAt, byte[] body) {}
+
+    /**
+     * The fields of {@link #decodeWithoutRequestHeaders} a mapping reads, for the Silver writer: exactly the same
+     * records are refused with the same message, and the fields are that envelope's. A format-3 record in the common
+     * form is read in the one pass that checks it ({@link RawMeta}) without building the envelope's other values
+     * (its team, source, delivery, content type and verification); any other record is decoded whole.
+     *
+     * @throws EnvelopeFormatException if the record is neither a valid format-2 or format-3 record nor a format-1
+     *     envelope
+     */
+    public static Mappable decodeForMapping(Headers headers, byte[] value) {
+        byte[] meta = plainMeta(headers, value);
+        RawMeta plain = meta == null ? null : RawMeta.read(meta);
+        if (plain != null) {
+            return new Mappable(plain.eventId(), plain.pipelineId(), plain.receivedAt, value);
+        }
+        RawEnvelope e = decode(headers, value, false);
+        return new Mappable(e.eventId(), e.pipelineId(), e.receivedAt(), e.body());
+    }
+
+    /**
+     * A format-3 record's {@code dash.meta} value when the record has the common form: one {@code dash.format} header
+     * of {@code 3}, one {@code dash.meta} with a value, and a value (the body), found in one pass over the headers;
+     * null for any other record, which the callers read the general way ({@link #format}, {@link #meta}), refusals
+     * and their messages included.
+     */
+    private static byte[] plainMeta(Headers headers, byte[] value) {
+        if (headers == null || value == null) {
+            return null;
+        }
+        Header format = null;
+        byte[] meta = null;
+        int formats = 0;
+        int metas = 0;
+        for (Header h : headers) {
+            String k = h.key();
+            if (k.equals(META)) {
+                meta = h.value();
+                metas++;
+            } else if (k.equals(FORMAT)) {
+                format = h;
+                formats++;
+            }
+        }
+        if (formats != 1 || metas != 1 || meta == null) {
+            return null;
+        }
+        byte[] f = format.value();
+        return f != null && f.length == 1 && f[0] == '3' ? meta : null;
+    }
+
     private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
+        byte[] common = plainMeta(headers, value);
+        if (common != null) {
+            RawMeta plain = RawMeta.read(common);
+            return plain != null
+                    ? plain.envelope(value, keepRequestHeaders)
+                    : decodeMeta(common, value, keepRequestHeaders);
+        }
         if (format(headers) == 3) {
             byte[] meta = meta(headers, value);
             RawMeta plain = RawMeta.read(meta);
@@ -339,11 +453,12 @@ public final class RawRecordCodec {
      * @throws EnvelopeFormatException if the record is not valid
      */
     public static EnvelopeCodec.Head head(Headers headers, byte[] value, int lineVersion) {
-        if (lineVersion == EnvelopeCodec.LINE_VERSION && format(headers) == 3) {
+        byte[] common = lineVersion == EnvelopeCodec.LINE_VERSION ? plainMeta(headers, value) : null;
+        if (common != null || (lineVersion == EnvelopeCodec.LINE_VERSION && format(headers) == 3)) {
             // The line is the metadata, the body field and the closing brace, once one pass over the metadata has
             // found it in the form EnvelopeCodec.meta writes; any other metadata is parsed (and refused unless it is
-            // that form) by the general path.
-            byte[] meta = meta(headers, value);
+            // that form) by the general path. The common record's two headers are found in one pass (plainMeta).
+            byte[] meta = common != null ? common : meta(headers, value);
             RawMeta plain = RawMeta.read(meta);
             if (plain != null) {
                 // The common body is embedded: its line is written in parts (metadata, body) without joining them.

@@ -226,9 +226,22 @@ class RawHeadersTest {
                     : RawRecordCodec.decodeWithoutRequestHeaders(headers, value));
             assertThat(shortcut).as("decode, keep %s, %s", keep, headers).isEqualTo(general);
         }
+        // The Silver writer's view: the fields of the envelope without request headers, or the same refusal.
+        Object mapping = result(() -> mappable(RawRecordCodec.decodeForMapping(headers, value)));
+        Object lean = result(() -> mappable(RawRecordCodec.decodeGeneral(headers, value, false)));
+        assertThat(mapping).as("decodeForMapping, %s", headers).isEqualTo(lean);
         Object general = result(() -> head(RawRecordCodec.headGeneral(headers, value, EnvelopeCodec.LINE_VERSION)));
         Object shortcut = result(() -> head(RawRecordCodec.head(headers, value)));
         assertThat(shortcut).as("head, %s", headers).isEqualTo(general);
+    }
+
+    private static List<Object> mappable(RawRecordCodec.Mappable m) {
+        return java.util.Arrays.asList(
+                m.eventId(), m.pipelineId(), m.receivedAt(), java.util.Arrays.toString(m.body()));
+    }
+
+    private static List<Object> mappable(RawEnvelope e) {
+        return mappable(new RawRecordCodec.Mappable(e.eventId(), e.pipelineId(), e.receivedAt(), e.body()));
     }
 
     private static List<Object> head(EnvelopeCodec.Head h) {

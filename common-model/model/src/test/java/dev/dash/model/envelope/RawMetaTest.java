@@ -69,6 +69,44 @@ class RawMetaTest {
         assertSameAsGeneral(h3, r3.value());
     }
 
+    /** A request's records encoded together are byte for byte each event's own, in every format. */
+    @Property(tries = 300)
+    void aRequestsEventsEncodeAsEachAlone(@ForAll("envelopes") RawEnvelope e) {
+        Random random = new Random(e.body().length);
+        int n = 1 + random.nextInt(4);
+        UUID[] ids = new UUID[n];
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids[i] = i == 0 ? e.eventId() : new UUID(random.nextLong(), random.nextLong());
+            bodies.add(i == 0 ? e.body() : ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+        }
+        for (int format = 1; format <= 3; format++) {
+            List<RawRecordCodec.Encoded> together = RawRecordCodec.encodeEach(e, ids, bodies, format);
+            assertThat(together).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                RawEnvelope alone = new RawEnvelope(
+                        ids[i],
+                        e.pipelineId(),
+                        e.teamId(),
+                        e.receivedAt(),
+                        e.source(),
+                        e.deliveryId(),
+                        e.contentType(),
+                        e.headers(),
+                        bodies.get(i),
+                        e.verification());
+                RawRecordCodec.Encoded expected = RawRecordCodec.encode(alone, format);
+                assertThat(together.get(i).value()).isEqualTo(expected.value());
+                assertThat(together.get(i).headers())
+                        .extracting(h -> h.key() + "=" + new String(h.value(), StandardCharsets.ISO_8859_1))
+                        .as("format %d, event %d", format, i)
+                        .containsExactlyElementsOf(expected.headers().stream()
+                                .map(h -> h.key() + "=" + new String(h.value(), StandardCharsets.ISO_8859_1))
+                                .toList());
+            }
+        }
+    }
+
     /** The direct writer writes Jackson's bytes, and does for every plain envelope. */
     @Property(tries = 1000)
     void theMetadataIsWhatTheLineWriterWrites(@ForAll("envelopes") RawEnvelope e) {
@@ -135,6 +173,40 @@ class RawMetaTest {
         }
         // Some damage leaves valid metadata (a digit of a UUID changed, say): it is another event's, read whole.
         assertThat(accepted).isLessThan(damaged.size());
+    }
+
+    /** The plain run's end, eight bytes at a time, is where a byte-by-byte look finds the first other byte. */
+    @Test
+    void plainRunsEndWhereTheFirstOtherByteIs() {
+        Random random = new Random(3);
+        // the boundaries of plain (0x20, 0x7E), the quote, the backslash, DEL, non-ASCII, and ordinary letters
+        byte[] odd = {0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, (byte) 0x80, (byte) 0xff, 0, 'a', '9'
+        };
+        for (int round = 0; round < 200_000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = random.nextInt(4) == 0 ? odd[random.nextInt(odd.length)] : (byte) (0x20 + random.nextInt(0x5f));
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+            int expected = from;
+            while (expected < b.length
+                    && b[expected] >= 0x20
+                    && b[expected] <= 0x7e
+                    && b[expected] != '"'
+                    && b[expected] != '\\') {
+                expected++;
+            }
+            assertThat(RawMeta.plainEnd(b, from))
+                    .as("%s from %d", java.util.Arrays.toString(b), from)
+                    .isEqualTo(expected);
+        }
+        for (int c = 0; c < 256; c++) {
+            byte[] b = new byte[24];
+            java.util.Arrays.fill(b, (byte) 'x');
+            b[13] = (byte) c;
+            boolean plain = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+            assertThat(RawMeta.plainEnd(b, 0)).as("byte %d", c).isEqualTo(plain ? 24 : 13);
+        }
     }
 
     /** Values Jackson writes escaped, or not plain: the general path, byte for byte the same line. */
@@ -342,7 +414,8 @@ class RawMetaTest {
                 () -> RawRecordCodec.head(h, body),
                 () -> RawRecordCodec.head(h, body, 1),
                 () -> RawRecordCodec.decode(h, body),
-                () -> RawRecordCodec.decodeWithoutRequestHeaders(h, body))) {
+                () -> RawRecordCodec.decodeWithoutRequestHeaders(h, body),
+                () -> RawRecordCodec.decodeForMapping(h, body))) {
             assertThat(catchThrowable(read::get)).as(what).isInstanceOf(EnvelopeFormatException.class);
         }
     }

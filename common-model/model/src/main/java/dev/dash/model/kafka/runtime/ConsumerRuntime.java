@@ -333,10 +333,7 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
                 case PUT -> {
                     List<ConsumerRecord<K, V>> records = (List<ConsumerRecord<K, V>>) step.records();
                     task.put(records);
-                    for (ConsumerRecord<K, V> r : records) {
-                        consumed.put(
-                                new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                    }
+                    lastOffsets(records, consumed);
                 }
                 case COMMIT -> commit(c);
             }
@@ -344,6 +341,27 @@ public final class ConsumerRuntime<K, V> implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Notes in {@code consumed} the offset after each partition's last record in {@code records}. A poll returns its records in runs of one
+     * partition's, so the map is written once a run rather than once a record (a {@link TopicPartition} and an {@link
+     * OffsetAndMetadata} each); where a partition comes back later in the list, the later run wins, as the record
+     * would.
+     */
+    static void lastOffsets(
+            List<? extends ConsumerRecord<?, ?>> records, Map<TopicPartition, OffsetAndMetadata> consumed) {
+        int n = records.size();
+        for (int i = 0; i < n; i++) {
+            ConsumerRecord<?, ?> r = records.get(i);
+            if (i + 1 < n) {
+                ConsumerRecord<?, ?> next = records.get(i + 1);
+                if (next.partition() == r.partition() && next.topic().equals(r.topic())) {
+                    continue;
+                }
+            }
+            consumed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
     }
 
