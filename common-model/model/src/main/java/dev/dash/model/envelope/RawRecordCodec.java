@@ -270,16 +270,22 @@ public final class RawRecordCodec {
         return f != null && f.length == 1 && f[0] == '3' ? meta : null;
     }
 
-    private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
+    /**
+     * A format-3 record's {@code dash.meta} value: the common form's found in one pass ({@link #plainMeta}), any other
+     * format-3 record's through the general checks ({@link #meta}, which refuse a malformed one); null for a record of
+     * another format.
+     */
+    private static byte[] format3Meta(Headers headers, byte[] value) {
         byte[] common = plainMeta(headers, value);
         if (common != null) {
-            RawMeta plain = RawMeta.read(common);
-            return plain != null
-                    ? plain.envelope(value, keepRequestHeaders)
-                    : decodeMeta(common, value, keepRequestHeaders);
+            return common;
         }
-        if (format(headers) == 3) {
-            byte[] meta = meta(headers, value);
+        return format(headers) == 3 ? meta(headers, value) : null;
+    }
+
+    private static RawEnvelope decode(Headers headers, byte[] value, boolean keepRequestHeaders) {
+        byte[] meta = format3Meta(headers, value);
+        if (meta != null) {
             RawMeta plain = RawMeta.read(meta);
             return plain != null
                     ? plain.envelope(value, keepRequestHeaders)
@@ -453,12 +459,11 @@ public final class RawRecordCodec {
      * @throws EnvelopeFormatException if the record is not valid
      */
     public static EnvelopeCodec.Head head(Headers headers, byte[] value, int lineVersion) {
-        byte[] common = lineVersion == EnvelopeCodec.LINE_VERSION ? plainMeta(headers, value) : null;
-        if (common != null || (lineVersion == EnvelopeCodec.LINE_VERSION && format(headers) == 3)) {
+        byte[] meta = lineVersion == EnvelopeCodec.LINE_VERSION ? format3Meta(headers, value) : null;
+        if (meta != null) {
             // The line is the metadata, the body field and the closing brace, once one pass over the metadata has
             // found it in the form EnvelopeCodec.meta writes; any other metadata is parsed (and refused unless it is
             // that form) by the general path. The common record's two headers are found in one pass (plainMeta).
-            byte[] meta = common != null ? common : meta(headers, value);
             RawMeta plain = RawMeta.read(meta);
             if (plain != null) {
                 // The common body is embedded: its line is written in parts (metadata, body) without joining them.
